@@ -1,0 +1,39 @@
+/*
+ * Shared pieces of the command-line program. The CLI uses the public headers only.
+ */
+#ifndef SG_CLI_H
+#define SG_CLI_H
+
+#include <sourcegate/sourcegate.h>
+
+#include "cli/opt.h"
+
+/** Exit codes (DESIGN.md). */
+enum {
+    CLI_EXIT_PASS = 0,
+    CLI_EXIT_FAIL = 1,
+    CLI_EXIT_USAGE = 2,
+    CLI_EXIT_INCONCLUSIVE = 3,
+    CLI_EXIT_OPERATIONAL = 4,
+};
+
+/** A subcommand: name, one-line summary, entry point (NULL: not implemented yet). */
+typedef struct cli_command {
+    const char *name;
+    const char *usage;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+} cli_command;
+
+/** Map a library error code to an exit code: bad input 2, operational 4. */
+int cli_exit_for_error(int code);
+
+/** Print "sourcegate: error: MESSAGE" for the error in ctx and return its exit code. */
+int cli_report_error(sg_ctx *ctx, int code);
+
+/** Exit code for a verdict. */
+int cli_exit_for_verdict(sg_verdict verdict);
+
+int cli_cmd_verify(int argc, char **argv);
+
+#endif

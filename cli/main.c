@@ -1,0 +1,97 @@
+/*
+ * sourcegate: does what the registry serves match the source it claims to come from?
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const cli_command commands[] = {
+    {"verify", "verify --tarball FILE --source GIT [--ref REV] [--subdir DIR]",
+     "verify a packed tarball against a git commit", cli_cmd_verify},
+    {"lockfile", "lockfile LOCKFILE [--base OLD-LOCKFILE]",
+     "verify every entry of a lockfile (not implemented yet)", NULL},
+    {"audit", "audit --list FILE [--jobs N] [--store URL]",
+     "scheduled audits of many releases (not implemented yet)", NULL},
+    {"report", "report [--store URL] [--html FILE]",
+     "summarize stored audit results (not implemented yet)", NULL},
+    {"attest", "attest verify ENVELOPE --key PUB.pem",
+     "verify a signed attestation (not implemented yet)", NULL},
+    {"keygen", "keygen [--type p256|ed25519] --out KEY.pem",
+     "make a signing key (not implemented yet)", NULL},
+};
+
+int cli_exit_for_error(int code)
+{
+    switch (code) {
+    case SG_EINVALID:
+    case SG_ELIMIT:
+    case SG_ENOTFOUND:
+    case SG_EUNSUPPORTED:
+        return CLI_EXIT_USAGE;
+    default:
+        return CLI_EXIT_OPERATIONAL;
+    }
+}
+
+int cli_report_error(sg_ctx *ctx, int code)
+{
+    const char *msg = sg_error_message(ctx);
+    fprintf(stderr, "sourcegate: error: %s\n", msg && *msg ? msg : sg_error_name(code));
+    return cli_exit_for_error(code);
+}
+
+int cli_exit_for_verdict(sg_verdict verdict)
+{
+    switch (verdict) {
+    case SG_VERDICT_PASS: return CLI_EXIT_PASS;
+    case SG_VERDICT_FAIL: return CLI_EXIT_FAIL;
+    default: return CLI_EXIT_INCONCLUSIVE;
+    }
+}
+
+static void usage(FILE *out)
+{
+    size_t i;
+    fprintf(out, "usage: sourcegate COMMAND [OPTIONS]\n\n"
+                 "Checks that a package release matches the source it claims to come from.\n\n"
+                 "Commands:\n");
+    for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nOptions:\n"
+                 "  -h, --help     show this help; 'sourcegate COMMAND --help' for a command\n"
+                 "  --version      print the version\n\n"
+                 "Exit codes: 0 pass, 1 fail, 2 usage or bad input, 3 inconclusive,\n"
+                 "4 operational error. See sourcegate(1).\n");
+}
+
+int main(int argc, char **argv)
+{
+    size_t i;
+
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("sourcegate %s\n", sg_version());
+        return 0;
+    }
+    for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (strcmp(argv[1], commands[i].name) != 0)
+            continue;
+        if (!commands[i].run) {
+            fprintf(stderr, "sourcegate: '%s' is not implemented yet (usage will be: sourcegate %s)\n",
+                    commands[i].name, commands[i].usage);
+            return CLI_EXIT_USAGE;
+        }
+        return commands[i].run(argc, argv);
+    }
+    fprintf(stderr, "sourcegate: unknown command '%s' (see 'sourcegate --help')\n", argv[1]);
+    return CLI_EXIT_USAGE;
+}

@@ -1,0 +1,12 @@
+#ifndef SG_CTX_INT_H
+#define SG_CTX_INT_H
+
+#include "sourcegate/limits.h"
+
+struct sg_ctx {
+    int code;                          /* first error since the last clear, 0 when none */
+    char message[1024];                /* its message */
+    uint64_t limits[SG_LIMIT__COUNT];  /* limits in force */
+};
+
+#endif

@@ -1,0 +1,95 @@
+/*
+ * sourcegate: comparing a source tree with an artifact tree.
+ *
+ * The diff sees only sg_tree values (never libgit2 or libarchive). It adds findings and
+ * normalizations to a report; the verdict is decided afterwards by sg_report_decide().
+ */
+#ifndef SOURCEGATE_DIFF_H
+#define SOURCEGATE_DIFF_H
+
+#include <stddef.h>
+#include "errors.h"
+#include "tree.h"
+#include "report.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Class of a file, which sets the severity of a difference in it (DESIGN.md). */
+typedef enum {
+    SG_FILE_CODE = 0,   /**< node, a shell, a compiler or npm may load or run it: high */
+    SG_FILE_TYPES = 1,  /**< .d.ts, .map: medium */
+    SG_FILE_DOCS = 2,   /**< README, LICENSE, .md, .txt, images, ignore files: low */
+    SG_FILE_OTHER = 3,  /**< anything else (.css, .html, data): medium */
+} sg_file_class;
+
+/**
+ * Classify a file from its path, its first bytes (head, head_len; may be NULL/0) and its
+ * executable bit: extensions, native binary magic (ELF, Mach-O, PE), shebang, install-affecting
+ * names (binding.gyp, .npmrc, .yarnrc*).
+ */
+sg_file_class sg_file_classify(const char *path, const unsigned char *head, size_t head_len,
+                               int exec);
+
+/** The severity a change of a file of this class gets ("high", "medium", "low", "medium"). */
+sg_severity sg_file_class_severity(sg_file_class cls);
+
+/** "code", "types", "docs", "other". */
+const char *sg_file_class_name(sg_file_class cls);
+
+/**
+ * Callbacks through which the verifier tells the diff what it knows about the repository.
+ * Any of them may be NULL.
+ */
+typedef struct sg_diff_opts {
+    /** The version of the release (the artifact's package.json "version"); may be NULL. */
+    const char *release_version;
+
+    /**
+     * Is `path` (relative to the package folder), absent from the source, plausibly made by the
+     * repository's build? Return 1 and set *why (static or payload-owned) when it is, 0 when
+     * not. DESIGN.md: only when the repository has a build and the path is git-ignored at the
+     * commit or under the build's output folder.
+     */
+    int (*possibly_built)(void *payload, const char *path, const char **why);
+
+    /** Version of the workspace package `name` in the source repository, or NULL. */
+    const char *(*workspace_version)(void *payload, const char *name);
+
+    /**
+     * The spec catalog `catalog` ("" for the default one) gives dependency `name`, or NULL.
+     */
+    const char *(*catalog_spec)(void *payload, const char *catalog, const char *name);
+
+    /**
+     * Files at the repository root that a monorepo package may carry as copies (LICENSE),
+     * or NULL. Used to explain a LICENSE the package folder lacks.
+     */
+    const sg_tree *root_files;
+
+    void *payload; /**< passed to the callbacks */
+} sg_diff_opts;
+
+#define SG_DIFF_OPTS_INIT { NULL, NULL, NULL, NULL, NULL, NULL }
+
+/**
+ * Compare two package.json documents (source, artifact) field by field (NPM-PACK.md §5.2),
+ * adding findings and the names of the accepted publish-time rewrites to report.
+ * SG_EINVALID when either is not a JSON object (message says which); limits: JSON size/depth.
+ */
+int sg_diff_manifest(sg_report *report, sg_ctx *ctx, const char *source, size_t source_len,
+                     const char *artifact, size_t artifact_len, const sg_diff_opts *opts);
+
+/**
+ * Compare the packed source tree with the artifact tree: files added, modified, missing,
+ * mode changes, with severities by file class; package.json through sg_diff_manifest().
+ * Sets the files_same and artifact_files counters.
+ */
+int sg_diff_trees(sg_report *report, sg_ctx *ctx, const sg_tree *source, const sg_tree *artifact,
+                  const sg_diff_opts *opts);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

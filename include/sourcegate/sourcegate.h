@@ -1,0 +1,22 @@
+/*
+ * sourcegate: checks that a package release on a registry matches its source.
+ * The whole public API; include this header.
+ */
+#ifndef SOURCEGATE_H
+#define SOURCEGATE_H
+
+#include "errors.h"
+#include "limits.h"
+#include "buf.h"
+#include "tree.h"
+#include "report.h"
+#include "diff.h"
+#include "tar.h"
+#include "git.h"
+#include "packlist.h"
+#include "verify.h"
+
+/** Library version, "MAJOR.MINOR.PATCH". */
+const char *sg_version(void);
+
+#endif

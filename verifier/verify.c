@@ -1,0 +1,234 @@
+#include "common/common.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "verifier/source_facts.h"
+
+/* Read a whole local file, refusing more than `limit` bytes. */
+static int read_file_limited(unsigned char **out, size_t *len, sg_ctx *ctx, const char *path,
+                             uint64_t limit)
+{
+    struct stat st;
+    unsigned char *data = NULL;
+    size_t got = 0;
+    int fd, error = 0;
+
+    *out = NULL;
+    *len = 0;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return sg_error_set(ctx, errno == ENOENT ? SG_ENOTFOUND : SG_EIO, "cannot open '%s': %s",
+                            path, strerror(errno));
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        error = sg_error_set(ctx, SG_EINVALID, "'%s' is not a regular file", path);
+        goto done;
+    }
+    if ((uint64_t)st.st_size > limit) {
+        error = sg_error_set(ctx, SG_ELIMIT,
+                             "'%s' is %lld bytes, over the tarball-bytes limit of %llu", path,
+                             (long long)st.st_size, (unsigned long long)limit);
+        goto done;
+    }
+    data = sg_malloc((size_t)st.st_size + 1);
+    if (!data) {
+        error = sg_error_set(ctx, SG_ENOMEM, "out of memory reading '%s'", path);
+        goto done;
+    }
+    while (got < (size_t)st.st_size) {
+        ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            error = sg_error_set(ctx, SG_EIO, "cannot read '%s': %s", path,
+                                 n < 0 ? strerror(errno) : "file shrank while reading");
+            goto done;
+        }
+        got += (size_t)n;
+    }
+    *out = data;
+    *len = got;
+    data = NULL;
+done:
+    sg_free(data);
+    close(fd);
+    return error;
+}
+
+/* sha256 (hex) and npm's integrity string (sha512-<base64>) of the artifact bytes. */
+static int artifact_digests(sg_report *report, sg_ctx *ctx, const unsigned char *bytes, size_t len)
+{
+    unsigned char d256[32], d512[64];
+    char hex[65];
+    sg_hash h = SG_HASH_INIT;
+    sg_buf integrity = SG_BUF_INIT;
+    int error;
+
+    if ((error = sg_sha256(d256, ctx, bytes, len)) < 0)
+        return error;
+    sg_sha256_hex(hex, d256);
+    if ((error = sg_hash_begin(&h, ctx, SG_HASH_SHA512)) < 0 ||
+        (error = sg_hash_update(&h, ctx, bytes, len)) < 0 ||
+        (error = sg_hash_end(&h, ctx, d512, NULL)) < 0)
+        goto done;
+    sg_buf_puts(&integrity, "sha512-");
+    sg_base64_encode(&integrity, d512, sizeof(d512));
+    if ((error = sg_buf_check(&integrity, ctx, "the integrity string")) < 0)
+        goto done;
+    if ((error = sg_report_set(report, ctx, SG_REPORT_ARTIFACT_SHA256, hex)) < 0 ||
+        (error = sg_report_set(report, ctx, SG_REPORT_ARTIFACT_INTEGRITY, integrity.ptr)) < 0)
+        goto done;
+done:
+    sg_hash_dispose(&h);
+    sg_buf_dispose(&integrity);
+    return error;
+}
+
+/* package, version and purl from the artifact's package.json. */
+static int identify_package(sg_report *report, sg_ctx *ctx, const sg_tree *artifact)
+{
+    const sg_entry *pj = sg_tree_find(artifact, "package.json");
+    sg_buf bytes = SG_BUF_INIT, purl = SG_BUF_INIT;
+    cJSON *doc = NULL;
+    const char *name, *version;
+    int error = 0;
+
+    if (!pj)
+        return sg_error_set(ctx, SG_EINVALID, "the artifact has no package.json");
+    sg_buf_init(&bytes, (size_t)sg_ctx_limit(ctx, SG_LIMIT_JSON_SIZE));
+    if ((error = sg_tree_read(&bytes, ctx, artifact, pj)) < 0 ||
+        (error = sg_json_parse(&doc, ctx, bytes.ptr, bytes.size,
+                               "package.json in the artifact")) < 0)
+        goto done;
+    if (!cJSON_IsObject(doc)) {
+        error = sg_error_set(ctx, SG_EINVALID, "package.json in the artifact is not an object");
+        goto done;
+    }
+    name = sg_json_str(doc, "name");
+    version = sg_json_str(doc, "version");
+    if ((error = sg_report_set(report, ctx, SG_REPORT_PACKAGE, name)) < 0 ||
+        (error = sg_report_set(report, ctx, SG_REPORT_VERSION, version)) < 0)
+        goto done;
+    if (name && version) {
+        /* npm's toPurl: the scope's '@' percent-encoded (FORMATS.md §6). */
+        sg_buf_puts(&purl, "pkg:npm/");
+        if (name[0] == '@') {
+            sg_buf_puts(&purl, "%40");
+            sg_buf_puts(&purl, name + 1);
+        } else {
+            sg_buf_puts(&purl, name);
+        }
+        sg_buf_printf(&purl, "@%s", version);
+        if ((error = sg_buf_check(&purl, ctx, "the purl")) < 0 ||
+            (error = sg_report_set(report, ctx, SG_REPORT_PURL, purl.ptr)) < 0)
+            goto done;
+    }
+done:
+    cJSON_Delete(doc);
+    sg_buf_dispose(&bytes);
+    sg_buf_dispose(&purl);
+    return error;
+}
+
+/* Normalized package folder: no leading/trailing slashes, no "." segments. */
+static int normalize_subdir(sg_buf *out, sg_ctx *ctx, const char *subdir)
+{
+    sg_path_status st;
+    if (!subdir || !*subdir)
+        return 0;
+    st = sg_path_normalize(out, subdir, strlen(subdir), 0, NULL, 0, NULL,
+                           (size_t)sg_ctx_limit(ctx, SG_LIMIT_PATH_LENGTH),
+                           (size_t)sg_ctx_limit(ctx, SG_LIMIT_PATH_DEPTH));
+    if (st == SG_PATH_EMPTY)
+        return 0;
+    if (st != SG_PATH_OK)
+        return sg_error_set(ctx, SG_EINVALID, "package folder '%s' %s", subdir,
+                            sg_path_status_phrase(st));
+    return sg_buf_check(out, ctx, "the package folder");
+}
+
+int sg_verify_local(sg_report **out, sg_ctx *ctx, const sg_verify_opts *opts)
+{
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    sg_report *report = NULL;
+    sg_tree *artifact = NULL, *root = NULL, *pkg = NULL, *packed = NULL;
+    sg_git_repo *repo = NULL;
+    sg_tar_info info = {0};
+    sg_source_facts facts = SG_SOURCE_FACTS_INIT;
+    sg_packlist_opts popts = SG_PACKLIST_OPTS_INIT;
+    sg_diff_opts dopts = SG_DIFF_OPTS_INIT;
+    sg_buf subdir = SG_BUF_INIT;
+    char commit[41];
+    int error;
+
+    *out = NULL;
+    if (!opts || !opts->tarball_path || !opts->source)
+        return sg_error_set(ctx, SG_EINVALID, "local mode needs a tarball and a source");
+    if ((error = sg_report_new(&report, ctx)) < 0)
+        return error;
+    if ((error = normalize_subdir(&subdir, ctx, opts->subdir)) < 0)
+        goto done;
+
+    /* The artifact. */
+    if ((error = read_file_limited(&bytes, &len, ctx, opts->tarball_path,
+                                   sg_ctx_limit(ctx, SG_LIMIT_TARBALL_BYTES))) < 0)
+        goto done;
+    if ((error = sg_report_set(report, ctx, SG_REPORT_ARTIFACT_URL, opts->tarball_path)) < 0 ||
+        (error = artifact_digests(report, ctx, bytes, len)) < 0)
+        goto done;
+    if ((error = sg_tar_read(&artifact, &info, ctx, bytes, len, report)) < 0) {
+        sg_error_wrap(ctx, "reading tarball '%s'", opts->tarball_path);
+        goto done;
+    }
+    sg_free(bytes);
+    bytes = NULL;
+    if ((error = sg_report_set(report, ctx, SG_REPORT_PACKER, sg_packer_name(info.packer))) < 0 ||
+        (error = identify_package(report, ctx, artifact)) < 0)
+        goto done;
+
+    /* The source. */
+    if ((error = sg_git_repo_open(&repo, ctx, opts->source)) < 0 ||
+        (error = sg_git_resolve(commit, ctx, repo, opts->ref ? opts->ref : "HEAD")) < 0)
+        goto done;
+    if ((error = sg_report_set(report, ctx, SG_REPORT_SOURCE_REPOSITORY, opts->source)) < 0 ||
+        (error = sg_report_set(report, ctx, SG_REPORT_SOURCE_COMMIT, commit)) < 0 ||
+        (error = sg_report_set(report, ctx, SG_REPORT_SOURCE_REF,
+                               opts->ref ? opts->ref : "HEAD")) < 0 ||
+        (error = sg_report_set(report, ctx, SG_REPORT_SOURCE_RESOLVED_BY, "argument")) < 0 ||
+        (error = sg_report_set(report, ctx, SG_REPORT_SOURCE_SUBDIR, subdir.ptr)) < 0)
+        goto done;
+    if ((error = sg_git_tree(&pkg, ctx, repo, commit, subdir.ptr)) < 0)
+        goto done;
+    if (subdir.size && (error = sg_git_tree(&root, ctx, repo, commit, "")) < 0)
+        goto done;
+
+    if ((error = sg_packlist_npm(&packed, ctx, pkg, &popts)) < 0) {
+        sg_error_wrap(ctx, "applying npm's packing rules to commit %.12s", commit);
+        goto done;
+    }
+    if ((error = sg_source_facts_init(&facts, ctx, root ? root : pkg, pkg, subdir.ptr)) < 0)
+        goto done;
+    sg_source_facts_diff_opts(&facts, &dopts);
+    dopts.release_version = sg_report_get(report, SG_REPORT_VERSION);
+    dopts.root_files = root;
+    if ((error = sg_diff_trees(report, ctx, packed, artifact, &dopts)) < 0)
+        goto done;
+    sg_report_decide(report, opts->fail_on);
+    *out = report;
+    report = NULL;
+done:
+    sg_source_facts_dispose(&facts);
+    sg_report_free(report);
+    sg_tree_free(packed);
+    sg_tree_free(pkg);
+    sg_tree_free(root);
+    sg_tree_free(artifact);
+    sg_git_repo_free(repo);
+    sg_buf_dispose(&subdir);
+    sg_free(bytes);
+    return error;
+}
