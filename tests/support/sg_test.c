@@ -318,8 +318,10 @@ void sgt_tar_build(unsigned char **out, size_t *out_len, const sgt_tar_entry *en
     size_t i;
 
     archive_write_set_format_pax_restricted(a);
-    if (gzip)
+    if (gzip) {
         archive_write_add_filter_gzip(a);
+        archive_write_set_filter_option(a, "gzip", "timestamp", NULL); /* reproducible bytes */
+    }
     archive_write_set_bytes_in_last_block(a, 1);
     if (archive_write_open(a, &sink, NULL, sink_write, sink_close) != ARCHIVE_OK)
         fail_msg("archive open: %s", archive_error_string(a));

@@ -1,0 +1,202 @@
+/*
+ * The command line: exit codes, stdout and stderr compared with golden files in
+ * tests/golden/ (hex digests replaced by placeholders). SG_UPDATE_GOLDEN=1 rewrites them.
+ */
+#include "sg_test.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *workdir;
+
+#define PJ "{\"name\":\"demo\",\"version\":\"1.0.0\",\"main\":\"index.js\"}\n"
+
+static int setup(void **state)
+{
+    char repo[4096], path[4096], commit[41];
+    sgt_file src[] = {{"package.json", PJ, 0, 0}, {"index.js", "exports.x = 1;\n", 0, 0},
+                      {"README.md", "# demo\n", 0, 0}};
+    sgt_tar_entry same[] = {{"package/package.json", PJ, 0, 0, 0, NULL},
+                            {"package/index.js", "exports.x = 1;\n", 0, 0, 0, NULL},
+                            {"package/README.md", "# demo\n", 0, 0, 0, NULL}};
+    sgt_tar_entry evil[] = {
+        {"package/package.json",
+         "{\"name\":\"demo\",\"version\":\"1.0.0\",\"main\":\"index.js\","
+         "\"scripts\":{\"postinstall\":\"node setup.js\"}}",
+         0, 0, 0, NULL},
+        {"package/index.js", "exports.x = 1;\n", 0, 0, 0, NULL},
+        {"package/setup.js", "steal()\n", 0, 0, 0, NULL},
+        {"package/README.md", "# demo\n", 0, 0, 0, NULL}};
+    (void)state;
+    workdir = sgt_tmpdir();
+    snprintf(repo, sizeof(repo), "%s/repo", workdir);
+    sgt_git_init(repo, 1);
+    sgt_git_commit(commit, repo, NULL, src, 3, "release 1.0.0", 0);
+    sgt_git_tag(repo, "v1.0.0", commit, 1);
+    snprintf(path, sizeof(path), "%s/same.tgz", workdir);
+    sgt_tar_write(path, same, 3);
+    snprintf(path, sizeof(path), "%s/evil.tgz", workdir);
+    sgt_tar_write(path, evil, 4);
+    snprintf(path, sizeof(path), "%s/garbage.tgz", workdir);
+    sgt_write_file(path, "this is not a tarball", 21, 0644);
+    return 0;
+}
+
+/* Replace runs of 64 or 40 hex digits, and the integrity string, by placeholders. */
+static char *scrub(const char *s)
+{
+    size_t n = strlen(s), i = 0;
+    char *out = calloc(1, n + 64), *o = out;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && isxdigit((unsigned char)s[j]) && !isupper((unsigned char)s[j]))
+            j++;
+        if (j - i == 64 || j - i == 40) {
+            const char *ph = j - i == 64 ? "<sha256>" : "<commit>";
+            memcpy(o, ph, strlen(ph));
+            o += strlen(ph);
+            i = j;
+        } else if (strncmp(s + i, "sha512-", 7) == 0) {
+            memcpy(o, "sha512-<b64>", 12);
+            o += 12;
+            for (i += 7; i < n && (isalnum((unsigned char)s[i]) || s[i] == '+' || s[i] == '/' ||
+                                   s[i] == '=');
+                 i++)
+                ;
+        } else {
+            size_t k = j > i ? j : i + 1;
+            memcpy(o, s + i, k - i);
+            o += k - i;
+            i = k;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+static void check_golden(const char *name, const char *text)
+{
+    char path[4096];
+    const char *src = getenv("SG_SOURCE_DIR");
+    char *want, *got = scrub(text ? text : "");
+    assert_non_null(src);
+    snprintf(path, sizeof(path), "%s/tests/golden/%s", src, name);
+    if (getenv("SG_UPDATE_GOLDEN")) {
+        sgt_write_file(path, got, strlen(got), 0644);
+        free(got);
+        return;
+    }
+    want = sgt_read_file(path, NULL);
+    if (!want)
+        fail_msg("missing golden file %s (run with SG_UPDATE_GOLDEN=1)", path);
+    if (strcmp(want, got) != 0) {
+        print_error("golden %s differs.\n--- want\n%s--- got\n%s---\n", name, want, got);
+        fail();
+    }
+    free(want);
+    free(got);
+}
+
+/* Run the CLI in workdir with args; compare exit code, stdout and stderr. */
+static void run_cli(const char *args, int want_rc, const char *golden_out, const char *golden_err)
+{
+    char cmd[8192], *out = NULL, *err = NULL;
+    const char *cli = getenv("SG_CLI");
+    int rc;
+    assert_non_null(cli);
+    snprintf(cmd, sizeof(cmd), "cd '%s' && NO_COLOR=1 '%s' %s", workdir, cli, args);
+    rc = sgt_run(cmd, &out, &err);
+    if (rc != want_rc) {
+        print_error("'%s' exited %d, want %d\nstdout:\n%s\nstderr:\n%s\n", args, rc, want_rc,
+                    out, err);
+        fail();
+    }
+    if (golden_out)
+        check_golden(golden_out, out);
+    if (golden_err)
+        check_golden(golden_err, err);
+    free(out);
+    free(err);
+}
+
+static void test_cli__help_lists_commands(void **state)
+{
+    (void)state;
+    run_cli("--help", 0, "help.out", "empty.err");
+    run_cli("verify --help", 0, "verify-help.out", "empty.err");
+}
+
+static void test_cli__usage_errors_exit_2(void **state)
+{
+    (void)state;
+    run_cli("", 2, NULL, NULL);
+    run_cli("frobnicate", 2, "empty.out", "unknown-command.err");
+    run_cli("verify", 2, "empty.out", "verify-missing-args.err");
+    run_cli("verify --tarball same.tgz --source repo --format xml", 2, "empty.out",
+            "bad-format.err");
+    run_cli("verify --tarball same.tgz --source repo --bogus", 2, "empty.out",
+            "unknown-option.err");
+    run_cli("verify --tarball same.tgz --source repo --fail-on severe", 2, "empty.out",
+            "bad-fail-on.err");
+}
+
+static void test_cli__unimplemented_features_say_so(void **state)
+{
+    (void)state;
+    run_cli("verify axios@1.7.9", 2, "empty.out", "registry-mode.err");
+    run_cli("audit --list x", 2, "empty.out", "audit.err");
+}
+
+static void test_cli__bad_inputs_exit_2_with_one_line(void **state)
+{
+    (void)state;
+    run_cli("verify --tarball missing.tgz --source repo", 2, "empty.out", "missing-tarball.err");
+    run_cli("verify --tarball garbage.tgz --source repo", 2, "empty.out", "garbage.err");
+    run_cli("verify --tarball same.tgz --source nowhere --ref v1.0.0", 2, "empty.out",
+            "missing-repo.err");
+    run_cli("verify --tarball same.tgz --source repo --ref v9.9.9", 2, "empty.out",
+            "missing-ref.err");
+    run_cli("verify --tarball same.tgz --source repo --limit tarball-bytes=10", 2, "empty.out",
+            "limit.err");
+}
+
+static void test_cli__pass_prints_report_and_exits_0(void **state)
+{
+    (void)state;
+    run_cli("verify --tarball same.tgz --source repo --ref v1.0.0", 0, "pass.out", "empty.err");
+    run_cli("verify --tarball same.tgz --source repo --ref v1.0.0 -q", 0, "empty.out",
+            "empty.err");
+}
+
+static void test_cli__fail_prints_findings_and_exits_1(void **state)
+{
+    (void)state;
+    run_cli("verify --tarball evil.tgz --source repo --ref v1.0.0", 1, "fail.out", "empty.err");
+    run_cli("verify --tarball evil.tgz --source repo --ref v1.0.0 --format json", 1,
+            "fail.json", "empty.err");
+}
+
+static void test_cli__fail_on_threshold_changes_exit_code(void **state)
+{
+    (void)state;
+    /* The worst finding is critical: --fail-on critical still fails; a file-added (high)
+     * alone would not. */
+    run_cli("verify --tarball evil.tgz --source repo --ref v1.0.0 --fail-on critical -q", 1,
+            "empty.out", "empty.err");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cli__help_lists_commands),
+        cmocka_unit_test(test_cli__usage_errors_exit_2),
+        cmocka_unit_test(test_cli__unimplemented_features_say_so),
+        cmocka_unit_test(test_cli__bad_inputs_exit_2_with_one_line),
+        cmocka_unit_test(test_cli__pass_prints_report_and_exits_0),
+        cmocka_unit_test(test_cli__fail_prints_findings_and_exits_1),
+        cmocka_unit_test(test_cli__fail_on_threshold_changes_exit_code),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
