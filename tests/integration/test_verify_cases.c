@@ -234,6 +234,11 @@ static size_t artifact_files(sgt_file *out, size_t cap, const vcase *c)
     return n;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static char *finding_tokens(const sg_report *r)
 {
     char **tok = calloc(sg_report_finding_count(r) + 1, sizeof(char *));
@@ -244,12 +249,13 @@ static char *finding_tokens(const sg_report *r)
         char buf[512];
         if (f->severity < SG_SEV_LOW)
             continue;
-        snprintf(buf, sizeof(buf), "%s:%s", f->kind, f->name ? f->name : f->path ? f->path : "");
+        snprintf(buf, sizeof(buf), "%s:%s", f->kind,
+                 f->name ? f->name : f->field ? f->field : f->path ? f->path : "");
         tok[n] = strdup(buf);
         len += strlen(buf) + 1;
         n++;
     }
-    qsort(tok, n, sizeof(char *), (int (*)(const void *, const void *))strcmp);
+    qsort(tok, n, sizeof(char *), cmp_str);
     out = calloc(1, len);
     for (i = 0; i < n; i++) {
         if (i)
@@ -259,11 +265,6 @@ static char *finding_tokens(const sg_report *r)
     }
     free(tok);
     return out;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* Sort the space-separated tokens of s. */

@@ -1,0 +1,40 @@
+/*
+ * Internal interface of the diff module (filetype.c, manifest.c, tree_diff.c).
+ */
+#ifndef SG_DIFF_INT_H
+#define SG_DIFF_INT_H
+
+#include <stddef.h>
+#include "sourcegate/diff.h"
+
+/** What the tree diff wants to know from the manifest diff, beyond the findings. */
+typedef struct sg_manifest_info {
+    int residual;     /**< 1 when a difference remained that no accepted rewrite explains */
+    char **bin_paths; /**< the artifact's bin targets, normalized ("cli.js"); sg_malloc'd */
+    size_t bin_count; /**< entries of bin_paths */
+    char *bin_dir;    /**< the artifact's directories.bin, normalized, or NULL */
+} sg_manifest_info;
+
+#define SG_MANIFEST_INFO_INIT                                                                      \
+    {                                                                                              \
+        0, NULL, 0, NULL                                                                           \
+    }
+
+void sg_diff__manifest_info_dispose(sg_manifest_info *info);
+
+/**
+ * sg_diff_manifest() that also fills info (may be NULL): whether an unexplained difference
+ * remained and the artifact's bin targets (for the executable-bit rule of npm and pnpm).
+ */
+int sg_diff__manifest(sg_report *report, sg_ctx *ctx, const char *source, size_t source_len,
+                      const char *artifact, size_t artifact_len, const sg_diff_opts *opts,
+                      sg_manifest_info *info);
+
+/**
+ * 1 when path gets its executable bit from the packer because of the manifest's bin (npm's
+ * isPackageBin: a root bin target, or any "X/<bin target>"; pnpm: every bin target) or lies
+ * under directories.bin.
+ */
+int sg_diff__is_bin_target(const sg_manifest_info *info, const char *path);
+
+#endif
