@@ -102,6 +102,7 @@ const char *sg_error_name(int code)
     case SG_ECRYPTO: return "cryptographic error";
     case SG_EDEP: return "dependency failure";
     case SG_EUNSUPPORTED: return "not supported";
+    case SG_EINTEGRITY: return "integrity mismatch";
     default: return "unknown error";
     }
 }

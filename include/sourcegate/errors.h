@@ -28,6 +28,7 @@ typedef enum {
     SG_ECRYPTO = -7,      /**< a cryptographic operation failed */
     SG_EDEP = -8,         /**< a dependency (libgit2, libarchive, ...) failed unexpectedly */
     SG_EUNSUPPORTED = -9, /**< the operation is not implemented or not available here */
+    SG_EINTEGRITY = -10,  /**< downloaded bytes do not match their published digest */
 } sg_error_code;
 
 /** Opaque per-call context: the last error and the limits in force. */

@@ -14,6 +14,9 @@
 #include "tar.h"
 #include "git.h"
 #include "packlist.h"
+#include "cache.h"
+#include "registry.h"
+#include "source.h"
 #include "verify.h"
 
 /** Library version, "MAJOR.MINOR.PATCH". */

@@ -1,0 +1,102 @@
+/*
+ * sourcegate: the npm registry client (libcurl) and npm configuration.
+ */
+#ifndef SOURCEGATE_REGISTRY_H
+#define SOURCEGATE_REGISTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+#include "errors.h"
+#include "buf.h"
+#include "cache.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * npm configuration that decides where packages come from: the default registry, per-scope
+ * registries and auth tokens per registry host path ("//host/path/:_authToken").
+ * The library never reads files or the environment itself: the CLI passes the text of each
+ * .npmrc (user's, then project's: later ones override) and npm_config_registry.
+ */
+typedef struct sg_npm_config sg_npm_config;
+
+int sg_npm_config_new(sg_npm_config **out, sg_ctx *ctx);
+void sg_npm_config_free(sg_npm_config *cfg);
+
+/**
+ * Merge the settings of one .npmrc text (ini syntax as npm reads it: `key=value`, `;`/`#`
+ * comments, `${ENV}` left unexpanded unless env_lookup resolves it). Later calls override.
+ * Unknown keys are ignored. `origin` names the file in messages.
+ */
+int sg_npm_config_parse(sg_npm_config *cfg, sg_ctx *ctx, const char *text, size_t len,
+                        const char *origin, const char *(*env_lookup)(const char *name));
+
+/** Set the default registry (from --registry or npm_config_registry); overrides .npmrc. */
+int sg_npm_config_set_registry(sg_npm_config *cfg, sg_ctx *ctx, const char *url);
+
+/**
+ * The registry URL for a package name (its scope's registry, else the default, else
+ * https://registry.npmjs.org/), always ending in '/'. Borrowed.
+ */
+const char *sg_npm_config_registry_for(const sg_npm_config *cfg, const char *package_name);
+
+typedef struct sg_registry_opts {
+    sg_cache *cache;           /**< required: packuments and tarballs are cached here */
+    const sg_npm_config *config; /**< registries and tokens; NULL: the public registry */
+    int offline;               /**< use only the cache; say what is missing */
+    long connect_timeout_ms;   /**< 0: 10 s */
+    long total_timeout_ms;     /**< per request; 0: 120 s */
+    long low_speed_time_s;     /**< abort a transfer slower than 1 KiB/s for this long; 0: 30 */
+    int max_retries;           /**< on 429, 5xx and transient network errors; -1: 0; 0: 3 */
+    long retry_base_ms;        /**< first backoff delay, doubled each time; 0: 500 */
+} sg_registry_opts;
+
+#define SG_REGISTRY_OPTS_INIT { NULL, NULL, 0, 0, 0, 0, 0, 0 }
+
+typedef struct sg_registry sg_registry;
+
+int sg_registry_new(sg_registry **out, sg_ctx *ctx, const sg_registry_opts *opts);
+void sg_registry_free(sg_registry *reg);
+
+/** Counters of what the client did, for benchmarks and tests. */
+typedef struct sg_registry_stats {
+    unsigned requests;        /**< HTTP requests sent (retries included) */
+    unsigned not_modified;    /**< 304 answers to conditional requests */
+    unsigned cache_hits;      /**< tarballs served from the cache without a request */
+} sg_registry_stats;
+
+void sg_registry_stats_get(const sg_registry *reg, sg_registry_stats *out);
+
+/**
+ * The full packument of `name` (Accept: application/json, scoped names encoded as npm does:
+ * "@scope%2fname"), with a conditional request (If-None-Match) against the cached copy;
+ * honours Retry-After on 429; retries 5xx with backoff. The JSON is parsed with the JSON
+ * limits. Free with cJSON_Delete(). Errors: SG_ENOTFOUND (404: no such package), SG_ENET
+ * (network, timeouts, HTTP errors after retries; message names the URL without credentials),
+ * SG_EINVALID (not JSON or not an object), SG_ELIMIT, SG_ENOTFOUND with --offline when the
+ * cache lacks it ("not in the cache (offline)").
+ */
+int sg_registry_packument(cJSON **out, sg_ctx *ctx, sg_registry *reg, const char *name);
+
+/**
+ * The tarball at `url`, checked against `integrity` (SRI: "sha512-<base64>" or other
+ * algorithms npm uses; may be NULL) and `shasum` (hex SHA-1; may be NULL; at least one is
+ * required). Served from the cache when present (by its sha512); else streamed to a temporary
+ * file in the cache while the digests are computed, with the tarball-bytes limit enforced
+ * during the transfer, and renamed into place only when the digests match. On a mismatch:
+ * SG_EINTEGRITY, the bytes are discarded, and the message gives expected and actual digests.
+ * *out is malloc'd (free with free()) holding the verified bytes.
+ */
+int sg_registry_tarball(unsigned char **out, size_t *len, sg_ctx *ctx, sg_registry *reg,
+                        const char *url, const char *integrity, const char *shasum);
+
+/** Base64 SRI sha512 of bytes: "sha512-..." into out (replaced). */
+int sg_integrity_sha512(sg_buf *out, sg_ctx *ctx, const unsigned char *bytes, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
