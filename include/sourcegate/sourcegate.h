@@ -17,6 +17,7 @@
 #include "cache.h"
 #include "registry.h"
 #include "source.h"
+#include "semver.h"
 #include "verify.h"
 
 /** Library version, "MAJOR.MINOR.PATCH". */
