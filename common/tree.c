@@ -176,6 +176,8 @@ int sg_tree_read(sg_buf *out, sg_ctx *ctx, const sg_tree *tree, const sg_entry *
         return error;
     if ((error = sg_buf_check(out, ctx, entry->path)) < 0)
         return error;
+    if (entry->pending)
+        return 0; /* no digest yet to check against */
     if ((error = sg_sha256(digest, ctx, out->ptr + start, out->size - start)) < 0)
         return error;
     if (memcmp(digest, entry->sha256, 32) != 0)
@@ -221,6 +223,41 @@ int sg_tree__select_exec(sg_tree **out, sg_ctx *ctx, const sg_tree *src, const u
         t->backend->refs++;
     *out = t;
     return 0;
+}
+
+int sg_tree_complete(sg_tree **out, sg_ctx *ctx, const sg_tree *src)
+{
+    sg_tree *t = NULL;
+    sg_buf content = SG_BUF_INIT;
+    unsigned char *keep = NULL;
+    size_t i;
+    int error = 0;
+
+    *out = NULL;
+    keep = sg_malloc(src->count ? src->count : 1);
+    if (!keep)
+        return sg_error_set(ctx, SG_ENOMEM, "out of memory for a tree");
+    memset(keep, 1, src->count);
+    if ((error = sg_tree__select_exec(&t, ctx, src, keep, NULL)) < 0)
+        goto done;
+    sg_buf_init(&content, (size_t)sg_ctx_limit(ctx, SG_LIMIT_FILE_SIZE));
+    for (i = 0; i < t->count; i++) {
+        sg_entry *e = &t->entries[i];
+        if (!e->pending || e->kind != SG_ENTRY_FILE)
+            continue;
+        sg_buf_clear(&content);
+        if ((error = sg_tree_read(&content, ctx, t, e)) < 0 ||
+            (error = sg_entry__set_content(e, ctx, content.ptr, content.size)) < 0)
+            goto done;
+        e->pending = 0;
+    }
+    *out = t;
+    t = NULL;
+done:
+    sg_tree_free(t);
+    sg_buf_dispose(&content);
+    sg_free(keep);
+    return error;
 }
 
 int sg_tree_select(sg_tree **out, sg_ctx *ctx, const sg_tree *src, const unsigned char *keep)

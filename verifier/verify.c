@@ -133,6 +133,26 @@ done:
     return error;
 }
 
+/* The repository root's top-level files, hashed (a monorepo package may carry copies). */
+static int root_top_files(sg_tree **out, sg_ctx *ctx, const sg_tree *root)
+{
+    size_t i, n = sg_tree_count(root);
+    unsigned char *keep = sg_calloc(n ? n : 1, 1);
+    sg_tree *top = NULL;
+    int error;
+
+    *out = NULL;
+    if (!keep)
+        return sg_error_set(ctx, SG_ENOMEM, "out of memory");
+    for (i = 0; i < n; i++)
+        keep[i] = strchr(sg_tree_entry(root, i)->path, '/') == NULL;
+    if ((error = sg_tree_select(&top, ctx, root, keep)) == 0)
+        error = sg_tree_complete(out, ctx, top);
+    sg_tree_free(top);
+    sg_free(keep);
+    return error;
+}
+
 /* Normalized package folder: no leading/trailing slashes, no "." segments. */
 static int normalize_subdir(sg_buf *out, sg_ctx *ctx, const char *subdir)
 {
@@ -155,7 +175,8 @@ int sg_verify_local(sg_report **out, sg_ctx *ctx, const sg_verify_opts *opts)
     unsigned char *bytes = NULL;
     size_t len = 0;
     sg_report *report = NULL;
-    sg_tree *artifact = NULL, *root = NULL, *pkg = NULL, *packed = NULL;
+    sg_tree *artifact = NULL, *root = NULL, *pkg = NULL, *selected = NULL, *packed = NULL;
+    sg_tree *root_top = NULL;
     sg_git_repo *repo = NULL;
     sg_tar_info info = {0};
     sg_source_facts facts = SG_SOURCE_FACTS_INIT;
@@ -201,20 +222,26 @@ int sg_verify_local(sg_report **out, sg_ctx *ctx, const sg_verify_opts *opts)
         (error = sg_report_set(report, ctx, SG_REPORT_SOURCE_RESOLVED_BY, "argument")) < 0 ||
         (error = sg_report_set(report, ctx, SG_REPORT_SOURCE_SUBDIR, subdir.ptr)) < 0)
         goto done;
-    if ((error = sg_git_tree(&pkg, ctx, repo, commit, subdir.ptr)) < 0)
+    /* Trees are listed lazily: only the files npm would pack get read and hashed. */
+    if ((error = sg_git_tree_ext(&pkg, ctx, repo, commit, subdir.ptr, SG_GIT_TREE_LAZY)) < 0)
         goto done;
-    if (subdir.size && (error = sg_git_tree(&root, ctx, repo, commit, "")) < 0)
+    if (subdir.size &&
+        (error = sg_git_tree_ext(&root, ctx, repo, commit, "", SG_GIT_TREE_LAZY)) < 0)
         goto done;
 
-    if ((error = sg_packlist_npm(&packed, ctx, pkg, &popts)) < 0) {
+    if ((error = sg_packlist_npm(&selected, ctx, pkg, &popts)) < 0) {
         sg_error_wrap(ctx, "applying npm's packing rules to commit %.12s", commit);
         goto done;
     }
+    if ((error = sg_tree_complete(&packed, ctx, selected)) < 0)
+        goto done;
     if ((error = sg_source_facts_init(&facts, ctx, root ? root : pkg, pkg, subdir.ptr)) < 0)
         goto done;
     sg_source_facts_diff_opts(&facts, &dopts);
     dopts.release_version = sg_report_get(report, SG_REPORT_VERSION);
-    dopts.root_files = root;
+    if (root && (error = root_top_files(&root_top, ctx, root)) < 0)
+        goto done;
+    dopts.root_files = root_top;
     if ((error = sg_diff_trees(report, ctx, packed, artifact, &dopts)) < 0)
         goto done;
     sg_report_decide(report, opts->fail_on);
@@ -224,7 +251,9 @@ done:
     sg_source_facts_dispose(&facts);
     sg_report_free(report);
     sg_tree_free(packed);
+    sg_tree_free(selected);
     sg_tree_free(pkg);
+    sg_tree_free(root_top);
     sg_tree_free(root);
     sg_tree_free(artifact);
     sg_git_repo_free(repo);

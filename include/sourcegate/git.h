@@ -41,6 +41,14 @@ int sg_git_resolve(char out[41], sg_ctx *ctx, sg_git_repo *repo, const char *rev
 int sg_git_tree(sg_tree **out, sg_ctx *ctx, sg_git_repo *repo, const char *commit_hex,
                 const char *subdir);
 
+/** Flags of sg_git_tree_ext(). */
+#define SG_GIT_TREE_LAZY 0x1u /**< list files without reading them: entries are pending
+                                   (size is the blob's raw size) until sg_tree_complete() */
+
+/** sg_git_tree() with flags. */
+int sg_git_tree_ext(sg_tree **out, sg_ctx *ctx, sg_git_repo *repo, const char *commit_hex,
+                    const char *subdir, unsigned flags);
+
 #ifdef __cplusplus
 }
 #endif

@@ -42,6 +42,8 @@ typedef struct sg_entry {
     unsigned char head[SG_ENTRY_HEAD]; /**< first min(size, SG_ENTRY_HEAD) content bytes */
     const char *target;   /**< symlink target, owned by the tree; NULL for other kinds */
     uint64_t cookie;      /**< backend-private locator of the content */
+    unsigned pending;     /**< 1 while size, sha256 and head are not computed yet (a lazily
+                               read tree); sg_tree_complete() computes them */
 } sg_entry;
 
 typedef struct sg_tree sg_tree;
@@ -67,6 +69,14 @@ int sg_tree_read(sg_buf *out, sg_ctx *ctx, const sg_tree *tree, const sg_entry *
  * backend (which stays alive while either tree lives). Free with sg_tree_free().
  */
 int sg_tree_select(sg_tree **out, sg_ctx *ctx, const sg_tree *src, const unsigned char *keep);
+
+/**
+ * A new tree with the same entries as src, where every pending entry's size, sha256 and head
+ * are computed by reading its content (sharing src's backend). Lets a reader list a large
+ * tree cheaply and hash only the entries that survive a selection. Errors: those of
+ * sg_tree_read().
+ */
+int sg_tree_complete(sg_tree **out, sg_ctx *ctx, const sg_tree *src);
 
 /** Free a tree; NULL is accepted. */
 void sg_tree_free(sg_tree *tree);

@@ -609,6 +609,49 @@ static void test_git__gitattributes_eol_crlf_converts_and_binary_is_untouched(vo
     free(repo);
 }
 
+static void test_git__lazy_tree_completes_to_the_eager_digests(void **state)
+{
+    static const sgt_file files[] = {
+        {".gitattributes", "*.txt text eol=crlf\n", 0, 0},
+        {"a.txt", "one\ntwo\n", 0, 0},
+        {"b.js", "module.exports = 1;\n", 0, 0755},
+        {"link", "b.js", 0, 0120000},
+    };
+    char commit[41];
+    char *repo = repo_with(commit, files, NFILES(files), 1);
+    sg_ctx *ctx = ctx_new();
+    sg_git_repo *r = open_ok(ctx, repo);
+    sg_tree *eager = tree_ok(ctx, r, commit, NULL), *lazy = NULL, *done = NULL;
+    sg_buf b = SG_BUF_INIT;
+    size_t i;
+
+    (void)state;
+    assert_int_equal(sg_git_tree_ext(&lazy, ctx, r, commit, NULL, SG_GIT_TREE_LAZY), 0);
+    assert_int_equal(sg_tree_count(lazy), sg_tree_count(eager));
+    assert_true(sg_tree_find(lazy, "a.txt")->pending);
+    assert_int_equal(sg_tree_find(lazy, "a.txt")->size, 8); /* raw size until completed */
+    /* a pending entry can be read (filters applied) before it is hashed */
+    assert_int_equal(sg_tree_read(&b, ctx, lazy, sg_tree_find(lazy, "a.txt")), 0);
+    assert_string_equal(b.ptr, "one\r\ntwo\r\n");
+    assert_int_equal(sg_tree_complete(&done, ctx, lazy), 0);
+    for (i = 0; i < sg_tree_count(eager); i++) {
+        const sg_entry *e = sg_tree_entry(eager, i), *d = sg_tree_entry(done, i);
+        assert_string_equal(e->path, d->path);
+        assert_false(d->pending);
+        assert_int_equal(e->size, d->size);
+        assert_int_equal(e->exec, d->exec);
+        assert_memory_equal(e->sha256, d->sha256, 32);
+        assert_memory_equal(e->head, d->head, SG_ENTRY_HEAD);
+    }
+    sg_buf_dispose(&b);
+    sg_tree_free(done);
+    sg_tree_free(lazy);
+    sg_tree_free(eager);
+    sg_git_repo_free(r);
+    sg_ctx_free(ctx);
+    free(repo);
+}
+
 static void test_git__gitattributes_apply_only_below_their_folder(void **state)
 {
     static const sgt_file files[] = {
@@ -1300,6 +1343,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_git__opens_non_bare_repo_and_a_folder_inside_it),
         cmocka_unit_test(test_git__opens_bare_repo),
+        cmocka_unit_test(test_git__lazy_tree_completes_to_the_eager_digests),
         cmocka_unit_test(test_git__opens_file_urls),
         cmocka_unit_test(test_git__refuses_remote_urls),
         cmocka_unit_test(test_git__missing_repository_is_not_found),
