@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "verifier/source_facts.h"
+#include "verifier/verify_int.h"
 
 /* Read a whole local file, refusing more than `limit` bytes. */
 static int read_file_limited(unsigned char **out, size_t *len, sg_ctx *ctx, const char *path,
@@ -170,18 +171,75 @@ static int normalize_subdir(sg_buf *out, sg_ctx *ctx, const char *subdir)
     return sg_buf_check(out, ctx, "the package folder");
 }
 
+int sg_verify__artifact(sg_tree **out, sg_report *report, sg_ctx *ctx,
+                        const unsigned char *bytes, size_t len, const char *name)
+{
+    sg_tar_info info = {0};
+    int error;
+
+    *out = NULL;
+    if ((error = artifact_digests(report, ctx, bytes, len)) < 0)
+        return error;
+    if ((error = sg_tar_read(out, &info, ctx, bytes, len, report)) < 0) {
+        sg_error_wrap(ctx, "reading tarball '%s'", name);
+        return error;
+    }
+    if ((error = sg_report_set(report, ctx, SG_REPORT_PACKER, sg_packer_name(info.packer))) < 0 ||
+        (error = identify_package(report, ctx, *out)) < 0) {
+        sg_tree_free(*out);
+        *out = NULL;
+    }
+    return error;
+}
+
+int sg_verify__compare(sg_report *report, sg_ctx *ctx, const sg_tree *artifact, sg_git_repo *repo,
+                       const char *commit, const char *subdir)
+{
+    sg_tree *root = NULL, *pkg = NULL, *selected = NULL, *packed = NULL, *root_top = NULL;
+    sg_source_facts facts = SG_SOURCE_FACTS_INIT;
+    sg_packlist_opts popts = SG_PACKLIST_OPTS_INIT;
+    sg_diff_opts dopts = SG_DIFF_OPTS_INIT;
+    sg_buf norm = SG_BUF_INIT;
+    int error;
+
+    if ((error = normalize_subdir(&norm, ctx, subdir)) < 0)
+        goto done;
+    /* Trees are listed lazily: only the files npm would pack get read and hashed. */
+    if ((error = sg_git_tree_ext(&pkg, ctx, repo, commit, norm.ptr, SG_GIT_TREE_LAZY)) < 0)
+        goto done;
+    if (norm.size && (error = sg_git_tree_ext(&root, ctx, repo, commit, "", SG_GIT_TREE_LAZY)) < 0)
+        goto done;
+    if ((error = sg_packlist_npm(&selected, ctx, pkg, &popts)) < 0) {
+        sg_error_wrap(ctx, "applying npm's packing rules to commit %.12s", commit);
+        goto done;
+    }
+    if ((error = sg_tree_complete(&packed, ctx, selected)) < 0 ||
+        (error = sg_source_facts_init(&facts, ctx, root ? root : pkg, pkg, norm.ptr)) < 0)
+        goto done;
+    sg_source_facts_diff_opts(&facts, &dopts);
+    dopts.release_version = sg_report_get(report, SG_REPORT_VERSION);
+    if (root && (error = root_top_files(&root_top, ctx, root)) < 0)
+        goto done;
+    dopts.root_files = root_top;
+    error = sg_diff_trees(report, ctx, packed, artifact, &dopts);
+done:
+    sg_source_facts_dispose(&facts);
+    sg_tree_free(packed);
+    sg_tree_free(selected);
+    sg_tree_free(pkg);
+    sg_tree_free(root_top);
+    sg_tree_free(root);
+    sg_buf_dispose(&norm);
+    return error;
+}
+
 int sg_verify_local(sg_report **out, sg_ctx *ctx, const sg_verify_opts *opts)
 {
     unsigned char *bytes = NULL;
     size_t len = 0;
     sg_report *report = NULL;
-    sg_tree *artifact = NULL, *root = NULL, *pkg = NULL, *selected = NULL, *packed = NULL;
-    sg_tree *root_top = NULL;
+    sg_tree *artifact = NULL;
     sg_git_repo *repo = NULL;
-    sg_tar_info info = {0};
-    sg_source_facts facts = SG_SOURCE_FACTS_INIT;
-    sg_packlist_opts popts = SG_PACKLIST_OPTS_INIT;
-    sg_diff_opts dopts = SG_DIFF_OPTS_INIT;
     sg_buf subdir = SG_BUF_INIT;
     char commit[41];
     int error;
@@ -196,20 +254,12 @@ int sg_verify_local(sg_report **out, sg_ctx *ctx, const sg_verify_opts *opts)
 
     /* The artifact. */
     if ((error = read_file_limited(&bytes, &len, ctx, opts->tarball_path,
-                                   sg_ctx_limit(ctx, SG_LIMIT_TARBALL_BYTES))) < 0)
+                                   sg_ctx_limit(ctx, SG_LIMIT_TARBALL_BYTES))) < 0 ||
+        (error = sg_report_set(report, ctx, SG_REPORT_ARTIFACT_URL, opts->tarball_path)) < 0 ||
+        (error = sg_verify__artifact(&artifact, report, ctx, bytes, len, opts->tarball_path)) < 0)
         goto done;
-    if ((error = sg_report_set(report, ctx, SG_REPORT_ARTIFACT_URL, opts->tarball_path)) < 0 ||
-        (error = artifact_digests(report, ctx, bytes, len)) < 0)
-        goto done;
-    if ((error = sg_tar_read(&artifact, &info, ctx, bytes, len, report)) < 0) {
-        sg_error_wrap(ctx, "reading tarball '%s'", opts->tarball_path);
-        goto done;
-    }
     sg_free(bytes);
     bytes = NULL;
-    if ((error = sg_report_set(report, ctx, SG_REPORT_PACKER, sg_packer_name(info.packer))) < 0 ||
-        (error = identify_package(report, ctx, artifact)) < 0)
-        goto done;
 
     /* The source. */
     if ((error = sg_git_repo_open(&repo, ctx, opts->source)) < 0 ||
@@ -222,39 +272,13 @@ int sg_verify_local(sg_report **out, sg_ctx *ctx, const sg_verify_opts *opts)
         (error = sg_report_set(report, ctx, SG_REPORT_SOURCE_RESOLVED_BY, "argument")) < 0 ||
         (error = sg_report_set(report, ctx, SG_REPORT_SOURCE_SUBDIR, subdir.ptr)) < 0)
         goto done;
-    /* Trees are listed lazily: only the files npm would pack get read and hashed. */
-    if ((error = sg_git_tree_ext(&pkg, ctx, repo, commit, subdir.ptr, SG_GIT_TREE_LAZY)) < 0)
-        goto done;
-    if (subdir.size &&
-        (error = sg_git_tree_ext(&root, ctx, repo, commit, "", SG_GIT_TREE_LAZY)) < 0)
-        goto done;
-
-    if ((error = sg_packlist_npm(&selected, ctx, pkg, &popts)) < 0) {
-        sg_error_wrap(ctx, "applying npm's packing rules to commit %.12s", commit);
-        goto done;
-    }
-    if ((error = sg_tree_complete(&packed, ctx, selected)) < 0)
-        goto done;
-    if ((error = sg_source_facts_init(&facts, ctx, root ? root : pkg, pkg, subdir.ptr)) < 0)
-        goto done;
-    sg_source_facts_diff_opts(&facts, &dopts);
-    dopts.release_version = sg_report_get(report, SG_REPORT_VERSION);
-    if (root && (error = root_top_files(&root_top, ctx, root)) < 0)
-        goto done;
-    dopts.root_files = root_top;
-    if ((error = sg_diff_trees(report, ctx, packed, artifact, &dopts)) < 0)
+    if ((error = sg_verify__compare(report, ctx, artifact, repo, commit, subdir.ptr)) < 0)
         goto done;
     sg_report_decide(report, opts->fail_on);
     *out = report;
     report = NULL;
 done:
-    sg_source_facts_dispose(&facts);
     sg_report_free(report);
-    sg_tree_free(packed);
-    sg_tree_free(selected);
-    sg_tree_free(pkg);
-    sg_tree_free(root_top);
-    sg_tree_free(root);
     sg_tree_free(artifact);
     sg_git_repo_free(repo);
     sg_buf_dispose(&subdir);
