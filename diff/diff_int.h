@@ -5,6 +5,7 @@
 #define SG_DIFF_INT_H
 
 #include <stddef.h>
+#include <cjson/cJSON.h>
 #include "sourcegate/diff.h"
 
 /** What the tree diff wants to know from the manifest diff, beyond the findings. */
@@ -36,5 +37,8 @@ int sg_diff__manifest(sg_report *report, sg_ctx *ctx, const char *source, size_t
  * under directories.bin.
  */
 int sg_diff__is_bin_target(const sg_manifest_info *info, const char *path);
+
+/** 1 when two manifests' bin fields mean the same after npm's normalization. */
+int sg_diff__bin_equiv(const cJSON *sdoc, const cJSON *sbin, const cJSON *adoc, const cJSON *abin);
 
 #endif

@@ -823,7 +823,7 @@ nomem:
     return NULL;
 }
 
-static int bin_equiv(const cJSON *sdoc, const cJSON *sbin, const cJSON *adoc, const cJSON *abin)
+int sg_diff__bin_equiv(const cJSON *sdoc, const cJSON *sbin, const cJSON *adoc, const cJSON *abin)
 {
     sg_buf tmp = SG_BUF_INIT;
     cJSON *x = bin_map(sdoc, sbin, &tmp), *y = bin_map(adoc, abin, &tmp);
@@ -999,7 +999,7 @@ static int field_equiv(const char *key, const cJSON *sdoc, const cJSON *s, const
             return strcmp(x, y) == 0;
     }
     if (strcmp(key, "bin") == 0)
-        return bin_equiv(sdoc, s, adoc, a);
+        return sg_diff__bin_equiv(sdoc, s, adoc, a);
     if (!s || !a)
         return s == a;
     if (is_path_field(key) && cJSON_IsString(s) && cJSON_IsString(a))

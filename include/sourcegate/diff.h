@@ -8,6 +8,7 @@
 #define SOURCEGATE_DIFF_H
 
 #include <stddef.h>
+#include <cjson/cJSON.h>
 #include "errors.h"
 #include "tree.h"
 #include "report.h"
@@ -88,6 +89,18 @@ int sg_diff_manifest(sg_report *report, sg_ctx *ctx, const char *source, size_t 
  */
 int sg_diff_trees(sg_report *report, sg_ctx *ctx, const sg_tree *source, const sg_tree *artifact,
                   const sg_diff_opts *opts);
+
+/**
+ * Registry mode's "manifest confusion" check: compare the packument's metadata for a version
+ * (versions[V], parsed) with the package.json inside its tarball. npm resolves dependencies
+ * from the former and runs the scripts of the latter, so any disagreement on name, version,
+ * dependencies of every kind, install scripts or bin is a "manifest-mismatch" finding (high).
+ * npm's own publish-time normalization is accepted: bin in object form, and the
+ * "node-gyp rebuild" install script npm adds when the tarball has a root binding.gyp
+ * (has_root_gyp) and gypfile is not false.
+ */
+int sg_diff_registry_manifest(sg_report *report, sg_ctx *ctx, const cJSON *registry_version,
+                              const char *tarball_manifest, size_t len, int has_root_gyp);
 
 #ifdef __cplusplus
 }
