@@ -28,6 +28,8 @@
  */
 #include "common/common.h"
 
+#include "verifier/git_int.h"
+
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -42,6 +44,11 @@ struct sg_git_repo {
     git_repository *frepo; /* same object database, pinned config, no work tree: content */
     size_t refs;           /* the caller's reference plus one per tree backend */
 };
+
+git_repository *sg_git__repository(sg_git_repo *repo)
+{
+    return repo->repo;
+}
 
 /* Cookie of entries without readable content (symlinks, submodules). */
 #define NO_COOKIE UINT64_MAX
