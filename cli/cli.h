@@ -35,5 +35,19 @@ int cli_report_error(sg_ctx *ctx, int code);
 int cli_exit_for_verdict(sg_verdict verdict);
 
 int cli_cmd_verify(int argc, char **argv);
+int cli_cmd_cache(int argc, char **argv);
+
+/** Read a configuration file (at most 1 MiB); NULL when it cannot be read. free() it. */
+char *cli_read_small_file(const char *path, size_t *len);
+
+/** $XDG_CACHE_HOME/sourcegate or ~/.cache/sourcegate; -1 when neither is set. */
+int cli_default_cache_dir(char *out, size_t size);
+
+/** npm's configuration: ~/.npmrc (or $npm_config_userconfig), ./.npmrc, npm_config_registry,
+ *  then --registry. */
+int cli_load_npm_config(sg_npm_config **out, sg_ctx *ctx, const char *registry_arg);
+
+/** git's url.<base>.insteadOf from the user's git config, then the FROM=TO rules. */
+int cli_load_rewrites(sg_url_rewrites **out, sg_ctx *ctx, char **rules, size_t nrules);
 
 #endif

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cli_attest.h"
 
 enum {
     OPT_TARGET,
@@ -18,21 +19,36 @@ enum {
     OPT_FORMAT,
     OPT_FAIL_ON,
     OPT_LIMIT,
+    OPT_REGISTRY,
+    OPT_CACHE,
+    OPT_REWRITE,
+    OPT_OFFLINE,
     OPT_OUTPUT,
     OPT_QUIET,
     OPT_VERBOSE,
+    OPT_ATTEST_FIRST,
+    OPT_ATTEST_LAST = OPT_ATTEST_FIRST + CLI_ATTEST_OPT__COUNT - 1,
     OPT_HELP,
 };
 
 static const cli_opt verify_opts[] = {
-    {NULL, 0, CLI_OPT_VALUE, "NAME@VERSION", "a release on the registry (not implemented yet)",
-     OPT_TARGET},
+    {NULL, 0, CLI_OPT_VALUE, "NAME@VERSION", "a release on the registry", OPT_TARGET},
     {"tarball", 0, CLI_OPT_VALUE, "FILE", "the packed package (.tgz) to verify", OPT_TARBALL},
     {"source", 0, CLI_OPT_VALUE, "GIT", "git repository: a path or a file:// URL", OPT_SOURCE},
-    {"ref", 0, CLI_OPT_VALUE, "REV", "tag, branch or commit to compare with (default HEAD)",
+    {"ref", 0, CLI_OPT_VALUE, "REV",
+     "tag, branch or commit to compare with (local mode: default HEAD; registry mode: "
+     "overrides commit resolution)",
      OPT_REF},
     {"subdir", 0, CLI_OPT_VALUE, "DIR", "package folder inside the repository (monorepos)",
      OPT_SUBDIR},
+    {"registry", 0, CLI_OPT_VALUE, "URL",
+     "npm registry (default: npm_config_registry, then .npmrc, then registry.npmjs.org)",
+     OPT_REGISTRY},
+    {"cache", 0, CLI_OPT_VALUE, "DIR", "cache folder (default $XDG_CACHE_HOME/sourcegate)",
+     OPT_CACHE},
+    {"git-rewrite", 0, CLI_OPT_VALUE, "FROM=TO",
+     "rewrite repository URLs starting with FROM to start with TO (repeatable)", OPT_REWRITE},
+    {"offline", 0, CLI_OPT_FLAG, NULL, "use only the cache; say what is missing", OPT_OFFLINE},
     {"format", 0, CLI_OPT_VALUE, "FMT", "report format: text (default) or json", OPT_FORMAT},
     {"fail-on", 0, CLI_OPT_VALUE, "SEVERITY",
      "fail on findings at or above: info, low, medium, high (default), critical", OPT_FAIL_ON},
@@ -45,6 +61,7 @@ static const cli_opt verify_opts[] = {
      OPT_QUIET},
     {"verbose", 'v', CLI_OPT_FLAG, NULL, "also show info findings and normalizations",
      OPT_VERBOSE},
+    CLI_ATTEST_OPT_ROWS(OPT_ATTEST_FIRST),
     {"help", 'h', CLI_OPT_FLAG, NULL, "show this help", OPT_HELP},
     {NULL, 0, CLI_OPT_FLAG, NULL, NULL, 0},
 };
@@ -54,19 +71,30 @@ typedef struct verify_args {
     const char *target;  /* NAME@VERSION, registry mode */
     const char *format;  /* "text" or "json" */
     const char *output;  /* report file, NULL for stdout */
+    const char *registry; /* --registry */
+    const char *cache;   /* --cache */
+    char *rewrites[64];  /* --git-rewrite rules */
+    size_t nrewrites;    /* how many */
+    int offline;         /* --offline */
     int quiet, verbose, help;
+    cli_attest attest;   /* --attest FILE --key KEY.pem ... */
     sg_ctx *ctx;         /* limits are set on it while parsing */
 } verify_args;
 
 static void verify_help(FILE *out)
 {
     fprintf(out,
-            "usage: sourcegate verify --tarball FILE --source GIT [--ref REV] [--subdir DIR]\n"
-            "                         [--format text|json] [--fail-on SEVERITY]\n\n"
+            "usage: sourcegate verify NAME@VERSION [--registry URL] [--cache DIR]\n"
+            "                         [--git-rewrite FROM=TO]... [--source GIT] [--ref REV]\n"
+            "                         [--offline] [--format text|json] [--fail-on SEVERITY]\n"
+            "       sourcegate verify --tarball FILE --source GIT [--ref REV] [--subdir DIR]\n\n"
             "Compares a packed npm tarball with the files 'npm pack' would produce from a git\n"
             "commit, and their package.json manifests field by field. Every difference is a\n"
             "finding with a severity; the verdict is fail when a finding reaches --fail-on,\n"
             "inconclusive when generated files could not be verified, else pass.\n\n"
+            "With NAME@VERSION (a version, dist-tag or range) the tarball comes from the\n"
+            "registry and the source from the repository the release names, at the commit\n"
+            "found by provenance, gitHead, tag or package.json history.\n\n"
             "Options:\n");
     cli_opt_help(out, verify_opts);
     fprintf(out, "\nExit codes: 0 pass, 1 fail, 2 usage or bad input, 3 inconclusive,\n"
@@ -137,9 +165,23 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
         break;
     case OPT_LIMIT: return set_limit(a, value);
     case OPT_OUTPUT: a->output = value; break;
+    case OPT_REGISTRY: a->registry = value; break;
+    case OPT_CACHE: a->cache = value; break;
+    case OPT_OFFLINE: a->offline = 1; break;
+    case OPT_REWRITE:
+        if (a->nrewrites == sizeof(a->rewrites) / sizeof(a->rewrites[0])) {
+            fprintf(stderr, "sourcegate verify: at most 64 --git-rewrite rules\n");
+            return CLI_EXIT_USAGE;
+        }
+        a->rewrites[a->nrewrites++] = (char *)value;
+        break;
     case OPT_QUIET: a->quiet = 1; break;
     case OPT_VERBOSE: a->verbose = 1; break;
     case OPT_HELP: a->help = 1; break;
+    default:
+        if (o->id >= OPT_ATTEST_FIRST && o->id <= OPT_ATTEST_LAST)
+            return cli_attest_on_opt(&a->attest, o->id - OPT_ATTEST_FIRST, value);
+        break;
     }
     return 0;
 }
@@ -182,10 +224,55 @@ done:
     return rc;
 }
 
+/* Registry mode: build the library's options from the CLI's and the environment. */
+static int run_release(verify_args *a, sg_report **report, sg_buf *tarball)
+{
+    sg_verify_release_opts o = SG_VERIFY_RELEASE_OPTS_INIT;
+    sg_npm_config *cfg = NULL;
+    sg_url_rewrites *rw = NULL;
+    sg_cache *cache = NULL;
+    char *name = NULL, *spec = NULL, dir[4096];
+    const char *cache_dir = a->cache;
+    int error;
+
+    if (!cache_dir) {
+        if (cli_default_cache_dir(dir, sizeof(dir)) < 0) {
+            error = sg_error_set(a->ctx, SG_EINVALID,
+                                 "no cache folder: set --cache, XDG_CACHE_HOME or HOME");
+            goto done;
+        }
+        cache_dir = dir;
+    }
+    if ((error = sg_release_spec_parse(&name, &spec, a->ctx, a->target)) < 0 ||
+        (error = cli_load_npm_config(&cfg, a->ctx, a->registry)) < 0 ||
+        (error = cli_load_rewrites(&rw, a->ctx, a->rewrites, a->nrewrites)) < 0 ||
+        (error = sg_cache_open(&cache, a->ctx, cache_dir)) < 0)
+        goto done;
+    o.name = name;
+    o.spec = spec;
+    o.cache = cache;
+    o.npm_config = cfg;
+    o.rewrites = rw;
+    o.offline = a->offline;
+    o.source = a->opts.source;
+    o.ref = a->opts.ref;
+    o.subdir = a->opts.subdir;
+    o.fail_on = a->opts.fail_on;
+    o.tarball = tarball;
+    error = sg_verify_release(report, a->ctx, &o);
+done:
+    sg_release_spec_free(name, spec);
+    sg_cache_free(cache);
+    sg_url_rewrites_free(rw);
+    sg_npm_config_free(cfg);
+    return error;
+}
+
 int cli_cmd_verify(int argc, char **argv)
 {
     verify_args a;
     sg_report *report = NULL;
+    sg_buf tarball = SG_BUF_INIT;
     int rc, error;
 
     memset(&a, 0, sizeof(a));
@@ -201,27 +288,35 @@ int cli_cmd_verify(int argc, char **argv)
         verify_help(stdout);
         goto done;
     }
-    if (a.target && !a.opts.tarball_path) {
-        fprintf(stderr, "sourcegate verify: registry mode (verify NAME@VERSION) is not "
-                        "implemented yet; use --tarball FILE --source GIT\n");
+    if (a.target && a.opts.tarball_path) {
+        fprintf(stderr, "sourcegate verify: give either NAME@VERSION or --tarball, not both\n");
         rc = CLI_EXIT_USAGE;
         goto done;
     }
-    if (a.target || !a.opts.tarball_path || !a.opts.source) {
-        fprintf(stderr, "sourcegate verify: %s\n",
-                a.target ? "give either NAME@VERSION or --tarball, not both"
-                         : "--tarball FILE and --source GIT are required (see --help)");
+    if (!a.target && (!a.opts.tarball_path || !a.opts.source)) {
+        fprintf(stderr, "sourcegate verify: NAME@VERSION, or --tarball FILE and --source GIT, "
+                        "are required (see --help)\n");
         rc = CLI_EXIT_USAGE;
         goto done;
     }
-    if ((error = sg_verify_local(&report, a.ctx, &a.opts)) < 0) {
+    if ((rc = cli_attest_prepare(&a.attest, a.ctx)) != 0)
+        goto done;
+    error = a.target ? run_release(&a, &report, &tarball)
+                     : sg_verify_local(&report, a.ctx, &a.opts);
+    if (error < 0) {
         rc = cli_report_error(a.ctx, error);
         goto done;
     }
     if (!a.quiet && (rc = write_report(&a, report)) != 0)
         goto done;
+    if ((rc = cli_attest_write(&a.attest, a.ctx, report, a.opts.fail_on, a.opts.tarball_path,
+                               tarball.size ? (const unsigned char *)tarball.ptr : NULL,
+                               tarball.size)) != 0)
+        goto done;
     rc = cli_exit_for_verdict(sg_report_verdict(report));
 done:
+    cli_attest_dispose(&a.attest);
+    sg_buf_dispose(&tarball);
     sg_report_free(report);
     sg_ctx_free(a.ctx);
     return rc;

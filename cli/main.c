@@ -5,10 +5,12 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_attest.h"
 
 static const cli_command commands[] = {
-    {"verify", "verify --tarball FILE --source GIT [--ref REV] [--subdir DIR]",
-     "verify a packed tarball against a git commit", cli_cmd_verify},
+    {"verify", "verify NAME@VERSION | --tarball FILE --source GIT",
+     "verify a release (or a packed tarball) against its git commit", cli_cmd_verify},
+    {"cache", "cache prune [--older-than DAYS]", "manage the local cache", cli_cmd_cache},
     {"lockfile", "lockfile LOCKFILE [--base OLD-LOCKFILE]",
      "verify every entry of a lockfile (not implemented yet)", NULL},
     {"audit", "audit --list FILE [--jobs N] [--store URL]",
@@ -16,9 +18,9 @@ static const cli_command commands[] = {
     {"report", "report [--store URL] [--html FILE]",
      "summarize stored audit results (not implemented yet)", NULL},
     {"attest", "attest verify ENVELOPE --key PUB.pem",
-     "verify a signed attestation (not implemented yet)", NULL},
+     "verify signed attestations", cli_cmd_attest},
     {"keygen", "keygen [--type p256|ed25519] --out KEY.pem",
-     "make a signing key (not implemented yet)", NULL},
+     "make a signing key", cli_cmd_keygen},
 };
 
 int cli_exit_for_error(int code)

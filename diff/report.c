@@ -405,15 +405,24 @@ int sg_report_write_text(sg_buf *out, sg_ctx *ctx, const sg_report *r, unsigned 
     if (F[SG_REPORT_SOURCE_SUBDIR] && F[SG_REPORT_SOURCE_SUBDIR][0])
         sg_buf_printf(out, " (folder %s)", F[SG_REPORT_SOURCE_SUBDIR]);
     sg_buf_putc(out, '\n');
-    if (F[SG_REPORT_SOURCE_COMMIT])
-        sg_buf_printf(out, "  commit    %s%s%s%s\n", F[SG_REPORT_SOURCE_COMMIT],
-                      F[SG_REPORT_SOURCE_REF] ? " (" : "",
-                      F[SG_REPORT_SOURCE_REF] ? F[SG_REPORT_SOURCE_REF] : "",
-                      F[SG_REPORT_SOURCE_REF] ? ")" : "");
+    if (F[SG_REPORT_SOURCE_COMMIT]) {
+        sg_buf_printf(out, "  commit    %s", F[SG_REPORT_SOURCE_COMMIT]);
+        if (F[SG_REPORT_SOURCE_REF] && F[SG_REPORT_SOURCE_RESOLVED_BY] &&
+            strcmp(F[SG_REPORT_SOURCE_RESOLVED_BY], "argument") != 0)
+            sg_buf_printf(out, " (%s, found by %s)", F[SG_REPORT_SOURCE_REF],
+                          F[SG_REPORT_SOURCE_RESOLVED_BY]);
+        else if (F[SG_REPORT_SOURCE_REF])
+            sg_buf_printf(out, " (%s)", F[SG_REPORT_SOURCE_REF]);
+        else if (F[SG_REPORT_SOURCE_RESOLVED_BY])
+            sg_buf_printf(out, " (found by %s)", F[SG_REPORT_SOURCE_RESOLVED_BY]);
+        sg_buf_putc(out, '\n');
+    }
     if (F[SG_REPORT_COMPARED_REF] || F[SG_REPORT_COMPARED_COMMIT])
-        sg_buf_printf(out, "  compared  with %s %s: %s\n",
+        sg_buf_printf(out, "  compared  %s%s%s%s\n            %s\n",
                       F[SG_REPORT_COMPARED_REF] ? F[SG_REPORT_COMPARED_REF] : "",
+                      F[SG_REPORT_COMPARED_REF] ? " (" : "",
                       F[SG_REPORT_COMPARED_COMMIT] ? F[SG_REPORT_COMPARED_COMMIT] : "",
+                      F[SG_REPORT_COMPARED_REF] ? ")" : "",
                       F[SG_REPORT_COMPARED_WHY] ? F[SG_REPORT_COMPARED_WHY] : "");
     if (r->inconclusive)
         sg_buf_printf(out, "  note      %s\n", r->inconclusive);

@@ -184,6 +184,7 @@ int sg_verify__artifact(sg_tree **out, sg_report *report, sg_ctx *ctx,
         sg_error_wrap(ctx, "reading tarball '%s'", name);
         return error;
     }
+    sg_report_set_count(report, SG_COUNT_ARTIFACT_FILES, sg_tree_count(*out));
     if ((error = sg_report_set(report, ctx, SG_REPORT_PACKER, sg_packer_name(info.packer))) < 0 ||
         (error = identify_package(report, ctx, *out)) < 0) {
         sg_tree_free(*out);

@@ -19,6 +19,7 @@
 #include "source.h"
 #include "semver.h"
 #include "verify.h"
+#include "attest.h"
 
 /** Library version, "MAJOR.MINOR.PATCH". */
 const char *sg_version(void);

@@ -6,6 +6,9 @@
 
 #include "errors.h"
 #include "report.h"
+#include "cache.h"
+#include "registry.h"
+#include "source.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -28,6 +31,46 @@ typedef struct sg_verify_opts {
  * missing file, repository, ref or subdir, SG_EIO, SG_EDEP, SG_ENOMEM.
  */
 int sg_verify_local(sg_report **out, sg_ctx *ctx, const sg_verify_opts *opts);
+
+/**
+ * Split a release argument "NAME@SPEC" (scoped names keep their leading '@'; no '@' means
+ * SPEC "latest"). *name and *spec are sg_malloc'd; free with sg_release_spec_free().
+ * SG_EINVALID for an empty or malformed name (npm's rules: lowercase URL-safe characters,
+ * at most 214 bytes, an optional @scope/).
+ */
+int sg_release_spec_parse(char **name, char **spec, sg_ctx *ctx, const char *arg);
+void sg_release_spec_free(char *name, char *spec);
+
+typedef struct sg_verify_release_opts {
+    const char *name;          /**< package name */
+    const char *spec;          /**< exact version, dist-tag or range ("" or NULL: latest) */
+    sg_cache *cache;           /**< required: packuments, tarballs and git mirrors */
+    const sg_npm_config *npm_config; /**< registries and tokens; NULL: the public registry */
+    const sg_url_rewrites *rewrites; /**< repository URL rewrites, or NULL */
+    int offline;               /**< use only the cache */
+    const char *source;        /**< override the repository: a local path or a URL; or NULL */
+    const char *ref;           /**< override commit resolution with this revision; or NULL */
+    const char *subdir;        /**< override the package folder; or NULL */
+    sg_severity fail_on;       /**< findings at or above this fail the verification */
+    sg_registry_opts registry; /**< timeouts and retries (cache, config, offline are set from
+                                    the fields above) */
+    sg_buf *tarball;           /**< when not NULL, receives the verified tarball bytes (to
+                                    attest them); left empty on an integrity mismatch */
+} sg_verify_release_opts;
+
+#define SG_VERIFY_RELEASE_OPTS_INIT                                                          \
+    { NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, SG_SEV_HIGH, SG_REGISTRY_OPTS_INIT, NULL }
+
+/**
+ * Registry mode: fetch the packument and the tarball (integrity checked before any parser
+ * sees the bytes), check the packument's metadata against the tarball's package.json, find
+ * the repository and the commit the release came from (DESIGN.md order), and compare as in
+ * local mode. Problems with the release itself are findings, not errors: integrity-mismatch,
+ * manifest-mismatch, source-missing, ref-unresolved (then compared with the nearest earlier
+ * release that resolves). Errors: SG_ENOTFOUND (no such package or version), SG_ENET,
+ * SG_EINVALID (a hostile packument or tarball), SG_ELIMIT, SG_EDEP, SG_EIO, SG_ENOMEM.
+ */
+int sg_verify_release(sg_report **out, sg_ctx *ctx, const sg_verify_release_opts *opts);
 
 #ifdef __cplusplus
 }

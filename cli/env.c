@@ -1,0 +1,122 @@
+/*
+ * What the CLI reads from the user's environment on the library's behalf: the cache folder,
+ * npm's configuration (.npmrc files, npm_config_registry) and git's URL rewrites.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+
+char *cli_read_small_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    size_t n;
+    if (!f)
+        return NULL;
+    buf = malloc((1u << 20) + 1);
+    if (!buf) {
+        fclose(f);
+        return NULL;
+    }
+    n = fread(buf, 1, 1u << 20, f); /* config files past 1 MiB are cut, never trusted whole */
+    fclose(f);
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+int cli_default_cache_dir(char *out, size_t size)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    int n;
+    if (xdg && *xdg == '/')
+        n = snprintf(out, size, "%s/sourcegate", xdg);
+    else if (home && *home)
+        n = snprintf(out, size, "%s/.cache/sourcegate", home);
+    else
+        return -1;
+    return n > 0 && (size_t)n < size ? 0 : -1;
+}
+
+static const char *env_lookup(const char *name)
+{
+    return getenv(name);
+}
+
+/* npm reads the user's .npmrc ($npm_config_userconfig or ~/.npmrc), then the project's
+ * (./.npmrc); later settings win. npm_config_registry and --registry win over both. */
+int cli_load_npm_config(sg_npm_config **out, sg_ctx *ctx, const char *registry_arg)
+{
+    char path[4096];
+    const char *user = getenv("npm_config_userconfig"), *home = getenv("HOME");
+    const char *files[2] = {NULL, ".npmrc"};
+    size_t i, len;
+    int error;
+
+    if ((error = sg_npm_config_new(out, ctx)) < 0)
+        return error;
+    if (user && *user)
+        files[0] = user;
+    else if (home && *home && snprintf(path, sizeof(path), "%s/.npmrc", home) < (int)sizeof(path))
+        files[0] = path;
+    for (i = 0; i < 2; i++) {
+        char *text = files[i] ? cli_read_small_file(files[i], &len) : NULL;
+        if (!text)
+            continue;
+        error = sg_npm_config_parse(*out, ctx, text, len, files[i], env_lookup);
+        free(text);
+        if (error < 0)
+            return error;
+    }
+    if (getenv("npm_config_registry") && *getenv("npm_config_registry") &&
+        (error = sg_npm_config_set_registry(*out, ctx, getenv("npm_config_registry"))) < 0)
+        return error;
+    if (registry_arg && (error = sg_npm_config_set_registry(*out, ctx, registry_arg)) < 0)
+        return error;
+    return 0;
+}
+
+/* git's url.<base>.insteadOf from the user's configuration ($XDG_CONFIG_HOME/git/config and
+ * ~/.gitconfig), then the --git-rewrite options (which win: longer or later FROM). */
+int cli_load_rewrites(sg_url_rewrites **out, sg_ctx *ctx, char **rules, size_t nrules)
+{
+    char path[4096];
+    const char *home = getenv("HOME"), *xdg = getenv("XDG_CONFIG_HOME");
+    size_t i, len;
+    int error;
+
+    if ((error = sg_url_rewrites_new(out, ctx)) < 0)
+        return error;
+    for (i = 0; i < 2; i++) {
+        char *text;
+        int n = i == 0 ? (xdg && *xdg ? snprintf(path, sizeof(path), "%s/git/config", xdg)
+                                      : snprintf(path, sizeof(path), "%s/.config/git/config",
+                                                 home ? home : ""))
+                       : snprintf(path, sizeof(path), "%s/.gitconfig", home ? home : "");
+        if (n <= 0 || (size_t)n >= sizeof(path) || !home)
+            continue;
+        if (!(text = cli_read_small_file(path, &len)))
+            continue;
+        error = sg_url_rewrites_add_gitconfig(*out, ctx, text, len);
+        free(text);
+        if (error < 0)
+            return error;
+    }
+    for (i = 0; i < nrules; i++) {
+        char *eq = strchr(rules[i], '=');
+        if (!eq || eq == rules[i]) {
+            return sg_error_set(ctx, SG_EINVALID, "--git-rewrite takes FROM=TO, not '%s'",
+                                rules[i]);
+        }
+        *eq = '\0';
+        error = sg_url_rewrites_add(*out, ctx, rules[i], eq + 1);
+        *eq = '=';
+        if (error < 0)
+            return error;
+    }
+    return 0;
+}
