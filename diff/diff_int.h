@@ -41,4 +41,10 @@ int sg_diff__is_bin_target(const sg_manifest_info *info, const char *path);
 /** 1 when two manifests' bin fields mean the same after npm's normalization. */
 int sg_diff__bin_equiv(const cJSON *sdoc, const cJSON *sbin, const cJSON *adoc, const cJSON *abin);
 
+/**
+ * 1 when art is src with only blank lines, whole-line // comments and whole-line block
+ * comments removed (clean-publish and similar); 0 otherwise (including equal inputs).
+ */
+int sg_diff__only_comments_removed(const char *src, size_t slen, const char *art, size_t alen);
+
 #endif

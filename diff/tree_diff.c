@@ -255,6 +255,38 @@ static int diff_absent(tdiff *t, const sg_entry *a)
 
 /* ---------------------------------------------------------------- driver */
 
+/* JavaScript-family files whose artifact copy may have had its comments stripped. */
+static int js_like(const char *path)
+{
+    static const char *const exts[] = {".js", ".cjs", ".mjs", ".jsx", ".ts", ".mts", ".cts",
+                                       ".tsx"};
+    char ext[16];
+    size_t i;
+    sg_path_extname_lower(ext, sizeof(ext), path);
+    for (i = 0; i < SG_ARRAY_SIZE(exts); i++)
+        if (strcmp(ext, exts[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Is the artifact's copy the source's minus comments and blank lines? Bounded reads. */
+static int comments_stripped(int *out, tdiff *t, const sg_entry *s, const sg_entry *a)
+{
+    sg_buf sb = SG_BUF_INIT, ab = SG_BUF_INIT;
+    const uint64_t max = 8u << 20;
+    int error = 0;
+
+    *out = 0;
+    if (!js_like(a->path) || s->size > max || a->size > max || a->size >= s->size)
+        return 0;
+    if ((error = sg_tree_read(&sb, t->ctx, t->src, s)) == 0 &&
+        (error = sg_tree_read(&ab, t->ctx, t->art, a)) == 0)
+        *out = sg_diff__only_comments_removed(sb.ptr, sb.size, ab.ptr, ab.size);
+    sg_buf_dispose(&sb);
+    sg_buf_dispose(&ab);
+    return error;
+}
+
 static int diff_entry(tdiff *t, const sg_entry *a)
 {
     size_t si;
@@ -279,6 +311,17 @@ static int diff_entry(tdiff *t, const sg_entry *a)
     if (memcmp(s->sha256, a->sha256, 32) == 0) {
         t->same++;
         return check_mode(t, s, a);
+    }
+    if (a->kind == SG_ENTRY_FILE) {
+        int stripped = 0, error;
+        if ((error = comments_stripped(&stripped, t, s, a)) < 0)
+            return error;
+        if (stripped) {
+            if ((error = sg_report_add_normalization(t->report, t->ctx, "js-comments-stripped")) < 0)
+                return error;
+            return add(t, "file-modified", SG_SEV_LOW, a->path, NULL, NULL,
+                       "only comments and blank lines were removed (as clean-publish does)");
+        }
     }
     snprintf(detail, sizeof(detail), "%s from the source (%s)",
              a->kind == SG_ENTRY_SYMLINK ? "link target differs" : "bytes differ",

@@ -126,36 +126,47 @@ static int gather_out_dirs(sg_source_facts *f, sg_ctx *ctx)
     return 0;
 }
 
-static void detect_build(sg_source_facts *f, sg_ctx *ctx)
+/* Does `tree` (a package folder, or a workspace root) have a build step? */
+static int tree_has_build(char *reason, size_t size, const sg_tree *tree, sg_ctx *ctx,
+                          const char *where)
 {
     cJSON *pj = NULL, *scripts;
     size_t i, j;
+    int found = 0;
 
-    if (read_json(&pj, ctx, f->pkg, "package.json") < 0)
+    if (read_json(&pj, ctx, tree, "package.json") < 0)
         sg_error_clear(ctx);
     scripts = pj ? cJSON_GetObjectItemCaseSensitive(pj, "scripts") : NULL;
-    for (i = 0; cJSON_IsObject(scripts) && i < SG_ARRAY_SIZE(build_scripts); i++) {
+    for (i = 0; cJSON_IsObject(scripts) && i < SG_ARRAY_SIZE(build_scripts) && !found; i++) {
         const char *s = sg_json_str(scripts, build_scripts[i]);
         if (s && *s) {
-            f->has_build = 1;
-            snprintf(f->build_reason, sizeof(f->build_reason), "scripts.%s", build_scripts[i]);
-            goto done;
+            snprintf(reason, size, "%sscripts.%s", where, build_scripts[i]);
+            found = 1;
         }
     }
-    for (i = 0; i < sg_tree_count(f->pkg); i++) {
-        const sg_entry *e = sg_tree_entry(f->pkg, i);
+    for (i = 0; i < sg_tree_count(tree) && !found; i++) {
+        const sg_entry *e = sg_tree_entry(tree, i);
         if (strchr(e->path, '/'))
             continue;
-        for (j = 0; j < SG_ARRAY_SIZE(build_configs); j++) {
+        for (j = 0; j < SG_ARRAY_SIZE(build_configs) && !found; j++) {
             if (strncmp(e->path, build_configs[j], strlen(build_configs[j])) == 0) {
-                f->has_build = 1;
-                snprintf(f->build_reason, sizeof(f->build_reason), "%s", e->path);
-                goto done;
+                snprintf(reason, size, "%s%s", where, e->path);
+                found = 1;
             }
         }
     }
-done:
     cJSON_Delete(pj);
+    return found;
+}
+
+/* The package's own build, or in a monorepo the workspace root's, which usually builds
+ * every package (preconstruct, turbo, lerna, rollup configs at the root). */
+static void detect_build(sg_source_facts *f, sg_ctx *ctx)
+{
+    f->has_build = tree_has_build(f->build_reason, sizeof(f->build_reason), f->pkg, ctx, "");
+    if (!f->has_build && f->root != f->pkg)
+        f->has_build = tree_has_build(f->build_reason, sizeof(f->build_reason), f->root, ctx,
+                                      "the repository root's ");
 }
 
 /* name -> version of every package.json in the repository (not under node_modules). */

@@ -34,6 +34,7 @@ static void make_tgz(fixture *f, int i, const char *version, const char *pj)
 {
     sgt_tar_entry e[] = {{"package/package.json", pj, 0, 0, 0, NULL},
                          {"package/index.js", "module.exports = 1;\n", 0, 0, 0, NULL}};
+    free(f->tgz[i]); /* serve() may run more than once */
     sgt_tar_build(&f->tgz[i], &f->tgz_len[i], e, 2, 1);
     snprintf(f->tgz_path[i], sizeof(f->tgz_path[i]), "/demo/-/demo-%s.tgz", version);
 }
