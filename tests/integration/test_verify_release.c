@@ -262,6 +262,27 @@ static void test_release__offline_uses_the_cache(void **state)
     free(out);
 }
 
+static void test_release__warm_run_makes_one_conditional_request(void **state)
+{
+    fixture *f = *state;
+    char *out = NULL, inm[128];
+    sgt_http_request req;
+    size_t before;
+    serve(f, 0, 0);
+    assert_int_equal(run(f, "demo@1.0.0", NULL, &out), 0);
+    free(out);
+    out = NULL;
+    before = sgt_http_request_count(f->srv);
+    assert_int_equal(run(f, "demo@1.0.0", NULL, &out), 0);
+    /* the packument, conditionally; the tarball and the mirror come from the cache */
+    assert_int_equal(sgt_http_request_count(f->srv), before + 1);
+    sgt_http_request_get(f->srv, before, &req);
+    assert_string_equal(req.target, "/demo");
+    assert_true(sgt_http_header(&req, "If-None-Match", inm, sizeof(inm)));
+    assert_string_equal(inm, "\"v1\"");
+    free(out);
+}
+
 static void test_release__unknown_version_is_bad_input(void **state)
 {
     fixture *f = *state;
@@ -279,6 +300,7 @@ int main(void)
         cmocka_unit_test(test_release__integrity_mismatch_fails_before_parsing),
         cmocka_unit_test(test_release__manifest_confusion_is_reported),
         cmocka_unit_test(test_release__offline_uses_the_cache),
+        cmocka_unit_test(test_release__warm_run_makes_one_conditional_request),
         cmocka_unit_test(test_release__unknown_version_is_bad_input),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
