@@ -14,15 +14,20 @@
 extern "C" {
 #endif
 
+struct sg_rebuild_opts;
+struct sg_trust_opts;
+
 typedef struct sg_verify_opts {
     const char *tarball_path; /**< the packed artifact (.tgz) */
     const char *source;       /**< git repository: a path or a file:// URL */
     const char *ref;          /**< revision to compare with; NULL means HEAD */
     const char *subdir;       /**< package folder inside the repository; NULL or "" for root */
     sg_severity fail_on;      /**< findings at or above this fail the verification */
+    const struct sg_rebuild_opts *rebuild; /**< rebuild generated files (rebuild.h); NULL:
+                                                never */
 } sg_verify_opts;
 
-#define SG_VERIFY_OPTS_INIT { NULL, NULL, NULL, NULL, SG_SEV_HIGH }
+#define SG_VERIFY_OPTS_INIT { NULL, NULL, NULL, NULL, SG_SEV_HIGH, NULL }
 
 /**
  * Local mode: verify a packed tarball against a commit of a git repository. On success
@@ -56,10 +61,15 @@ typedef struct sg_verify_release_opts {
                                     the fields above) */
     sg_buf *tarball;           /**< when not NULL, receives the verified tarball bytes (to
                                     attest them); left empty on an integrity mismatch */
+    const struct sg_rebuild_opts *rebuild; /**< rebuild generated files (rebuild.h); NULL:
+                                                never */
+    const struct sg_trust_opts *trust;     /**< registry signatures and provenance (trust.h);
+                                                NULL: not checked */
 } sg_verify_release_opts;
 
 #define SG_VERIFY_RELEASE_OPTS_INIT                                                          \
-    { NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, SG_SEV_HIGH, SG_REGISTRY_OPTS_INIT, NULL }
+    { NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, SG_SEV_HIGH, SG_REGISTRY_OPTS_INIT,     \
+      NULL, NULL, NULL }
 
 /**
  * Registry mode: fetch the packument and the tarball (integrity checked before any parser
