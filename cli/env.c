@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 
@@ -47,19 +48,55 @@ static const char *env_lookup(const char *name)
     return getenv(name);
 }
 
+/* npm reads its npm_config_* variables case-insensitively; the lowercase spelling wins. */
+static const char *npm_env(const char *lower, const char *upper)
+{
+    const char *v = getenv(lower);
+    if (!v || !*v)
+        v = getenv(upper);
+    return v && *v ? v : NULL;
+}
+
+/* npm's project .npmrc sits in the project root: the nearest folder, from the current one
+ * upward, that holds a package.json. Falls back to ./.npmrc. */
+static int project_npmrc(char *out, size_t size)
+{
+    char dir[4096];
+    struct stat st;
+    if (!getcwd(dir, sizeof(dir)))
+        return -1;
+    for (;;) {
+        char probe[4200];
+        char *slash;
+        snprintf(probe, sizeof(probe), "%s/package.json", dir);
+        if (stat(probe, &st) == 0) {
+            int n = snprintf(out, size, "%s/.npmrc", dir);
+            return n > 0 && (size_t)n < size ? 0 : -1;
+        }
+        slash = strrchr(dir, '/');
+        if (!slash || slash == dir)
+            break;
+        *slash = '\0';
+    }
+    return snprintf(out, size, ".npmrc") > 0 ? 0 : -1;
+}
+
 /* npm reads the user's .npmrc ($npm_config_userconfig or ~/.npmrc), then the project's
  * (./.npmrc); later settings win. npm_config_registry and --registry win over both. */
 int cli_load_npm_config(sg_npm_config **out, sg_ctx *ctx, const char *registry_arg)
 {
-    char path[4096];
-    const char *user = getenv("npm_config_userconfig"), *home = getenv("HOME");
-    const char *files[2] = {NULL, ".npmrc"};
+    char path[4096], project[4096];
+    const char *user = npm_env("npm_config_userconfig", "NPM_CONFIG_USERCONFIG");
+    const char *home = getenv("HOME"), *registry_env;
+    const char *files[2] = {NULL, NULL};
     size_t i, len;
     int error;
 
     if ((error = sg_npm_config_new(out, ctx)) < 0)
         return error;
-    if (user && *user)
+    if (project_npmrc(project, sizeof(project)) == 0)
+        files[1] = project;
+    if (user)
         files[0] = user;
     else if (home && *home && snprintf(path, sizeof(path), "%s/.npmrc", home) < (int)sizeof(path))
         files[0] = path;
@@ -72,8 +109,8 @@ int cli_load_npm_config(sg_npm_config **out, sg_ctx *ctx, const char *registry_a
         if (error < 0)
             return error;
     }
-    if (getenv("npm_config_registry") && *getenv("npm_config_registry") &&
-        (error = sg_npm_config_set_registry(*out, ctx, getenv("npm_config_registry"))) < 0)
+    registry_env = npm_env("npm_config_registry", "NPM_CONFIG_REGISTRY");
+    if (registry_env && (error = sg_npm_config_set_registry(*out, ctx, registry_env)) < 0)
         return error;
     if (registry_arg && (error = sg_npm_config_set_registry(*out, ctx, registry_arg)) < 0)
         return error;

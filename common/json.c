@@ -6,9 +6,21 @@
 
 static pthread_once_t json_once = PTHREAD_ONCE_INIT;
 
+/* cJSON answers NULL both for bad syntax and for a failed allocation; this flag, set by the
+ * allocation hook, tells them apart (per thread, like every other error state). */
+static _Thread_local int json_alloc_failed;
+
+static void *json_malloc(size_t n)
+{
+    void *p = sg_malloc(n);
+    if (!p)
+        json_alloc_failed = 1;
+    return p;
+}
+
 static void json_init_once(void)
 {
-    cJSON_Hooks hooks = {sg_malloc, sg_free};
+    cJSON_Hooks hooks = {json_malloc, sg_free};
     cJSON_InitHooks(&hooks);
 }
 
@@ -164,7 +176,10 @@ int sg_json_parse(cJSON **out, sg_ctx *ctx, const char *data, size_t len, const 
     }
     if ((error = prescan(ctx, p, len, what)) < 0)
         return error;
+    json_alloc_failed = 0;
     root = cJSON_ParseWithLengthOpts(data, len, &end, 0);
+    if (!root && json_alloc_failed)
+        return sg_error_set(ctx, SG_ENOMEM, "out of memory parsing %s", what);
     if (!root) {
         const char *at = cJSON_GetErrorPtr();
         size_t off = at && at >= data && at <= data + len ? (size_t)(at - data) : len;

@@ -29,6 +29,7 @@
 #include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -712,6 +713,9 @@ int sg_mirror__open(sg_git_repo **out, sg_ctx *ctx, sg_cache *cache, const char 
         goto done;
     }
     error = sg_git_repo_open(out, ctx, path.ptr);
+    /* Mark the mirror used, so cache prune judges it by its last use, offline ones too. */
+    if (error == 0)
+        utimensat(AT_FDCWD, path.ptr, NULL, 0);
 done:
     sg_buf_dispose(&rel);
     sg_buf_dispose(&path);

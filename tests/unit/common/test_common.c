@@ -177,6 +177,32 @@ static void test_json__refuses_invalid_utf8_nul_and_trailing_data(void **state)
     sg_ctx_free(ctx);
 }
 
+static void test_json__allocation_failure_is_enomem_not_invalid(void **state)
+{
+    sg_ctx *ctx;
+    cJSON *doc = NULL;
+    const char *s = "{\"a\":[1,2,{\"b\":\"c\"}],\"d\":\"e\"}";
+    long n;
+    int saw_enomem = 0;
+    (void)state;
+    sg_ctx_new(&ctx);
+    for (n = 0; n < 64; n++) {
+        int rc;
+        sg_error_clear(ctx);
+        sg_alloc__fail_after(n);
+        rc = sg_json_parse(&doc, ctx, s, strlen(s), "doc");
+        sg_alloc__fail_after(-1);
+        assert_true(rc == 0 || rc == SG_ENOMEM);
+        saw_enomem |= rc == SG_ENOMEM;
+        cJSON_Delete(doc);
+        doc = NULL;
+        if (rc == 0)
+            break;
+    }
+    assert_true(saw_enomem);
+    sg_ctx_free(ctx);
+}
+
 static void test_json__escapes_strings_for_output(void **state)
 {
     sg_buf b = SG_BUF_INIT;
@@ -255,6 +281,7 @@ int main(void)
         cmocka_unit_test(test_json__keeps_last_duplicate_key),
         cmocka_unit_test(test_json__refuses_depth_past_limit),
         cmocka_unit_test(test_json__refuses_invalid_utf8_nul_and_trailing_data),
+        cmocka_unit_test(test_json__allocation_failure_is_enomem_not_invalid),
         cmocka_unit_test(test_json__escapes_strings_for_output),
         cmocka_unit_test(test_limits__refuses_zero_and_past_ceiling),
         cmocka_unit_test(test_errors__first_error_wins_and_wrap_prefixes),
