@@ -13,6 +13,8 @@ struct sg_report {
     const char **norms;                       /* normalization names, first-added order */
     size_t nnorms, cnorms;                    /* used, allocated */
     const char *inconclusive;                 /* reason, or NULL */
+    const char **lists[SG_LIST__COUNT];       /* extra lines: candidates tried, checks */
+    size_t nlists[SG_LIST__COUNT], clists[SG_LIST__COUNT]; /* used, allocated */
     sg_verdict verdict;                       /* last decided verdict */
 };
 
@@ -31,6 +33,8 @@ void sg_report_free(sg_report *r)
     sg_arena_dispose(&r->strings);
     sg_free(r->findings);
     sg_free(r->norms);
+    for (size_t i = 0; i < SG_LIST__COUNT; i++)
+        sg_free(r->lists[i]);
     sg_free(r);
 }
 
@@ -176,6 +180,40 @@ const char *sg_report_normalization(const sg_report *r, size_t i)
     return i < r->nnorms ? r->norms[i] : NULL;
 }
 
+int sg_report_list_add(sg_report *r, sg_ctx *ctx, sg_report_list which, const char *line)
+{
+    const char *d;
+    if ((unsigned)which >= SG_LIST__COUNT || !line)
+        return sg_error_set(ctx, SG_EINVALID, "bad report list");
+    if (grow((void **)&r->lists[which], &r->clists[which], r->nlists[which], sizeof(char *)) < 0 ||
+        !(d = sg_arena_strdup(&r->strings, line)))
+        return sg_error_set(ctx, SG_ENOMEM, "out of memory for the report");
+    r->lists[which][r->nlists[which]++] = d;
+    return 0;
+}
+
+size_t sg_report_list_count(const sg_report *r, sg_report_list which)
+{
+    return (unsigned)which < SG_LIST__COUNT ? r->nlists[which] : 0;
+}
+
+const char *sg_report_list_get(const sg_report *r, sg_report_list which, size_t i)
+{
+    return (unsigned)which < SG_LIST__COUNT && i < r->nlists[which] ? r->lists[which][i] : NULL;
+}
+
+static void put_list(sg_buf *out, const sg_report *r, sg_report_list which)
+{
+    size_t i;
+    sg_buf_puts(out, "[");
+    for (i = 0; i < r->nlists[which]; i++) {
+        if (i)
+            sg_buf_puts(out, ", ");
+        sg_json_put_string(out, r->lists[which][i]);
+    }
+    sg_buf_puts(out, "]");
+}
+
 int sg_report_set_inconclusive(sg_report *r, sg_ctx *ctx, const char *reason)
 {
     int failed = 0;
@@ -310,7 +348,11 @@ int sg_report_write_json(sg_buf *out, sg_ctx *ctx, const sg_report *r)
     put_member(out, "resolved_by", F[SG_REPORT_SOURCE_RESOLVED_BY], &first);
     put_member(out, "subdir", F[SG_REPORT_SOURCE_SUBDIR] ? F[SG_REPORT_SOURCE_SUBDIR] : "",
                &first);
-    sg_buf_puts(out, "},\n  \"compared_with\": ");
+    sg_buf_puts(out, ", \"tried\": ");
+    put_list(out, r, SG_LIST_SOURCE_TRIED);
+    sg_buf_puts(out, "},\n  \"checks\": ");
+    put_list(out, r, SG_LIST_CHECKS);
+    sg_buf_puts(out, ",\n  \"compared_with\": ");
     if (F[SG_REPORT_COMPARED_REF] || F[SG_REPORT_COMPARED_COMMIT]) {
         sg_buf_puts(out, "{");
         first = 1;
@@ -439,6 +481,16 @@ int sg_report_write_text(sg_buf *out, sg_ctx *ctx, const sg_report *r, unsigned 
                       hidden == 1 ? "" : "s");
     if (r->nfindings == 0)
         sg_buf_puts(out, "  no findings\n");
+    if (flags & SG_TEXT_VERBOSE) {
+        static const char *const titles[SG_LIST__COUNT] = {"source candidates", "checks"};
+        for (size_t l = 0; l < SG_LIST__COUNT; l++) {
+            if (!r->nlists[l])
+                continue;
+            sg_buf_printf(out, "\n  %s:\n", titles[l]);
+            for (i = 0; i < r->nlists[l]; i++)
+                sg_buf_printf(out, "    %s\n", r->lists[l][i]);
+        }
+    }
     if ((flags & SG_TEXT_VERBOSE) && r->nnorms) {
         sg_buf_puts(out, "\n  normalizations:");
         for (i = 0; i < r->nnorms; i++)

@@ -1237,7 +1237,28 @@ int sg_resolve_commit(sg_resolution *res, sg_ctx *ctx, sg_git_repo *repo,
         goto done;
     if ((error = decide(&r, res, hints, report)) < 0)
         goto done;
-    error = sg_buf_check(&res->tried, ctx, "the candidates tried");
+    if ((error = sg_buf_check(&res->tried, ctx, "the candidates tried")) < 0)
+        goto done;
+    /* The report's source records every candidate tried (issue 3). */
+    if (report) {
+        const char *p = res->tried.ptr, *end = p + res->tried.size;
+        while (p < end) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+            char *line = n ? sg_strndup(p, n) : NULL;
+            if (n && !line) {
+                error = sg_error_set(ctx, SG_ENOMEM, "out of memory");
+                goto done;
+            }
+            if (line) {
+                error = sg_report_list_add(report, ctx, SG_LIST_SOURCE_TRIED, line);
+                sg_free(line);
+                if (error < 0)
+                    goto done;
+            }
+            p = nl ? nl + 1 : end;
+        }
+    }
 done:
     rs_dispose(&r);
     return error;

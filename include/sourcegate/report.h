@@ -139,6 +139,21 @@ int sg_report_add_normalization(sg_report *report, sg_ctx *ctx, const char *name
 size_t sg_report_normalization_count(const sg_report *report);
 const char *sg_report_normalization(const sg_report *report, size_t i);
 
+/** Lists of lines the report carries besides findings. */
+typedef enum {
+    SG_LIST_SOURCE_TRIED, /**< source candidates tried: "tag: v1.2.3 -> 1a2b3c4 ok" */
+    SG_LIST_CHECKS,       /**< checks that ran and how: "registry-signature: verified" */
+    SG_LIST__COUNT
+} sg_report_list;
+
+/** Append a line to a list (copied). */
+int sg_report_list_add(sg_report *report, sg_ctx *ctx, sg_report_list which, const char *line);
+
+size_t sg_report_list_count(const sg_report *report, sg_report_list which);
+
+/** Line i of a list, borrowed; NULL when out of range. */
+const char *sg_report_list_get(const sg_report *report, sg_report_list which, size_t i);
+
 /**
  * Mark the verification inconclusive for a reason that is not a finding (e.g. the source
  * could not be resolved). The reason is kept for the text report.

@@ -132,6 +132,35 @@ static void test_report__json_has_design_schema(void **state)
     sg_ctx_free(ctx);
 }
 
+static void test_report__lists_appear_in_json_and_verbose_text(void **state)
+{
+    sg_ctx *ctx;
+    sg_report *r = new_report(&ctx);
+    sg_buf out = SG_BUF_INIT;
+    cJSON *doc;
+    (void)state;
+    assert_int_equal(sg_report_list_add(r, ctx, SG_LIST_SOURCE_TRIED, "tag: v1.0.0 -> abc ok"), 0);
+    assert_int_equal(sg_report_list_add(r, ctx, SG_LIST_CHECKS, "registry-signature: verified"),
+                     0);
+    assert_int_equal(sg_report_list_count(r, SG_LIST_SOURCE_TRIED), 1);
+    assert_string_equal(sg_report_list_get(r, SG_LIST_CHECKS, 0), "registry-signature: verified");
+    assert_null(sg_report_list_get(r, SG_LIST_CHECKS, 1));
+    sg_report_decide(r, SG_SEV_HIGH);
+    sg_report_write_json(&out, ctx, r);
+    assert_int_equal(sg_json_parse(&doc, ctx, out.ptr, out.size, "report"), 0);
+    assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "source"),
+                                                               "tried"), 0)->valuestring,
+                        "tag: v1.0.0 -> abc ok");
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "checks")), 1);
+    cJSON_Delete(doc);
+    sg_buf_clear(&out);
+    sg_report_write_text(&out, ctx, r, SG_TEXT_VERBOSE);
+    assert_non_null(strstr(out.ptr, "source candidates:\n    tag: v1.0.0 -> abc ok\n"));
+    sg_buf_dispose(&out);
+    sg_report_free(r);
+    sg_ctx_free(ctx);
+}
+
 static void test_report__text_hides_info_unless_verbose(void **state)
 {
     sg_ctx *ctx;
@@ -166,6 +195,7 @@ int main(void)
         cmocka_unit_test(test_report__unverified_file_makes_inconclusive_not_pass),
         cmocka_unit_test(test_report__decide_sorts_by_severity_then_kind),
         cmocka_unit_test(test_report__json_has_design_schema),
+        cmocka_unit_test(test_report__lists_appear_in_json_and_verbose_text),
         cmocka_unit_test(test_report__text_hides_info_unless_verbose),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
