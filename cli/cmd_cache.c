@@ -32,7 +32,7 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
     switch (o->id) {
     case OPT_ACTION:
         if (a->action) {
-            fprintf(stderr, "sourcegate cache: one action at a time\\n");
+            fprintf(stderr, "sourcegate cache: one action at a time\n");
             return CLI_EXIT_USAGE;
         }
         a->action = value;
@@ -40,7 +40,7 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
     case OPT_OLDER:
         a->days = strtoull(value, &end, 10);
         if (!*value || *end || value[0] == '-' || a->days > 36500) {
-            fprintf(stderr, "sourcegate cache: --older-than takes a number of days, not '%s'\\n",
+            fprintf(stderr, "sourcegate cache: --older-than takes a number of days, not '%s'\n",
                     value);
             return CLI_EXIT_USAGE;
         }
@@ -63,20 +63,20 @@ int cli_cmd_cache(int argc, char **argv)
     if ((rc = cli_opt_parse(cache_opts, argc, argv, 2, "cache", on_opt, &a)) != 0)
         return rc;
     if (a.help) {
-        printf("usage: sourcegate cache prune [--older-than DAYS] [--cache DIR]\\n\\n"
-               "Removes cached tarballs, packuments and git mirrors not used for DAYS days.\\n\\n"
-               "Options:\\n");
+        printf("usage: sourcegate cache prune [--older-than DAYS] [--cache DIR]\n\n"
+               "Removes cached tarballs, packuments and git mirrors not used for DAYS days.\n\n"
+               "Options:\n");
         cli_opt_help(stdout, cache_opts);
         return 0;
     }
     if (!a.action || strcmp(a.action, "prune") != 0) {
-        fprintf(stderr, "sourcegate cache: the only action is 'prune' (see --help)\\n");
+        fprintf(stderr, "sourcegate cache: the only action is 'prune' (see --help)\n");
         return CLI_EXIT_USAGE;
     }
     if (!a.dir) {
         if (cli_default_cache_dir(dir, sizeof(dir)) < 0) {
             fprintf(stderr, "sourcegate cache: no cache folder: set --cache, XDG_CACHE_HOME or "
-                            "HOME\\n");
+                            "HOME\n");
             return CLI_EXIT_USAGE;
         }
         a.dir = dir;
@@ -87,7 +87,7 @@ int cli_cmd_cache(int argc, char **argv)
         (error = sg_cache_prune(&st, ctx, cache, (uint64_t)a.days * 86400u)) < 0) {
         rc = cli_report_error(ctx, error);
     } else {
-        printf("removed %llu files and %llu git mirrors, %.1f MiB freed\\n",
+        printf("removed %llu files and %llu git mirrors, %.1f MiB freed\n",
                (unsigned long long)st.files_removed, (unsigned long long)st.mirrors_removed,
                (double)st.bytes_freed / (1024.0 * 1024.0));
         rc = 0;

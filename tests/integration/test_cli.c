@@ -209,6 +209,19 @@ static void test_cli__fail_on_threshold_changes_exit_code(void **state)
             "empty.out", "empty.err");
 }
 
+static void test_cli__cache_prune(void **state)
+{
+    char path[4200];
+    (void)state;
+    snprintf(path, sizeof(path), "%s/cache/packuments/registry.npmjs.org/old.json", workdir);
+    sgt_write_file(path, "{}", 2, 0644);
+    run_cli("cache prune --cache cache --older-than 1", 0, "prune-keep.out", "empty.err");
+    run_cli("cache prune --cache cache --older-than 0", 0, "prune-all.out", "empty.err");
+    assert_null(sgt_read_file(path, NULL));
+    run_cli("cache frobnicate --cache cache", 2, "empty.out", "cache-bad-action.err");
+    run_cli("cache prune --older-than soon", 2, "empty.out", "cache-bad-days.err");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -219,6 +232,7 @@ int main(void)
         cmocka_unit_test(test_cli__pass_prints_report_and_exits_0),
         cmocka_unit_test(test_cli__fail_prints_findings_and_exits_1),
         cmocka_unit_test(test_cli__fail_on_threshold_changes_exit_code),
+        cmocka_unit_test(test_cli__cache_prune),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
