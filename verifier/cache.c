@@ -212,8 +212,7 @@ done:
     return error;
 }
 
-/* write(2) all of data, retrying short writes and EINTR. */
-static int write_all(int fd, const void *data, size_t len)
+int sg_cache__write_all(int fd, const void *data, size_t len)
 {
     const char *p = data;
     while (len) {
@@ -241,7 +240,7 @@ int sg_cache_write(sg_cache *cache, sg_ctx *ctx, const char *relpath, const void
     }
     if ((error = sg_cache__tmpfile(&fd, &tmp, ctx, cache)) < 0)
         goto done;
-    if (write_all(fd, data, len) < 0) {
+    if (sg_cache__write_all(fd, data, len) < 0) {
         error =
             sg_error_set(ctx, SG_EIO, "cannot write cache file '%s': %s", relpath, strerror(errno));
         close(fd);

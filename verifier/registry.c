@@ -440,22 +440,6 @@ typedef struct xfer {
     int failed;              /* error raised by a callback (ctx has the message), 0 when none */
 } xfer;
 
-static int write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 static int body_expected(long status)
 {
     return status >= 200 && status != 204 && status != 304;
@@ -563,7 +547,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *p)
         x->failed = sg_buf_check(x->mem, x->ctx, x->what);
         return 0;
     }
-    if (x->fd >= 0 && write_all(x->fd, data, len) < 0) {
+    if (x->fd >= 0 && sg_cache__write_all(x->fd, data, len) < 0) {
         x->failed = sg_error_set(x->ctx, SG_EIO, "cannot write %s to the cache: %s", x->what,
                                  strerror(errno));
         return 0;
