@@ -6,13 +6,14 @@
 
 #include "cli/cli.h"
 #include "cli/cli_attest.h"
+#include "cli/cli_lockfile.h"
 
 static const cli_command commands[] = {
     {"verify", "verify NAME@VERSION | --tarball FILE --source GIT",
      "verify a release (or a packed tarball) against its git commit", cli_cmd_verify},
     {"cache", "cache prune [--older-than DAYS]", "manage the local cache", cli_cmd_cache},
-    {"lockfile", "lockfile LOCKFILE [--base OLD-LOCKFILE]",
-     "verify every entry of a lockfile (not implemented yet)", NULL},
+    {"lockfile", "lockfile LOCKFILE [--base OLD-LOCKFILE] [--jobs N] [--format text|json|sarif]",
+     "verify the releases a lockfile pins (or those changed since --base)", cli_cmd_lockfile},
     {"audit", "audit --list FILE [--jobs N] [--store URL]",
      "scheduled audits of many releases (not implemented yet)", NULL},
     {"report", "report [--store URL] [--html FILE]",

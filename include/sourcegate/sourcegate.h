@@ -20,6 +20,8 @@
 #include "semver.h"
 #include "verify.h"
 #include "attest.h"
+#include "lockfile.h"
+#include "sarif.h"
 
 /** Library version, "MAJOR.MINOR.PATCH". */
 const char *sg_version(void);

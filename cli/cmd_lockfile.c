@@ -1,0 +1,659 @@
+/*
+ * sourcegate lockfile: verify every registry entry of a lockfile, or with --base only those
+ * added or changed since an older one (the pull-request case), in parallel; report as text,
+ * JSON (schema sourcegate/lockfile/v1) or SARIF 2.1.0. The exit code is the worst release's.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sourcegate/lockfile.h>
+#include <sourcegate/sarif.h>
+
+#include "cli/cli.h"
+#include "cli/cli_lockfile.h"
+
+enum {
+    OPT_LOCKFILE,
+    OPT_BASE,
+    OPT_JOBS,
+    OPT_FORMAT,
+    OPT_OUTPUT,
+    OPT_PATH,
+    OPT_REGISTRY,
+    OPT_CACHE,
+    OPT_REWRITE,
+    OPT_OFFLINE,
+    OPT_FAIL_ON,
+    OPT_LIMIT,
+    OPT_QUIET,
+    OPT_VERBOSE,
+    OPT_HELP,
+};
+
+static const cli_opt lockfile_opts[] = {
+    {NULL, 0, CLI_OPT_VALUE, "LOCKFILE",
+     "package-lock.json, npm-shrinkwrap.json, yarn.lock or pnpm-lock.yaml", OPT_LOCKFILE},
+    {"base", 0, CLI_OPT_VALUE, "OLD-LOCKFILE",
+     "verify only the entries added or changed since this lockfile", OPT_BASE},
+    {"jobs", 'j', CLI_OPT_VALUE, "N", "verify N releases at a time (default: the CPUs)", OPT_JOBS},
+    {"format", 0, CLI_OPT_VALUE, "FMT", "text (default), json or sarif", OPT_FORMAT},
+    {"output", 'o', CLI_OPT_VALUE, "FILE", "write the report to FILE instead of stdout",
+     OPT_OUTPUT},
+    {"lockfile-path", 0, CLI_OPT_VALUE, "PATH",
+     "the lockfile's path in the repository, for SARIF locations (default: LOCKFILE)", OPT_PATH},
+    {"registry", 0, CLI_OPT_VALUE, "URL",
+     "npm registry (default: npm_config_registry, then .npmrc, then registry.npmjs.org)",
+     OPT_REGISTRY},
+    {"cache", 0, CLI_OPT_VALUE, "DIR", "cache folder (default $XDG_CACHE_HOME/sourcegate)",
+     OPT_CACHE},
+    {"git-rewrite", 0, CLI_OPT_VALUE, "FROM=TO",
+     "rewrite repository URLs starting with FROM to start with TO (repeatable)", OPT_REWRITE},
+    {"offline", 0, CLI_OPT_FLAG, NULL, "use only the cache; say what is missing", OPT_OFFLINE},
+    {"fail-on", 0, CLI_OPT_VALUE, "SEVERITY",
+     "fail on findings at or above: info, low, medium, high (default), critical", OPT_FAIL_ON},
+    {"limit", 0, CLI_OPT_VALUE, "NAME=N",
+     "set an input limit, e.g. json-size=100000000 (repeatable; see sourcegate(1))", OPT_LIMIT},
+    {"quiet", 'q', CLI_OPT_FLAG, NULL, "print nothing; the exit code tells the verdict", OPT_QUIET},
+    {"verbose", 'v', CLI_OPT_FLAG, NULL,
+     "also print the full report of every release that "
+     "did not pass",
+     OPT_VERBOSE},
+    {"help", 'h', CLI_OPT_FLAG, NULL, "show this help", OPT_HELP},
+    {NULL, 0, CLI_OPT_FLAG, NULL, NULL, 0},
+};
+
+typedef struct lock_args {
+    const char *lockfile; /* LOCKFILE */
+    const char *base;     /* --base */
+    unsigned jobs;        /* --jobs, 0: default */
+    const char *format;   /* "text", "json" or "sarif" */
+    const char *output;   /* -o */
+    const char *path;     /* --lockfile-path */
+    const char *registry; /* --registry */
+    const char *cache;    /* --cache */
+    char *rewrites[64];   /* --git-rewrite rules */
+    size_t nrewrites;     /* how many */
+    int offline;          /* --offline */
+    sg_severity fail_on;  /* --fail-on */
+    int quiet, verbose, help;
+    int progress; /* a progress line on stderr (a terminal) */
+    sg_ctx *ctx;  /* limits are set on it while parsing */
+} lock_args;
+
+static void lockfile_help(FILE *out)
+{
+    fprintf(out,
+            "usage: sourcegate lockfile LOCKFILE [--base OLD-LOCKFILE] [--jobs N]\n"
+            "                           [--format text|json|sarif] [-o FILE]\n"
+            "                           [--registry URL] [--cache DIR] [--git-rewrite FROM=TO]...\n"
+            "                           [--offline] [--fail-on SEVERITY]\n\n"
+            "Verifies every release a lockfile pins to the npm registry as 'sourcegate verify\n"
+            "NAME@VERSION' would, and checks the lockfile's own integrity against the bytes the\n"
+            "registry serves. With --base only the entries added or changed since the older\n"
+            "lockfile are verified. git, file, link and workspace entries are listed as not\n"
+            "verifiable. Reads package-lock.json and npm-shrinkwrap.json (lockfileVersion 1-3),\n"
+            "yarn.lock (classic and berry) and pnpm-lock.yaml (5.x-9.x).\n\n"
+            "Options:\n");
+    cli_opt_help(out, lockfile_opts);
+    fprintf(out, "\nExit codes: the worst release decides: 1 when one fails; else 4 (or 2)\n"
+                 "when one could not be verified; else 3 when one is inconclusive; else 0.\n"
+                 "2 also for usage errors and unreadable lockfiles.\n");
+}
+
+static int set_limit(lock_args *a, const char *spec)
+{
+    const char *eq = strchr(spec, '=');
+    char name[64], *end = NULL;
+    unsigned long long v;
+    sg_limit which;
+
+    if (!eq || (size_t)(eq - spec) >= sizeof(name)) {
+        fprintf(stderr, "sourcegate lockfile: --limit takes NAME=NUMBER, not '%s'\n", spec);
+        return CLI_EXIT_USAGE;
+    }
+    memcpy(name, spec, (size_t)(eq - spec));
+    name[eq - spec] = '\0';
+    if (sg_limit_lookup(&which, name) < 0) {
+        fprintf(stderr, "sourcegate lockfile: unknown limit '%s'\n", name);
+        return CLI_EXIT_USAGE;
+    }
+    v = strtoull(eq + 1, &end, 10);
+    if (!*(eq + 1) || *end || eq[1] == '-' || sg_ctx_set_limit(a->ctx, which, v) < 0) {
+        fprintf(stderr, "sourcegate lockfile: limit '%s' needs a number from 1 to %llu\n", name,
+                (unsigned long long)sg_limit_ceiling(which));
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
+static int set_jobs(lock_args *a, const char *value)
+{
+    char *end = NULL;
+    unsigned long v = strtoul(value, &end, 10);
+    if (!*value || *end || value[0] == '-' || v < 1 || v > 256) {
+        fprintf(stderr, "sourcegate lockfile: --jobs takes a number from 1 to 256, not '%s'\n",
+                value);
+        return CLI_EXIT_USAGE;
+    }
+    a->jobs = (unsigned)v;
+    return 0;
+}
+
+static int on_opt(const cli_opt *o, const char *value, void *payload)
+{
+    lock_args *a = payload;
+    switch (o->id) {
+    case OPT_LOCKFILE:
+        if (a->lockfile) {
+            fprintf(stderr, "sourcegate lockfile: one lockfile at a time ('%s', then '%s')\n",
+                    a->lockfile, value);
+            return CLI_EXIT_USAGE;
+        }
+        a->lockfile = value;
+        break;
+    case OPT_BASE:
+        a->base = value;
+        break;
+    case OPT_JOBS:
+        return set_jobs(a, value);
+    case OPT_FORMAT:
+        if (strcmp(value, "text") != 0 && strcmp(value, "json") != 0 &&
+            strcmp(value, "sarif") != 0) {
+            fprintf(stderr,
+                    "sourcegate lockfile: --format must be text, json or sarif, not "
+                    "'%s'\n",
+                    value);
+            return CLI_EXIT_USAGE;
+        }
+        a->format = value;
+        break;
+    case OPT_OUTPUT:
+        a->output = value;
+        break;
+    case OPT_PATH:
+        a->path = value;
+        break;
+    case OPT_REGISTRY:
+        a->registry = value;
+        break;
+    case OPT_CACHE:
+        a->cache = value;
+        break;
+    case OPT_REWRITE:
+        if (a->nrewrites == sizeof(a->rewrites) / sizeof(a->rewrites[0])) {
+            fprintf(stderr, "sourcegate lockfile: at most 64 --git-rewrite rules\n");
+            return CLI_EXIT_USAGE;
+        }
+        a->rewrites[a->nrewrites++] = (char *)value;
+        break;
+    case OPT_OFFLINE:
+        a->offline = 1;
+        break;
+    case OPT_FAIL_ON:
+        if (sg_severity_parse(&a->fail_on, value) < 0) {
+            fprintf(stderr,
+                    "sourcegate lockfile: --fail-on must be info, low, medium, high or "
+                    "critical, not '%s'\n",
+                    value);
+            return CLI_EXIT_USAGE;
+        }
+        break;
+    case OPT_LIMIT:
+        return set_limit(a, value);
+    case OPT_QUIET:
+        a->quiet = 1;
+        break;
+    case OPT_VERBOSE:
+        a->verbose = 1;
+        break;
+    case OPT_HELP:
+        a->help = 1;
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+/* ---- reading ------------------------------------------------------------------------- */
+
+/* The whole file, refusing more than the json-size limit (checked before reading). */
+static int read_lockfile(sg_buf *out, sg_ctx *ctx, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    uint64_t limit = sg_ctx_limit(ctx, SG_LIMIT_JSON_SIZE);
+    struct stat st;
+    char chunk[65536];
+    size_t n;
+    int error = 0;
+
+    if (!f)
+        return sg_error_set(ctx, errno == ENOENT ? SG_ENOTFOUND : SG_EIO, "cannot read '%s': %s",
+                            path, strerror(errno));
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size > limit) {
+        fclose(f);
+        return sg_error_set(ctx, SG_ELIMIT,
+                            "'%s' has %lld bytes, more than the json-size "
+                            "limit of %llu",
+                            path, (long long)st.st_size, (unsigned long long)limit);
+    }
+    sg_buf_init(out, (size_t)limit);
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        if (sg_buf_put(out, chunk, n) < 0) {
+            error = out->error == SG_ELIMIT
+                        ? sg_error_set(ctx, SG_ELIMIT,
+                                       "'%s' is larger than the json-size limit "
+                                       "of %llu bytes",
+                                       path, (unsigned long long)limit)
+                        : sg_error_set(ctx, SG_ENOMEM, "out of memory reading '%s'", path);
+            break;
+        }
+    }
+    if (error == 0 && ferror(f))
+        error = sg_error_set(ctx, SG_EIO, "cannot read '%s': %s", path, strerror(errno));
+    fclose(f);
+    return error;
+}
+
+static int load(sg_lockfile **out, sg_ctx *ctx, const char *path)
+{
+    sg_buf data = SG_BUF_INIT;
+    int error = read_lockfile(&data, ctx, path);
+    if (error == 0)
+        error = sg_lockfile_parse(out, ctx, data.ptr, data.size, path);
+    sg_buf_dispose(&data);
+    return error;
+}
+
+/* ---- verifying --------------------------------------------------------------------------- */
+
+static void progress(void *payload, size_t done, size_t total, const sg_lockfile_release *r)
+{
+    const lock_args *a = payload;
+    const char *v = r->error < 0 ? "error" : sg_verdict_name(sg_report_verdict(r->report));
+    if (a->progress)
+        fprintf(stderr, "\r\033[K[%zu/%zu] %s@%s: %s", done, total, r->name, r->version, v);
+    else if (a->verbose)
+        fprintf(stderr, "[%zu/%zu] %s@%s: %s\n", done, total, r->name, r->version, v);
+    if (a->progress && done == total)
+        fputs("\r\033[K", stderr);
+}
+
+static int verify_lock(lock_args *a, const sg_lockfile *lock, sg_lockfile_run **out)
+{
+    sg_lockfile_verify_opts o = SG_LOCKFILE_VERIFY_OPTS_INIT;
+    sg_npm_config *cfg = NULL;
+    sg_url_rewrites *rw = NULL;
+    sg_cache *cache = NULL;
+    char dir[4096];
+    const char *cache_dir = a->cache;
+    int error;
+
+    if (!cache_dir) {
+        if (cli_default_cache_dir(dir, sizeof(dir)) < 0) {
+            error = sg_error_set(a->ctx, SG_EINVALID,
+                                 "no cache folder: set --cache, XDG_CACHE_HOME or HOME");
+            goto done;
+        }
+        cache_dir = dir;
+    }
+    if ((error = cli_load_npm_config(&cfg, a->ctx, a->registry)) < 0 ||
+        (error = cli_load_rewrites(&rw, a->ctx, a->rewrites, a->nrewrites)) < 0 ||
+        (error = sg_cache_open(&cache, a->ctx, cache_dir)) < 0)
+        goto done;
+    o.release.cache = cache;
+    o.release.npm_config = cfg;
+    o.release.rewrites = rw;
+    o.release.offline = a->offline;
+    o.release.fail_on = a->fail_on;
+    o.jobs = a->jobs;
+    o.progress = progress;
+    o.progress_payload = a;
+    error = sg_lockfile_verify(out, a->ctx, lock, &o);
+done:
+    sg_cache_free(cache);
+    sg_url_rewrites_free(rw);
+    sg_npm_config_free(cfg);
+    return error;
+}
+
+/* ---- the overall verdict ------------------------------------------------------------------ */
+
+typedef struct tally {
+    size_t pass, fail, inconclusive, error, reused; /* releases by outcome */
+    int exit_code;                                  /* the worst release's */
+    const char *verdict;                            /* its name */
+} tally;
+
+static void count(tally *t, const sg_lockfile_run *run)
+{
+    size_t i;
+    int operational = 0;
+    memset(t, 0, sizeof(*t));
+    for (i = 0; i < sg_lockfile_run_count(run); i++) {
+        const sg_lockfile_release *r = sg_lockfile_run_release(run, i);
+        t->reused += r->reused != 0;
+        if (r->error < 0) {
+            t->error++;
+            operational |= cli_exit_for_error(r->error) == CLI_EXIT_OPERATIONAL;
+            continue;
+        }
+        switch (sg_report_verdict(r->report)) {
+        case SG_VERDICT_PASS:
+            t->pass++;
+            break;
+        case SG_VERDICT_FAIL:
+            t->fail++;
+            break;
+        default:
+            t->inconclusive++;
+            break;
+        }
+    }
+    if (t->fail) {
+        t->exit_code = CLI_EXIT_FAIL;
+        t->verdict = "fail";
+    } else if (t->error) {
+        t->exit_code = operational ? CLI_EXIT_OPERATIONAL : CLI_EXIT_USAGE;
+        t->verdict = "error";
+    } else if (t->inconclusive) {
+        t->exit_code = CLI_EXIT_INCONCLUSIVE;
+        t->verdict = "inconclusive";
+    } else {
+        t->exit_code = CLI_EXIT_PASS;
+        t->verdict = "pass";
+    }
+}
+
+static const char *release_verdict(const sg_lockfile_release *r)
+{
+    return r->error < 0 ? "error" : sg_verdict_name(sg_report_verdict(r->report));
+}
+
+static const char *change_name(sg_lockfile_change c)
+{
+    return c == SG_LOCK_ADDED ? "added" : c == SG_LOCK_CHANGED ? "changed" : "unchanged";
+}
+
+/* ---- JSON ----------------------------------------------------------------------------------- */
+
+static cJSON *release_json(const lock_args *a, const sg_lockfile_release *r)
+{
+    cJSON *o = cJSON_CreateObject(), *report = NULL;
+    sg_buf buf = SG_BUF_INIT;
+
+    cJSON_AddStringToObject(o, "package", r->name);
+    cJSON_AddStringToObject(o, "version", r->version);
+    cJSON_AddStringToObject(o, "verdict", release_verdict(r));
+    cJSON_AddNumberToObject(o, "line", r->entry->line);
+    cJSON_AddNumberToObject(o, "entries", (double)r->nentries);
+    if (r->entry->alias)
+        cJSON_AddStringToObject(o, "alias", r->entry->alias);
+    if (r->entry->integrity)
+        cJSON_AddStringToObject(o, "integrity", r->entry->integrity);
+    else
+        cJSON_AddNullToObject(o, "integrity");
+    cJSON_AddStringToObject(o, "change", change_name(r->entry->change));
+    cJSON_AddBoolToObject(o, "reused", r->reused);
+    if (r->error < 0) {
+        cJSON_AddStringToObject(o, "error", r->message);
+        cJSON_AddItemToObject(o, "findings", cJSON_CreateArray());
+    } else if (sg_report_write_json(&buf, a->ctx, r->report) == 0 &&
+               (report = cJSON_ParseWithLength(buf.ptr, buf.size)) != NULL) {
+        cJSON *findings = cJSON_DetachItemFromObjectCaseSensitive(report, "findings");
+        cJSON_AddItemToObject(o, "findings", findings ? findings : cJSON_CreateArray());
+        cJSON_AddItemToObject(o, "report", report);
+    }
+    sg_buf_dispose(&buf);
+    return o;
+}
+
+static cJSON *skipped_json(const sg_lockfile_entry *e)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "package", e->name);
+    if (e->version)
+        cJSON_AddStringToObject(o, "version", e->version);
+    else
+        cJSON_AddNullToObject(o, "version");
+    cJSON_AddStringToObject(o, "kind", sg_lockfile_kind_name(e->kind));
+    if (e->resolved)
+        cJSON_AddStringToObject(o, "resolved", e->resolved);
+    else
+        cJSON_AddNullToObject(o, "resolved");
+    cJSON_AddNumberToObject(o, "line", e->line);
+    cJSON_AddStringToObject(o, "change", change_name(e->change));
+    cJSON_AddStringToObject(o, "reason", sg_lockfile_skip_reason(e));
+    return o;
+}
+
+static int write_json(sg_buf *out, const lock_args *a, const sg_lockfile *lock,
+                      const sg_lockfile_run *run, const tally *t)
+{
+    cJSON *doc = cJSON_CreateObject(), *arr, *counts;
+    char *text;
+    size_t i;
+
+    cJSON_AddStringToObject(doc, "schema", "sourcegate/lockfile/v1");
+    cJSON_AddStringToObject(doc, "lockfile", a->lockfile);
+    cJSON_AddStringToObject(doc, "format", sg_lockfile_format_name(sg_lockfile_format_of(lock)));
+    cJSON_AddNumberToObject(doc, "format_version", sg_lockfile_version(lock));
+    if (a->base)
+        cJSON_AddStringToObject(doc, "base", a->base);
+    else
+        cJSON_AddNullToObject(doc, "base");
+    cJSON_AddStringToObject(doc, "fail_on", sg_severity_name(a->fail_on));
+    cJSON_AddStringToObject(doc, "verdict", t->verdict);
+    counts = cJSON_AddObjectToObject(doc, "counts");
+    cJSON_AddNumberToObject(counts, "entries", (double)sg_lockfile_count(lock));
+    cJSON_AddNumberToObject(counts, "releases", (double)sg_lockfile_run_count(run));
+    cJSON_AddNumberToObject(counts, "pass", (double)t->pass);
+    cJSON_AddNumberToObject(counts, "fail", (double)t->fail);
+    cJSON_AddNumberToObject(counts, "inconclusive", (double)t->inconclusive);
+    cJSON_AddNumberToObject(counts, "error", (double)t->error);
+    cJSON_AddNumberToObject(counts, "reused", (double)t->reused);
+    cJSON_AddNumberToObject(counts, "not_verifiable", (double)sg_lockfile_run_skipped_count(run));
+    arr = cJSON_AddArrayToObject(doc, "releases");
+    for (i = 0; i < sg_lockfile_run_count(run); i++)
+        cJSON_AddItemToArray(arr, release_json(a, sg_lockfile_run_release(run, i)));
+    arr = cJSON_AddArrayToObject(doc, "not_verifiable");
+    for (i = 0; i < sg_lockfile_run_skipped_count(run); i++)
+        cJSON_AddItemToArray(arr, skipped_json(sg_lockfile_run_skipped(run, i)));
+    text = cJSON_Print(doc);
+    cJSON_Delete(doc);
+    if (!text)
+        return sg_error_set(a->ctx, SG_ENOMEM, "out of memory writing the JSON report");
+    sg_buf_puts(out, text);
+    sg_buf_putc(out, '\n');
+    cJSON_free(text);
+    return sg_buf_check(out, a->ctx, "the JSON report");
+}
+
+/* ---- SARIF ---------------------------------------------------------------------------------- */
+
+static int write_sarif(sg_buf *out, const lock_args *a, const sg_lockfile_run *run)
+{
+    size_t n = sg_lockfile_run_count(run), i, k = 0;
+    sg_sarif_release *items = calloc(n ? n : 1, sizeof(*items));
+    sg_sarif_opts so = SG_SARIF_OPTS_INIT;
+    sg_buf category = SG_BUF_INIT;
+    const char *uri = a->path ? a->path : a->lockfile;
+    int error;
+
+    if (!items)
+        return sg_error_set(a->ctx, SG_ENOMEM, "out of memory");
+    while (strncmp(uri, "./", 2) == 0)
+        uri += 2;
+    for (i = 0; i < n; i++) {
+        const sg_lockfile_release *r = sg_lockfile_run_release(run, i);
+        if (!r->report)
+            continue;
+        items[k].report = r->report;
+        items[k].line = r->entry->line;
+        k++;
+    }
+    sg_buf_printf(&category, "sourcegate-lockfile/%s/", uri);
+    so.artifact_uri = uri;
+    so.category = category.ptr;
+    error = sg_sarif_write(out, a->ctx, items, k, &so);
+    sg_buf_dispose(&category);
+    free(items);
+    return error;
+}
+
+/* ---- text ----------------------------------------------------------------------------------- */
+
+static void text_release(sg_buf *out, const lock_args *a, const sg_lockfile_release *r)
+{
+    size_t i, shown = 0, n;
+    sg_buf_printf(out, "  %-13s %s@%s", release_verdict(r), r->name, r->version);
+    if (r->entry->line)
+        sg_buf_printf(out, " (line %u)", r->entry->line);
+    if (r->reused)
+        sg_buf_puts(out, " [stored verdict]");
+    sg_buf_putc(out, '\n');
+    if (r->error < 0) {
+        sg_buf_printf(out, "      %s\n", r->message);
+        return;
+    }
+    n = sg_report_finding_count(r->report);
+    for (i = 0; i < n; i++) {
+        const sg_finding *f = sg_report_finding(r->report, i);
+        if (f->severity < SG_SEV_LOW && !a->verbose)
+            continue;
+        if (shown++ == 8 && !a->verbose) {
+            sg_buf_printf(out, "      ... and more (see --verbose or --format json)\n");
+            break;
+        }
+        sg_buf_printf(out, "      %-8s %s%s%s: %s\n", sg_severity_name(f->severity), f->kind,
+                      f->name ? " " : "", f->name ? f->name : "",
+                      f->detail ? f->detail
+                      : f->path ? f->path
+                                : "");
+    }
+}
+
+static int write_text(sg_buf *out, const lock_args *a, const sg_lockfile *lock,
+                      const sg_lockfile_run *run, const tally *t)
+{
+    size_t i, n = sg_lockfile_run_count(run), ns = sg_lockfile_run_skipped_count(run);
+
+    sg_buf_printf(out,
+                  "%s (%s lockfile v%u)%s%s: %zu release%s to verify, %zu entr%s not "
+                  "verifiable\n",
+                  a->lockfile, sg_lockfile_format_name(sg_lockfile_format_of(lock)),
+                  sg_lockfile_version(lock), a->base ? ", changes since " : "",
+                  a->base ? a->base : "", n, n == 1 ? "" : "s", ns, ns == 1 ? "y" : "ies");
+    for (i = 0; i < n; i++)
+        text_release(out, a, sg_lockfile_run_release(run, i));
+    if (ns)
+        sg_buf_puts(out, "Not verifiable:\n");
+    for (i = 0; i < ns; i++) {
+        const sg_lockfile_entry *e = sg_lockfile_run_skipped(run, i);
+        sg_buf_printf(out, "  %-10s %s%s%s", sg_lockfile_kind_name(e->kind), e->name,
+                      e->version ? "@" : "", e->version ? e->version : "");
+        if (e->line)
+            sg_buf_printf(out, " (line %u)", e->line);
+        sg_buf_printf(out, ": %s\n", sg_lockfile_skip_reason(e));
+    }
+    sg_buf_printf(out, "Verdict: %s (%zu pass, %zu fail, %zu inconclusive, %zu error", t->verdict,
+                  t->pass, t->fail, t->inconclusive, t->error);
+    if (t->reused)
+        sg_buf_printf(out, "; %zu from stored verdicts", t->reused);
+    sg_buf_puts(out, ")\n");
+    for (i = 0; a->verbose && i < n; i++) {
+        const sg_lockfile_release *r = sg_lockfile_run_release(run, i);
+        if (r->error < 0 || sg_report_verdict(r->report) == SG_VERDICT_PASS)
+            continue;
+        sg_buf_puts(out, "\n");
+        if (sg_report_write_text(out, a->ctx, r->report, SG_TEXT_VERBOSE) < 0)
+            return sg_error_code_of(a->ctx);
+    }
+    return sg_buf_check(out, a->ctx, "the report");
+}
+
+static int emit(const lock_args *a, const sg_lockfile *lock, const sg_lockfile_run *run,
+                const tally *t)
+{
+    sg_buf out = SG_BUF_INIT;
+    FILE *f = stdout;
+    int error, rc = 0;
+
+    if (strcmp(a->format, "json") == 0)
+        error = write_json(&out, a, lock, run, t);
+    else if (strcmp(a->format, "sarif") == 0)
+        error = write_sarif(&out, a, run);
+    else
+        error = write_text(&out, a, lock, run, t);
+    if (error < 0) {
+        rc = cli_report_error(a->ctx, error);
+        goto done;
+    }
+    if (a->output && !(f = fopen(a->output, "w"))) {
+        fprintf(stderr, "sourcegate: error: cannot write '%s': %s\n", a->output, strerror(errno));
+        rc = CLI_EXIT_OPERATIONAL;
+        goto done;
+    }
+    if (fwrite(out.ptr, 1, out.size, f) != out.size || fflush(f) != 0) {
+        fprintf(stderr, "sourcegate: error: writing the report failed\n");
+        rc = CLI_EXIT_OPERATIONAL;
+    }
+    if (f != stdout && fclose(f) != 0 && rc == 0) {
+        fprintf(stderr, "sourcegate: error: writing '%s' failed\n", a->output);
+        rc = CLI_EXIT_OPERATIONAL;
+    }
+done:
+    sg_buf_dispose(&out);
+    return rc;
+}
+
+int cli_cmd_lockfile(int argc, char **argv)
+{
+    lock_args a;
+    sg_lockfile *lock = NULL, *base = NULL, *delta = NULL;
+    sg_lockfile_run *run = NULL;
+    tally t;
+    int rc, error;
+
+    memset(&a, 0, sizeof(a));
+    a.format = "text";
+    a.fail_on = SG_SEV_HIGH;
+    if (sg_ctx_new(&a.ctx) < 0) {
+        fprintf(stderr, "sourcegate: error: out of memory\n");
+        return CLI_EXIT_OPERATIONAL;
+    }
+    if ((rc = cli_opt_parse(lockfile_opts, argc, argv, 2, "lockfile", on_opt, &a)) != 0)
+        goto done;
+    if (a.help) {
+        lockfile_help(stdout);
+        goto done;
+    }
+    if (!a.lockfile) {
+        fprintf(stderr, "sourcegate lockfile: LOCKFILE is required (see --help)\n");
+        rc = CLI_EXIT_USAGE;
+        goto done;
+    }
+    a.progress = !a.quiet && isatty(STDERR_FILENO) && !getenv("CI");
+    if ((error = load(&lock, a.ctx, a.lockfile)) < 0 ||
+        (a.base && (error = load(&base, a.ctx, a.base)) < 0) ||
+        (base && (error = sg_lockfile_delta(&delta, a.ctx, lock, base)) < 0) ||
+        (error = verify_lock(&a, delta ? delta : lock, &run)) < 0) {
+        rc = cli_report_error(a.ctx, error);
+        goto done;
+    }
+    count(&t, run);
+    if (!a.quiet && (rc = emit(&a, delta ? delta : lock, run, &t)) != 0)
+        goto done;
+    rc = t.exit_code;
+done:
+    sg_lockfile_run_free(run);
+    sg_lockfile_free(delta);
+    sg_lockfile_free(base);
+    sg_lockfile_free(lock);
+    sg_ctx_free(a.ctx);
+    return rc;
+}
