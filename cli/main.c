@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_attest.h"
+#include "cli/cli_audit.h"
 #include "cli/cli_lockfile.h"
 
 static const cli_command commands[] = {
@@ -15,9 +16,9 @@ static const cli_command commands[] = {
     {"lockfile", "lockfile LOCKFILE [--base OLD-LOCKFILE] [--jobs N] [--format text|json|sarif]",
      "verify the releases a lockfile pins (or those changed since --base)", cli_cmd_lockfile},
     {"audit", "audit --list FILE [--jobs N] [--store URL]",
-     "scheduled audits of many releases (not implemented yet)", NULL},
-    {"report", "report [--store URL] [--html FILE]",
-     "summarize stored audit results (not implemented yet)", NULL},
+     "verify many releases into a store; resumable, shareable", cli_cmd_audit},
+    {"report", "report [--store URL] [--format text|json] [--html FILE]",
+     "summarize an audit store: text, JSON or an HTML page", cli_cmd_report},
     {"attest", "attest verify ENVELOPE --key PUB.pem",
      "verify signed attestations", cli_cmd_attest},
     {"keygen", "keygen [--type p256|ed25519] --out KEY.pem",

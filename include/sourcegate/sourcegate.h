@@ -20,6 +20,8 @@
 #include "semver.h"
 #include "verify.h"
 #include "attest.h"
+#include "store.h"
+#include "audit.h"
 #include "lockfile.h"
 #include "sarif.h"
 

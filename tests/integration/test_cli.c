@@ -159,7 +159,7 @@ static void test_cli__usage_errors_exit_2(void **state)
             "bad-fail-on.err");
 }
 
-static void test_cli__unimplemented_features_and_bad_names_say_so(void **state)
+static void test_cli__bad_lists_and_names_say_so(void **state)
 {
     (void)state;
     run_cli("verify 'Not A Name@1.0.0'", 2, "empty.out", "bad-package-name.err");
@@ -227,7 +227,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cli__help_lists_commands),
         cmocka_unit_test(test_cli__usage_errors_exit_2),
-        cmocka_unit_test(test_cli__unimplemented_features_and_bad_names_say_so),
+        cmocka_unit_test(test_cli__bad_lists_and_names_say_so),
         cmocka_unit_test(test_cli__bad_inputs_exit_2_with_one_line),
         cmocka_unit_test(test_cli__pass_prints_report_and_exits_0),
         cmocka_unit_test(test_cli__fail_prints_findings_and_exits_1),

@@ -1,0 +1,849 @@
+/*
+ * sourcegate audit: verify a list of releases through a store's job queue.
+ *
+ * The list becomes an audit run in the store (resumed when the same list and options were
+ * interrupted); --jobs worker threads each hold their own store connection, claim a job with
+ * a lease, verify the release as `verify NAME@SPEC` would and complete the job with its
+ * result in one transaction. The main thread extends this process's leases, draws the
+ * progress and, on SIGINT or SIGTERM, gives the jobs in hand back before exiting. A process
+ * killed outright (SIGKILL) leaves its jobs leased: a rerun on the same host requeues the jobs
+ * of owners whose process is gone, any other worker takes them once their lease runs out.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sourcegate/store.h>
+
+#include "cli/cli.h"
+#include "cli/cli_audit.h"
+
+#define MAX_LIST_BYTES (64u << 20)
+#define MAX_LIST_ENTRIES 1000000
+#define MAX_LINE 1024
+#define MAX_JOBS 64
+#define MAX_ATTEMPTS 3
+#define DEFAULT_LEASE_S 60
+#define PLAIN_PROGRESS_S 10
+
+enum {
+    OPT_LIST,
+    OPT_JOBS,
+    OPT_STORE,
+    OPT_RUN,
+    OPT_LEASE,
+    OPT_REGISTRY,
+    OPT_CACHE,
+    OPT_REWRITE,
+    OPT_OFFLINE,
+    OPT_FAIL_ON,
+    OPT_LIMIT,
+    OPT_QUIET,
+    OPT_HELP,
+};
+
+static const cli_opt audit_opts[] = {
+    {"list", 0, CLI_OPT_VALUE, "FILE",
+     "releases to audit: one NAME@VERSION (or a bare NAME: its latest) per line, # comments",
+     OPT_LIST},
+    {"jobs", 'j', CLI_OPT_VALUE, "N", "verify N releases at a time (default: the number of cores)",
+     OPT_JOBS},
+    {"store", 0, CLI_OPT_VALUE, "URL",
+     "results and job queue: sqlite:PATH or postgresql://... (default: audit.sqlite in the "
+     "cache folder)",
+     OPT_STORE},
+    {"run", 0, CLI_OPT_VALUE, "NAME",
+     "name the run (workers on other machines join it by name); default: derived from the "
+     "list and options",
+     OPT_RUN},
+    {"lease", 0, CLI_OPT_VALUE, "SECONDS",
+     "a job held by a worker that stops renewing it is retried after this long (default 60)",
+     OPT_LEASE},
+    {"registry", 0, CLI_OPT_VALUE, "URL",
+     "npm registry (default: npm_config_registry, then .npmrc, then registry.npmjs.org)",
+     OPT_REGISTRY},
+    {"cache", 0, CLI_OPT_VALUE, "DIR", "cache folder (default $XDG_CACHE_HOME/sourcegate)",
+     OPT_CACHE},
+    {"git-rewrite", 0, CLI_OPT_VALUE, "FROM=TO",
+     "rewrite repository URLs starting with FROM to start with TO (repeatable)", OPT_REWRITE},
+    {"offline", 0, CLI_OPT_FLAG, NULL, "use only the cache; say what is missing", OPT_OFFLINE},
+    {"fail-on", 0, CLI_OPT_VALUE, "SEVERITY",
+     "fail on findings at or above: info, low, medium, high (default), critical", OPT_FAIL_ON},
+    {"limit", 0, CLI_OPT_VALUE, "NAME=N", "set an input limit (repeatable; see sourcegate(1))",
+     OPT_LIMIT},
+    {"quiet", 'q', CLI_OPT_FLAG, NULL, "no progress and no summary", OPT_QUIET},
+    {"help", 'h', CLI_OPT_FLAG, NULL, "show this help", OPT_HELP},
+    {NULL, 0, CLI_OPT_FLAG, NULL, NULL, 0},
+};
+
+typedef struct audit_args {
+    const char *list;       /* --list */
+    long jobs;              /* --jobs */
+    const char *store;      /* --store */
+    const char *run_name;   /* --run */
+    long lease_s;           /* --lease */
+    const char *registry;   /* --registry */
+    const char *cache;      /* --cache */
+    char *rewrites[64];     /* --git-rewrite rules */
+    size_t nrewrites;       /* how many */
+    const char *limits[32]; /* --limit NAME=N */
+    size_t nlimits;         /* how many */
+    int offline;            /* --offline */
+    sg_severity fail_on;    /* --fail-on */
+    int quiet, help;        /* -q, -h */
+} audit_args;
+
+static void audit_help(FILE *out)
+{
+    fprintf(out,
+            "usage: sourcegate audit --list FILE [--jobs N] [--store URL] [--run NAME]\n"
+            "                        [--registry URL] [--cache DIR] [--git-rewrite FROM=TO]...\n"
+            "                        [--offline] [--fail-on SEVERITY] [--limit NAME=N]... [-q]\n\n"
+            "Verifies every release of the list as 'sourcegate verify NAME@VERSION' would and\n"
+            "stores one result per release. The run is resumable: killed at any moment and\n"
+            "started again with the same arguments, it continues where it stopped. With\n"
+            "--store postgresql://... any number of workers on any number of machines share\n"
+            "one queue. 'sourcegate report' summarizes the store.\n\n"
+            "Options:\n");
+    cli_opt_help(out, audit_opts);
+    fprintf(out, "\nExit codes: 0 every release passed, 1 a release failed, 2 usage or bad input,\n"
+                 "3 a release was inconclusive, 4 a release could not be verified (operational\n"
+                 "error) or the store failed.\n");
+}
+
+static int parse_long(long *out, const char *value, long lo, long hi, const char *what)
+{
+    char *end = NULL;
+    long v;
+    errno = 0;
+    v = strtol(value, &end, 10);
+    if (errno || !*value || *end || v < lo || v > hi) {
+        fprintf(stderr, "sourcegate audit: %s must be a number from %ld to %ld, not '%s'\n", what,
+                lo, hi, value);
+        return CLI_EXIT_USAGE;
+    }
+    *out = v;
+    return 0;
+}
+
+static int on_opt(const cli_opt *o, const char *value, void *payload)
+{
+    audit_args *a = payload;
+    switch (o->id) {
+    case OPT_LIST:
+        a->list = value;
+        break;
+    case OPT_JOBS:
+        return parse_long(&a->jobs, value, 1, MAX_JOBS, "--jobs");
+    case OPT_STORE:
+        a->store = value;
+        break;
+    case OPT_RUN:
+        a->run_name = value;
+        break;
+    case OPT_LEASE:
+        return parse_long(&a->lease_s, value, 1, 86400, "--lease");
+    case OPT_REGISTRY:
+        a->registry = value;
+        break;
+    case OPT_CACHE:
+        a->cache = value;
+        break;
+    case OPT_OFFLINE:
+        a->offline = 1;
+        break;
+    case OPT_QUIET:
+        a->quiet = 1;
+        break;
+    case OPT_HELP:
+        a->help = 1;
+        break;
+    case OPT_REWRITE:
+        if (a->nrewrites == sizeof(a->rewrites) / sizeof(a->rewrites[0])) {
+            fprintf(stderr, "sourcegate audit: at most 64 --git-rewrite rules\n");
+            return CLI_EXIT_USAGE;
+        }
+        a->rewrites[a->nrewrites++] = (char *)value;
+        break;
+    case OPT_LIMIT:
+        if (a->nlimits == sizeof(a->limits) / sizeof(a->limits[0])) {
+            fprintf(stderr, "sourcegate audit: at most 32 --limit options\n");
+            return CLI_EXIT_USAGE;
+        }
+        a->limits[a->nlimits++] = value;
+        break;
+    case OPT_FAIL_ON:
+        if (sg_severity_parse(&a->fail_on, value) < 0) {
+            fprintf(stderr,
+                    "sourcegate audit: --fail-on must be info, low, medium, high or critical, "
+                    "not '%s'\n",
+                    value);
+            return CLI_EXIT_USAGE;
+        }
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+/* Apply the --limit options to a context; 0 or an exit code after a message. */
+static int apply_limits(const audit_args *a, sg_ctx *ctx)
+{
+    size_t i;
+    for (i = 0; i < a->nlimits; i++) {
+        const char *spec = a->limits[i], *eq = strchr(spec, '=');
+        char name[64], *end = NULL;
+        unsigned long long v;
+        sg_limit which;
+        if (!eq || (size_t)(eq - spec) >= sizeof(name)) {
+            fprintf(stderr, "sourcegate audit: --limit takes NAME=NUMBER, not '%s'\n", spec);
+            return CLI_EXIT_USAGE;
+        }
+        memcpy(name, spec, (size_t)(eq - spec));
+        name[eq - spec] = '\0';
+        if (sg_limit_lookup(&which, name) < 0) {
+            fprintf(stderr, "sourcegate audit: unknown limit '%s'\n", name);
+            return CLI_EXIT_USAGE;
+        }
+        v = strtoull(eq + 1, &end, 10);
+        if (!eq[1] || *end || eq[1] == '-' || sg_ctx_set_limit(ctx, which, v) < 0) {
+            fprintf(stderr, "sourcegate audit: limit '%s' needs a number in range\n", name);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    return 0;
+}
+
+/* ---- the list ------------------------------------------------------------------------ */
+
+typedef struct audit_list {
+    sg_store_job_spec *jobs; /* entries */
+    char **names, **specs;   /* their strings (sg_release_spec_parse) */
+    size_t n, cap;           /* used, allocated */
+} audit_list;
+
+static void list_dispose(audit_list *l)
+{
+    size_t i;
+    for (i = 0; i < l->n; i++)
+        sg_release_spec_free(l->names[i], l->specs[i]);
+    free(l->jobs);
+    free(l->names);
+    free(l->specs);
+    memset(l, 0, sizeof(*l));
+}
+
+static int list_add(audit_list *l, char *name, char *spec)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        sg_store_job_spec *j = realloc(l->jobs, cap * sizeof(*j));
+        char **n = j ? realloc(l->names, cap * sizeof(*n)) : NULL;
+        char **s = n ? realloc(l->specs, cap * sizeof(*s)) : NULL;
+        if (j)
+            l->jobs = j;
+        if (n)
+            l->names = n;
+        if (!s)
+            return -1;
+        l->specs = s;
+        l->cap = cap;
+    }
+    l->names[l->n] = name;
+    l->specs[l->n] = spec;
+    l->jobs[l->n].ecosystem = "npm";
+    l->jobs[l->n].name = name;
+    l->jobs[l->n].spec = spec && *spec ? spec : "latest";
+    l->n++;
+    return 0;
+}
+
+/* One line: comments and blanks skipped, NAME@SPEC checked. 0, or an exit code. */
+static int list_line(audit_list *l, sg_ctx *ctx, const char *path, size_t lineno, char *s)
+{
+    char *hash = strchr(s, '#'), *end, *name = NULL, *spec = NULL;
+    if (hash)
+        *hash = '\0';
+    while (*s == ' ' || *s == '\t')
+        s++;
+    end = s + strlen(s);
+    while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+        *--end = '\0';
+    if (!*s)
+        return 0;
+    if (l->n == MAX_LIST_ENTRIES) {
+        fprintf(stderr, "sourcegate audit: list '%s' has more than %d entries\n", path,
+                MAX_LIST_ENTRIES);
+        return CLI_EXIT_USAGE;
+    }
+    if (sg_release_spec_parse(&name, &spec, ctx, s) < 0) {
+        fprintf(stderr, "sourcegate audit: list '%s' line %zu: %s\n", path, lineno,
+                sg_error_message(ctx));
+        return CLI_EXIT_USAGE;
+    }
+    if (list_add(l, name, spec) < 0) {
+        sg_release_spec_free(name, spec);
+        fprintf(stderr, "sourcegate: error: out of memory reading the list\n");
+        return CLI_EXIT_OPERATIONAL;
+    }
+    return 0;
+}
+
+static int read_list(audit_list *l, sg_ctx *ctx, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char line[MAX_LINE + 2];
+    size_t lineno = 0, total = 0;
+    int rc = 0;
+
+    if (!f) {
+        fprintf(stderr, "sourcegate audit: cannot read list '%s': %s\n", path, strerror(errno));
+        return CLI_EXIT_USAGE;
+    }
+    while (rc == 0 && fgets(line, sizeof(line), f)) {
+        size_t n = strlen(line);
+        lineno++;
+        total += n;
+        if (total > MAX_LIST_BYTES || (n == sizeof(line) - 1 && line[n - 1] != '\n')) {
+            fprintf(stderr,
+                    "sourcegate audit: list '%s' line %zu is longer than %d bytes or "
+                    "the list is over %u MiB\n",
+                    path, lineno, MAX_LINE, MAX_LIST_BYTES >> 20);
+            rc = CLI_EXIT_USAGE;
+            break;
+        }
+        if (n && line[n - 1] == '\n')
+            line[n - 1] = '\0';
+        rc = list_line(l, ctx, path, lineno, line);
+    }
+    if (rc == 0 && ferror(f)) {
+        fprintf(stderr, "sourcegate audit: cannot read list '%s'\n", path);
+        rc = CLI_EXIT_USAGE;
+    }
+    fclose(f);
+    if (rc == 0 && l->n == 0) {
+        fprintf(stderr, "sourcegate audit: list '%s' names no release\n", path);
+        rc = CLI_EXIT_USAGE;
+    }
+    return rc;
+}
+
+/* ---- shared state of the workers ----------------------------------------------------- */
+
+typedef struct audit_state {
+    const audit_args *args;     /* the options */
+    char store_url[4300];       /* the store every worker opens */
+    char cache_dir[4096];       /* the cache every worker opens */
+    const char *run;            /* the run id */
+    char owner[256];            /* "host:boot/pid/nonce": this process's leases */
+    sg_npm_config *cfg;         /* shared, read-only */
+    sg_url_rewrites *rw;        /* shared, read-only */
+    int64_t lease_ms;           /* lease length */
+    int stop;                   /* set (atomically) to stop claiming */
+    int active;                 /* workers still running (atomic) */
+    int fatal;                  /* a worker stopped on a store error (atomic) */
+    int tty;                    /* progress as a redrawn bar */
+    int bar_drawn;              /* a bar is on screen (under print_lock) */
+    pthread_mutex_t print_lock; /* one writer on stderr at a time */
+} audit_state;
+
+typedef struct worker {
+    audit_state *st;  /* shared state */
+    int id;           /* worker number */
+    pthread_t thread; /* its thread */
+} worker;
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    interrupted = sig;
+}
+
+static int get_flag(int *p)
+{
+    return __atomic_load_n(p, __ATOMIC_SEQ_CST);
+}
+
+/* A message on stderr, clearing a progress bar first. */
+static void say(audit_state *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(audit_state *st, const char *fmt, ...)
+{
+    va_list ap;
+    pthread_mutex_lock(&st->print_lock);
+    if (st->bar_drawn)
+        fputs("\r\033[K", stderr);
+    st->bar_drawn = 0;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    pthread_mutex_unlock(&st->print_lock);
+}
+
+static void nap_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Operational errors worth another attempt (network, disk, a dependency hiccup). */
+static int retryable(int code)
+{
+    return code == SG_ENET || code == SG_EIO || code == SG_EDEP || code == SG_ENOMEM;
+}
+
+/* Verify one claimed release and record the outcome. Returns 0, or -1 on a store failure. */
+static int verify_job(audit_state *st, sg_ctx *ctx, sg_store *store, sg_cache *cache,
+                      const sg_store_job *job)
+{
+    sg_verify_release_opts o = SG_VERIFY_RELEASE_OPTS_INIT;
+    sg_store_result res = SG_STORE_RESULT_INIT;
+    sg_report *report = NULL;
+    sg_buf json = SG_BUF_INIT;
+    char msg[1024];
+    int error, rc = 0;
+
+    o.name = job->name;
+    o.spec = job->spec;
+    o.cache = cache;
+    o.npm_config = st->cfg;
+    o.rewrites = st->rw;
+    o.offline = st->args->offline;
+    o.fail_on = st->args->fail_on;
+    error = sg_verify_release(&report, ctx, &o);
+    if (error == 0 && (error = sg_report_write_json(&json, ctx, report)) == 0) {
+        const char *version = sg_report_get(report, SG_REPORT_VERSION);
+        res.ecosystem = job->ecosystem;
+        res.name = job->name;
+        res.version = (char *)(version ? version : job->spec);
+        res.integrity = (char *)sg_report_get(report, SG_REPORT_ARTIFACT_INTEGRITY);
+        res.verdict = sg_report_verdict(report);
+        res.report_json = json.ptr;
+        res.report_len = json.size;
+        res.verified_at = (int64_t)time(NULL);
+        error = sg_store_complete(store, ctx, job, &res);
+        if (error == SG_ENOTFOUND) {
+            say(st, "sourcegate audit: %s@%s: %s; its result was dropped\n", job->name, job->spec,
+                sg_error_message(ctx));
+            error = 0;
+        } else if (error < 0) {
+            say(st, "sourcegate: error: %s\n", sg_error_message(ctx));
+            rc = -1;
+        }
+    } else if (error < 0) {
+        int retry = retryable(error) && job->attempts < MAX_ATTEMPTS;
+        snprintf(msg, sizeof(msg), "%s", sg_error_message(ctx));
+        sg_error_clear(ctx);
+        say(st, "sourcegate audit: %s@%s: %s (%s)\n", job->name, job->spec, msg,
+            retry ? "will retry" : "gave up");
+        if ((error = sg_store_fail(store, ctx, job, msg, retry)) < 0 && error != SG_ENOTFOUND) {
+            say(st, "sourcegate: error: %s\n", sg_error_message(ctx));
+            rc = -1;
+        }
+    }
+    sg_error_clear(ctx);
+    sg_buf_dispose(&json);
+    sg_report_free(report);
+    return rc;
+}
+
+/* Nothing claimable now: 1 when the run has nothing left at all, 0 to wait, -1 on error. */
+static int run_finished(audit_state *st, sg_ctx *ctx, sg_store *store)
+{
+    sg_store_stats s;
+    sg_error_clear(ctx);
+    if (sg_store_run_stats(&s, ctx, store, st->run) < 0) {
+        say(st, "sourcegate: error: %s\n", sg_error_message(ctx));
+        return -1;
+    }
+    return s.queued == 0 && s.running == 0;
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    audit_state *st = w->st;
+    sg_ctx *ctx = NULL;
+    sg_store *store = NULL;
+    sg_cache *cache = NULL;
+    sg_store_job job = SG_STORE_JOB_INIT;
+    int error, done;
+
+    if (sg_ctx_new(&ctx) < 0 || apply_limits(st->args, ctx) != 0 ||
+        sg_store_open(&store, ctx, st->store_url, NULL) < 0 ||
+        sg_cache_open(&cache, ctx, st->cache_dir) < 0) {
+        say(st, "sourcegate: error: %s\n", ctx ? sg_error_message(ctx) : "out of memory");
+        __atomic_store_n(&st->fatal, 1, __ATOMIC_SEQ_CST);
+        goto out;
+    }
+    while (!get_flag(&st->stop)) {
+        error = sg_store_claim(&job, ctx, store, st->run, st->owner, st->lease_ms);
+        if (error == 0) {
+            if (verify_job(st, ctx, store, cache, &job) < 0)
+                break;
+            continue;
+        }
+        if (error != SG_ENOTFOUND) {
+            say(st, "sourcegate: error: %s\n", sg_error_message(ctx));
+            break;
+        }
+        if ((done = run_finished(st, ctx, store)) != 0) {
+            if (done > 0)
+                goto out;
+            break;
+        }
+        nap_ms(300); /* jobs are leased by other workers: wait for them or their leases */
+    }
+    if (!get_flag(&st->stop))
+        __atomic_store_n(&st->fatal, 1, __ATOMIC_SEQ_CST);
+out:
+    sg_store_job_dispose(&job);
+    sg_cache_free(cache);
+    sg_store_free(store);
+    sg_ctx_free(ctx);
+    __atomic_sub_fetch(&st->active, 1, __ATOMIC_SEQ_CST);
+    return NULL;
+}
+
+/* ---- owners, progress ---------------------------------------------------------------- */
+
+/* "hostname:bootid/pid/nonce": unique per process; the host part says where it ran. */
+static void make_owner(char *out, size_t size)
+{
+    char host[128] = "localhost", boot[40] = "", *nl;
+    FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+    struct timespec ts;
+    if (f) {
+        if (!fgets(boot, sizeof(boot), f))
+            boot[0] = '\0';
+        fclose(f);
+    }
+    if ((nl = strchr(boot, '\n')) != NULL)
+        *nl = '\0';
+    boot[8] = '\0';
+    gethostname(host, sizeof(host) - 1);
+    host[sizeof(host) - 1] = '\0';
+    clock_gettime(CLOCK_REALTIME, &ts);
+    snprintf(out, size, "%.100s:%s/%ld/%lx", host, boot, (long)getpid(),
+             (unsigned long)ts.tv_nsec ^ ((unsigned long)ts.tv_sec << 20));
+}
+
+typedef struct dead_owners {
+    audit_state *st;    /* for our owner name */
+    sg_store *store;    /* where to requeue (used after the walk) */
+    char found[8][256]; /* dead owners seen */
+    size_t n;           /* how many */
+} dead_owners;
+
+/* An owner on this host whose process is gone (or whose pid is now ours). */
+static int note_dead_owner(const char *owner, void *payload)
+{
+    dead_owners *d = payload;
+    const char *slash = strchr(owner, '/'), *mine = strchr(d->st->owner, '/');
+    long pid;
+    char *end = NULL;
+    if (!slash || !mine || slash - owner != mine - d->st->owner ||
+        strncmp(owner, d->st->owner, (size_t)(slash - owner)) != 0 || d->n == 8)
+        return 0;
+    pid = strtol(slash + 1, &end, 10);
+    if (!end || *end != '/' || pid <= 0 || strcmp(owner, d->st->owner) == 0)
+        return 0;
+    if (pid == (long)getpid() || (kill((pid_t)pid, 0) < 0 && errno == ESRCH))
+        snprintf(d->found[d->n++], sizeof(d->found[0]), "%s", owner);
+    return 0;
+}
+
+static int requeue_dead(audit_state *st, sg_ctx *ctx, sg_store *store)
+{
+    dead_owners d;
+    size_t i;
+    uint64_t n = 0, total = 0;
+    memset(&d, 0, sizeof(d));
+    d.st = st;
+    d.store = store;
+    if (sg_store_foreach_owner(store, ctx, st->run, note_dead_owner, &d) < 0)
+        return -1;
+    for (i = 0; i < d.n; i++) {
+        if (sg_store_requeue_owner(store, ctx, st->run, d.found[i], &n) < 0)
+            return -1;
+        total += n;
+    }
+    if (total && !st->args->quiet)
+        say(st, "audit: %llu job%s of a stopped worker on this host queued again\n",
+            (unsigned long long)total, total == 1 ? "" : "s");
+    return 0;
+}
+
+static void fmt_duration(char *out, size_t size, double s)
+{
+    long t = s < 0 ? 0 : s > 359999 ? 359999 : (long)(s + 0.5);
+    if (t >= 3600)
+        snprintf(out, size, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else
+        snprintf(out, size, "%ld:%02ld", t / 60, t % 60);
+}
+
+typedef struct progress {
+    struct timespec start; /* when this process started working */
+    uint64_t finished0;    /* jobs finished (done or error) then */
+    time_t last_plain;     /* last plain line */
+} progress;
+
+static double elapsed_s(const struct timespec *since)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - since->tv_sec) + (double)(now.tv_nsec - since->tv_nsec) / 1e9;
+}
+
+static void draw_progress(audit_state *st, progress *p, const sg_store_stats *s, int final)
+{
+    uint64_t finished = s->done + s->errors, left = s->queued + s->running;
+    double secs = elapsed_s(&p->start), rate = 0;
+    char eta[32] = "-", bar[32];
+    size_t i, fill;
+
+    if (finished > p->finished0 && secs > 0.5)
+        rate = (double)(finished - p->finished0) / secs;
+    if (rate > 0)
+        fmt_duration(eta, sizeof(eta), (double)left / rate);
+    pthread_mutex_lock(&st->print_lock);
+    if (st->tty) {
+        fill = s->total ? (size_t)(24 * finished / s->total) : 0;
+        for (i = 0; i < 24; i++)
+            bar[i] = i < fill ? '#' : '.';
+        bar[24] = '\0';
+        fprintf(stderr,
+                "\r[%s] %llu/%llu  %llu fail  %llu inconclusive  %llu errors  %.2f/s  "
+                "ETA %s\033[K%s",
+                bar, (unsigned long long)finished, (unsigned long long)s->total,
+                (unsigned long long)s->fail, (unsigned long long)s->inconclusive,
+                (unsigned long long)s->errors, rate, eta, final ? "\n" : "");
+        st->bar_drawn = !final;
+    } else {
+        fprintf(stderr,
+                "audit: %llu/%llu done, %llu fail, %llu inconclusive, %llu errors; "
+                "%.2f/s, ETA %s\n",
+                (unsigned long long)finished, (unsigned long long)s->total,
+                (unsigned long long)s->fail, (unsigned long long)s->inconclusive,
+                (unsigned long long)s->errors, rate, eta);
+    }
+    fflush(stderr);
+    pthread_mutex_unlock(&st->print_lock);
+}
+
+/* ---- the command --------------------------------------------------------------------- */
+
+int cli_audit_store_url(char *out, size_t size, const char *cmd, const char *store_arg,
+                        const char *cache_arg)
+{
+    char dir[4096];
+    int n;
+    if (store_arg) {
+        n = snprintf(out, size, "%s", store_arg);
+    } else {
+        if (!cache_arg && cli_default_cache_dir(dir, sizeof(dir)) < 0) {
+            fprintf(stderr,
+                    "sourcegate %s: no cache folder for the store: set --store, --cache, "
+                    "XDG_CACHE_HOME or HOME\n",
+                    cmd);
+            return CLI_EXIT_USAGE;
+        }
+        n = snprintf(out, size, "sqlite:%s/%s", cache_arg ? cache_arg : dir, SG_STORE_DEFAULT_FILE);
+    }
+    if (n < 0 || (size_t)n >= size) {
+        fprintf(stderr, "sourcegate %s: the store path is too long\n", cmd);
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* Heartbeats, progress and signals until the workers are done. */
+static int supervise(audit_state *st, sg_ctx *ctx, sg_store *store)
+{
+    progress p;
+    sg_store_stats s;
+    struct timespec last_beat;
+    int show = !st->args->quiet;
+
+    memset(&p, 0, sizeof(p));
+    clock_gettime(CLOCK_MONOTONIC, &p.start);
+    last_beat = p.start;
+    if (sg_store_run_stats(&s, ctx, store, st->run) == 0)
+        p.finished0 = s.done + s.errors;
+    p.last_plain = time(NULL);
+    while (get_flag(&st->active) > 0) {
+        nap_ms(st->tty ? 200 : 250);
+        if (interrupted) {
+            uint64_t n = 0;
+            __atomic_store_n(&st->stop, 1, __ATOMIC_SEQ_CST);
+            sg_error_clear(ctx);
+            sg_store_requeue_owner(store, ctx, st->run, st->owner, &n);
+            say(st, "sourcegate audit: interrupted; %llu job%s given back, rerun to continue\n",
+                (unsigned long long)n, n == 1 ? "" : "s");
+            fflush(NULL);
+            _exit(130); /* the workers may be deep in a verification: do not wait for them */
+        }
+        if (elapsed_s(&last_beat) * 1000 >= (double)st->lease_ms / 3) {
+            clock_gettime(CLOCK_MONOTONIC, &last_beat);
+            if (sg_store_heartbeat(store, ctx, st->owner, st->lease_ms, NULL) < 0) {
+                say(st, "sourcegate audit: cannot renew leases: %s\n", sg_error_message(ctx));
+                sg_error_clear(ctx);
+            }
+        }
+        if (!show || (!st->tty && time(NULL) - p.last_plain < PLAIN_PROGRESS_S))
+            continue;
+        p.last_plain = time(NULL);
+        if (sg_store_run_stats(&s, ctx, store, st->run) == 0)
+            draw_progress(st, &p, &s, 0);
+        sg_error_clear(ctx);
+    }
+    if (sg_store_run_stats(&s, ctx, store, st->run) < 0)
+        return cli_report_error(ctx, sg_error_code_of(ctx));
+    if (show)
+        draw_progress(st, &p, &s, 1);
+    if (get_flag(&st->fatal))
+        return CLI_EXIT_OPERATIONAL;
+    if (show)
+        printf("audit %s: %llu releases: %llu pass, %llu fail, %llu inconclusive, %llu errors\n",
+               st->run, (unsigned long long)s.total, (unsigned long long)s.pass,
+               (unsigned long long)s.fail, (unsigned long long)s.inconclusive,
+               (unsigned long long)s.errors);
+    return s.fail           ? CLI_EXIT_FAIL
+           : s.errors       ? CLI_EXIT_OPERATIONAL
+           : s.inconclusive ? CLI_EXIT_INCONCLUSIVE
+                            : CLI_EXIT_PASS;
+}
+
+static int start_workers(audit_state *st, worker *w, long n)
+{
+    long i;
+    __atomic_store_n(&st->active, (int)n, __ATOMIC_SEQ_CST);
+    for (i = 0; i < n; i++) {
+        w[i].st = st;
+        w[i].id = (int)i;
+        if (pthread_create(&w[i].thread, NULL, worker_main, &w[i]) != 0) {
+            __atomic_store_n(&st->active, (int)i, __ATOMIC_SEQ_CST);
+            __atomic_store_n(&st->stop, 1, __ATOMIC_SEQ_CST);
+            fprintf(stderr, "sourcegate: error: cannot start worker thread %ld\n", i);
+            return (int)i;
+        }
+    }
+    return (int)n;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* Everything the workers share: cache folder, npm configuration, rewrites, store, run. */
+static int prepare(audit_state *st, sg_ctx *ctx, sg_store **store, const audit_list *list)
+{
+    const audit_args *a = st->args;
+    sg_cache *cache = NULL;
+    char params[1200], *run = NULL;
+    int created = 0, rc;
+
+    if (a->cache)
+        snprintf(st->cache_dir, sizeof(st->cache_dir), "%s", a->cache);
+    else if (cli_default_cache_dir(st->cache_dir, sizeof(st->cache_dir)) < 0) {
+        fprintf(stderr, "sourcegate audit: no cache folder: set --cache, XDG_CACHE_HOME or HOME\n");
+        return CLI_EXIT_USAGE;
+    }
+    if ((rc = cli_audit_store_url(st->store_url, sizeof(st->store_url), "audit", a->store,
+                                  st->cache_dir)) != 0)
+        return rc;
+    if (sg_cache_open(&cache, ctx, st->cache_dir) < 0 ||
+        cli_load_npm_config(&st->cfg, ctx, a->registry) < 0 ||
+        cli_load_rewrites(&st->rw, ctx, (char **)a->rewrites, a->nrewrites) < 0 ||
+        sg_store_open(store, ctx, st->store_url, NULL) < 0) {
+        sg_cache_free(cache);
+        return cli_report_error(ctx, sg_error_code_of(ctx));
+    }
+    sg_cache_free(cache);
+    /* what changes verdicts is part of the run's identity; the rest is not */
+    snprintf(params, sizeof(params), "registry=%.1000s fail-on=%s",
+             sg_npm_config_registry_for(st->cfg, ""), sg_severity_name(a->fail_on));
+    if (sg_store_run_open(&run, &created, ctx, *store, a->run_name, params, list->jobs, list->n) <
+        0)
+        return cli_report_error(ctx, sg_error_code_of(ctx));
+    st->run = run;
+    make_owner(st->owner, sizeof(st->owner));
+    if (requeue_dead(st, ctx, *store) < 0)
+        return cli_report_error(ctx, sg_error_code_of(ctx));
+    if (!a->quiet)
+        say(st, "audit %s: %s, %zu releases listed, store %s\n", run,
+            created ? "new run" : "resuming", list->n, sg_store_backend_name(*store));
+    return 0;
+}
+
+int cli_cmd_audit(int argc, char **argv)
+{
+    audit_args a;
+    audit_state st;
+    audit_list list;
+    worker w[MAX_JOBS];
+    sg_ctx *ctx = NULL;
+    sg_store *store = NULL;
+    int rc, started = 0, i;
+
+    memset(&a, 0, sizeof(a));
+    memset(&st, 0, sizeof(st));
+    memset(&list, 0, sizeof(list));
+    a.fail_on = SG_SEV_HIGH;
+    a.lease_s = DEFAULT_LEASE_S;
+    pthread_mutex_init(&st.print_lock, NULL);
+    st.args = &a;
+    if (sg_ctx_new(&ctx) < 0) {
+        fprintf(stderr, "sourcegate: error: out of memory\n");
+        return CLI_EXIT_OPERATIONAL;
+    }
+    if ((rc = cli_opt_parse(audit_opts, argc, argv, 2, "audit", on_opt, &a)) != 0)
+        goto done;
+    if (a.help) {
+        audit_help(stdout);
+        goto done;
+    }
+    if (!a.list) {
+        fprintf(stderr, "sourcegate audit: --list FILE is required (see --help)\n");
+        rc = CLI_EXIT_USAGE;
+        goto done;
+    }
+    if (!a.jobs) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        a.jobs = n < 1 ? 1 : n > MAX_JOBS ? MAX_JOBS : n;
+    }
+    st.lease_ms = (int64_t)a.lease_s * 1000;
+    st.tty = isatty(STDERR_FILENO) && !getenv("NO_PROGRESS_BAR");
+    if ((rc = apply_limits(&a, ctx)) != 0 || (rc = read_list(&list, ctx, a.list)) != 0 ||
+        (rc = prepare(&st, ctx, &store, &list)) != 0)
+        goto done;
+    install_signals();
+    started = start_workers(&st, w, a.jobs);
+    rc = supervise(&st, ctx, store);
+    for (i = 0; i < started; i++)
+        pthread_join(w[i].thread, NULL);
+done:
+    sg_store_string_free((char *)st.run);
+    sg_store_free(store);
+    sg_url_rewrites_free(st.rw);
+    sg_npm_config_free(st.cfg);
+    list_dispose(&list);
+    sg_ctx_free(ctx);
+    pthread_mutex_destroy(&st.print_lock);
+    return rc;
+}
