@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,6 +28,8 @@ enum {
     OPT_CACHE,
     OPT_REWRITE,
     OPT_OFFLINE,
+    OPT_STORE,
+    OPT_NO_STORE,
     OPT_FAIL_ON,
     OPT_LIMIT,
     OPT_QUIET,
@@ -53,6 +56,12 @@ static const cli_opt lockfile_opts[] = {
     {"git-rewrite", 0, CLI_OPT_VALUE, "FROM=TO",
      "rewrite repository URLs starting with FROM to start with TO (repeatable)", OPT_REWRITE},
     {"offline", 0, CLI_OPT_FLAG, NULL, "use only the cache; say what is missing", OPT_OFFLINE},
+    {"store", 0, CLI_OPT_VALUE, "URL",
+     "reuse and keep verdicts here: sqlite:PATH or postgresql://... (default: audit.sqlite in "
+     "the cache folder)",
+     OPT_STORE},
+    {"no-store", 0, CLI_OPT_FLAG, NULL, "verify every release afresh and store nothing",
+     OPT_NO_STORE},
     {"fail-on", 0, CLI_OPT_VALUE, "SEVERITY",
      "fail on findings at or above: info, low, medium, high (default), critical", OPT_FAIL_ON},
     {"limit", 0, CLI_OPT_VALUE, "NAME=N",
@@ -78,6 +87,8 @@ typedef struct lock_args {
     char *rewrites[64];   /* --git-rewrite rules */
     size_t nrewrites;     /* how many */
     int offline;          /* --offline */
+    const char *store;    /* --store */
+    int no_store;         /* --no-store */
     sg_severity fail_on;  /* --fail-on */
     int quiet, verbose, help;
     int progress; /* a progress line on stderr (a terminal) */
@@ -190,6 +201,8 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
         }
         a->rewrites[a->nrewrites++] = (char *)value;
         break;
+    case OPT_STORE: a->store = value; break;
+    case OPT_NO_STORE: a->no_store = 1; break;
     case OPT_OFFLINE:
         a->offline = 1;
         break;
@@ -283,8 +296,40 @@ static void progress(void *payload, size_t done, size_t total, const sg_lockfile
         fputs("\r\033[K", stderr);
 }
 
+/* Stored verdicts, keyed by (ecosystem, name, version, integrity). The runner never calls
+ * these two at the same time, so one store connection serves every worker. */
+static int reuse_get(void *payload, sg_buf *json, sg_ctx *ctx, const char *ecosystem,
+                     const char *name, const char *version, const char *integrity)
+{
+    sg_store_result r = SG_STORE_RESULT_INIT;
+    int error = sg_store_get_result(&r, ctx, payload, ecosystem, name, version, integrity);
+    if (error == 0 && sg_buf_put(json, r.report_json, r.report_len) < 0)
+        error = sg_buf_check(json, ctx, "a stored report");
+    sg_store_result_dispose(&r);
+    return error;
+}
+
+static int reuse_put(void *payload, sg_ctx *ctx, const char *ecosystem, const char *name,
+                     const char *version, const char *integrity, sg_verdict verdict,
+                     const char *json, size_t len)
+{
+    sg_store_result r = SG_STORE_RESULT_INIT;
+    r.ecosystem = (char *)ecosystem;
+    r.name = (char *)name;
+    r.version = (char *)version;
+    r.integrity = (char *)integrity;
+    r.verdict = verdict;
+    r.report_json = (char *)json;
+    r.report_len = len;
+    r.verified_at = (int64_t)time(NULL);
+    return sg_store_put_result(payload, ctx, &r);
+}
+
 static int verify_lock(lock_args *a, const sg_lockfile *lock, sg_lockfile_run **out)
 {
+    sg_lockfile_reuse reuse = {reuse_get, reuse_put, NULL};
+    sg_store *store = NULL;
+    char url[4200];
     sg_lockfile_verify_opts o = SG_LOCKFILE_VERIFY_OPTS_INIT;
     sg_npm_config *cfg = NULL;
     sg_url_rewrites *rw = NULL;
@@ -305,6 +350,17 @@ static int verify_lock(lock_args *a, const sg_lockfile *lock, sg_lockfile_run **
         (error = cli_load_rewrites(&rw, a->ctx, a->rewrites, a->nrewrites)) < 0 ||
         (error = sg_cache_open(&cache, a->ctx, cache_dir)) < 0)
         goto done;
+    if (!a->no_store) {
+        if (!a->store && snprintf(url, sizeof(url), "sqlite:%s/%s", cache_dir,
+                                  SG_STORE_DEFAULT_FILE) >= (int)sizeof(url)) {
+            error = sg_error_set(a->ctx, SG_EINVALID, "cache folder path is too long");
+            goto done;
+        }
+        if ((error = sg_store_open(&store, a->ctx, a->store ? a->store : url, NULL)) < 0)
+            goto done;
+        reuse.payload = store;
+        o.reuse = &reuse;
+    }
     o.release.cache = cache;
     o.release.npm_config = cfg;
     o.release.rewrites = rw;
@@ -315,6 +371,7 @@ static int verify_lock(lock_args *a, const sg_lockfile *lock, sg_lockfile_run **
     o.progress_payload = a;
     error = sg_lockfile_verify(out, a->ctx, lock, &o);
 done:
+    sg_store_free(store);
     sg_cache_free(cache);
     sg_url_rewrites_free(rw);
     sg_npm_config_free(cfg);

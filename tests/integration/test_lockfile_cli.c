@@ -347,6 +347,40 @@ static void test_lockfile_cli__genuine_lock_passes_in_text(void **state)
     free(text);
 }
 
+static void test_lockfile_cli__stored_verdicts_are_reused(void **state)
+{
+    fixture *f = *state;
+    char path[4200], extra[4400], *text = npm_lock(f, BASE_LOCK), *out = NULL;
+    cJSON *doc;
+    write_lock(f, "reuse/package-lock.json", text, path, sizeof(path));
+    snprintf(extra, sizeof(extra), "--jobs 2 --format json --cache '%s/cache-reuse'", f->dir);
+    assert_int_equal(run(f, path, extra, &out, NULL), 0);
+    doc = cJSON_Parse(out);
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "counts"), "reused")->valueint,
+                     0);
+    cJSON_Delete(doc);
+    free(out);
+    out = NULL;
+    /* the second run finds every verdict in the store (audit.sqlite in the cache folder) */
+    assert_int_equal(run(f, path, extra, &out, NULL), 0);
+    doc = cJSON_Parse(out);
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "counts"), "reused")->valueint,
+                     3);
+    cJSON_Delete(doc);
+    free(out);
+    out = NULL;
+    /* --no-store verifies afresh */
+    snprintf(extra, sizeof(extra), "--jobs 2 --format json --no-store --cache '%s/cache-reuse'",
+             f->dir);
+    assert_int_equal(run(f, path, extra, &out, NULL), 0);
+    doc = cJSON_Parse(out);
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "counts"), "reused")->valueint,
+                     0);
+    cJSON_Delete(doc);
+    free(out);
+    free(text);
+}
+
 static void test_lockfile_cli__base_verifies_only_added_and_changed(void **state)
 {
     fixture *f = *state;
@@ -521,6 +555,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lockfile_cli__npm_lock_json_has_every_verdict),
         cmocka_unit_test(test_lockfile_cli__genuine_lock_passes_in_text),
+        cmocka_unit_test(test_lockfile_cli__stored_verdicts_are_reused),
         cmocka_unit_test(test_lockfile_cli__base_verifies_only_added_and_changed),
         cmocka_unit_test(test_lockfile_cli__sarif_points_at_the_lockfile_lines),
         cmocka_unit_test(test_lockfile_cli__yarn_and_pnpm_lockfiles_give_the_same_verdicts),
