@@ -23,6 +23,8 @@ enum {
     OPT_CACHE,
     OPT_REWRITE,
     OPT_OFFLINE,
+    OPT_REGISTRY_KEYS,
+    OPT_TRUSTED_ROOT,
     OPT_OUTPUT,
     OPT_QUIET,
     OPT_VERBOSE,
@@ -49,6 +51,12 @@ static const cli_opt verify_opts[] = {
     {"git-rewrite", 0, CLI_OPT_VALUE, "FROM=TO",
      "rewrite repository URLs starting with FROM to start with TO (repeatable)", OPT_REWRITE},
     {"offline", 0, CLI_OPT_FLAG, NULL, "use only the cache; say what is missing", OPT_OFFLINE},
+    {"registry-keys", 0, CLI_OPT_VALUE, "FILE",
+     "pin the registry's signing keys (a /-/npm/v1/keys document; default: fetch them)",
+     OPT_REGISTRY_KEYS},
+    {"trusted-root", 0, CLI_OPT_VALUE, "FILE",
+     "Sigstore trusted_root.json to verify provenance with (without it provenance is a hint)",
+     OPT_TRUSTED_ROOT},
     {"format", 0, CLI_OPT_VALUE, "FMT", "report format: text (default) or json", OPT_FORMAT},
     {"fail-on", 0, CLI_OPT_VALUE, "SEVERITY",
      "fail on findings at or above: info, low, medium, high (default), critical", OPT_FAIL_ON},
@@ -76,6 +84,8 @@ typedef struct verify_args {
     char *rewrites[64];  /* --git-rewrite rules */
     size_t nrewrites;    /* how many */
     int offline;         /* --offline */
+    const char *registry_keys; /* --registry-keys FILE */
+    const char *trusted_root;  /* --trusted-root FILE */
     int quiet, verbose, help;
     cli_attest attest;   /* --attest FILE --key KEY.pem ... */
     sg_ctx *ctx;         /* limits are set on it while parsing */
@@ -168,6 +178,8 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
     case OPT_REGISTRY: a->registry = value; break;
     case OPT_CACHE: a->cache = value; break;
     case OPT_OFFLINE: a->offline = 1; break;
+    case OPT_REGISTRY_KEYS: a->registry_keys = value; break;
+    case OPT_TRUSTED_ROOT: a->trusted_root = value; break;
     case OPT_REWRITE:
         if (a->nrewrites == sizeof(a->rewrites) / sizeof(a->rewrites[0])) {
             fprintf(stderr, "sourcegate verify: at most 64 --git-rewrite rules\n");
@@ -224,10 +236,36 @@ done:
     return rc;
 }
 
+/* Read --registry-keys and --trusted-root into t (the texts are malloc'd into t's fields). */
+static int load_trust(sg_trust_opts *t, sg_ctx *ctx, const verify_args *a)
+{
+    size_t len = 0;
+    char *text;
+
+    if (a->registry_keys) {
+        if (!(text = cli_read_small_file(a->registry_keys, &len)))
+            return sg_error_set(ctx, SG_EINVALID, "cannot read --registry-keys file '%s'",
+                                a->registry_keys);
+        t->registry_keys = text;
+        t->registry_keys_len = len;
+        t->registry_keys_origin = a->registry_keys;
+    }
+    if (a->trusted_root) {
+        if (!(text = cli_read_small_file(a->trusted_root, &len)))
+            return sg_error_set(ctx, SG_EINVALID, "cannot read --trusted-root file '%s'",
+                                a->trusted_root);
+        t->trusted_root = text;
+        t->trusted_root_len = len;
+        t->trusted_root_origin = a->trusted_root;
+    }
+    return sg_trust_opts_check(ctx, t);
+}
+
 /* Registry mode: build the library's options from the CLI's and the environment. */
 static int run_release(verify_args *a, sg_report **report, sg_buf *tarball)
 {
     sg_verify_release_opts o = SG_VERIFY_RELEASE_OPTS_INIT;
+    sg_trust_opts trust = SG_TRUST_OPTS_INIT;
     sg_npm_config *cfg = NULL;
     sg_url_rewrites *rw = NULL;
     sg_cache *cache = NULL;
@@ -243,7 +281,8 @@ static int run_release(verify_args *a, sg_report **report, sg_buf *tarball)
         }
         cache_dir = dir;
     }
-    if ((error = sg_release_spec_parse(&name, &spec, a->ctx, a->target)) < 0 ||
+    if ((error = load_trust(&trust, a->ctx, a)) < 0 ||
+        (error = sg_release_spec_parse(&name, &spec, a->ctx, a->target)) < 0 ||
         (error = cli_load_npm_config(&cfg, a->ctx, a->registry)) < 0 ||
         (error = cli_load_rewrites(&rw, a->ctx, a->rewrites, a->nrewrites)) < 0 ||
         (error = sg_cache_open(&cache, a->ctx, cache_dir)) < 0)
@@ -259,8 +298,11 @@ static int run_release(verify_args *a, sg_report **report, sg_buf *tarball)
     o.subdir = a->opts.subdir;
     o.fail_on = a->opts.fail_on;
     o.tarball = tarball;
+    o.trust = &trust; /* always: keys are fetched (cached), provenance read; docs/trust.md */
     error = sg_verify_release(report, a->ctx, &o);
 done:
+    free((char *)trust.registry_keys);
+    free((char *)trust.trusted_root);
     sg_release_spec_free(name, spec);
     sg_cache_free(cache);
     sg_url_rewrites_free(rw);

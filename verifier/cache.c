@@ -566,7 +566,7 @@ int sg_cache_prune(sg_cache_prune_stats *stats, sg_ctx *ctx, sg_cache *cache,
     static const struct {
         const char *name; /* top folder */
         char kind;        /* prune_dir kind */
-    } tops[] = {{"tarballs", 'f'}, {"packuments", 'f'}, {"git", 'g'}, {"tmp", 't'}};
+    } tops[] = {{"tarballs", 'f'}, {"packuments", 'f'}, {"trust", 'f'}, {"git", 'g'}, {"tmp", 't'}};
     prune_state ps;
     int root = -1, error = 0;
     size_t i;

@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include "verifier/trust_int.h"
 #include "verifier/verify_int.h"
 
 /* ---- NAME@SPEC ---- */
@@ -87,6 +88,9 @@ typedef struct release {
     sg_buf canonical;        /* the repository URL as the report shows it */
     const char **earlier;    /* earlier versions, newest first */
     size_t nearlier;
+    unsigned char *bytes;    /* the verified tarball, until the trust checks ran */
+    size_t nbytes;
+    sg_trust_result trust;   /* what signatures and provenance said */
 } release;
 
 static int finding(release *r, const char *kind, const char *detail)
@@ -127,7 +131,8 @@ static int fetch_artifact(release *r, int *stop)
         if (sg_buf_put(r->opts->tarball, bytes, len) < 0)
             error = sg_buf_check(r->opts->tarball, r->ctx, "the tarball copy");
     }
-    free(bytes);
+    r->bytes = bytes; /* freed with the release */
+    r->nbytes = len;
     return error;
 }
 
@@ -220,6 +225,45 @@ done:
     return error;
 }
 
+/* Registry signatures, provenance and publishing history (when trust options are given). */
+static int check_trust(release *r)
+{
+    const sg_verify_release_opts *o = r->opts;
+    sg_trust_src src;
+
+    if (!o->trust)
+        return 0;
+    memset(&src, 0, sizeof(src));
+    src.cache = o->cache;
+    src.config = o->npm_config;
+    src.offline = o->offline;
+    src.connect_timeout_ms = o->registry.connect_timeout_ms;
+    src.total_timeout_ms = o->registry.total_timeout_ms;
+    return sg_trust__check_release(&r->trust, r->report, r->ctx, o->trust, &src, r->packument,
+                                   o->name, r->version, r->bytes, r->nbytes);
+}
+
+/* The provenance against the source: repository, resolved commit, tags. */
+static int check_provenance_source(release *r, const char *resolved_commit)
+{
+    const cJSON *field = repository_field(r);
+    const char *value = cJSON_IsString(field) ? field->valuestring : sg_json_str(field, "url");
+    sg_buf repo = SG_BUF_INIT;
+    int error, had = sg_error_code_of(r->ctx);
+
+    if (!r->opts->trust)
+        return 0;
+    if (value && sg_repo_url_normalize(&repo, r->ctx, value) < 0) {
+        if (!had)
+            sg_error_clear(r->ctx);
+        sg_buf_clear(&repo);
+    }
+    error = sg_trust__check_source(r->report, r->ctx, &r->trust, repo.size ? repo.ptr : NULL,
+                                   r->repo, r->opts->name, r->version, resolved_commit);
+    sg_buf_dispose(&repo);
+    return error;
+}
+
 static int cmp_desc(const void *a, const void *b)
 {
     sg_semver x, y;
@@ -275,6 +319,8 @@ static int resolve_and_compare(release *r)
             (error = sg_report_set(r->report, r->ctx, SG_REPORT_SOURCE_SUBDIR,
                                    directory_hint(r) ? directory_hint(r) : "")) < 0)
             goto done;
+        if ((error = check_provenance_source(r, commit)) < 0)
+            goto done;
         error = sg_verify__compare(r->report, r->ctx, r->artifact, r->repo, commit,
                                    directory_hint(r));
         goto done;
@@ -283,10 +329,15 @@ static int resolve_and_compare(release *r)
     hints.name = r->opts->name;
     hints.version = r->version;
     hints.git_head = sg_json_str(r->manifest, "gitHead");
+    /* only verified provenance is a candidate; an unverified one is a hint in the report */
+    hints.provenance_commit = r->trust.provenance_verified && r->trust.provenance_commit[0]
+                                  ? r->trust.provenance_commit
+                                  : NULL;
     hints.directory = directory_hint(r);
     hints.earlier = r->earlier;
     hints.nearlier = r->nearlier;
-    if ((error = sg_resolve_commit(&res, r->ctx, r->repo, &hints, r->report)) < 0)
+    if ((error = sg_resolve_commit(&res, r->ctx, r->repo, &hints, r->report)) < 0 ||
+        (error = check_provenance_source(r, res.commit)) < 0)
         goto done;
     if (res.commit[0]) {
         if ((error = sg_report_set(r->report, r->ctx, SG_REPORT_SOURCE_COMMIT, res.commit)) < 0 ||
@@ -339,11 +390,18 @@ static int run(release *r)
         (error = sg_report_set(r->report, r->ctx, SG_REPORT_VERSION, r->version)) < 0 ||
         (error = fetch_artifact(r, &stop)) < 0 || stop)
         return error;
-    if ((error = check_manifest(r)) < 0 || (error = list_earlier(r)) < 0 ||
-        (error = open_source(r, &have_source)) < 0)
+    error = check_manifest(r);
+    if (error == 0)
+        error = check_trust(r);
+    free(r->bytes); /* only the trust checks need the bytes themselves */
+    r->bytes = NULL;
+    if (error < 0 || (error = list_earlier(r)) < 0 || (error = open_source(r, &have_source)) < 0)
         return error;
-    if (!have_source)
+    if (!have_source) {
+        if ((error = check_provenance_source(r, NULL)) < 0)
+            return error;
         return sg_report_set_inconclusive(r->report, r->ctx, "the source could not be read");
+    }
     return resolve_and_compare(r);
 }
 
@@ -368,6 +426,7 @@ int sg_verify_release(sg_report **out, sg_ctx *ctx, const sg_verify_release_opts
     }
     sg_report_free(r.report);
     sg_free(r.earlier);
+    free(r.bytes);
     sg_buf_dispose(&r.canonical);
     sg_git_repo_free(r.repo);
     sg_tree_free(r.artifact);

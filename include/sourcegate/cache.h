@@ -5,6 +5,7 @@
  *   tarballs/sha512/<hh>/<hex>.tgz    tarballs, content-addressed by their SHA-512
  *   packuments/<registry-host>/<encoded-name>.json (+ .etag)   full packuments
  *   git/<host>/<path>.git             bare mirrors by normalized repository URL
+ *   trust/<kind>/<url>.json (+ .meta) registry keys and attestation documents (trust.h)
  *   locks/                            lock files (flock) guarding mirror updates
  *   tmp/                              temporary files, renamed into place (atomic writes)
  * Two processes sharing one cache are safe: files appear atomically and mirror updates are

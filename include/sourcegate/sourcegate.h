@@ -20,6 +20,7 @@
 #include "semver.h"
 #include "verify.h"
 #include "attest.h"
+#include "trust.h"
 #include "store.h"
 #include "audit.h"
 #include "lockfile.h"
