@@ -172,8 +172,13 @@ int sg_tree_read(sg_buf *out, sg_ctx *ctx, const sg_tree *tree, const sg_entry *
     if (!b || !b->ops || !b->ops->read)
         return sg_error_set(ctx, SG_EUNSUPPORTED, "the content of '%s' is not available",
                             entry->path);
-    if ((error = b->ops->read(b->self, out, ctx, entry)) < 0)
+    if ((error = b->ops->read(b->self, out, ctx, entry)) < 0) {
+        /* a backend that passed a buffer error up without a message still gets one */
+        if (sg_error_code_of(ctx) != error)
+            return out->error ? sg_buf_check(out, ctx, entry->path)
+                              : sg_error_set(ctx, error, "cannot read '%s'", entry->path);
         return error;
+    }
     if ((error = sg_buf_check(out, ctx, entry->path)) < 0)
         return error;
     if (entry->pending)

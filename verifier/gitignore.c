@@ -195,7 +195,10 @@ static int load_file(gi_file *f, sg_ctx *ctx, const sg_tree *tree)
     int error;
 
     f->loaded = 1;
-    sg_buf_init(&buf, fmax < SIZE_MAX - 1 ? (size_t)fmax + 1 : SIZE_MAX);
+    if (f->entry->size > fmax)
+        return sg_error_set(ctx, SG_ELIMIT, "'%s' is larger than the file-size limit of %llu bytes",
+                            f->entry->path, (unsigned long long)fmax);
+    sg_buf_init(&buf, fmax < SIZE_MAX ? (size_t)fmax : SIZE_MAX);
     if ((error = sg_tree_read(&buf, ctx, tree, f->entry)) < 0) {
         sg_buf_dispose(&buf);
         sg_error_wrap(ctx, "reading '%s'", f->entry->path);

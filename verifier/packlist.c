@@ -513,7 +513,7 @@ static int read_child(pl_ctx *pc, sg_buf *out, const pl_dir *d, const pl_child *
     const sg_entry *e;
     int hops, error = 0;
 
-    sg_buf_init(out, pc->max_file < SIZE_MAX - 1 ? (size_t)pc->max_file + 1 : SIZE_MAX);
+    sg_buf_init(out, pc->max_file < SIZE_MAX ? (size_t)pc->max_file : SIZE_MAX);
     if (c->kind == K_DIR || c->kind == K_SUBMODULE)
         return sg_error_set(
             pc->ctx, SG_EINVALID, "cannot read '%.*s%s%.*s': it is a folder (npm pack fails here)",
@@ -552,6 +552,12 @@ static int read_child(pl_ctx *pc, sg_buf *out, const pl_dir *d, const pl_child *
             sg_error_set(pc->ctx, SG_EINVALID,
                          "cannot read '%.*s%s%.*s': a symlink npm would follow out of the tree",
                          (int)d->path_len, d->path, d->path_len ? "/" : "", (int)c->len, c->name);
+        goto done;
+    }
+    if (e->size > pc->max_file) {
+        error = sg_error_set(pc->ctx, SG_ELIMIT,
+                             "'%s' is larger than the file-size limit of %llu bytes", e->path,
+                             (unsigned long long)pc->max_file);
         goto done;
     }
     error = sg_tree_read(out, pc->ctx, pc->tree, e);
