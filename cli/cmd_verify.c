@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_attest.h"
+#include "sourcegate/rebuild.h"
 
 enum {
     OPT_TARGET,
@@ -23,6 +24,10 @@ enum {
     OPT_CACHE,
     OPT_REWRITE,
     OPT_OFFLINE,
+    OPT_REBUILD,
+    OPT_UNSAFE_NO_SANDBOX,
+    OPT_REBUILD_TIMEOUT,
+    OPT_REBUILD_MEMORY,
     OPT_REGISTRY_KEYS,
     OPT_TRUSTED_ROOT,
     OPT_OUTPUT,
@@ -51,6 +56,18 @@ static const cli_opt verify_opts[] = {
     {"git-rewrite", 0, CLI_OPT_VALUE, "FROM=TO",
      "rewrite repository URLs starting with FROM to start with TO (repeatable)", OPT_REWRITE},
     {"offline", 0, CLI_OPT_FLAG, NULL, "use only the cache; say what is missing", OPT_OFFLINE},
+    {"rebuild", 0, CLI_OPT_VALUE, "WHEN",
+     "rebuild generated files in a bubblewrap sandbox and compare: auto (when files git lacks "
+     "or changed code need it; default), always or never",
+     OPT_REBUILD},
+    {"unsafe-no-sandbox", 0, CLI_OPT_FLAG, NULL,
+     "rebuild even without bubblewrap or user namespaces: the build is NOT confined",
+     OPT_UNSAFE_NO_SANDBOX},
+    {"rebuild-timeout", 0, CLI_OPT_VALUE, "SECONDS",
+     "time limit of a rebuild's install, build and pack together (default 900)",
+     OPT_REBUILD_TIMEOUT},
+    {"rebuild-memory", 0, CLI_OPT_VALUE, "MIB", "memory limit of a rebuild (default 4096)",
+     OPT_REBUILD_MEMORY},
     {"registry-keys", 0, CLI_OPT_VALUE, "FILE",
      "pin the registry's signing keys (a /-/npm/v1/keys document; default: fetch them)",
      OPT_REGISTRY_KEYS},
@@ -84,6 +101,9 @@ typedef struct verify_args {
     char *rewrites[64];  /* --git-rewrite rules */
     size_t nrewrites;    /* how many */
     int offline;         /* --offline */
+    sg_rebuild_opts rebuild; /* --rebuild, --unsafe-no-sandbox, --rebuild-timeout/-memory */
+    const char *rebuild_env[2]; /* environment passed through to the build */
+    char rebuild_env_buf[512]; /* storage of rebuild_env[0] */
     const char *registry_keys; /* --registry-keys FILE */
     const char *trusted_root;  /* --trusted-root FILE */
     int quiet, verbose, help;
@@ -140,9 +160,26 @@ static int set_limit(verify_args *a, const char *spec)
     return 0;
 }
 
+/* A positive decimal number no larger than max, for the rebuild limits. */
+static int parse_count(unsigned long long *out, const char *opt, const char *value,
+                       unsigned long long max)
+{
+    char *end = NULL;
+    unsigned long long v = strtoull(value, &end, 10);
+    if (!*value || *end || value[0] == '-' || v == 0 || v > max) {
+        fprintf(stderr, "sourcegate verify: --%s needs a number from 1 to %llu, not '%s'\n", opt,
+                max, value);
+        return CLI_EXIT_USAGE;
+    }
+    *out = v;
+    return 0;
+}
+
 static int on_opt(const cli_opt *o, const char *value, void *payload)
 {
     verify_args *a = payload;
+    unsigned long long n = 0;
+    int rc;
     switch (o->id) {
     case OPT_TARGET:
         if (a->target) {
@@ -179,6 +216,25 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
     case OPT_CACHE: a->cache = value; break;
     case OPT_OFFLINE: a->offline = 1; break;
     case OPT_REGISTRY_KEYS: a->registry_keys = value; break;
+    case OPT_REBUILD:
+        if (sg_rebuild_mode_parse(&a->rebuild.mode, a->ctx, value) < 0) {
+            fprintf(stderr, "sourcegate verify: --rebuild must be auto, always or never, not "
+                            "'%s'\n",
+                    value);
+            return CLI_EXIT_USAGE;
+        }
+        break;
+    case OPT_UNSAFE_NO_SANDBOX: a->rebuild.allow_unsafe_no_sandbox = 1; break;
+    case OPT_REBUILD_TIMEOUT:
+        if ((rc = parse_count(&n, "rebuild-timeout", value, 86400)) != 0)
+            return rc;
+        a->rebuild.timeout_seconds = (unsigned)n;
+        break;
+    case OPT_REBUILD_MEMORY:
+        if ((rc = parse_count(&n, "rebuild-memory", value, 1048576)) != 0)
+            return rc;
+        a->rebuild.memory_bytes = (uint64_t)n << 20;
+        break;
     case OPT_TRUSTED_ROOT: a->trusted_root = value; break;
     case OPT_REWRITE:
         if (a->nrewrites == sizeof(a->rewrites) / sizeof(a->rewrites[0])) {
@@ -234,6 +290,42 @@ static int write_report(const verify_args *a, const sg_report *report)
 done:
     sg_buf_dispose(&out);
     return rc;
+}
+
+/* What the rebuild takes from the environment: programs on PATH, extra CA certificates,
+ * corepack's keys, the cache folder and the registry the install step may reach. */
+static void rebuild_from_env(verify_args *a, const char *cache_dir, const char *registry)
+{
+    const char *keys = getenv("COREPACK_INTEGRITY_KEYS");
+    a->rebuild.search_path = getenv("PATH");
+    a->rebuild.ca_file = getenv("NODE_EXTRA_CA_CERTS");
+    a->rebuild.cache_dir = cache_dir;
+    a->rebuild.registry = registry;
+    if (keys) {
+        snprintf(a->rebuild_env_buf, sizeof(a->rebuild_env_buf), "COREPACK_INTEGRITY_KEYS=%s",
+                 keys);
+        a->rebuild_env[0] = a->rebuild_env_buf;
+        a->rebuild.env = a->rebuild_env;
+    }
+}
+
+/* Local mode, with the rebuild's settings. */
+static int run_local(verify_args *a, sg_report **report)
+{
+    sg_npm_config *cfg = NULL;
+    char dir[4096];
+    const char *cache_dir = a->cache;
+    int error;
+
+    if (!cache_dir && cli_default_cache_dir(dir, sizeof(dir)) == 0)
+        cache_dir = dir;
+    if ((error = cli_load_npm_config(&cfg, a->ctx, a->registry)) < 0)
+        return error;
+    rebuild_from_env(a, cache_dir, sg_npm_config_registry_for(cfg, ""));
+    a->opts.rebuild = &a->rebuild;
+    error = sg_verify_local(report, a->ctx, &a->opts);
+    sg_npm_config_free(cfg);
+    return error;
 }
 
 /* Read --registry-keys and --trusted-root into t (the texts are malloc'd into t's fields). */
@@ -299,6 +391,8 @@ static int run_release(verify_args *a, sg_report **report, sg_buf *tarball)
     o.fail_on = a->opts.fail_on;
     o.tarball = tarball;
     o.trust = &trust; /* always: keys are fetched (cached), provenance read; docs/trust.md */
+    rebuild_from_env(a, cache_dir, sg_npm_config_registry_for(cfg, name));
+    o.rebuild = &a->rebuild;
     error = sg_verify_release(report, a->ctx, &o);
 done:
     free((char *)trust.registry_keys);
@@ -319,6 +413,8 @@ int cli_cmd_verify(int argc, char **argv)
 
     memset(&a, 0, sizeof(a));
     a.opts = (sg_verify_opts)SG_VERIFY_OPTS_INIT;
+    a.rebuild = (sg_rebuild_opts)SG_REBUILD_OPTS_INIT;
+    a.rebuild.mode = SG_REBUILD_AUTO;
     a.format = "text";
     if (sg_ctx_new(&a.ctx) < 0) {
         fprintf(stderr, "sourcegate: error: out of memory\n");
@@ -343,8 +439,7 @@ int cli_cmd_verify(int argc, char **argv)
     }
     if ((rc = cli_attest_prepare(&a.attest, a.ctx)) != 0)
         goto done;
-    error = a.target ? run_release(&a, &report, &tarball)
-                     : sg_verify_local(&report, a.ctx, &a.opts);
+    error = a.target ? run_release(&a, &report, &tarball) : run_local(&a, &report);
     if (error < 0) {
         rc = cli_report_error(a.ctx, error);
         goto done;

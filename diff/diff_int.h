@@ -47,4 +47,32 @@ int sg_diff__bin_equiv(const cJSON *sdoc, const cJSON *sbin, const cJSON *adoc, 
  */
 int sg_diff__only_comments_removed(const char *src, size_t slen, const char *art, size_t alen);
 
+/** How an artifact file compares with the rebuild's copy (sg_diff__rebuilt_compare()). */
+typedef enum {
+    SG_REBUILT_SAME = 0,      /**< identical bytes */
+    SG_REBUILT_VOLATILE = 1,  /**< differs only in volatile tokens (DESIGN.md "Rebuild") */
+    SG_REBUILT_DIFFERENT = 2, /**< any other difference */
+} sg_rebuilt_outcome;
+
+/** Where and how the two copies differ, for the finding's detail. */
+typedef struct sg_rebuilt_cmp {
+    sg_rebuilt_outcome outcome; /**< the verdict */
+    size_t first_line;          /**< 1-based line of the first difference (0: none) */
+    size_t lines_changed;       /**< lines that differ (volatile or not) */
+    size_t appended;            /**< lines the artifact has after the rebuild's last line, when
+                                     everything before matched */
+    size_t missing;             /**< lines the rebuild has after the artifact's last line, when
+                                     everything before matched */
+} sg_rebuilt_cmp;
+
+/**
+ * Compare the artifact's bytes with the rebuild's line by line. Lines must pair up; two lines
+ * of a pair may differ only inside volatile tokens that sit at the same place in both with the
+ * same length: a whole number of at least 4 digits, a whole hex string of at least 7 digits
+ * with a decimal digit in it, or an ISO 8601 date, date-time or time (tokens are bounded by
+ * characters that cannot continue an identifier). Inputs with a NUL byte are compared exactly.
+ */
+void sg_diff__rebuilt_compare(sg_rebuilt_cmp *out, const char *art, size_t alen, const char *reb,
+                              size_t rlen);
+
 #endif

@@ -352,6 +352,16 @@ int sg_report_write_json(sg_buf *out, sg_ctx *ctx, const sg_report *r)
     put_list(out, r, SG_LIST_SOURCE_TRIED);
     sg_buf_puts(out, "},\n  \"checks\": ");
     put_list(out, r, SG_LIST_CHECKS);
+    if (F[SG_REPORT_REBUILD_STATUS]) {
+        sg_buf_puts(out, ",\n  \"rebuild\": {");
+        first = 1;
+        put_member(out, "status", F[SG_REPORT_REBUILD_STATUS], &first);
+        put_member(out, "detail", F[SG_REPORT_REBUILD_DETAIL], &first);
+        put_member(out, "log", F[SG_REPORT_REBUILD_LOG], &first);
+        sg_buf_puts(out, ", \"steps\": ");
+        put_list(out, r, SG_LIST_REBUILD);
+        sg_buf_puts(out, "}");
+    }
     sg_buf_puts(out, ",\n  \"compared_with\": ");
     if (F[SG_REPORT_COMPARED_REF] || F[SG_REPORT_COMPARED_COMMIT]) {
         sg_buf_puts(out, "{");
@@ -466,6 +476,14 @@ int sg_report_write_text(sg_buf *out, sg_ctx *ctx, const sg_report *r, unsigned 
                       F[SG_REPORT_COMPARED_COMMIT] ? F[SG_REPORT_COMPARED_COMMIT] : "",
                       F[SG_REPORT_COMPARED_REF] ? ")" : "",
                       F[SG_REPORT_COMPARED_WHY] ? F[SG_REPORT_COMPARED_WHY] : "");
+    if (F[SG_REPORT_REBUILD_STATUS]) {
+        sg_buf_printf(out, "  rebuild   %s", F[SG_REPORT_REBUILD_STATUS]);
+        if (F[SG_REPORT_REBUILD_DETAIL])
+            sg_buf_printf(out, ": %s", F[SG_REPORT_REBUILD_DETAIL]);
+        sg_buf_putc(out, '\n');
+        if (F[SG_REPORT_REBUILD_LOG])
+            sg_buf_printf(out, "            log %s\n", F[SG_REPORT_REBUILD_LOG]);
+    }
     if (r->inconclusive)
         sg_buf_printf(out, "  note      %s\n", r->inconclusive);
     sg_buf_putc(out, '\n');
@@ -482,7 +500,8 @@ int sg_report_write_text(sg_buf *out, sg_ctx *ctx, const sg_report *r, unsigned 
     if (r->nfindings == 0)
         sg_buf_puts(out, "  no findings\n");
     if (flags & SG_TEXT_VERBOSE) {
-        static const char *const titles[SG_LIST__COUNT] = {"source candidates", "checks"};
+        static const char *const titles[SG_LIST__COUNT] = {"source candidates", "checks",
+                                                           "rebuild"};
         for (size_t l = 0; l < SG_LIST__COUNT; l++) {
             if (!r->nlists[l])
                 continue;

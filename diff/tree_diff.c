@@ -27,6 +27,7 @@ typedef struct tdiff {
     size_t nci;               /* entries of ci */
     sg_manifest_info info;    /* what the manifest diff found (bin targets) */
     uint64_t same, explained; /* counters */
+    uint64_t rebuilt;         /* files reproduced by the rebuild */
 } tdiff;
 
 /* Index of path in tree, or (size_t)-1 (binary search: entries are sorted by strcmp). */
@@ -224,6 +225,254 @@ static int root_license_copy(tdiff *t, const sg_entry *a)
     return 0;
 }
 
+/* ---------------------------------------------------------------- the rebuild */
+
+static int is_ident(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+           c == '$';
+}
+
+static int is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* n digits at p (within len)? */
+static int digits_at(const char *p, size_t len, size_t n)
+{
+    size_t i;
+    if (len < n)
+        return 0;
+    for (i = 0; i < n; i++)
+        if (!is_digit((unsigned char)p[i]))
+            return 0;
+    return 1;
+}
+
+/* "HH:MM[:SS[.fff]]" at p: its length, or 0. */
+static size_t iso_time(const char *p, size_t len, int need_seconds)
+{
+    size_t i = 5;
+    if (!digits_at(p, len, 2) || len < 5 || p[2] != ':' || !digits_at(p + 3, len - 3, 2))
+        return 0;
+    if (i + 3 <= len && p[i] == ':' && digits_at(p + i + 1, len - i - 1, 2)) {
+        i += 3;
+        if (i + 1 < len && p[i] == '.' && is_digit((unsigned char)p[i + 1])) {
+            i++;
+            while (i < len && is_digit((unsigned char)p[i]) && i < 40)
+                i++;
+        }
+    } else if (need_seconds) {
+        return 0;
+    }
+    return i;
+}
+
+/* An ISO 8601 date, date-time or time at p (p starts at a token boundary): length or 0. */
+static size_t iso_token(const char *p, size_t len)
+{
+    size_t i, t;
+    if (digits_at(p, len, 4) && len >= 10 && p[4] == '-' && digits_at(p + 5, len - 5, 2) &&
+        p[7] == '-' && digits_at(p + 8, len - 8, 2)) {
+        i = 10;
+        if (i + 1 < len && (p[i] == 'T' || p[i] == ' ') &&
+            (t = iso_time(p + i + 1, len - i - 1, 0)) > 0)
+            i += 1 + t;
+        else
+            return i;
+    } else if ((i = iso_time(p, len, 1)) == 0) {
+        return 0;
+    }
+    if (i < len && p[i] == 'Z') {
+        i++;
+    } else if (i + 3 <= len && (p[i] == '+' || p[i] == '-') &&
+               digits_at(p + i + 1, len - i - 1, 2)) {
+        size_t j = i + 3; /* a UTC offset: +HH:MM or +HHMM */
+        if (j < len && p[j] == ':')
+            j++;
+        if (digits_at(p + j, len - j, 2))
+            i = j + 2;
+    }
+    return i;
+}
+
+/* The volatile token starting at p[0] (the character before it, if any, is prev): its length,
+ * or 0 when none starts here. */
+static size_t volatile_token(const char *p, size_t len, int prev)
+{
+    size_t iso, dig = 0, hex = 0, best;
+    int has_digit = 0, lower = 0, upper = 0;
+
+    if (prev >= 0 && is_ident((unsigned char)prev))
+        return 0;
+    iso = iso_token(p, len);
+    while (dig < len && is_digit((unsigned char)p[dig]))
+        dig++;
+    while (hex < len) {
+        unsigned char c = (unsigned char)p[hex];
+        if (is_digit(c))
+            has_digit = 1;
+        else if (c >= 'a' && c <= 'f')
+            lower = 1;
+        else if (c >= 'A' && c <= 'F')
+            upper = 1;
+        else
+            break;
+        hex++;
+    }
+    if (dig < 4 || (dig < len && is_ident((unsigned char)p[dig])))
+        dig = 0;
+    if (hex < 7 || !has_digit || (lower && upper) || (hex < len && is_ident((unsigned char)p[hex])))
+        hex = 0;
+    if (iso && iso < len && is_ident((unsigned char)p[iso]))
+        iso = 0;
+    best = iso > dig ? iso : dig;
+    return hex > best ? hex : best;
+}
+
+/* 1 when two lines are equal but for volatile tokens at the same places. */
+static int lines_match(const char *a, size_t an, const char *b, size_t bn)
+{
+    size_t i = 0;
+    if (an != bn)
+        return 0;
+    while (i < an) {
+        int prev = i ? (unsigned char)a[i - 1] : -1, prevb = i ? (unsigned char)b[i - 1] : -1;
+        size_t ta = volatile_token(a + i, an - i, prev), tb = volatile_token(b + i, bn - i, prevb);
+        if (ta && ta == tb) {
+            i += ta;
+            continue;
+        }
+        if (a[i] != b[i])
+            return 0;
+        i++;
+    }
+    return 1;
+}
+
+static size_t count_lines(const char *p, size_t len)
+{
+    size_t n = 0;
+    const char *end = p + len, *nl;
+    while (p < end) {
+        nl = memchr(p, '\n', (size_t)(end - p));
+        n++;
+        p = nl ? nl + 1 : end;
+    }
+    return n;
+}
+
+void sg_diff__rebuilt_compare(sg_rebuilt_cmp *out, const char *art, size_t alen, const char *reb,
+                              size_t rlen)
+{
+    const char *a = art, *b = reb, *aend = art + alen, *bend = reb + rlen;
+    size_t line = 0;
+    int exact_only = memchr(art, '\0', alen) != NULL || memchr(reb, '\0', rlen) != NULL;
+
+    memset(out, 0, sizeof(*out));
+    if (alen == rlen && memcmp(art, reb, alen) == 0)
+        return;
+    out->outcome = SG_REBUILT_VOLATILE;
+    while (a < aend && b < bend) {
+        const char *na = memchr(a, '\n', (size_t)(aend - a)),
+                   *nb = memchr(b, '\n', (size_t)(bend - b));
+        size_t la = na ? (size_t)(na - a) : (size_t)(aend - a);
+        size_t lb = nb ? (size_t)(nb - b) : (size_t)(bend - b);
+        line++;
+        /* A last line without its newline is the same line as one with it; the lines that
+         * follow in the other copy are what was appended (or is missing). */
+        if (la != lb || memcmp(a, b, la) != 0) {
+            out->lines_changed++;
+            if (!out->first_line)
+                out->first_line = line;
+            if (exact_only || !lines_match(a, la, b, lb))
+                out->outcome = SG_REBUILT_DIFFERENT;
+        }
+        a = na ? na + 1 : aend;
+        b = nb ? nb + 1 : bend;
+    }
+    if (a < aend || b < bend) {
+        if (!out->first_line)
+            out->first_line = line + 1;
+        if (out->outcome == SG_REBUILT_VOLATILE && !out->lines_changed) {
+            out->appended = count_lines(a, (size_t)(aend - a));
+            out->missing = count_lines(b, (size_t)(bend - b));
+        }
+        out->outcome = SG_REBUILT_DIFFERENT;
+    } else if (!out->lines_changed) {
+        out->outcome = SG_REBUILT_DIFFERENT; /* only a final newline differs */
+        out->first_line = line;
+        out->lines_changed = 1;
+    }
+}
+
+/* Compare artifact file a with the rebuild's copy. *handled is 1 when the rebuild decided the
+ * file (counted or a finding added), 0 when the rebuild did not make this path. */
+static int check_rebuilt(tdiff *t, const sg_entry *a, int *handled)
+{
+    const sg_tree *rt = t->opts->rebuilt;
+    const sg_entry *r = rt ? sg_tree_find(rt, a->path) : NULL;
+    sg_buf ab = SG_BUF_INIT, rb = SG_BUF_INIT;
+    sg_rebuilt_cmp cmp;
+    sg_file_class cls;
+    char detail[512];
+    const uint64_t max = 64u << 20;
+    int error = 0;
+
+    *handled = 0;
+    if (!r)
+        return 0;
+    *handled = 1;
+    cls = worse_class(a, r);
+    if (r->kind == a->kind && memcmp(r->sha256, a->sha256, 32) == 0) {
+        t->rebuilt++;
+        return check_mode(t, r, a);
+    }
+    memset(&cmp, 0, sizeof(cmp));
+    cmp.outcome = SG_REBUILT_DIFFERENT;
+    if (r->kind == SG_ENTRY_FILE && a->kind == SG_ENTRY_FILE && a->size <= max && r->size <= max) {
+        if ((error = sg_tree_read(&ab, t->ctx, t->art, a)) < 0 ||
+            (error = sg_tree_read(&rb, t->ctx, rt, r)) < 0)
+            goto done;
+        sg_diff__rebuilt_compare(&cmp, ab.ptr, ab.size, rb.ptr, rb.size);
+    }
+    if (cmp.outcome == SG_REBUILT_VOLATILE) {
+        t->rebuilt++;
+        snprintf(detail, sizeof(detail),
+                 "reproduced by the rebuild except volatile tokens (numbers, hashes, dates) on "
+                 "%zu line%s, first at line %zu",
+                 cmp.lines_changed, cmp.lines_changed == 1 ? "" : "s", cmp.first_line);
+        if ((error = sg_report_add_normalization(t->report, t->ctx, "volatile-tokens")) == 0 &&
+            (error = add(t, "file-modified", SG_SEV_LOW, a->path, NULL, NULL, detail)) == 0)
+            error = check_mode(t, r, a);
+        goto done;
+    }
+    if (r->kind != a->kind)
+        snprintf(detail, sizeof(detail), "a %s in the artifact, not in the rebuild (%s)",
+                 a->kind == SG_ENTRY_SYMLINK ? "symbolic link" : "file", sg_file_class_name(cls));
+    else if (cmp.appended)
+        snprintf(detail, sizeof(detail),
+                 "differs from the rebuild: %zu line%s appended after the rebuilt content (%s)",
+                 cmp.appended, cmp.appended == 1 ? "" : "s", sg_file_class_name(cls));
+    else if (cmp.missing)
+        snprintf(detail, sizeof(detail),
+                 "differs from the rebuild: the rebuild has %zu more line%s at the end (%s)",
+                 cmp.missing, cmp.missing == 1 ? "" : "s", sg_file_class_name(cls));
+    else if (cmp.first_line)
+        snprintf(detail, sizeof(detail),
+                 "differs from the rebuild: %zu line%s differ, first at line %zu (%s)",
+                 cmp.lines_changed ? cmp.lines_changed : 1, cmp.lines_changed == 1 ? "" : "s",
+                 cmp.first_line, sg_file_class_name(cls));
+    else
+        snprintf(detail, sizeof(detail), "differs from the rebuild (%s)", sg_file_class_name(cls));
+    error = add(t, "file-modified", sg_file_class_severity(cls), a->path, NULL, NULL, detail);
+done:
+    sg_buf_dispose(&ab);
+    sg_buf_dispose(&rb);
+    return error;
+}
+
 /* An artifact entry with no source entry at its path. */
 static int diff_absent(tdiff *t, const sg_entry *a)
 {
@@ -231,7 +480,7 @@ static int diff_absent(tdiff *t, const sg_entry *a)
     char detail[256];
     sg_file_class cls;
     size_t twin;
-    int error;
+    int error, handled;
 
     if ((error = find_case_twin(t, a, &twin)) < 0)
         return error;
@@ -244,6 +493,8 @@ static int diff_absent(tdiff *t, const sg_entry *a)
         t->explained++;
         return sg_report_add_normalization(t->report, t->ctx, "workspace-root-license");
     }
+    if ((error = check_rebuilt(t, a, &handled)) < 0 || handled)
+        return error;
     if (t->opts->possibly_built && t->opts->possibly_built(t->opts->payload, a->path, &why))
         return add(t, "file-unverified", SG_SEV_MEDIUM, a->path, NULL, NULL,
                    why ? why : "possibly made by the build; not rebuilt");
@@ -302,6 +553,12 @@ static int diff_entry(tdiff *t, const sg_entry *a)
         return diff_absent(t, a);
     t->used[si] = 1;
     cls = worse_class(a, s);
+    if (s->kind != a->kind || memcmp(s->sha256, a->sha256, 32) != 0) {
+        /* A file the build rewrites (prepack) is explained by the rebuild's copy. */
+        int handled, error;
+        if ((error = check_rebuilt(t, a, &handled)) < 0 || handled)
+            return error;
+    }
     if (s->kind != a->kind) {
         snprintf(detail, sizeof(detail), "a %s in the artifact, a %s in the source (%s)",
                  a->kind == SG_ENTRY_SYMLINK ? "symbolic link" : "file",
@@ -369,6 +626,7 @@ int sg_diff_trees(sg_report *report, sg_ctx *ctx, const sg_tree *source, const s
     sg_report_set_count(report, SG_COUNT_ARTIFACT_FILES, nart);
     sg_report_set_count(report, SG_COUNT_FILES_SAME, t.same);
     sg_report_set_count(report, SG_COUNT_FILES_EXPLAINED, t.explained);
+    sg_report_set_count(report, SG_COUNT_FILES_REBUILT, t.rebuilt);
 done:
     sg_free(t.used);
     sg_free(t.ci);

@@ -272,16 +272,16 @@ static int possibly_built(void *payload, const char *path, const char **why)
         return 0;
     for (i = 0; i < f->nout; i++) {
         if (sg_path_under(path, f->out_dirs[i])) {
-            snprintf(f->why, sizeof(f->why),
-                     "in the build output folder '%s' (tsconfig); not rebuilt", f->out_dirs[i]);
+            snprintf(f->why, sizeof(f->why), "in the build output folder '%s' (tsconfig); %s",
+                     f->out_dirs[i], f->rebuild_note ? f->rebuild_note : "not rebuilt");
             *why = f->why;
             return 1;
         }
     }
     if (git_ignored(f, path)) {
         snprintf(f->why, sizeof(f->why),
-                 "git-ignored at this commit and the package has a build (%s); not rebuilt",
-                 f->build_reason);
+                 "git-ignored at this commit and the package has a build (%s); %s", f->build_reason,
+                 f->rebuild_note ? f->rebuild_note : "not rebuilt");
         *why = f->why;
         return 1;
     }

@@ -23,6 +23,8 @@ typedef struct sg_source_facts {
     size_t nws;              /**< number of workspace packages */
     sg_ctx *ctx;             /**< for gitignore evaluation inside callbacks */
     char why[1024];          /**< the last explanation given by the possibly_built callback */
+    const char *rebuild_note;/**< what the rebuild says about such a file, ending the
+                                  explanation ("not rebuilt" when NULL); owned by the caller */
 } sg_source_facts;
 
 #define SG_SOURCE_FACTS_INIT {0}

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "verifier/rebuild_int.h"
 #include "verifier/source_facts.h"
 #include "verifier/verify_int.h"
 
@@ -193,9 +194,178 @@ int sg_verify__artifact(sg_tree **out, sg_report *report, sg_ctx *ctx,
     return error;
 }
 
+/* ---------------------------------------------------------------- rebuild */
+
+/* What the rebuild is about: the artifact files git lacks or has with other bytes. */
+typedef struct rebuild_state {
+    unsigned char *candidate;         /* per artifact entry: git lacks it or has other bytes */
+    size_t ncandidates;               /* how many */
+    size_t unverified, code_modified; /* of them: possibly built; code with other bytes */
+    sg_rebuild_result res;            /* the rebuild's outcome */
+    int ran;                          /* a rebuild was attempted (or skipped with a reason) */
+    char note[1200];                  /* what possibly-built files' findings say about it */
+} rebuild_state;
+
+static size_t entry_index(const sg_tree *tree, const char *path)
+{
+    size_t lo = 0, hi = sg_tree_count(tree);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(sg_tree_entry(tree, mid)->path, path);
+        if (c == 0)
+            return mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return (size_t)-1;
+}
+
+/* Which artifact files the rebuild would settle, and does auto mode need it? */
+static int prescan(rebuild_state *st, sg_ctx *ctx, const sg_tree *artifact, const sg_tree *packed,
+                   sg_source_facts *facts, const sg_diff_opts *dopts)
+{
+    size_t i, n = sg_tree_count(artifact);
+    if (!(st->candidate = sg_calloc(n ? n : 1, 1)))
+        return sg_error_set(ctx, SG_ENOMEM, "out of memory");
+    for (i = 0; i < n; i++) {
+        const sg_entry *a = sg_tree_entry(artifact, i), *s;
+        const char *why = NULL;
+        if (strcmp(a->path, "package.json") == 0)
+            continue;
+        s = sg_tree_find(packed, a->path);
+        if (!s || s->kind == SG_ENTRY_SUBMODULE) {
+            st->candidate[i] = 1;
+            if (dopts->possibly_built && dopts->possibly_built(facts, a->path, &why))
+                st->unverified++;
+        } else if (s->kind != a->kind || memcmp(s->sha256, a->sha256, 32) != 0) {
+            st->candidate[i] = 1;
+            if (sg_file_classify(a->path, a->head,
+                                 a->size < SG_ENTRY_HEAD ? (size_t)a->size : SG_ENTRY_HEAD,
+                                 a->exec ? 1 : 0) == SG_FILE_CODE)
+                st->code_modified++;
+        }
+        st->ncandidates += st->candidate[i];
+    }
+    return 0;
+}
+
+static int list_steps(sg_report *report, sg_ctx *ctx, const sg_rebuild_result *res)
+{
+    size_t i;
+    int error = 0;
+    for (i = 0; i < res->nsteps && !error; i++)
+        error = sg_report_list_add(report, ctx, SG_LIST_REBUILD, res->steps[i]);
+    if (!error && res->log[0])
+        error = sg_report_set(report, ctx, SG_REPORT_REBUILD_LOG, res->log);
+    return error;
+}
+
+/* Rebuild when the mode asks for it; the rebuilt tree goes into dopts. */
+static int maybe_rebuild(rebuild_state *st, sg_report *report, sg_ctx *ctx,
+                         const sg_rebuild_opts *ro, const sg_tree *artifact, const sg_tree *packed,
+                         const sg_tree *root, sg_git_repo *repo, const char *subdir,
+                         const char *commit, sg_source_facts *facts, sg_diff_opts *dopts)
+{
+    sg_rebuild_input in;
+    int error;
+
+    if ((error = prescan(st, ctx, artifact, packed, facts, dopts)) < 0)
+        return error;
+    if (ro->mode == SG_REBUILD_NEVER ||
+        (ro->mode == SG_REBUILD_AUTO &&
+         !(facts->has_build && (st->unverified || st->code_modified))))
+        return 0;
+    memset(&in, 0, sizeof(in));
+    in.root = root;
+    in.subdir = subdir ? subdir : "";
+    in.name = sg_report_get(report, SG_REPORT_PACKAGE);
+    in.version = sg_report_get(report, SG_REPORT_VERSION);
+    in.commit = commit;
+    in.repo = repo;
+    in.ref = sg_report_get(report, SG_REPORT_SOURCE_REF);
+    if ((error = sg_rebuild__run(&st->res, ctx, ro, &in)) < 0)
+        return error;
+    st->ran = 1;
+    if ((error = list_steps(report, ctx, &st->res)) < 0)
+        return error;
+    switch (st->res.status) {
+    case SG_REBUILD_BUILT:
+        dopts->rebuilt = st->res.tree;
+        snprintf(st->note, sizeof(st->note), "the rebuild did not make it");
+        return 0;
+    case SG_REBUILD_FAILED:
+        snprintf(st->note, sizeof(st->note), "the rebuild failed: %s", st->res.reason);
+        if ((error = sg_report_set(report, ctx, SG_REPORT_REBUILD_STATUS, "failed")) < 0)
+            return error;
+        break;
+    case SG_REBUILD_SKIPPED:
+        snprintf(st->note, sizeof(st->note), "not rebuilt: %s", st->res.reason);
+        if ((error = sg_report_set(report, ctx, SG_REPORT_REBUILD_STATUS, "skipped")) < 0)
+            return error;
+        break;
+    }
+    return sg_report_set(report, ctx, SG_REPORT_REBUILD_DETAIL, st->res.reason);
+}
+
+/* After the diff: how many of the files git does not explain did the rebuild reproduce? */
+static int summarize_rebuild(rebuild_state *st, sg_report *report, sg_ctx *ctx,
+                             const sg_tree *artifact)
+{
+    static const char volatile_prefix[] = "reproduced by the rebuild except volatile";
+    uint64_t reproduced = sg_report_count(report, SG_COUNT_FILES_REBUILT);
+    size_t i, unexplained = 0, volatile_n = 0;
+    char detail[1024], names[400] = "";
+    const char *status;
+
+    for (i = 0; i < sg_report_finding_count(report); i++) {
+        const sg_finding *f = sg_report_finding(report, i);
+        size_t k;
+        if (!f->path ||
+            (strcmp(f->kind, "file-modified") != 0 && strcmp(f->kind, "file-added") != 0 &&
+             strcmp(f->kind, "file-unverified") != 0))
+            continue;
+        k = entry_index(artifact, f->path);
+        if (k == (size_t)-1 || !st->candidate[k])
+            continue;
+        if (f->detail && strncmp(f->detail, volatile_prefix, sizeof(volatile_prefix) - 1) == 0) {
+            volatile_n++;
+            continue;
+        }
+        if (unexplained++ < 3 && strlen(names) + strlen(f->path) + 3 < sizeof(names))
+            snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+                     names[0] ? ", " : "", f->path);
+    }
+    status = unexplained == 0 ? "reproduced" : reproduced ? "partly-reproduced" : "not-reproduced";
+    snprintf(detail, sizeof(detail),
+             "%llu of %zu files that git lacks or has with other bytes reproduced%s%s%s%s",
+             (unsigned long long)reproduced, st->ncandidates,
+             volatile_n ? " (some under volatile-tokens)" : "", unexplained ? "; not: " : "", names,
+             unexplained > 3 ? ", ..." : "");
+    if (sg_report_set(report, ctx, SG_REPORT_REBUILD_STATUS, status) < 0 ||
+        sg_report_set(report, ctx, SG_REPORT_REBUILD_DETAIL, detail) < 0)
+        return SG_ENOMEM;
+    return 0;
+}
+
+static void rebuild_state_dispose(rebuild_state *st)
+{
+    sg_free(st->candidate);
+    sg_rebuild__result_dispose(&st->res);
+}
+
 int sg_verify__compare(sg_report *report, sg_ctx *ctx, const sg_tree *artifact, sg_git_repo *repo,
                        const char *commit, const char *subdir)
 {
+    return sg_verify__compare_ext(report, ctx, artifact, repo, commit, subdir, NULL);
+}
+
+int sg_verify__compare_ext(sg_report *report, sg_ctx *ctx, const sg_tree *artifact,
+                           sg_git_repo *repo, const char *commit, const char *subdir,
+                           const sg_rebuild_opts *rebuild)
+{
+    rebuild_state rs;
     sg_tree *root = NULL, *pkg = NULL, *selected = NULL, *packed = NULL, *root_top = NULL;
     sg_source_facts facts = SG_SOURCE_FACTS_INIT;
     sg_packlist_opts popts = SG_PACKLIST_OPTS_INIT;
@@ -203,6 +373,7 @@ int sg_verify__compare(sg_report *report, sg_ctx *ctx, const sg_tree *artifact, 
     sg_buf norm = SG_BUF_INIT;
     int error;
 
+    memset(&rs, 0, sizeof(rs));
     if ((error = normalize_subdir(&norm, ctx, subdir)) < 0)
         goto done;
     /* Trees are listed lazily: only the files npm would pack get read and hashed. */
@@ -222,8 +393,19 @@ int sg_verify__compare(sg_report *report, sg_ctx *ctx, const sg_tree *artifact, 
     if (root && (error = root_top_files(&root_top, ctx, root)) < 0)
         goto done;
     dopts.root_files = root_top;
-    error = sg_diff_trees(report, ctx, packed, artifact, &dopts);
+    if (rebuild && rebuild->mode != SG_REBUILD_NEVER) {
+        if ((error = maybe_rebuild(&rs, report, ctx, rebuild, artifact, packed, root ? root : pkg,
+                                   repo, norm.ptr, commit, &facts, &dopts)) < 0)
+            goto done;
+        if (rs.ran)
+            facts.rebuild_note = rs.note;
+    }
+    if ((error = sg_diff_trees(report, ctx, packed, artifact, &dopts)) < 0)
+        goto done;
+    if (rs.ran && rs.res.status == SG_REBUILD_BUILT)
+        error = summarize_rebuild(&rs, report, ctx, artifact);
 done:
+    rebuild_state_dispose(&rs);
     sg_source_facts_dispose(&facts);
     sg_tree_free(packed);
     sg_tree_free(selected);
@@ -273,7 +455,8 @@ int sg_verify_local(sg_report **out, sg_ctx *ctx, const sg_verify_opts *opts)
         (error = sg_report_set(report, ctx, SG_REPORT_SOURCE_RESOLVED_BY, "argument")) < 0 ||
         (error = sg_report_set(report, ctx, SG_REPORT_SOURCE_SUBDIR, subdir.ptr)) < 0)
         goto done;
-    if ((error = sg_verify__compare(report, ctx, artifact, repo, commit, subdir.ptr)) < 0)
+    if ((error = sg_verify__compare_ext(report, ctx, artifact, repo, commit, subdir.ptr,
+                                        opts->rebuild)) < 0)
         goto done;
     sg_report_decide(report, opts->fail_on);
     *out = report;

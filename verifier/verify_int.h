@@ -20,4 +20,16 @@ int sg_verify__artifact(sg_tree **out, sg_report *report, sg_ctx *ctx,
 int sg_verify__compare(sg_report *report, sg_ctx *ctx, const sg_tree *artifact, sg_git_repo *repo,
                        const char *commit, const char *subdir);
 
+/**
+ * sg_verify__compare() with a rebuild (rebuild.h; NULL or mode never: none). In auto mode the
+ * package is rebuilt when it has a build and the artifact has files the source lacks that the
+ * build may make, or code files with other bytes; in always mode on every call. The rebuilt
+ * package is diffed with the artifact (DESIGN.md "Rebuild"), its choices, steps, log and
+ * outcome go into the report. Errors: those of sg_verify__compare(), and SG_EUNSUPPORTED when
+ * always mode cannot make a sandbox and unsafe mode is off.
+ */
+int sg_verify__compare_ext(sg_report *report, sg_ctx *ctx, const sg_tree *artifact,
+                           sg_git_repo *repo, const char *commit, const char *subdir,
+                           const struct sg_rebuild_opts *rebuild);
+
 #endif

@@ -321,8 +321,8 @@ static int resolve_and_compare(release *r)
             goto done;
         if ((error = check_provenance_source(r, commit)) < 0)
             goto done;
-        error = sg_verify__compare(r->report, r->ctx, r->artifact, r->repo, commit,
-                                   directory_hint(r));
+        error = sg_verify__compare_ext(r->report, r->ctx, r->artifact, r->repo, commit,
+                                       directory_hint(r), r->opts->rebuild);
         goto done;
     }
     memset(&hints, 0, sizeof(hints));
@@ -347,8 +347,8 @@ static int resolve_and_compare(release *r)
                                    res.resolved_by)) < 0 ||
             (error = sg_report_set(r->report, r->ctx, SG_REPORT_SOURCE_SUBDIR, res.subdir)) < 0)
             goto done;
-        error = sg_verify__compare(r->report, r->ctx, r->artifact, r->repo, res.commit,
-                                   res.subdir);
+        error = sg_verify__compare_ext(r->report, r->ctx, r->artifact, r->repo, res.commit,
+                                       res.subdir, r->opts->rebuild);
     } else if (res.compared_commit[0]) {
         snprintf(why, sizeof(why), "no commit found for %s; nearest earlier release that "
                  "resolves is %s", r->version, res.compared_version);

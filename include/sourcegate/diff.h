@@ -70,9 +70,19 @@ typedef struct sg_diff_opts {
     const sg_tree *root_files;
 
     void *payload; /**< passed to the callbacks */
+
+    /**
+     * The package as the rebuild packed it (DESIGN.md "Rebuild"), or NULL when there was no
+     * rebuild. An artifact file the source lacks or has with other bytes is then reproduced
+     * (same bytes: counts files_rebuilt), reproduced under the normalization "volatile-tokens"
+     * (every difference a run of digits or hex of the same length or an ISO date/time: a low
+     * file-modified finding), or unexplained (file-modified at the file's severity: an appended
+     * line fails); a file the rebuild did not make stays as possibly_built says.
+     */
+    const sg_tree *rebuilt;
 } sg_diff_opts;
 
-#define SG_DIFF_OPTS_INIT { NULL, NULL, NULL, NULL, NULL, NULL }
+#define SG_DIFF_OPTS_INIT { NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 
 /**
  * Compare two package.json documents (source, artifact) field by field (NPM-PACK.md §5.2),

@@ -21,6 +21,7 @@
 #include "verify.h"
 #include "attest.h"
 #include "trust.h"
+#include "rebuild.h"
 #include "store.h"
 #include "audit.h"
 #include "lockfile.h"

@@ -1,0 +1,101 @@
+/*
+ * sourcegate: rebuilding a package's generated files in a sandbox (DESIGN.md "Rebuild").
+ *
+ * When the artifact carries files the source lacks (dist/ bundles, compiled TypeScript) or has
+ * with other bytes, the verifier can rebuild the package from the commit and compare: the
+ * repository's own package manager (from its lockfile and packageManager field, yarn and pnpm
+ * through corepack at the pinned version) installs the dependencies with lifecycle scripts
+ * disabled, then the repository's pack command (which runs prepack/prepare) or its build script
+ * followed by the pack command makes a tarball, which is read like any artifact.
+ *
+ * Every step runs in bubblewrap: a fresh mount namespace where a copy of the source tree and
+ * the rebuild's own scratch folders are the only writable places, the system is read-only,
+ * there is no network while building (the install step reaches the configured registry only,
+ * through a proxy that refuses every other host), the user's home, SSH keys, npm tokens and the
+ * sourcegate cache are not visible (npm's dependency cache is, read-only during the build), and
+ * time, memory and process-count limits apply.
+ *
+ * Set a `const sg_rebuild_opts *` in sg_verify_opts.rebuild or sg_verify_release_opts.rebuild;
+ * NULL means never rebuild.
+ */
+#ifndef SOURCEGATE_REBUILD_H
+#define SOURCEGATE_REBUILD_H
+
+#include <stdint.h>
+#include "errors.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** When to rebuild. */
+typedef enum {
+    SG_REBUILD_NEVER = 0,  /**< never: generated files stay file-unverified */
+    SG_REBUILD_AUTO = 1,   /**< when the artifact has files the source lacks (and the package
+                                has a build) or code files with other bytes; when the sandbox
+                                cannot run here, the files stay file-unverified with that reason */
+    SG_REBUILD_ALWAYS = 2, /**< on every verification; a sandbox that cannot run is an error */
+} sg_rebuild_mode;
+
+/** Defaults of the limits (a field left 0 takes these). */
+#define SG_REBUILD_DEFAULT_TIMEOUT 900u /**< seconds for all steps together */
+#define SG_REBUILD_DEFAULT_MEMORY                                                                  \
+    (4096ull << 20)                        /**< bytes of writable memory per process               \
+                                            (RLIMIT_DATA), and of the whole build where a          \
+                                            memory cgroup is writable */
+#define SG_REBUILD_DEFAULT_PROCESSES 1024u /**< processes and threads */
+
+typedef struct sg_rebuild_opts {
+    sg_rebuild_mode mode;        /**< when to rebuild */
+    const char *bwrap;           /**< bubblewrap program; NULL: "bwrap" found on search_path */
+    const char *node;            /**< the machine's node; NULL: "node" found on search_path */
+    const char *node_versions;   /**< ':'-separated folders holding other Node installations,
+                                      each as <folder>/v<X.Y.Z>/bin/node or
+                                      <folder>/<X.Y.Z>/bin/node (nvm's versions/node, n's
+                                      versions/node, fnm's node-versions/<v>/installation is
+                                      not searched); NULL: only the machine's node */
+    const char *search_path;     /**< ':'-separated folders where programs are looked up (the
+                                      library reads no environment: the CLI passes $PATH);
+                                      NULL: "/usr/local/bin:/usr/bin:/bin" */
+    unsigned timeout_seconds;    /**< wall-clock limit of install + build + pack; 0: default */
+    uint64_t memory_bytes;       /**< memory limit; 0: default */
+    unsigned max_processes;      /**< process-count limit; 0: default */
+    const char *registry;        /**< registry URL the install step may reach (the only host
+                                      it may reach); NULL: https://registry.npmjs.org/ */
+    const char *cache_dir;       /**< sourcegate's cache folder: rebuild logs go to
+                                      rebuild/logs/, npm's download cache to
+                                      rebuild/npm-cache/, scratch folders to tmp/; NULL: logs
+                                      are not kept and scratch goes to /tmp */
+    const char *ca_file;         /**< extra CA certificates (PEM) for the install step's TLS,
+                                      as NODE_EXTRA_CA_CERTS; NULL: none */
+    const char *const *env;      /**< extra NAME=VALUE entries for every step, NULL-terminated
+                                      (e.g. COREPACK_INTEGRITY_KEYS=); NULL: none. Nothing else
+                                      of the caller's environment reaches the build */
+    int allow_unsafe_no_sandbox; /**< 1: when bubblewrap or user namespaces are missing, run
+                                      the steps unsandboxed (limits still apply; network and
+                                      files are NOT confined). 0: refuse */
+} sg_rebuild_opts;
+
+#define SG_REBUILD_OPTS_INIT                                                                       \
+    {                                                                                              \
+        SG_REBUILD_NEVER, NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, NULL, 0               \
+    }
+
+/** Parse "auto", "always" or "never". SG_EINVALID (message in ctx) otherwise. */
+int sg_rebuild_mode_parse(sg_rebuild_mode *out, sg_ctx *ctx, const char *name);
+
+/** "never", "auto", "always". */
+const char *sg_rebuild_mode_name(sg_rebuild_mode mode);
+
+/**
+ * Can rebuilds run with these options? Finds bubblewrap and node and starts a trivial sandbox.
+ * 0 when a sandboxed rebuild can run, or when it cannot but allow_unsafe_no_sandbox is set
+ * (*sandboxed, which may be NULL, tells which). SG_EUNSUPPORTED with a message naming what is
+ * missing (bubblewrap, user namespaces, node) otherwise; SG_ENOMEM.
+ */
+int sg_rebuild_check(int *sandboxed, sg_ctx *ctx, const sg_rebuild_opts *opts);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

