@@ -474,7 +474,7 @@ static int make_plan(plan *pl, sg_ctx *ctx, const sg_tree *tree, const char *sub
     } else {
         pl->pm = (pm_kind)kind;
         pl->has_lockfile = 1;
-        snprintf(pl->pm_why, sizeof(pl->pm_why), "lockfile in '%s'", *dir ? dir : ".");
+        snprintf(pl->pm_why, sizeof(pl->pm_why), "lockfile in '%.200s'", *dir ? dir : ".");
     }
     snprintf(pl->lock_dir, sizeof(pl->lock_dir), "%s", dir);
     pl->in_workspace = strcmp(dir, subdir) != 0;
