@@ -409,6 +409,39 @@ static const char *sev_color(sg_severity s)
     }
 }
 
+/* Untrusted strings (paths from a tarball, names from package.json) must not drive the
+ * terminal: control bytes, including line breaks that could fake a "verdict:" line, are
+ * shown as \xHH in the text report (the JSON writer escapes them its own way). */
+static const char *esc(sg_arena *a, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p;
+    size_t n = 0, need;
+    char *out, *o;
+
+    if (!s)
+        return NULL;
+    for (p = (const unsigned char *)s; *p; p++)
+        n += (*p < 0x20 || *p == 0x7f);
+    if (!n)
+        return s;
+    if (sg_add_overflow(&need, strlen(s), 3 * n) || sg_add_overflow(&need, need, 1) ||
+        !(out = sg_arena_alloc(a, need)))
+        return "(unprintable)";
+    for (p = (const unsigned char *)s, o = out; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f) {
+            *o++ = '\\';
+            *o++ = 'x';
+            *o++ = hex[*p >> 4];
+            *o++ = hex[*p & 15];
+        } else {
+            *o++ = (char)*p;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
 static void text_finding(sg_buf *out, const sg_finding *f, unsigned flags)
 {
     const char *on = (flags & SG_TEXT_COLOR) ? sev_color(f->severity) : "";
@@ -439,8 +472,13 @@ static void text_finding(sg_buf *out, const sg_finding *f, unsigned flags)
 
 int sg_report_write_text(sg_buf *out, sg_ctx *ctx, const sg_report *r, unsigned flags)
 {
-    const char *const *F = r->fields;
+    sg_arena tmp = SG_ARENA_INIT;
+    const char *F[SG_REPORT__FIELD_COUNT];
     size_t i, hidden = 0;
+    int error;
+
+    for (i = 0; i < SG_REPORT__FIELD_COUNT; i++)
+        F[i] = esc(&tmp, r->fields[i]);
 
     sg_buf_printf(out, "%s@%s: %s\n", F[SG_REPORT_PACKAGE] ? F[SG_REPORT_PACKAGE] : "(unnamed)",
                   F[SG_REPORT_VERSION] ? F[SG_REPORT_VERSION] : "(no version)",
@@ -485,14 +523,23 @@ int sg_report_write_text(sg_buf *out, sg_ctx *ctx, const sg_report *r, unsigned 
             sg_buf_printf(out, "            log %s\n", F[SG_REPORT_REBUILD_LOG]);
     }
     if (r->inconclusive)
-        sg_buf_printf(out, "  note      %s\n", r->inconclusive);
+        sg_buf_printf(out, "  note      %s\n", esc(&tmp, r->inconclusive));
     sg_buf_putc(out, '\n');
     for (i = 0; i < r->nfindings; i++) {
         if (r->findings[i].severity == SG_SEV_INFO && !(flags & SG_TEXT_VERBOSE)) {
             hidden++;
             continue;
         }
-        text_finding(out, &r->findings[i], flags);
+        {
+            sg_finding f = r->findings[i];
+            f.path = esc(&tmp, f.path);
+            f.field = esc(&tmp, f.field);
+            f.name = esc(&tmp, f.name);
+            f.before = esc(&tmp, f.before);
+            f.after = esc(&tmp, f.after);
+            f.detail = esc(&tmp, f.detail);
+            text_finding(out, &f, flags);
+        }
     }
     if (hidden)
         sg_buf_printf(out, "  (%zu info finding%s not shown; -v shows them)\n", hidden,
@@ -507,13 +554,13 @@ int sg_report_write_text(sg_buf *out, sg_ctx *ctx, const sg_report *r, unsigned 
                 continue;
             sg_buf_printf(out, "\n  %s:\n", titles[l]);
             for (i = 0; i < r->nlists[l]; i++)
-                sg_buf_printf(out, "    %s\n", r->lists[l][i]);
+                sg_buf_printf(out, "    %s\n", esc(&tmp, r->lists[l][i]));
         }
     }
     if ((flags & SG_TEXT_VERBOSE) && r->nnorms) {
         sg_buf_puts(out, "\n  normalizations:");
         for (i = 0; i < r->nnorms; i++)
-            sg_buf_printf(out, " %s", r->norms[i]);
+            sg_buf_printf(out, " %s", esc(&tmp, r->norms[i]));
         sg_buf_putc(out, '\n');
     }
     sg_buf_printf(out,
@@ -523,5 +570,7 @@ int sg_report_write_text(sg_buf *out, sg_ctx *ctx, const sg_report *r, unsigned 
                   (unsigned long long)r->counts[SG_COUNT_FILES_REBUILT],
                   (unsigned long long)r->counts[SG_COUNT_FILES_EXPLAINED], r->nfindings,
                   r->nfindings == 1 ? "" : "s", sg_verdict_name(r->verdict));
-    return sg_buf_check(out, ctx, "the text report");
+    error = sg_buf_check(out, ctx, "the text report");
+    sg_arena_dispose(&tmp);
+    return error;
 }

@@ -161,6 +161,30 @@ static void test_report__lists_appear_in_json_and_verbose_text(void **state)
     sg_ctx_free(ctx);
 }
 
+static void test_report__text_escapes_control_bytes_of_untrusted_strings(void **state)
+{
+    sg_ctx *ctx;
+    sg_report *r = new_report(&ctx);
+    sg_buf out = SG_BUF_INIT;
+    (void)state;
+    sg_report_set(r, ctx, SG_REPORT_PACKAGE, "evil\x1b[2J");
+    sg_report_set(r, ctx, SG_REPORT_VERSION, "1.0.0");
+    sg_report_addf(r, ctx, "file-added", "x\nverdict: pass\r\x07.js", "not in the source");
+    sg_report_decide(r, SG_SEV_HIGH);
+    assert_int_equal(sg_report_write_text(&out, ctx, r, SG_TEXT_VERBOSE), 0);
+    assert_null(strchr(out.ptr, '\x1b'));
+    assert_null(strchr(out.ptr, '\r'));
+    assert_null(strchr(out.ptr, '\x07'));
+    assert_non_null(strstr(out.ptr, "evil\\x1b[2J@1.0.0: fail"));
+    assert_non_null(strstr(out.ptr, "x\\x0averdict: pass\\x0d\\x07.js"));
+    /* the only verdict line is the real one */
+    assert_non_null(strstr(out.ptr, "\nverdict: fail\n"));
+    assert_null(strstr(out.ptr, "\nverdict: pass"));
+    sg_buf_dispose(&out);
+    sg_report_free(r);
+    sg_ctx_free(ctx);
+}
+
 static void test_report__text_hides_info_unless_verbose(void **state)
 {
     sg_ctx *ctx;
@@ -196,6 +220,7 @@ int main(void)
         cmocka_unit_test(test_report__decide_sorts_by_severity_then_kind),
         cmocka_unit_test(test_report__json_has_design_schema),
         cmocka_unit_test(test_report__lists_appear_in_json_and_verbose_text),
+        cmocka_unit_test(test_report__text_escapes_control_bytes_of_untrusted_strings),
         cmocka_unit_test(test_report__text_hides_info_unless_verbose),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
