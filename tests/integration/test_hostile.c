@@ -41,12 +41,15 @@
 #define MEM_LIMIT_BYTES (512ull << 20)
 #define PJ "{\"name\":\"demo\",\"version\":\"1.0.0\",\"main\":\"index.js\"}\n"
 #define INDEX_JS "exports.x = 1;\n"
-#define BASE                                                                                     \
-    {"package/package.json", PJ, 0, 0, 0, NULL}, { "package/index.js", INDEX_JS, 0, 0, 0, NULL }
+/* clang-format off */
+#define BASE_PJ {"package/package.json", PJ, 0, 0, 0, NULL}
+#define BASE_INDEX {"package/index.js", INDEX_JS, 0, 0, 0, NULL}
+#define BASE BASE_PJ, BASE_INDEX
+/* clang-format on */
 
-static char *root;        /* everything of this suite lives here */
-static char repo[4096];   /* the source repository (bare), matching BASE */
-static int have_prlimit;  /* prlimit(1) is available */
+static char *root;       /* everything of this suite lives here */
+static char repo[4096];  /* the source repository (bare), matching BASE */
+static int have_prlimit; /* prlimit(1) is available */
 
 /* ---- files ------------------------------------------------------------------------------- */
 
@@ -72,8 +75,7 @@ static void tar_input(const char *name, const sgt_tar_entry *e, size_t n, int gz
 }
 
 /* A ustar header written by hand, for what libarchive will not write. */
-static void ustar_header(unsigned char h[512], const char *name, unsigned long long size,
-                         char type)
+static void ustar_header(unsigned char h[512], const char *name, unsigned long long size, char type)
 {
     unsigned sum = 0;
     size_t i;
@@ -286,7 +288,8 @@ static void test_hostile__absolute_path(void **state)
  */
 static void test_hostile__symlink_out_of_root(void **state)
 {
-    const sgt_tar_entry e[] = {BASE, {"package/lib/passwd", NULL, 0, 0, '2', "../../../etc/passwd"}};
+    const sgt_tar_entry e[] = {BASE,
+                               {"package/lib/passwd", NULL, 0, 0, '2', "../../../etc/passwd"}};
     result r;
     (void)state;
     tar_input("symlink.tgz", e, 3, 1);
@@ -310,8 +313,8 @@ static void test_hostile__hardlink_out_of_root(void **state)
 
 static void test_hostile__device_and_fifo(void **state)
 {
-    const sgt_tar_entry e[] = {BASE, {"package/null", NULL, 0, 0, '3', NULL},
-                               {"package/pipe", NULL, 0, 0, '6', NULL}};
+    const sgt_tar_entry e[] = {
+        BASE, {"package/null", NULL, 0, 0, '3', NULL}, {"package/pipe", NULL, 0, 0, '6', NULL}};
     result r;
     (void)state;
     tar_input("special.tgz", e, 4, 1);
@@ -453,8 +456,8 @@ static void test_hostile__names_not_utf8(void **state)
 /* Terminal control sequences in a name: a finding, escaped in the JSON report. */
 static void test_hostile__names_with_control_characters(void **state)
 {
-    const sgt_tar_entry e[] = {BASE, {"package/\x1b]0;owned\x07\x1b[2J\rverdict: pass.js", "x", 0, 0,
-                                      0, NULL}};
+    const sgt_tar_entry e[] = {
+        BASE, {"package/\x1b]0;owned\x07\x1b[2J\rverdict: pass.js", "x", 0, 0, 0, NULL}};
     result r;
     (void)state;
     tar_input("control.tgz", e, 3, 1);
@@ -560,9 +563,9 @@ static void test_hostile__invalid_json(void **state)
 
 static void test_hostile__invalid_utf8_in_json(void **state)
 {
-    const sgt_tar_entry e[] = {
-        {"package/package.json", "{\"name\":\"demo\xc3\x28\",\"version\":\"1.0.0\"}", 0, 0, 0, NULL},
-        {"package/index.js", INDEX_JS, 0, 0, 0, NULL}};
+    const sgt_tar_entry e[] = {{"package/package.json",
+                                "{\"name\":\"demo\xc3\x28\",\"version\":\"1.0.0\"}", 0, 0, 0, NULL},
+                               {"package/index.js", INDEX_JS, 0, 0, 0, NULL}};
     result r;
     (void)state;
     tar_input("bad-utf8.tgz", e, 2, 1);
@@ -589,8 +592,8 @@ static void test_hostile__repository_with_a_huge_blob(void **state)
 {
     const size_t size = (size_t)32 << 20;
     char *blob = calloc(1, size), big_repo[4096], args[8192];
-    sgt_file src[] = {{"package.json", PJ, 0, 0}, {"index.js", INDEX_JS, 0, 0},
-                      {"big.bin", blob, size, 0}};
+    sgt_file src[] = {
+        {"package.json", PJ, 0, 0}, {"index.js", INDEX_JS, 0, 0}, {"big.bin", blob, size, 0}};
     const sgt_tar_entry e[] = {BASE};
     char commit[41];
     result r;
@@ -630,8 +633,11 @@ static result verify_registry(sgt_http_server *srv)
 static void test_hostile__registry_that_stalls(void **state)
 {
     static const char body[] = "{\"name\":\"demo\",\"versions\":{\"1.0.0\":{}}}";
-    sgt_http_route routes[] = {{.target = "/demo", .body = body, .fault = SGT_HTTP_STALL,
-                                .fault_after = 10, .stall_ms = 20000}};
+    sgt_http_route routes[] = {{.target = "/demo",
+                                .body = body,
+                                .fault = SGT_HTTP_STALL,
+                                .fault_after = 10,
+                                .stall_ms = 20000}};
     sgt_http_server *srv = NULL;
     sg_registry_opts o = SG_REGISTRY_OPTS_INIT;
     sg_npm_config *cfg = NULL;
@@ -677,8 +683,8 @@ static void test_hostile__registry_that_stalls(void **state)
 static void test_hostile__registry_content_length_too_long(void **state)
 {
     static const char body[] = "{\"name\":\"demo\",\"versions\":{}}";
-    sgt_http_route routes[] = {{.target = "/demo", .body = body, .fault = SGT_HTTP_LIE_LENGTH,
-                                .content_length = 1000000}};
+    sgt_http_route routes[] = {
+        {.target = "/demo", .body = body, .fault = SGT_HTTP_LIE_LENGTH, .content_length = 1000000}};
     sgt_http_server *srv = NULL;
     result r;
     (void)state;
@@ -693,8 +699,8 @@ static void test_hostile__registry_content_length_too_long(void **state)
 static void test_hostile__registry_content_length_too_short(void **state)
 {
     static const char body[] = "{\"name\":\"demo\",\"versions\":{\"1.0.0\":{\"dist\":{}}}}";
-    sgt_http_route routes[] = {{.target = "/demo", .body = body, .fault = SGT_HTTP_LIE_LENGTH,
-                                .content_length = 20}};
+    sgt_http_route routes[] = {
+        {.target = "/demo", .body = body, .fault = SGT_HTTP_LIE_LENGTH, .content_length = 20}};
     sgt_http_server *srv = NULL;
     result r;
     (void)state;

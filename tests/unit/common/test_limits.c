@@ -175,7 +175,8 @@ static uint64_t tarball_bytes(void)
 static uint64_t unpacked_bytes(void)
 {
     char *a = filled(600, 'a'), *b = filled(424, 'b');
-    const sgt_tar_entry e[] = {{.path = "package/a", .content = a}, {.path = "package/b", .content = b}};
+    const sgt_tar_entry e[] = {{.path = "package/a", .content = a},
+                               {.path = "package/b", .content = b}};
     make_tar(e, 2, 0); /* plain tar: the ratio limit stays out of the way */
     free(a);
     free(b);
@@ -238,8 +239,8 @@ static uint64_t builder_entries(void)
 
 static uint64_t tar_path_length(void)
 {
-    const sgt_tar_entry e[] = {{.path = "package/lib/0123456789012345678901234567890123456789.js",
-                                .content = "x"}};
+    const sgt_tar_entry e[] = {
+        {.path = "package/lib/0123456789012345678901234567890123456789.js", .content = "x"}};
     make_tar(e, 1, 1);
     return strlen("lib/0123456789012345678901234567890123456789.js"); /* below the top folder */
 }
@@ -357,15 +358,16 @@ static uint64_t npmignore_rules(void)
 /* ---- the table --------------------------------------------------------------------------- */
 
 typedef struct row {
-    const char *name;           /* test name */
-    sg_limit limit;             /* the limit */
-    uint64_t (*prepare)(void);  /* builds in; returns N, the quantity the limit bounds */
-    int (*run)(sg_ctx *ctx);    /* the enforcing module on in: 0 or a negative SG_E* */
-    const char *message;        /* in the error past the limit */
+    const char *name;          /* test name */
+    sg_limit limit;            /* the limit */
+    uint64_t (*prepare)(void); /* builds in; returns N, the quantity the limit bounds */
+    int (*run)(sg_ctx *ctx);   /* the enforcing module on in: 0 or a negative SG_E* */
+    const char *message;       /* in the error past the limit */
 } row;
 
 static const row rows[] = {
-    {"tarball_bytes__tar_reader", SG_LIMIT_TARBALL_BYTES, tarball_bytes, run_tar, "'tarball-bytes'"},
+    {"tarball_bytes__tar_reader", SG_LIMIT_TARBALL_BYTES, tarball_bytes, run_tar,
+     "'tarball-bytes'"},
     {"unpacked_bytes__tar_reader", SG_LIMIT_UNPACKED_BYTES, unpacked_bytes, run_tar,
      "'unpacked-bytes'"},
     {"compression_ratio__tar_reader", SG_LIMIT_RATIO, compression_ratio, run_tar,
