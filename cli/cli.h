@@ -47,6 +47,10 @@ int cli_default_cache_dir(char *out, size_t size);
  *  then --registry. */
 int cli_load_npm_config(sg_npm_config **out, sg_ctx *ctx, const char *registry_arg);
 
+/** Apply one --limit NAME=N of command `cmd` to ctx; prints one line and returns the exit code
+ *  (2) on a bad spec, 0 when set. */
+int cli_set_limit(sg_ctx *ctx, const char *cmd, const char *spec);
+
 /** git's url.<base>.insteadOf from the user's git config, then the FROM=TO rules. */
 int cli_load_rewrites(sg_url_rewrites **out, sg_ctx *ctx, char **rules, size_t nrules);
 

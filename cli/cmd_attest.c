@@ -288,36 +288,6 @@ static void attest_help(FILE *out)
                  "error.\n");
 }
 
-static int set_limit(sg_ctx *ctx, const char *spec)
-{
-    const char *eq = strchr(spec, '=');
-    char name[64], *end = NULL;
-    unsigned long long v;
-    sg_limit which;
-
-    if (!eq || (size_t)(eq - spec) >= sizeof(name)) {
-        fprintf(stderr, "sourcegate attest: --limit takes NAME=NUMBER, not '%s'\n", spec);
-        return CLI_EXIT_USAGE;
-    }
-    memcpy(name, spec, (size_t)(eq - spec));
-    name[eq - spec] = '\0';
-    if (sg_limit_lookup(&which, name) < 0) {
-        fprintf(stderr, "sourcegate attest: unknown limit '%s'\n", name);
-        return CLI_EXIT_USAGE;
-    }
-    errno = 0;
-    v = strtoull(eq + 1, &end, 10);
-    if (!eq[1] || *end || eq[1] == '-' || errno) {
-        fprintf(stderr, "sourcegate attest: limit '%s' needs a positive number\n", name);
-        return CLI_EXIT_USAGE;
-    }
-    if (sg_ctx_set_limit(ctx, which, v) < 0) {
-        fprintf(stderr, "sourcegate attest: %s\n", sg_error_message(ctx));
-        return CLI_EXIT_USAGE;
-    }
-    return 0;
-}
-
 static int on_opt(const cli_opt *o, const char *value, void *payload)
 {
     attest_args *a = payload;
@@ -348,7 +318,7 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
         }
         break;
     case OPT_DIGEST: a->digest = 1; break;
-    case OPT_LIMIT: return set_limit(a->ctx, value);
+    case OPT_LIMIT: return cli_set_limit(a->ctx, "attest", value);
     case OPT_HELP: a->help = 1; break;
     }
     return 0;

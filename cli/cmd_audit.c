@@ -197,27 +197,10 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
 static int apply_limits(const audit_args *a, sg_ctx *ctx)
 {
     size_t i;
-    for (i = 0; i < a->nlimits; i++) {
-        const char *spec = a->limits[i], *eq = strchr(spec, '=');
-        char name[64], *end = NULL;
-        unsigned long long v;
-        sg_limit which;
-        if (!eq || (size_t)(eq - spec) >= sizeof(name)) {
-            fprintf(stderr, "sourcegate audit: --limit takes NAME=NUMBER, not '%s'\n", spec);
-            return CLI_EXIT_USAGE;
-        }
-        memcpy(name, spec, (size_t)(eq - spec));
-        name[eq - spec] = '\0';
-        if (sg_limit_lookup(&which, name) < 0) {
-            fprintf(stderr, "sourcegate audit: unknown limit '%s'\n", name);
-            return CLI_EXIT_USAGE;
-        }
-        v = strtoull(eq + 1, &end, 10);
-        if (!eq[1] || *end || eq[1] == '-' || sg_ctx_set_limit(ctx, which, v) < 0) {
-            fprintf(stderr, "sourcegate audit: limit '%s' needs a number in range\n", name);
-            return CLI_EXIT_USAGE;
-        }
-    }
+    int rc;
+    for (i = 0; i < a->nlimits; i++)
+        if ((rc = cli_set_limit(ctx, "audit", a->limits[i])) != 0)
+            return rc;
     return 0;
 }
 

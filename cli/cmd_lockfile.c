@@ -115,32 +115,6 @@ static void lockfile_help(FILE *out)
                  "2 also for usage errors and unreadable lockfiles.\n");
 }
 
-static int set_limit(lock_args *a, const char *spec)
-{
-    const char *eq = strchr(spec, '=');
-    char name[64], *end = NULL;
-    unsigned long long v;
-    sg_limit which;
-
-    if (!eq || (size_t)(eq - spec) >= sizeof(name)) {
-        fprintf(stderr, "sourcegate lockfile: --limit takes NAME=NUMBER, not '%s'\n", spec);
-        return CLI_EXIT_USAGE;
-    }
-    memcpy(name, spec, (size_t)(eq - spec));
-    name[eq - spec] = '\0';
-    if (sg_limit_lookup(&which, name) < 0) {
-        fprintf(stderr, "sourcegate lockfile: unknown limit '%s'\n", name);
-        return CLI_EXIT_USAGE;
-    }
-    v = strtoull(eq + 1, &end, 10);
-    if (!*(eq + 1) || *end || eq[1] == '-' || sg_ctx_set_limit(a->ctx, which, v) < 0) {
-        fprintf(stderr, "sourcegate lockfile: limit '%s' needs a number from 1 to %llu\n", name,
-                (unsigned long long)sg_limit_ceiling(which));
-        return CLI_EXIT_USAGE;
-    }
-    return 0;
-}
-
 static int set_jobs(lock_args *a, const char *value)
 {
     char *end = NULL;
@@ -216,7 +190,7 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
         }
         break;
     case OPT_LIMIT:
-        return set_limit(a, value);
+        return cli_set_limit(a->ctx, "lockfile", value);
     case OPT_QUIET:
         a->quiet = 1;
         break;

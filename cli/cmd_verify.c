@@ -131,35 +131,6 @@ static void verify_help(FILE *out)
                  "4 operational error.\n");
 }
 
-static int set_limit(verify_args *a, const char *spec)
-{
-    const char *eq = strchr(spec, '=');
-    char name[64], *end = NULL;
-    unsigned long long v;
-    sg_limit which;
-
-    if (!eq || (size_t)(eq - spec) >= sizeof(name)) {
-        fprintf(stderr, "sourcegate verify: --limit takes NAME=NUMBER, not '%s'\n", spec);
-        return CLI_EXIT_USAGE;
-    }
-    memcpy(name, spec, (size_t)(eq - spec));
-    name[eq - spec] = '\0';
-    if (sg_limit_lookup(&which, name) < 0) {
-        fprintf(stderr, "sourcegate verify: unknown limit '%s'\n", name);
-        return CLI_EXIT_USAGE;
-    }
-    v = strtoull(eq + 1, &end, 10);
-    if (!*(eq + 1) || *end || eq[1] == '-') {
-        fprintf(stderr, "sourcegate verify: limit '%s' needs a positive number\n", name);
-        return CLI_EXIT_USAGE;
-    }
-    if (sg_ctx_set_limit(a->ctx, which, v) < 0) {
-        fprintf(stderr, "sourcegate verify: %s\n", sg_error_message(a->ctx));
-        return CLI_EXIT_USAGE;
-    }
-    return 0;
-}
-
 /* A positive decimal number no larger than max, for the rebuild limits. */
 static int parse_count(unsigned long long *out, const char *opt, const char *value,
                        unsigned long long max)
@@ -210,7 +181,7 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
             return CLI_EXIT_USAGE;
         }
         break;
-    case OPT_LIMIT: return set_limit(a, value);
+    case OPT_LIMIT: return cli_set_limit(a->ctx, "verify", value);
     case OPT_OUTPUT: a->output = value; break;
     case OPT_REGISTRY: a->registry = value; break;
     case OPT_CACHE: a->cache = value; break;

@@ -157,3 +157,33 @@ int cli_load_rewrites(sg_url_rewrites **out, sg_ctx *ctx, char **rules, size_t n
     }
     return 0;
 }
+
+int cli_set_limit(sg_ctx *ctx, const char *cmd, const char *spec)
+{
+    const char *eq = strchr(spec, '=');
+    char name[64], *end = NULL;
+    unsigned long long v;
+    sg_limit which;
+
+    if (!eq || (size_t)(eq - spec) >= sizeof(name)) {
+        fprintf(stderr, "sourcegate %s: --limit takes NAME=NUMBER, not '%s'\n", cmd, spec);
+        return CLI_EXIT_USAGE;
+    }
+    memcpy(name, spec, (size_t)(eq - spec));
+    name[eq - spec] = '\0';
+    if (sg_limit_lookup(&which, name) < 0) {
+        fprintf(stderr, "sourcegate %s: unknown limit '%s'\n", cmd, name);
+        return CLI_EXIT_USAGE;
+    }
+    errno = 0;
+    v = strtoull(eq + 1, &end, 10);
+    if (!eq[1] || *end || eq[1] == '-' || errno) {
+        fprintf(stderr, "sourcegate %s: limit '%s' needs a positive number\n", cmd, name);
+        return CLI_EXIT_USAGE;
+    }
+    if (sg_ctx_set_limit(ctx, which, v) < 0) {
+        fprintf(stderr, "sourcegate %s: %s\n", cmd, sg_error_message(ctx));
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
+}
