@@ -144,20 +144,26 @@ const sg_entry *sg_tree_entry(const sg_tree *tree, size_t i)
     return tree && i < tree->count ? &tree->entries[i] : NULL;
 }
 
-const sg_entry *sg_tree_find(const sg_tree *tree, const char *path)
+size_t sg_tree_index(const sg_tree *tree, const char *path)
 {
     size_t lo = 0, hi = tree ? tree->count : 0;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         int c = strcmp(tree->entries[mid].path, path);
         if (c == 0)
-            return &tree->entries[mid];
+            return mid;
         if (c < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return NULL;
+    return SIZE_MAX;
+}
+
+const sg_entry *sg_tree_find(const sg_tree *tree, const char *path)
+{
+    size_t i = sg_tree_index(tree, path);
+    return i == SIZE_MAX ? NULL : &tree->entries[i];
 }
 
 int sg_tree_read(sg_buf *out, sg_ctx *ctx, const sg_tree *tree, const sg_entry *entry)

@@ -30,23 +30,6 @@ typedef struct tdiff {
     uint64_t rebuilt;         /* files reproduced by the rebuild */
 } tdiff;
 
-/* Index of path in tree, or (size_t)-1 (binary search: entries are sorted by strcmp). */
-static size_t find_index(const sg_tree *tree, const char *path)
-{
-    size_t lo = 0, hi = sg_tree_count(tree);
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(sg_tree_entry(tree, mid)->path, path);
-        if (c == 0)
-            return mid;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return (size_t)-1;
-}
-
 static sg_file_class entry_class(const sg_entry *e)
 {
     if (e->kind != SG_ENTRY_FILE)
@@ -120,7 +103,7 @@ static int read_manifest(tdiff *t, sg_buf *out, const sg_tree *tree, const sg_en
 static int diff_manifest_entry(tdiff *t)
 {
     const sg_entry *a = sg_tree_find(t->art, "package.json");
-    size_t si = find_index(t->src, "package.json");
+    size_t si = sg_tree_index(t->src, "package.json");
     const sg_entry *s = si == (size_t)-1 ? NULL : sg_tree_entry(t->src, si);
     sg_buf sb = SG_BUF_INIT, ab = SG_BUF_INIT;
     int error;
@@ -547,7 +530,7 @@ static int diff_entry(tdiff *t, const sg_entry *a)
 
     if (strcmp(a->path, "package.json") == 0)
         return 0; /* compared as JSON */
-    si = find_index(t->src, a->path);
+    si = sg_tree_index(t->src, a->path);
     s = si == (size_t)-1 ? NULL : sg_tree_entry(t->src, si);
     if (!s || s->kind == SG_ENTRY_SUBMODULE)
         return diff_absent(t, a);

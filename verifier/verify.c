@@ -206,22 +206,6 @@ typedef struct rebuild_state {
     char note[1200];                  /* what possibly-built files' findings say about it */
 } rebuild_state;
 
-static size_t entry_index(const sg_tree *tree, const char *path)
-{
-    size_t lo = 0, hi = sg_tree_count(tree);
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(sg_tree_entry(tree, mid)->path, path);
-        if (c == 0)
-            return mid;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return (size_t)-1;
-}
-
 /* Which artifact files the rebuild would settle, and does auto mode need it? */
 static int prescan(rebuild_state *st, sg_ctx *ctx, const sg_tree *artifact, const sg_tree *packed,
                    sg_source_facts *facts, const sg_diff_opts *dopts)
@@ -326,7 +310,7 @@ static int summarize_rebuild(rebuild_state *st, sg_report *report, sg_ctx *ctx,
             (strcmp(f->kind, "file-modified") != 0 && strcmp(f->kind, "file-added") != 0 &&
              strcmp(f->kind, "file-unverified") != 0))
             continue;
-        k = entry_index(artifact, f->path);
+        k = sg_tree_index(artifact, f->path);
         if (k == (size_t)-1 || !st->candidate[k])
             continue;
         if (f->detail && strncmp(f->detail, volatile_prefix, sizeof(volatile_prefix) - 1) == 0) {

@@ -54,6 +54,9 @@ size_t sg_tree_count(const sg_tree *tree);
 /** Entry i (0 <= i < count), borrowed; NULL when out of range. */
 const sg_entry *sg_tree_entry(const sg_tree *tree, size_t i);
 
+/** Index of the entry with exactly this path, or SIZE_MAX (binary search). */
+size_t sg_tree_index(const sg_tree *tree, const char *path);
+
 /** The entry with exactly this path, or NULL (binary search). */
 const sg_entry *sg_tree_find(const sg_tree *tree, const char *path);
 
