@@ -6,8 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "verifier/rebuild_int.h"
-#include "verifier/source_facts.h"
+#include "verifier/rebuild/rebuild_int.h"
+#include "verifier/packlist/source_facts.h"
 #include "verifier/verify_int.h"
 
 /* Read a whole local file, refusing more than `limit` bytes. */

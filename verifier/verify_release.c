@@ -5,7 +5,7 @@
 
 #include <sys/stat.h>
 
-#include "verifier/trust_int.h"
+#include "verifier/trust/trust_int.h"
 #include "verifier/verify_int.h"
 
 /* ---- NAME@SPEC ---- */

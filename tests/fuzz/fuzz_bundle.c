@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for provenance and registry trust inputs (verifier/provenance.c,
+ * libFuzzer target for provenance and registry trust inputs (verifier/trust/provenance.c,
  * sigstore_tlog.c, sigstore_cert.c, trusted_root.c, npm_signatures.c). The first byte picks
  * what the input is:
  *   'R'  the rest is a Sigstore trusted_root.json;
@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "common/common.h"
-#include "verifier/trust_int.h"
+#include "verifier/trust/trust_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /*
  * libFuzzer target for the git config reader behind url.<base>.insteadOf rewrites
- * (sg_url_rewrites_add_gitconfig in verifier/url_rewrite.c). fuzz_repo_url reaches the same
+ * (sg_url_rewrites_add_gitconfig in verifier/source/url_rewrite.c). fuzz_repo_url reaches the same
  * reader only after a NUL byte; this target gives it the whole input and a corpus of config
  * files.
  *

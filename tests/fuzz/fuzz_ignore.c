@@ -19,7 +19,7 @@
  *   ./a.out -max_len=4096
  */
 #include "common/common.h"
-#include "verifier/glob_int.h"
+#include "verifier/packlist/glob_int.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for .npmrc text (verifier/npm_config.c). fuzz_packument feeds odd-sized
+ * libFuzzer target for .npmrc text (verifier/fetch/npm_config.c). fuzz_packument feeds odd-sized
  * inputs to the same parser, but from a JSON corpus; this target starts from .npmrc files.
  *
  * Input: "NPMRC" or "NPMRC\0NAME": the .npmrc text (parsed twice into one configuration, as a
@@ -15,7 +15,7 @@
  *   ./fuzz_npmrc -max_len=4096 tests/fuzz/corpus/npmrc
  */
 #include "common/common.h"
-#include "verifier/registry_int.h"
+#include "verifier/fetch/registry_int.h"
 
 #include <stdint.h>
 #include <stdlib.h>

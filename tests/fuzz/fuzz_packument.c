@@ -14,7 +14,7 @@
 
 #include "sourcegate/sourcegate.h"
 #include "common/json.h"
-#include "verifier/registry_int.h"
+#include "verifier/fetch/registry_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

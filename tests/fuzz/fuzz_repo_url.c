@@ -1,6 +1,6 @@
 /*
- * libFuzzer target for repository URL normalization and URL rewrites (verifier/repo_url.c,
- * verifier/url_rewrite.c, the mirror folder of verifier/mirror.c).
+ * libFuzzer target for repository URL normalization and URL rewrites (verifier/source/repo_url.c,
+ * verifier/source/url_rewrite.c, the mirror folder of verifier/source/mirror.c).
  *
  * Input: "VALUE" or "VALUE\0GITCONFIG". Checks: no crash or hang; an accepted value gives
  * "https://<host>/<path>.git" of printable ASCII with no "..", "//" in the path, '@', '#',
@@ -14,7 +14,7 @@
  *   ./fuzz_repo_url -max_len=4096 tests/fuzz/corpus/repo_url
  */
 #include "common/common.h"
-#include "verifier/source_int.h"
+#include "verifier/source/source_int.h"
 
 #include <stdint.h>
 #include <stdlib.h>

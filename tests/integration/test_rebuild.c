@@ -1,5 +1,5 @@
 /*
- * Rebuild (verifier/rebuild.c, the rebuilt tree in diff/tree_diff.c): fixture repositories
+ * Rebuild (verifier/rebuild/rebuild.c, the rebuilt tree in diff/tree_diff.c): fixture repositories
  * made by the test, whose build is a node script that writes dist/ from src/ and needs no
  * third-party package, so everything runs offline. A clean one reproduces and passes; an
  * artifact whose dist/ file has an extra line fails naming it; a build that writes the time is
@@ -17,7 +17,7 @@
 
 #include "common/common.h"
 #include "diff/diff_int.h"
-#include "verifier/rebuild_int.h"
+#include "verifier/rebuild/rebuild_int.h"
 
 #define SRC_JS "module.exports = function add(a, b) {\n  return a + b;\n};\n"
 #define BUILT_JS "// built from src/index.js\n" SRC_JS

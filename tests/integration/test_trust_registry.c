@@ -1,7 +1,7 @@
 /*
  * Registry signatures, provenance and publishing history end to end, offline: a loopback
  * registry serves packuments whose dist.signatures and dist.attestations were made here (by
- * a test npm key and a test Sigstore, tests/unit/verifier/sigstore_fixture.h), the keys
+ * a test npm key and a test Sigstore, tests/unit/trust/sigstore_fixture.h), the keys
  * endpoint and the attestations documents; the repository is a libgit2 fixture reached
  * through a URL rewrite. The npm registry reachable from CI serves packuments without
  * signatures, attestations or publisher fields, so this is where the pipeline is tested.
@@ -9,8 +9,8 @@
 #include "sg_test.h"
 #include "http_server.h"
 
-#include "verifier/trust_int.h"
-#include "../unit/verifier/sigstore_fixture.h"
+#include "verifier/trust/trust_int.h"
+#include "../unit/trust/sigstore_fixture.h"
 
 #define REPO_URL "git+https://github.com/acme/demo.git"
 #define PJ(v)                                                                                      \

@@ -6,12 +6,12 @@
  * cannot land without one.
  *
  * The module suites test the same limits with more detail; this file keeps both sides of
- * every limit in one place. See tests/unit/verifier/test_tar_reader.c (test_tar__limits_*,
- * test_tar__refuses_gzip_bomb_by_ratio), tests/unit/verifier/test_git_tree.c
+ * every limit in one place. See tests/unit/fetch/test_tar_reader.c (test_tar__limits_*,
+ * test_tar__refuses_gzip_bomb_by_ratio), tests/unit/source/test_git_tree.c
  * (test_git__blob_size_limit_at_and_past, test_git__tree_entries_limit_at_and_past,
  * test_git__path_length_and_depth_limits), tests/unit/common/test_common.c
  * (test_json__refuses_depth_past_limit, test_limits__refuses_zero_and_past_ceiling) and
- * tests/unit/verifier/test_packlist.c (test_packlist__rule_count_limit).
+ * tests/unit/packlist/test_packlist.c (test_packlist__rule_count_limit).
  */
 #include "common/common.h"
 #include "common/json.h"
