@@ -37,14 +37,8 @@ typedef struct frame {
 
 static int locs_add(locs *l, const char *key, unsigned line, char src)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 256, bytes;
-        loc *v;
-        if (sg_mul_overflow(&bytes, cap, sizeof(*v)) || !(v = sg_realloc(l->v, bytes)))
-            return SG_ENOMEM;
-        l->v = v;
-        l->cap = cap;
-    }
+    if (SG_ARRAY_GROW(l->v, l->cap, l->n + 1, 256) < 0)
+        return SG_ENOMEM;
     l->v[l->n].key = key;
     l->v[l->n].line = line;
     l->v[l->n].src = src;
