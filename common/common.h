@@ -22,6 +22,7 @@
 #include "hash.h"
 #include "path.h"
 #include "json.h"
+#include "file_read.h"
 #include "tree_int.h"
 
 #define SG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
