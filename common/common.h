@@ -20,6 +20,7 @@
 #include "alloc.h"
 #include "arena.h"
 #include "hash.h"
+#include "codec.h"
 #include "path.h"
 #include "json.h"
 #include "file_read.h"

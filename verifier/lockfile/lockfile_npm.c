@@ -47,17 +47,6 @@ static int locs_add(locs *l, const char *key, unsigned line, char src)
     return 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static void put_utf8(sg_buf *b, unsigned long cp)
 {
     char u[4];
@@ -86,7 +75,7 @@ static unsigned long hex4(const char *s)
     unsigned long v = 0;
     int i;
     for (i = 0; i < 4; i++) {
-        int h = hexval(s[i]);
+        int h = sg_hex_digit((unsigned char)s[i]);
         if (h < 0)
             return 0xfffffffful;
         v = v << 4 | (unsigned long)h;

@@ -566,7 +566,7 @@ static int check_named(rs *r, cand *c, const char *how, const char *hex, const c
 
     sg_buf_printf(r->tried, "%s: %s -> ", how, clean(&cs, hex));
     for (i = 0; i < len; i++)
-        if (!isxdigit((unsigned char)hex[i]))
+        if (sg_hex_digit((unsigned char)hex[i]) < 0)
             break;
     if (len < 4 || len > 40 || i < len) {
         sg_buf_puts(r->tried, "not a commit id\n");
