@@ -21,6 +21,7 @@
 #include "arena.h"
 #include "hash.h"
 #include "codec.h"
+#include "text.h"
 #include "path.h"
 #include "json.h"
 #include "file_read.h"

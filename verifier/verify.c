@@ -72,14 +72,7 @@ static int identify_package(sg_report *report, sg_ctx *ctx, const sg_tree *artif
         goto done;
     if (name && version) {
         /* npm's toPurl: the scope's '@' percent-encoded (FORMATS.md §6). */
-        sg_buf_puts(&purl, "pkg:npm/");
-        if (name[0] == '@') {
-            sg_buf_puts(&purl, "%40");
-            sg_buf_puts(&purl, name + 1);
-        } else {
-            sg_buf_puts(&purl, name);
-        }
-        sg_buf_printf(&purl, "@%s", version);
+        sg_purl_npm(&purl, name, version);
         if ((error = sg_buf_check(&purl, ctx, "the purl")) < 0 ||
             (error = sg_report_set(report, ctx, SG_REPORT_PURL, purl.ptr)) < 0)
             goto done;

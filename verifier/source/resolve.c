@@ -219,7 +219,7 @@ static const char *clean(clean_str *out, const char *s)
     size_t i;
 
     for (i = 0; s[i] && i < CLEAN_MAX; i++)
-        out->s[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+        sg_show_byte(out->s + i, (unsigned char)s[i], SG_SHOW_QMARK);
     if (s[i])
         memcpy(out->s + i, "...", 3), i += 3;
     out->s[i] = '\0';
