@@ -68,7 +68,8 @@ int sg_file_read_ex(sg_buf *out, sg_ctx *ctx, const char *path, size_t limit,
 
     sg_buf_dispose(out);
     sg_buf_init(out, limit);
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    /* O_NONBLOCK: opening a FIFO with no writer would wait forever before it is refused */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
         return sg_error_set(ctx, errno == ENOENT ? SG_ENOTFOUND : SG_EIO,
                             "cannot open %s%s'%s': %s", WHAT(o), path, strerror(errno));

@@ -104,6 +104,21 @@ static void test_file_read__refuses_a_directory(void **state)
     sg_ctx_free(ctx);
 }
 
+static void test_file_read__refuses_a_fifo_without_waiting(void **state)
+{
+    sg_ctx *ctx = NULL;
+    sg_buf b = SG_BUF_INIT;
+    const char *p = at("fifo");
+    (void)state;
+    assert_int_equal(sg_ctx_new(&ctx), 0);
+    assert_int_equal(mkfifo(p, 0600), 0);
+    /* nobody writes to it: a blocking open would hang here */
+    assert_int_equal(sg_file_read(&b, ctx, p, 1 << 20), SG_EINVALID);
+    assert_non_null(strstr(sg_error_message(ctx), "is not a regular file"));
+    sg_buf_dispose(&b);
+    sg_ctx_free(ctx);
+}
+
 static int refuse_writable(void *payload, sg_ctx *ctx, const struct stat *st)
 {
     int *calls = payload;
@@ -168,6 +183,7 @@ int main(void)
         cmocka_unit_test(test_file_read__missing_is_not_found),
         cmocka_unit_test(test_file_read__too_large_is_limit_with_what),
         cmocka_unit_test(test_file_read__refuses_a_directory),
+        cmocka_unit_test(test_file_read__refuses_a_fifo_without_waiting),
         cmocka_unit_test(test_file_read__check_sees_the_open_file_first),
         cmocka_unit_test(test_file_read__allocation_failure_is_enomem),
     };
