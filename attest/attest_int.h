@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 
 #include "sourcegate/attest.h"
+#include "common/codec.h"
 
 /** Largest key file read (PEM keys are a few hundred bytes). */
 #define SG_ATTEST_KEY_FILE_MAX ((size_t)64 << 10)
@@ -31,14 +32,12 @@ int sg_attest__key_wrap(sg_key **out, sg_ctx *ctx, EVP_PKEY *pkey, int has_priva
  */
 int sg_attest__ossl_error(sg_ctx *ctx, int code, const char *problem);
 
-/**
- * Decode base64 text s[0..len): the standard (+/) or URL-safe (-_) alphabet, one per string,
- * with correct '=' padding or none; no whitespace; unused trailing bits must be zero.
- * *out is sg_malloc'd (free with sg_free; never NULL on success, even for empty input).
- * Returns 0 or SG_EINVALID (message names `what`) or SG_ENOMEM.
- */
-int sg_attest__base64_decode(unsigned char **out, size_t *out_len, sg_ctx *ctx, const char *s,
-                             size_t len, const char *what);
+/** The strict base64 decoder, by its old name (provenance.c still calls it so). */
+static inline int sg_attest__base64_decode(unsigned char **out, size_t *out_len, sg_ctx *ctx,
+                                           const char *s, size_t len, const char *what)
+{
+    return sg_base64_decode(out, out_len, ctx, s, len, what);
+}
 
 /** Verify sig over msg with key: 1 verified, 0 not (OpenSSL errors cleared). */
 int sg_attest__verify_sig(const sg_key *key, const unsigned char *msg, size_t msg_len,

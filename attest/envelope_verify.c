@@ -82,8 +82,8 @@ static int decode_signatures(dsse_sig **sigs, size_t *count, sg_ctx *ctx, const 
             goto done;
         }
         out[i].keyid = cJSON_IsString(keyid) ? keyid->valuestring : "";
-        if ((error = sg_attest__base64_decode(&out[i].bytes, &out[i].len, ctx, sig->valuestring,
-                                              strlen(sig->valuestring), "a signature")) < 0)
+        if ((error = sg_base64_decode(&out[i].bytes, &out[i].len, ctx, sig->valuestring,
+                                      strlen(sig->valuestring), "a signature")) < 0)
             goto done;
         i++;
     }
@@ -254,8 +254,8 @@ int sg_attest_verify_envelope(sg_attest_check *out, sg_ctx *ctx, const sg_key *k
     }
     if ((error = decode_signatures(&sigs, &nsigs, ctx,
                                    cJSON_GetObjectItemCaseSensitive(env, "signatures"))) < 0 ||
-        (error = sg_attest__base64_decode(&out->payload, &out->payload_len, ctx, payload,
-                                          strlen(payload), "the payload")) < 0)
+        (error = sg_base64_decode(&out->payload, &out->payload_len, ctx, payload, strlen(payload),
+                                  "the payload")) < 0)
         goto done;
     out->signature_count = nsigs;
     if (!(out->payload_type = sg_strdup(ptype))) {

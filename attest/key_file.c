@@ -19,6 +19,30 @@ static void dispose_secret(sg_buf *b)
     sg_buf_dispose(b);
 }
 
+/* What read_key_file() checks on the open file besides its type. */
+typedef struct key_file_check {
+    const char *path; /* the file, for messages */
+    const char *what; /* "private key" or "public key" */
+    int check_perms;  /* refuse group or other permission bits... */
+    int allow;        /* ...unless the caller allows them */
+} key_file_check;
+
+static int check_key_file(void *payload, sg_ctx *ctx, const struct stat *st)
+{
+    const key_file_check *k = payload;
+
+    if (k->check_perms && !k->allow && (st->st_mode & 077))
+        return sg_error_set(ctx, SG_EINVALID,
+                            "%s '%s' is accessible by group or others (mode %04o); "
+                            "make it private with chmod 600",
+                            k->what, k->path, (unsigned)(st->st_mode & 07777));
+    if ((uint64_t)st->st_size > SG_ATTEST_KEY_FILE_MAX)
+        return sg_error_set(ctx, SG_ELIMIT, "%s '%s' is %lld bytes, more than a key file may be "
+                            "(%zu)", k->what, k->path, (long long)st->st_size,
+                            SG_ATTEST_KEY_FILE_MAX);
+    return 0;
+}
+
 /*
  * Read a key file into out. With check_perms, refuse group or other permission bits unless
  * allow_insecure (checked on the open descriptor, so the file checked is the file read).
@@ -26,51 +50,13 @@ static void dispose_secret(sg_buf *b)
 static int read_key_file(sg_buf *out, sg_ctx *ctx, const char *path, int check_perms,
                          int allow_insecure, const char *what)
 {
-    struct stat st;
-    char chunk[4096];
-    int fd, error = 0;
+    key_file_check k = {path, what, check_perms, allow_insecure};
+    sg_file_read_opts opts = SG_FILE_READ_OPTS_INIT;
 
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return sg_error_set(ctx, errno == ENOENT ? SG_ENOTFOUND : SG_EIO,
-                            "cannot open %s '%s': %s", what, path, strerror(errno));
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        error = sg_error_set(ctx, SG_EINVALID, "%s '%s' is not a regular file", what, path);
-        goto done;
-    }
-    if (check_perms && !allow_insecure && (st.st_mode & 077)) {
-        error = sg_error_set(ctx, SG_EINVALID,
-                             "%s '%s' is accessible by group or others (mode %04o); "
-                             "make it private with chmod 600",
-                             what, path, (unsigned)(st.st_mode & 07777));
-        goto done;
-    }
-    if ((uint64_t)st.st_size > SG_ATTEST_KEY_FILE_MAX) {
-        error = sg_error_set(ctx, SG_ELIMIT, "%s '%s' is %lld bytes, more than a key file may be "
-                             "(%zu)", what, path, (long long)st.st_size, SG_ATTEST_KEY_FILE_MAX);
-        goto done;
-    }
-    sg_buf_init(out, SG_ATTEST_KEY_FILE_MAX);
-    for (;;) {
-        ssize_t n = read(fd, chunk, sizeof(chunk));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            error = sg_error_set(ctx, SG_EIO, "cannot read %s '%s': %s", what, path,
-                                 strerror(errno));
-            goto done;
-        }
-        if (n == 0)
-            break;
-        if (sg_buf_put(out, chunk, (size_t)n) < 0) {
-            error = sg_buf_check(out, ctx, what);
-            goto done;
-        }
-    }
-done:
-    OPENSSL_cleanse(chunk, sizeof(chunk));
-    close(fd);
-    return error;
+    opts.what = what;
+    opts.check = check_key_file;
+    opts.payload = &k;
+    return sg_file_read_ex(out, ctx, path, SG_ATTEST_KEY_FILE_MAX, &opts);
 }
 
 int sg_key_load_private(sg_key **out, sg_ctx *ctx, const char *path, const sg_key_load_opts *opts)

@@ -64,3 +64,25 @@ char *sg_strdup(const char *s)
 {
     return sg_strndup(s, strlen(s));
 }
+
+int sg_array_grow(void *ptrp, size_t *cap, size_t need, size_t elem, size_t first)
+{
+    size_t ncap, bytes;
+    void *old, *p;
+
+    if (need <= *cap)
+        return 0;
+    ncap = *cap ? *cap : (first ? first : 1);
+    while (ncap < need)
+        if (sg_mul_overflow(&ncap, ncap, 2))
+            return SG_ENOMEM;
+    if (sg_mul_overflow(&bytes, ncap, elem))
+        return SG_ENOMEM;
+    /* The pointer is read and written as bytes: ptrp may point at any object pointer type. */
+    memcpy(&old, ptrp, sizeof(old));
+    if ((p = sg_realloc(old, bytes)) == NULL)
+        return SG_ENOMEM;
+    memcpy(ptrp, &p, sizeof(p));
+    *cap = ncap;
+    return 0;
+}

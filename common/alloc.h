@@ -31,4 +31,17 @@ static inline int sg_mul_overflow(size_t *out, size_t a, size_t b)
     return __builtin_mul_overflow(a, b, out);
 }
 
+/**
+ * Make room for `need` elements of `elem` bytes in the array *ptrp (whose allocated capacity in
+ * elements is *cap): when need > *cap, the capacity doubles from `first` (or from *cap) until
+ * it holds need, and the array is sg_realloc'd. ptrp is the address of the array pointer
+ * (any T **). On failure nothing changes. Returns 0, or SG_ENOMEM when the byte count
+ * overflows or the allocation fails (git's ALLOC_GROW, libgit2's git_array_grow).
+ */
+int sg_array_grow(void *ptrp, size_t *cap, size_t need, size_t elem, size_t first);
+
+/** sg_array_grow() for an array `arr` of any element type with capacity `cap` (an lvalue). */
+#define SG_ARRAY_GROW(arr, cap, need, first)                                                       \
+    sg_array_grow(&(arr), &(cap), (need), sizeof(*(arr)), (first))
+
 #endif

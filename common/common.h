@@ -20,8 +20,11 @@
 #include "alloc.h"
 #include "arena.h"
 #include "hash.h"
+#include "codec.h"
+#include "text.h"
 #include "path.h"
 #include "json.h"
+#include "file_read.h"
 #include "tree_int.h"
 
 #define SG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -69,43 +69,7 @@ int sg_sha256(unsigned char out[32], sg_ctx *ctx, const void *data, size_t len)
     return sg_hash_end(&h, ctx, out, NULL);
 }
 
-void sg_hex(char *out, const unsigned char *bytes, size_t len)
-{
-    static const char digits[] = "0123456789abcdef";
-    size_t i;
-    for (i = 0; i < len; i++) {
-        out[2 * i] = digits[bytes[i] >> 4];
-        out[2 * i + 1] = digits[bytes[i] & 15];
-    }
-    out[2 * len] = '\0';
-}
-
 void sg_sha256_hex(char out[65], const unsigned char sha256[32])
 {
     sg_hex(out, sha256, 32);
-}
-
-int sg_base64_encode(sg_buf *buf, const unsigned char *bytes, size_t len)
-{
-    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t i;
-    char q[4];
-    int error = 0;
-    for (i = 0; i + 2 < len && !error; i += 3) {
-        unsigned v = (unsigned)bytes[i] << 16 | (unsigned)bytes[i + 1] << 8 | bytes[i + 2];
-        q[0] = tbl[v >> 18];
-        q[1] = tbl[(v >> 12) & 63];
-        q[2] = tbl[(v >> 6) & 63];
-        q[3] = tbl[v & 63];
-        error = sg_buf_put(buf, q, 4);
-    }
-    if (!error && i < len) {
-        unsigned v = (unsigned)bytes[i] << 16 | (i + 1 < len ? (unsigned)bytes[i + 1] << 8 : 0);
-        q[0] = tbl[v >> 18];
-        q[1] = tbl[(v >> 12) & 63];
-        q[2] = i + 1 < len ? tbl[(v >> 6) & 63] : '=';
-        q[3] = '=';
-        error = sg_buf_put(buf, q, 4);
-    }
-    return error;
 }

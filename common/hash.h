@@ -25,11 +25,4 @@ void sg_hash_dispose(sg_hash *h);
 /** One-shot SHA-256. */
 int sg_sha256(unsigned char out[32], sg_ctx *ctx, const void *data, size_t len);
 
-/** Lowercase hex of len bytes into out (2*len+1 bytes). */
-void sg_hex(char *out, const unsigned char *bytes, size_t len);
-
-/** Standard padded base64 of len bytes appended to buf. */
-#include "sourcegate/buf.h"
-int sg_base64_encode(sg_buf *buf, const unsigned char *bytes, size_t len);
-
 #endif

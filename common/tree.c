@@ -68,17 +68,8 @@ int sg_tree__builder_add(sg_tree_builder *b, sg_ctx *ctx, const sg_entry *entry)
     if (t->count >= b->limit)
         return sg_error_set(ctx, SG_ELIMIT, "more than %llu entries (the entries limit)",
                             (unsigned long long)b->limit);
-    if (t->count == b->cap) {
-        size_t ncap = b->cap ? b->cap * 2 : 64, bytes;
-        sg_entry *n;
-        if (sg_mul_overflow(&bytes, ncap, sizeof(sg_entry)))
-            return sg_error_set(ctx, SG_ENOMEM, "too many tree entries");
-        n = sg_realloc(t->entries, bytes);
-        if (!n)
-            return sg_error_set(ctx, SG_ENOMEM, "out of memory for tree entries");
-        t->entries = n;
-        b->cap = ncap;
-    }
+    if (SG_ARRAY_GROW(t->entries, b->cap, t->count + 1, 64) < 0)
+        return sg_error_set(ctx, SG_ENOMEM, "out of memory for tree entries");
     e = &t->entries[t->count];
     *e = *entry;
     e->path = sg_arena_strndup(&t->strings, entry->path, strlen(entry->path));

@@ -1,63 +1,19 @@
 #include "common/common.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "verifier/rebuild/rebuild_int.h"
 #include "verifier/packlist/source_facts.h"
 #include "verifier/verify_int.h"
 
-/* Read a whole local file, refusing more than `limit` bytes. */
-static int read_file_limited(unsigned char **out, size_t *len, sg_ctx *ctx, const char *path,
-                             uint64_t limit)
+/* Read the local tarball, refusing more than the tarball-bytes limit. */
+static int read_tarball(sg_buf *out, sg_ctx *ctx, const char *path)
 {
-    struct stat st;
-    unsigned char *data = NULL;
-    size_t got = 0;
-    int fd, error = 0;
+    sg_file_read_opts opts = SG_FILE_READ_OPTS_INIT;
+    uint64_t limit = sg_ctx_limit(ctx, SG_LIMIT_TARBALL_BYTES);
 
-    *out = NULL;
-    *len = 0;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return sg_error_set(ctx, errno == ENOENT ? SG_ENOTFOUND : SG_EIO, "cannot open '%s': %s",
-                            path, strerror(errno));
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        error = sg_error_set(ctx, SG_EINVALID, "'%s' is not a regular file", path);
-        goto done;
-    }
-    if ((uint64_t)st.st_size > limit) {
-        error = sg_error_set(ctx, SG_ELIMIT,
-                             "'%s' is %lld bytes, over the tarball-bytes limit of %llu", path,
-                             (long long)st.st_size, (unsigned long long)limit);
-        goto done;
-    }
-    data = sg_malloc((size_t)st.st_size + 1);
-    if (!data) {
-        error = sg_error_set(ctx, SG_ENOMEM, "out of memory reading '%s'", path);
-        goto done;
-    }
-    while (got < (size_t)st.st_size) {
-        ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            error = sg_error_set(ctx, SG_EIO, "cannot read '%s': %s", path,
-                                 n < 0 ? strerror(errno) : "file shrank while reading");
-            goto done;
-        }
-        got += (size_t)n;
-    }
-    *out = data;
-    *len = got;
-    data = NULL;
-done:
-    sg_free(data);
-    close(fd);
-    return error;
+    opts.limit_name = "tarball-bytes";
+    return sg_file_read_ex(out, ctx, path, limit > SIZE_MAX ? SIZE_MAX : (size_t)limit, &opts);
 }
 
 /* sha256 (hex) and npm's integrity string (sha512-<base64>) of the artifact bytes. */
@@ -116,14 +72,7 @@ static int identify_package(sg_report *report, sg_ctx *ctx, const sg_tree *artif
         goto done;
     if (name && version) {
         /* npm's toPurl: the scope's '@' percent-encoded (FORMATS.md §6). */
-        sg_buf_puts(&purl, "pkg:npm/");
-        if (name[0] == '@') {
-            sg_buf_puts(&purl, "%40");
-            sg_buf_puts(&purl, name + 1);
-        } else {
-            sg_buf_puts(&purl, name);
-        }
-        sg_buf_printf(&purl, "@%s", version);
+        sg_purl_npm(&purl, name, version);
         if ((error = sg_buf_check(&purl, ctx, "the purl")) < 0 ||
             (error = sg_report_set(report, ctx, SG_REPORT_PURL, purl.ptr)) < 0)
             goto done;
@@ -402,8 +351,7 @@ done:
 
 int sg_verify_local(sg_report **out, sg_ctx *ctx, const sg_verify_opts *opts)
 {
-    unsigned char *bytes = NULL;
-    size_t len = 0;
+    sg_buf tarball = SG_BUF_INIT;
     sg_report *report = NULL;
     sg_tree *artifact = NULL;
     sg_git_repo *repo = NULL;
@@ -420,13 +368,12 @@ int sg_verify_local(sg_report **out, sg_ctx *ctx, const sg_verify_opts *opts)
         goto done;
 
     /* The artifact. */
-    if ((error = read_file_limited(&bytes, &len, ctx, opts->tarball_path,
-                                   sg_ctx_limit(ctx, SG_LIMIT_TARBALL_BYTES))) < 0 ||
+    if ((error = read_tarball(&tarball, ctx, opts->tarball_path)) < 0 ||
         (error = sg_report_set(report, ctx, SG_REPORT_ARTIFACT_URL, opts->tarball_path)) < 0 ||
-        (error = sg_verify__artifact(&artifact, report, ctx, bytes, len, opts->tarball_path)) < 0)
+        (error = sg_verify__artifact(&artifact, report, ctx, (const unsigned char *)tarball.ptr,
+                                     tarball.size, opts->tarball_path)) < 0)
         goto done;
-    sg_free(bytes);
-    bytes = NULL;
+    sg_buf_dispose(&tarball);
 
     /* The source. */
     if ((error = sg_git_repo_open(&repo, ctx, opts->source)) < 0 ||
@@ -450,6 +397,6 @@ done:
     sg_tree_free(artifact);
     sg_git_repo_free(repo);
     sg_buf_dispose(&subdir);
-    sg_free(bytes);
+    sg_buf_dispose(&tarball);
     return error;
 }

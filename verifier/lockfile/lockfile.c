@@ -162,14 +162,8 @@ int sg_lockfile__add(sg_lockfile *lock, sg_ctx *ctx, const sg_lockfile_entry *e)
     if (lock->n >= lock->max_entries)
         return sg_error_set(ctx, SG_ELIMIT, "'%s' has more than the entries limit of %zu",
                             lock->what, lock->max_entries);
-    if (lock->n == lock->cap) {
-        size_t cap = lock->cap ? lock->cap * 2 : 64, bytes;
-        sg_lockfile_entry *v;
-        if (sg_mul_overflow(&bytes, cap, sizeof(*v)) || !(v = sg_realloc(lock->v, bytes)))
-            return sg_error_set(ctx, SG_ENOMEM, "out of memory reading '%s'", lock->what);
-        lock->v = v;
-        lock->cap = cap;
-    }
+    if (SG_ARRAY_GROW(lock->v, lock->cap, lock->n + 1, 64) < 0)
+        return sg_error_set(ctx, SG_ENOMEM, "out of memory reading '%s'", lock->what);
     slot = &lock->v[lock->n];
     *slot = *e;
     if (copy_str(&slot->name, lock, e->name) < 0 ||

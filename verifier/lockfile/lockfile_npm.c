@@ -37,31 +37,14 @@ typedef struct frame {
 
 static int locs_add(locs *l, const char *key, unsigned line, char src)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 256, bytes;
-        loc *v;
-        if (sg_mul_overflow(&bytes, cap, sizeof(*v)) || !(v = sg_realloc(l->v, bytes)))
-            return SG_ENOMEM;
-        l->v = v;
-        l->cap = cap;
-    }
+    if (SG_ARRAY_GROW(l->v, l->cap, l->n + 1, 256) < 0)
+        return SG_ENOMEM;
     l->v[l->n].key = key;
     l->v[l->n].line = line;
     l->v[l->n].src = src;
     l->v[l->n].order = l->n;
     l->n++;
     return 0;
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 static void put_utf8(sg_buf *b, unsigned long cp)
@@ -92,7 +75,7 @@ static unsigned long hex4(const char *s)
     unsigned long v = 0;
     int i;
     for (i = 0; i < 4; i++) {
-        int h = hexval(s[i]);
+        int h = sg_hex_digit((unsigned char)s[i]);
         if (h < 0)
             return 0xfffffffful;
         v = v << 4 | (unsigned long)h;

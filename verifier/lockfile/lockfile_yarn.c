@@ -118,15 +118,9 @@ static int classic_flush(classic *c)
             *hash = '\0';
             if (!e.integrity && strlen(hash + 1) == 40) {
                 unsigned char raw[20];
-                size_t i;
                 sg_buf_clear(&c->integrity);
-                for (i = 0; i < 20 && isxdigit((unsigned char)hash[1 + 2 * i]) &&
-                            isxdigit((unsigned char)hash[2 + 2 * i]);
-                     i++) {
-                    char two[3] = {hash[1 + 2 * i], hash[2 + 2 * i], 0};
-                    raw[i] = (unsigned char)strtoul(two, NULL, 16);
-                }
-                if (i == 20 && sg_buf_puts(&c->integrity, "sha1-") == 0 &&
+                if (sg_hex_decode(raw, sizeof(raw), hash + 1) == 0 &&
+                    sg_buf_puts(&c->integrity, "sha1-") == 0 &&
                     sg_base64_encode(&c->integrity, raw, 20) == 0)
                     e.integrity = c->integrity.ptr;
             }

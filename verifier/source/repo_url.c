@@ -74,27 +74,20 @@ static int scheme_lookup(const char *s, size_t len)
 
 int sg_source__quote_url(sg_buf *out, const char *value)
 {
-    const char *p = value, *sep = strstr(value, "://"), *start = value;
-    const char *end, *at = NULL, *q;
-    size_t n = 0;
+    const unsigned show = SG_SHOW_QMARK | SG_SHOW_NO_SPACE;
+    size_t len = strlen(value), max = 200, b, e;
 
-    if (sep)
-        start = sep + 3;
-    /* userinfo is what precedes the last '@' before the first '/' of the authority */
-    end = start + strcspn(start, "/#");
-    for (q = start; q < end; q++)
-        if (*q == '@')
-            at = q;
-    for (; *p && n < 200; p++, n++) {
-        if (at && p == start) {
-            p = at; /* drop "user:pass" and keep the '@' as a marker of what was removed */
-            sg_buf_puts(out, "***");
-        }
-        sg_buf_putc(out, (*p >= 0x21 && *p < 0x7f) ? *p : '?');
+    /* The authority ends at '/' or '#' here (not at '?'): what precedes a later '@' is
+     * hidden too. "user:pass" becomes "***" and the '@' stays as a marker of what was
+     * removed; the 200 bytes shown do not count the userinfo. */
+    if (sg_url_userinfo(&b, &e, value, len, "/#") && b < max) {
+        sg_buf_put_shown(out, value, b, max, show);
+        sg_buf_puts(out, "***");
+        max -= b;
+        value += e;
+        len -= e;
     }
-    if (*p)
-        sg_buf_puts(out, "...");
-    return out->error;
+    return sg_buf_put_shown(out, value, len, max, show);
 }
 
 static int refuse(sg_ctx *ctx, const char *value, const char *why)

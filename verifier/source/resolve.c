@@ -219,7 +219,7 @@ static const char *clean(clean_str *out, const char *s)
     size_t i;
 
     for (i = 0; s[i] && i < CLEAN_MAX; i++)
-        out->s[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+        sg_show_byte(out->s + i, (unsigned char)s[i], SG_SHOW_QMARK);
     if (s[i])
         memcpy(out->s + i, "...", 3), i += 3;
     out->s[i] = '\0';
@@ -241,22 +241,13 @@ static int intern_version(rs *r, const char *v, size_t len, int *out)
             return 0;
         }
     if (r->nversions == r->capversions) {
-        size_t cap = r->capversions ? r->capversions * 2 : 64;
-        char **nv = sg_realloc(r->versions, cap * sizeof(*nv));
-        git_oid *nf;
-        unsigned char *nh;
-        if (!nv)
+        /* three parallel arrays, one capacity: each grows from the same old one */
+        size_t capv = r->capversions, capf = r->capversions, caph = r->capversions;
+        if (SG_ARRAY_GROW(r->versions, capv, r->nversions + 1, 64) < 0 ||
+            SG_ARRAY_GROW(r->first, capf, r->nversions + 1, 64) < 0 ||
+            SG_ARRAY_GROW(r->has_first, caph, r->nversions + 1, 64) < 0)
             return sg_error_set(r->ctx, SG_ENOMEM, "out of memory for versions");
-        r->versions = nv;
-        nf = sg_realloc(r->first, cap * sizeof(*nf));
-        if (!nf)
-            return sg_error_set(r->ctx, SG_ENOMEM, "out of memory for versions");
-        r->first = nf;
-        nh = sg_realloc(r->has_first, cap);
-        if (!nh)
-            return sg_error_set(r->ctx, SG_ENOMEM, "out of memory for versions");
-        r->has_first = nh;
-        r->capversions = cap;
+        r->capversions = capv;
     }
     if ((r->versions[r->nversions] = sg_strndup(v, len)) == NULL)
         return sg_error_set(r->ctx, SG_ENOMEM, "out of memory for versions");
@@ -367,14 +358,8 @@ static int search_push(rs *r, search *s, const git_oid *id, const char *dir, con
 
     if (len >= sizeof(((cand *)0)->folder))
         return 0; /* would not fit res->subdir */
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        qitem *q = sg_realloc(s->q, cap * sizeof(*q));
-        if (!q)
-            return sg_error_set(r->ctx, SG_ENOMEM, "out of memory for a tree search");
-        s->q = q;
-        s->cap = cap;
-    }
+    if (SG_ARRAY_GROW(s->q, s->cap, s->n + 1, 64) < 0)
+        return sg_error_set(r->ctx, SG_ENOMEM, "out of memory for a tree search");
     if ((path = sg_malloc(len)) == NULL)
         return sg_error_set(r->ctx, SG_ENOMEM, "out of memory for a tree search");
     snprintf(path, len, "%s%s%s", dir, *dir ? "/" : "", name);
@@ -581,7 +566,7 @@ static int check_named(rs *r, cand *c, const char *how, const char *hex, const c
 
     sg_buf_printf(r->tried, "%s: %s -> ", how, clean(&cs, hex));
     for (i = 0; i < len; i++)
-        if (!isxdigit((unsigned char)hex[i]))
+        if (sg_hex_digit((unsigned char)hex[i]) < 0)
             break;
     if (len < 4 || len > 40 || i < len) {
         sg_buf_puts(r->tried, "not a commit id\n");
@@ -638,13 +623,8 @@ static int load_tags(rs *r)
         return dep_fail(r, "cannot list tags");
     while ((gerr = git_reference_next_name(&refname, it)) == 0 && r->ntags < MAX_TAGS) {
         tagname t;
-        if (r->ntags == cap) {
-            tagname *v;
-            cap = cap ? cap * 2 : 256;
-            if ((v = sg_realloc(r->tags, cap * sizeof(*v))) == NULL)
-                goto oom;
-            r->tags = v;
-        }
+        if (SG_ARRAY_GROW(r->tags, cap, r->ntags + 1, 256) < 0)
+            goto oom;
         t.name = sg_strdup(refname + 10);
         t.lower = lower_dup(refname + 10);
         r->tags[r->ntags++] = t;
@@ -915,14 +895,9 @@ static int reachable(rs *r, const git_oid *id, int *yes)
             goto fail;
         while (!*yes && n < MAX_TIPS && (gerr = git_reference_next(&ref, it)) == 0) {
             if (git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) == 0) {
-                if (n == cap) {
-                    git_oid *v;
-                    cap = cap ? cap * 2 : 64;
-                    if ((v = sg_realloc(tips, cap * sizeof(*v))) == NULL) {
-                        error = sg_error_set(r->ctx, SG_ENOMEM, "out of memory for refs");
-                        goto done;
-                    }
-                    tips = v;
+                if (SG_ARRAY_GROW(tips, cap, n + 1, 64) < 0) {
+                    error = sg_error_set(r->ctx, SG_ENOMEM, "out of memory for refs");
+                    goto done;
                 }
                 tips[n++] = *git_object_id(obj);
                 *yes = git_oid_equal(id, git_object_id(obj));

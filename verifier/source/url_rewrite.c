@@ -70,14 +70,8 @@ int sg_url_rewrites_add(sg_url_rewrites *rw, sg_ctx *ctx, const char *from, cons
         return sg_error_set(ctx, SG_ELIMIT, "URL rewrite longer than %d bytes", MAX_URL_LEN);
     if (rw->n == MAX_REWRITES)
         return sg_error_set(ctx, SG_ELIMIT, "more than %d URL rewrites", MAX_REWRITES);
-    if (rw->n == rw->cap) {
-        size_t cap = rw->cap ? rw->cap * 2 : 8, bytes;
-        rewrite *v;
-        if (sg_mul_overflow(&bytes, cap, sizeof(*v)) || (v = sg_realloc(rw->v, bytes)) == NULL)
-            return sg_error_set(ctx, SG_ENOMEM, "out of memory for URL rewrites");
-        rw->v = v;
-        rw->cap = cap;
-    }
+    if (SG_ARRAY_GROW(rw->v, rw->cap, rw->n + 1, 8) < 0)
+        return sg_error_set(ctx, SG_ENOMEM, "out of memory for URL rewrites");
     r.from = sg_strdup(from);
     r.to = sg_strdup(to);
     if (!r.from || !r.to) {

@@ -125,7 +125,7 @@ static int key_from_spki(sg_key **out, sg_ctx *ctx, const char *b64, const char 
     int error;
 
     *out = NULL;
-    if ((error = sg_attest__base64_decode(&der, &len, ctx, b64, strlen(b64), what)) < 0)
+    if ((error = sg_base64_decode(&der, &len, ctx, b64, strlen(b64), what)) < 0)
         return error;
     p = der;
     if (len > 4096 || !(pkey = d2i_PUBKEY(NULL, &p, (long)len)) || p != der + len) {
@@ -238,17 +238,11 @@ static int signed_message(sg_buf *msg, sg_ctx *ctx, const char *name, const char
                           const cJSON *dist)
 {
     const char *integrity = sg_json_str(dist, "integrity"), *shasum = sg_json_str(dist, "shasum");
+    unsigned char raw[20];
     sg_buf_printf(msg, "%s@%s:", name, version);
     if (integrity) {
         sg_buf_puts(msg, integrity);
-    } else if (shasum && strlen(shasum) == 40 && strspn(shasum, "0123456789abcdefABCDEF") == 40) {
-        unsigned char raw[20];
-        size_t i;
-        for (i = 0; i < 20; i++) {
-            unsigned v;
-            sscanf(shasum + 2 * i, "%2x", &v);
-            raw[i] = (unsigned char)v;
-        }
+    } else if (shasum && strlen(shasum) == 40 && sg_hex_decode(raw, sizeof(raw), shasum) == 0) {
         sg_buf_puts(msg, "sha1-");
         sg_base64_encode(msg, raw, sizeof(raw));
     } else {
@@ -304,8 +298,7 @@ static int check_one(sg_sig_result *out, sg_ctx *ctx, const sg_npm_keys *keys, c
                    keyid, exp, published_ok ? when : "unknown time");
         return 1;
     }
-    if (sg_attest__base64_decode(&der, &der_len, ctx, sig, strlen(sig), "a registry signature") <
-        0) {
+    if (sg_base64_decode(&der, &der_len, ctx, sig, strlen(sig), "a registry signature") < 0) {
         int code = sg_error_code_of(ctx);
         sg_error_clear(ctx);
         if (code == SG_ENOMEM)

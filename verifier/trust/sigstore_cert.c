@@ -63,7 +63,7 @@ static void copy_clean(char *out, size_t size, const unsigned char *s, size_t n)
     if (!size)
         return;
     for (i = 0; i < n && i + 1 < size; i++)
-        out[i] = s[i] >= 0x20 && s[i] < 0x7f ? (char)s[i] : '?';
+        sg_show_byte(out + i, s[i], SG_SHOW_QMARK);
     out[i] = '\0';
 }
 

@@ -25,7 +25,7 @@ static int b64_equals(sg_ctx *ctx, const char *s, const unsigned char *want, siz
     unsigned char *got = NULL;
     size_t n = 0;
     int eq;
-    if (!s || sg_attest__base64_decode(&got, &n, ctx, s, strlen(s), "a log entry field") < 0) {
+    if (!s || sg_base64_decode(&got, &n, ctx, s, strlen(s), "a log entry field") < 0) {
         sg_error_clear(ctx);
         return 0;
     }
@@ -41,7 +41,7 @@ static int double_b64_equals(sg_ctx *ctx, const char *s, const unsigned char *wa
     size_t n = 0;
     char *text;
     int eq;
-    if (!s || sg_attest__base64_decode(&inner, &n, ctx, s, strlen(s), "a log entry field") < 0) {
+    if (!s || sg_base64_decode(&inner, &n, ctx, s, strlen(s), "a log entry field") < 0) {
         sg_error_clear(ctx);
         return 0;
     }
@@ -63,8 +63,8 @@ static int cert_equals(sg_ctx *ctx, const char *b64_pem, const sg_bundle *b)
     X509 *x = NULL;
     int len, eq = 0;
 
-    if (!b64_pem || sg_attest__base64_decode(&pem, &n, ctx, b64_pem, strlen(b64_pem),
-                                             "a log entry certificate") < 0) {
+    if (!b64_pem ||
+        sg_base64_decode(&pem, &n, ctx, b64_pem, strlen(b64_pem), "a log entry certificate") < 0) {
         sg_error_clear(ctx);
         return 0;
     }
@@ -265,8 +265,8 @@ static int verify_checkpoint(const sg_bundle *b, const sg_trusted_root *root, ch
         name = line + sizeof(dash) - 1;
         sp = memchr(name, ' ', (size_t)(nl - name));
         if (!sp ||
-            sg_attest__base64_decode(&sig, &n, ctx, sp + 1, (size_t)(nl - sp - 1),
-                                     "a checkpoint signature") < 0 ||
+            sg_base64_decode(&sig, &n, ctx, sp + 1, (size_t)(nl - sp - 1),
+                             "a checkpoint signature") < 0 ||
             n < 5) {
             sg_error_clear(ctx);
             sg_free(sig);
@@ -291,8 +291,8 @@ static int verify_checkpoint(const sg_bundle *b, const sg_trusted_root *root, ch
         return WHY("the checkpoint's note is malformed"), 0;
     if (strtoll(size_str, NULL, 10) != b->tree_size)
         return WHY("the checkpoint is for another tree size than the inclusion proof"), 0;
-    if (sg_attest__base64_decode(&root_hash, &root_len, ctx, root_b64, strlen(root_b64),
-                                 "the checkpoint root") < 0) {
+    if (sg_base64_decode(&root_hash, &root_len, ctx, root_b64, strlen(root_b64),
+                         "the checkpoint root") < 0) {
         sg_error_clear(ctx);
         return WHY("the checkpoint's root hash is not base64"), 0;
     }

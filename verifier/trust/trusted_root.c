@@ -42,7 +42,7 @@ static int b64_member(unsigned char **der, size_t *len, sg_ctx *ctx, const cJSON
     *len = 0;
     if (!s)
         return sg_error_set(ctx, SG_EINVALID, "%s lacks \"%s\"", what, key);
-    if ((error = sg_attest__base64_decode(der, len, ctx, s, strlen(s), what)) < 0)
+    if ((error = sg_base64_decode(der, len, ctx, s, strlen(s), what)) < 0)
         return error;
     if (*len > MAX_DER) {
         sg_free(*der);
