@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <openssl/evp.h>
 
+#include "verifier/fetch/integrity_int.h"
 #include "verifier/fetch/registry_int.h"
 
 #define MAX_REDIRECTS 5
@@ -27,7 +27,6 @@
 #define ETAG_MAX 256
 #define LOW_SPEED_BYTES 1024 /* "slower than 1 KiB/s" */
 #define NAME_MAX_LEN 214     /* npm's limit on package names */
-#define MAX_SRI_HASHES 8
 #define USER_AGENT "sourcegate/" SG_VERSION
 
 struct sg_registry {
@@ -43,276 +42,6 @@ struct sg_registry {
     sg_registry_stats stats;      /* counters */
     char errbuf[CURL_ERROR_SIZE]; /* curl's message for the last transfer */
 };
-
-/* ---- digests ---------------------------------------------------------------------------- */
-
-typedef enum { ALG_SHA1, ALG_SHA256, ALG_SHA384, ALG_SHA512, ALG__COUNT } alg_id;
-
-/* Algorithms npm's ssri knows and we compute, weakest first (ssri's priority order). */
-static const struct {
-    const char *name; /* SRI prefix */
-    size_t size;      /* digest bytes */
-} algs[ALG__COUNT] = {{"sha1", 20}, {"sha256", 32}, {"sha384", 48}, {"sha512", 64}};
-
-typedef struct digests {
-    EVP_MD_CTX *md[ALG__COUNT];        /* running digests, NULL when not computed */
-    int want[ALG__COUNT];              /* which to compute */
-    unsigned char out[ALG__COUNT][64]; /* results after digests_end */
-} digests;
-
-static const EVP_MD *alg_md(alg_id a)
-{
-    switch (a) {
-    case ALG_SHA1:
-        return EVP_sha1();
-    case ALG_SHA256:
-        return EVP_sha256();
-    case ALG_SHA384:
-        return EVP_sha384(); /* not in common/hash.h */
-    default:
-        return EVP_sha512();
-    }
-}
-
-static void digests_dispose(digests *d)
-{
-    int a;
-    for (a = 0; a < ALG__COUNT; a++) {
-        EVP_MD_CTX_free(d->md[a]);
-        d->md[a] = NULL;
-    }
-}
-
-static int digests_begin(digests *d, sg_ctx *ctx)
-{
-    int a;
-    digests_dispose(d);
-    for (a = 0; a < ALG__COUNT; a++) {
-        if (!d->want[a])
-            continue;
-        if (!(d->md[a] = EVP_MD_CTX_new()) || EVP_DigestInit_ex(d->md[a], alg_md(a), NULL) != 1) {
-            digests_dispose(d);
-            return sg_error_set(ctx, SG_ECRYPTO, "cannot start a %s digest", algs[a].name);
-        }
-    }
-    return 0;
-}
-
-static int digests_update(digests *d, const void *data, size_t len)
-{
-    int a;
-    for (a = 0; a < ALG__COUNT; a++)
-        if (d->md[a] && len && EVP_DigestUpdate(d->md[a], data, len) != 1)
-            return -1;
-    return 0;
-}
-
-static int digests_end(digests *d, sg_ctx *ctx)
-{
-    int a, error = 0;
-    for (a = 0; a < ALG__COUNT; a++) {
-        unsigned int n = 0;
-        if (d->md[a] && EVP_DigestFinal_ex(d->md[a], d->out[a], &n) != 1)
-            error = sg_error_set(ctx, SG_ECRYPTO, "cannot finish a %s digest", algs[a].name);
-    }
-    digests_dispose(d);
-    return error;
-}
-
-/* ---- expected digests: SRI (ssri) and shasum -------------------------------------------- */
-
-typedef struct expect {
-    struct {
-        alg_id alg;           /* algorithm */
-        char b64[92];         /* base64 digest as written */
-    } hashes[MAX_SRI_HASHES]; /* usable hashes of the SRI string */
-    size_t nhashes;           /* count */
-    int strongest;            /* alg_id of the strongest listed, -1 when none */
-    char shasum[41];          /* lowercase hex SHA-1 from dist.shasum, "" when none */
-} expect;
-
-static int is_b64(char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-           c == '/' || c == '=';
-}
-
-/* ssri's parse (non-strict): space-separated "alg-base64[?opts]" tokens; unknown algorithms
- * and malformed tokens are skipped. The strongest algorithm listed decides (pickAlgorithm). */
-static void parse_sri(expect *e, const char *sri)
-{
-    const char *p = sri;
-    e->nhashes = 0;
-    e->strongest = -1;
-    while (p && *p) {
-        size_t toklen, alen, dlen;
-        const char *dash, *dig;
-        int a, found = -1;
-
-        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-            p++;
-        toklen = strcspn(p, " \t\r\n");
-        if (!toklen)
-            break;
-        dash = memchr(p, '-', toklen);
-        if (dash) {
-            alen = (size_t)(dash - p);
-            for (a = 0; a < ALG__COUNT; a++)
-                if (strlen(algs[a].name) == alen && memcmp(p, algs[a].name, alen) == 0)
-                    found = a;
-            dig = dash + 1;
-            dlen = strcspn(dig, "? \t\r\n");
-            if (dlen > toklen - alen - 1)
-                dlen = toklen - alen - 1;
-            for (a = 0; a < (int)dlen && found >= 0; a++)
-                if (!is_b64(dig[a]))
-                    found = -1;
-            if (found >= 0 && dlen > 0 && dlen < sizeof(e->hashes[0].b64) &&
-                e->nhashes < MAX_SRI_HASHES) {
-                e->hashes[e->nhashes].alg = (alg_id)found;
-                memcpy(e->hashes[e->nhashes].b64, dig, dlen);
-                e->hashes[e->nhashes].b64[dlen] = '\0';
-                e->nhashes++;
-                if (found > e->strongest)
-                    e->strongest = found;
-            }
-        }
-        p += toklen;
-    }
-}
-
-static int parse_expect(expect *e, sg_ctx *ctx, const char *integrity, const char *shasum,
-                        const char *shown_url)
-{
-    size_t i;
-    memset(e, 0, sizeof(*e));
-    parse_sri(e, integrity);
-    if (shasum && *shasum) {
-        if (strlen(shasum) != 40)
-            return sg_error_set(ctx, SG_EINVALID,
-                                "shasum '%.64s' of tarball '%s' is not 40 hex "
-                                "digits",
-                                shasum, shown_url);
-        for (i = 0; i < 40; i++) {
-            char c = shasum[i];
-            if (c >= 'A' && c <= 'F')
-                c = (char)(c - 'A' + 'a');
-            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-                return sg_error_set(ctx, SG_EINVALID,
-                                    "shasum '%.64s' of tarball '%s' is not 40 hex digits", shasum,
-                                    shown_url);
-            e->shasum[i] = c;
-        }
-        e->shasum[40] = '\0';
-    }
-    if (e->strongest < 0 && !e->shasum[0])
-        return sg_error_set(ctx, SG_EINVALID,
-                            "tarball '%s' has no integrity or shasum that can be checked",
-                            shown_url);
-    return 0;
-}
-
-/* Decode standard base64 (padding optional) into out; returns bytes or -1. */
-static long b64_decode(unsigned char *out, size_t out_size, const char *in)
-{
-    unsigned acc = 0;
-    int bits = 0;
-    size_t n = 0;
-    for (; *in && *in != '='; in++) {
-        const char *tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        const char *pos = strchr(tbl, *in);
-        if (!pos)
-            return -1;
-        acc = (acc << 6) | (unsigned)(pos - tbl);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (n >= out_size)
-                return -1;
-            out[n++] = (unsigned char)(acc >> bits);
-            acc &= (1u << bits) - 1;
-        }
-    }
-    return (long)n;
-}
-
-/* The actual digest of an algorithm as "alg-base64" into out (replaced). */
-static int sri_of(sg_buf *out, const digests *d, alg_id a)
-{
-    sg_buf_clear(out);
-    sg_buf_printf(out, "%s-", algs[a].name);
-    sg_base64_encode(out, d->out[a], algs[a].size);
-    return out->error;
-}
-
-/* Compare finished digests with what the packument promised. */
-static int check_expect(sg_ctx *ctx, const expect *e, const digests *d, const char *shown_url)
-{
-    sg_buf actual = SG_BUF_INIT;
-    char hex[129];
-    size_t i;
-    int error = 0, ok = 0;
-
-    if (e->strongest >= 0) {
-        if ((error = sri_of(&actual, d, (alg_id)e->strongest)) < 0) {
-            error = sg_buf_check(&actual, ctx, "a digest");
-            goto done;
-        }
-        for (i = 0; i < e->nhashes; i++)
-            if ((int)e->hashes[i].alg == e->strongest &&
-                strcmp(actual.ptr + strlen(algs[e->strongest].name) + 1, e->hashes[i].b64) == 0)
-                ok = 1;
-        if (!ok) {
-            for (i = 0; i < e->nhashes && (int)e->hashes[i].alg != e->strongest; i++)
-                ;
-            error = sg_error_set(ctx, SG_EINTEGRITY,
-                                 "integrity mismatch for tarball '%s': expected %s-%s, got %s",
-                                 shown_url, algs[e->strongest].name, e->hashes[i].b64, actual.ptr);
-            goto done;
-        }
-    }
-    if (e->shasum[0]) {
-        sg_hex(hex, d->out[ALG_SHA1], algs[ALG_SHA1].size);
-        if (strcmp(hex, e->shasum) != 0) {
-            error = sg_error_set(ctx, SG_EINTEGRITY,
-                                 "shasum mismatch for tarball '%s': expected sha1 %s, got sha1 %s",
-                                 shown_url, e->shasum, hex);
-            goto done;
-        }
-    }
-done:
-    sg_buf_dispose(&actual);
-    return error;
-}
-
-static void expect_wants(digests *d, const expect *e)
-{
-    size_t i;
-    memset(d->want, 0, sizeof(d->want));
-    d->want[ALG_SHA512] = 1; /* the cache is addressed by it */
-    d->want[ALG_SHA1] = 1;   /* shasum, and the sha1 index */
-    for (i = 0; i < e->nhashes; i++)
-        d->want[e->hashes[i].alg] = 1;
-}
-
-int sg_integrity_sha512(sg_buf *out, sg_ctx *ctx, const unsigned char *bytes, size_t len)
-{
-    digests d;
-    int error;
-    memset(&d, 0, sizeof(d));
-    d.want[ALG_SHA512] = 1;
-    if ((error = digests_begin(&d, ctx)) < 0)
-        return error;
-    if (digests_update(&d, bytes, len) < 0) {
-        digests_dispose(&d);
-        return sg_error_set(ctx, SG_ECRYPTO, "cannot compute a sha512 digest");
-    }
-    if ((error = digests_end(&d, ctx)) < 0)
-        return error;
-    if (sri_of(out, &d, ALG_SHA512) < 0)
-        return sg_buf_check(out, ctx, "an integrity string");
-    return 0;
-}
 
 /* ---- names and cache paths -------------------------------------------------------------- */
 
@@ -430,7 +159,7 @@ typedef struct xfer {
     const char *url;         /* current URL, for messages */
     sg_buf *mem;             /* a 2xx body is kept here (NULL: not kept) */
     int fd;                  /* ... and written here (-1: not written) */
-    digests *dg;             /* ... and hashed (NULL: not hashed) */
+    sg_digests *dg;          /* ... and hashed (NULL: not hashed) */
     long status;             /* status of the response being read */
     curl_off_t clen;         /* its Content-Length, -1 when absent */
     int encoded;             /* it has a Content-Encoding */
@@ -552,7 +281,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *p)
                                  strerror(errno));
         return 0;
     }
-    if (x->dg && digests_update(x->dg, data, len) < 0) {
+    if (x->dg && sg_integrity__digests_update(x->dg, data, len) < 0) {
         x->failed = sg_error_set(x->ctx, SG_ECRYPTO, "cannot hash %s", x->what);
         return 0;
     }
@@ -574,7 +303,7 @@ static int xfer_reset(xfer *x)
     if (x->fd >= 0 && (ftruncate(x->fd, 0) < 0 || lseek(x->fd, 0, SEEK_SET) < 0))
         return sg_error_set(x->ctx, SG_EIO, "cannot reset a temporary file: %s", strerror(errno));
     if (x->dg)
-        return digests_begin(x->dg, x->ctx);
+        return sg_integrity__digests_begin(x->dg, x->ctx);
     return 0;
 }
 
@@ -1057,33 +786,21 @@ done:
 
 /* ---- tarballs --------------------------------------------------------------------------- */
 
-/* Digest bytes with the algorithms d wants (d->out filled). */
-static int digest_bytes(digests *d, sg_ctx *ctx, const void *data, size_t len)
-{
-    int error;
-    if ((error = digests_begin(d, ctx)) < 0)
-        return error;
-    if (digests_update(d, data, len) < 0) {
-        digests_dispose(d);
-        return sg_error_set(ctx, SG_ECRYPTO, "cannot hash a tarball");
-    }
-    return digests_end(d, ctx);
-}
-
 /* The cached tarball's relpath for what e expects, via sha512 or the sha1 index; 0 or -1. */
-static int cached_relpath(char *out, size_t size, sg_ctx *ctx, sg_registry *reg, const expect *e)
+static int cached_relpath(char *out, size_t size, sg_ctx *ctx, sg_registry *reg,
+                          const sg_sri_expect *e)
 {
     unsigned char sha512[64];
     size_t i;
 
     for (i = 0; i < e->nhashes; i++) {
-        if (e->hashes[i].alg == ALG_SHA512 &&
-            b64_decode(sha512, sizeof(sha512), e->hashes[i].b64) == 64) {
+        if (e->hashes[i].alg == SG_SRI_SHA512 &&
+            sg_integrity__b64_decode(sha512, sizeof(sha512), e->hashes[i].b64) == 64) {
             tarball_relpath(out, size, sha512);
             return 0;
         }
     }
-    if (e->shasum[0] || e->strongest == ALG_SHA1) {
+    if (e->shasum[0] || e->strongest == SG_SRI_SHA1) {
         char rel[128], hexbuf[41];
         sg_buf ptr = SG_BUF_INIT;
         int had = sg_error_code_of(ctx), rc = 0;
@@ -1091,9 +808,9 @@ static int cached_relpath(char *out, size_t size, sg_ctx *ctx, sg_registry *reg,
             memcpy(hexbuf, e->shasum, sizeof(hexbuf));
         } else {
             unsigned char sha1[20];
-            for (i = 0; i < e->nhashes && e->hashes[i].alg != ALG_SHA1; i++)
+            for (i = 0; i < e->nhashes && e->hashes[i].alg != SG_SRI_SHA1; i++)
                 ;
-            if (b64_decode(sha1, sizeof(sha1), e->hashes[i].b64) != 20)
+            if (sg_integrity__b64_decode(sha1, sizeof(sha1), e->hashes[i].b64) != 20)
                 return -1;
             sg_hex(hexbuf, sha1, 20);
         }
@@ -1114,11 +831,11 @@ static int cached_relpath(char *out, size_t size, sg_ctx *ctx, sg_registry *reg,
  * A tarball from the cache: 1 when found and it matches e (bytes in *bytes), 0 when absent
  * or unusable (a corrupt file is removed), <0 on a mismatch worth reporting (offline).
  */
-static int tarball_from_cache(sg_buf *bytes, sg_ctx *ctx, sg_registry *reg, const expect *e,
+static int tarball_from_cache(sg_buf *bytes, sg_ctx *ctx, sg_registry *reg, const sg_sri_expect *e,
                               const char *shown_url)
 {
     char rel[256], want_rel[256];
-    digests d;
+    sg_digests d;
     int had = sg_error_code_of(ctx), rc;
 
     memset(&d, 0, sizeof(d));
@@ -1128,10 +845,10 @@ static int tarball_from_cache(sg_buf *bytes, sg_ctx *ctx, sg_registry *reg, cons
     forget_expected(ctx, had, rc);
     if (rc < 0)
         return 0;
-    expect_wants(&d, e);
-    if ((rc = digest_bytes(&d, ctx, bytes->ptr, bytes->size)) < 0)
+    sg_integrity__wants(&d, e);
+    if ((rc = sg_integrity__digest_bytes(&d, ctx, bytes->ptr, bytes->size)) < 0)
         return rc;
-    tarball_relpath(want_rel, sizeof(want_rel), d.out[ALG_SHA512]);
+    tarball_relpath(want_rel, sizeof(want_rel), d.out[SG_SRI_SHA512]);
     if (strcmp(rel, want_rel) != 0) { /* the file is not what its name says: drop it */
         sg_buf path = SG_BUF_INIT;
         if (sg_cache_path(&path, ctx, reg->cache, rel) == 0)
@@ -1141,7 +858,7 @@ static int tarball_from_cache(sg_buf *bytes, sg_ctx *ctx, sg_registry *reg, cons
         sg_buf_clear(bytes);
         return 0;
     }
-    if ((rc = check_expect(ctx, e, &d, shown_url)) == 0)
+    if ((rc = sg_integrity__check(ctx, e, &d, shown_url)) == 0)
         return 1;
     sg_buf_clear(bytes);
     if (reg->offline)
@@ -1151,16 +868,17 @@ static int tarball_from_cache(sg_buf *bytes, sg_ctx *ctx, sg_registry *reg, cons
 }
 
 /* Move a verified download into place and index it by sha1. */
-static int tarball_commit(sg_ctx *ctx, sg_registry *reg, int fd, const char *tmp, const digests *d)
+static int tarball_commit(sg_ctx *ctx, sg_registry *reg, int fd, const char *tmp,
+                          const sg_digests *d)
 {
     char rel[256], hex512[129], hex1[41];
     int error;
 
-    tarball_relpath(rel, sizeof(rel), d->out[ALG_SHA512]);
+    tarball_relpath(rel, sizeof(rel), d->out[SG_SRI_SHA512]);
     if ((error = sg_cache__commit(ctx, reg->cache, fd, tmp, rel)) < 0)
         return error;
-    sg_hex(hex512, d->out[ALG_SHA512], 64);
-    sg_hex(hex1, d->out[ALG_SHA1], 20);
+    sg_hex(hex512, d->out[SG_SRI_SHA512], 64);
+    sg_hex(hex1, d->out[SG_SRI_SHA1], 20);
     sha1_index_relpath(rel, sizeof(rel), hex1);
     return sg_cache_write(reg->cache, ctx, rel, hex512, 128);
 }
@@ -1179,8 +897,8 @@ int sg_registry_tarball(unsigned char **out, size_t *len, sg_ctx *ctx, sg_regist
 {
     sg_buf bytes = SG_BUF_INIT, tmp = SG_BUF_INIT;
     sg_url_parts parts;
-    expect e;
-    digests d;
+    sg_sri_expect e;
+    sg_digests d;
     xfer x;
     req rq = {"*/*", NULL, 0, SG_LIMIT_TARBALL_BYTES, "tarball"};
     char u[512];
@@ -1195,7 +913,7 @@ int sg_registry_tarball(unsigned char **out, size_t *len, sg_ctx *ctx, sg_regist
         error = sg_error_set(ctx, SG_EINVALID, "tarball URL '%s' is not an http or https URL", u);
         goto done;
     }
-    if ((error = parse_expect(&e, ctx, integrity, shasum, u)) < 0)
+    if ((error = sg_integrity__parse(&e, ctx, integrity, shasum, u)) < 0)
         goto done;
     if ((rc = tarball_from_cache(&bytes, ctx, reg, &e, u)) != 0) {
         if (rc > 0) {
@@ -1212,7 +930,7 @@ int sg_registry_tarball(unsigned char **out, size_t *len, sg_ctx *ctx, sg_regist
     }
     if ((error = sg_cache__tmpfile(&fd, &tmp, ctx, reg->cache)) < 0)
         goto done;
-    expect_wants(&d, &e);
+    sg_integrity__wants(&d, &e);
     x.mem = &bytes;
     x.fd = fd;
     x.dg = &d;
@@ -1227,7 +945,8 @@ int sg_registry_tarball(unsigned char **out, size_t *len, sg_ctx *ctx, sg_regist
             sg_error_set(ctx, SG_ENET, "registry answered HTTP %ld for tarball '%s'", x.status, u);
         goto done;
     }
-    if ((error = digests_end(&d, ctx)) < 0 || (error = check_expect(ctx, &e, &d, u)) < 0)
+    if ((error = sg_integrity__digests_end(&d, ctx)) < 0 ||
+        (error = sg_integrity__check(ctx, &e, &d, u)) < 0)
         goto done;
     error = tarball_commit(ctx, reg, fd, tmp.ptr, &d);
     fd = -1; /* closed by the commit, whatever happened */
@@ -1238,7 +957,7 @@ done:
         close(fd);
         unlink(tmp.ptr);
     }
-    digests_dispose(&d);
+    sg_integrity__digests_dispose(&d);
     sg_buf_dispose(&bytes);
     sg_buf_dispose(&tmp);
     return error;
