@@ -52,7 +52,7 @@ static int body_expected(long status)
 
 static void shown(char *out, size_t size, const char *url)
 {
-    sg_registry__url_redact(out, size, url);
+    sg_url__redact(out, size, url);
 }
 
 static int fail_limit(xfer *x)
@@ -433,7 +433,7 @@ static int next_hop(sg_buf *url, sg_ctx *ctx, const sg_http_req *rq, int hop, co
     if (hop >= SG_HTTP_MAX_REDIRECTS)
         return sg_error_set(ctx, SG_ENET, "too many redirects (more than %d) fetching %s from '%s'",
                             SG_HTTP_MAX_REDIRECTS, rq->what, u);
-    if (sg_registry__url_split(&parts, loc) < 0) {
+    if (sg_url__split(&parts, loc) < 0) {
         shown(l, sizeof(l), loc);
         return sg_error_set(ctx, SG_ENET,
                             "'%s' redirects to '%s', which is not an http or https URL", u, l);

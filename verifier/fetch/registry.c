@@ -89,7 +89,7 @@ static int packument_relbase(sg_buf *out, sg_ctx *ctx, const char *registry, con
     char key[sizeof(u.host) + sizeof(u.port) + sizeof(u.path) + 4];
     size_t i, klen;
 
-    if (sg_registry__url_split(&u, registry) < 0)
+    if (sg_url__split(&u, registry) < 0)
         return sg_error_set(ctx, SG_EINVALID, "registry URL is not an http or https URL");
     klen = strlen(u.path);
     while (klen && u.path[klen - 1] == '/')
@@ -136,7 +136,7 @@ static void forget_expected(sg_ctx *ctx, int had_error, int rc)
 
 static void shown(char *out, size_t size, const char *url)
 {
-    sg_registry__url_redact(out, size, url);
+    sg_url__redact(out, size, url);
 }
 
 /* A GET with this client's settings: we follow redirects ourselves (see the top of the file). */
@@ -522,7 +522,7 @@ int sg_registry_tarball(unsigned char **out, size_t *len, sg_ctx *ctx, sg_regist
     memset(&d, 0, sizeof(d));
     memset(&x, 0, sizeof(x));
     shown(u, sizeof(u), url);
-    if (!url || sg_registry__url_split(&parts, url) < 0) {
+    if (!url || sg_url__split(&parts, url) < 0) {
         error = sg_error_set(ctx, SG_EINVALID, "tarball URL '%s' is not an http or https URL", u);
         goto done;
     }

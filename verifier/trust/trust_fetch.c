@@ -36,7 +36,7 @@ static int relbase(sg_buf *out, sg_ctx *ctx, const char *kind, const char *url)
     char key[sizeof(u.host) + sizeof(u.port) + sizeof(u.path) + 4];
     size_t i;
 
-    if (sg_registry__url_split(&u, url) < 0)
+    if (sg_url__split(&u, url) < 0)
         return sg_error_set(ctx, SG_EINVALID, "'%.200s' is not an http or https URL", url);
     snprintf(key, sizeof(key), "%s%s%s%s", u.host, u.port[0] ? ":" : "", u.port, u.path);
     sg_buf_printf(out, "trust/%s/", kind);
@@ -186,7 +186,7 @@ int sg_trust__fetch_json(cJSON **out, sg_doc_origin *origin, sg_ctx *ctx, const 
     *out = NULL;
     *origin = SG_DOC_ABSENT;
     memset(&x, 0, sizeof(x));
-    sg_registry__url_redact(shown, sizeof(shown), url);
+    sg_url__redact(shown, sizeof(shown), url);
     if ((error = relbase(&base, ctx, kind, url)) < 0 ||
         (error = sg_cache_lock(&lockfd, ctx, src->cache, base.ptr)) < 0)
         goto done;
