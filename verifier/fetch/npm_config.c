@@ -141,10 +141,10 @@ const char *sg_npm_config__token_for(const sg_npm_config *cfg, const char *url)
 
     if (!cfg || !cfg->tokens.n || sg_url__split(&u, url) < 0)
         return NULL;
-    n = snprintf(key, sizeof(key), "//%s%s%s%s", u.host, u.port[0] ? ":" : "", u.port, u.path);
-    if (n < 0 || (size_t)n >= sizeof(key))
+    key[0] = key[1] = '/';
+    if ((n = sg_url__host_path(key + 2, sizeof(key) - 2, &u)) < 0)
         return NULL;
-    len = (size_t)n;
+    len = (size_t)n + 2;
     /* npm-registry-fetch regKeyFromURI: strip /([^/]+|\/)$/ until only "//" is left */
     while (len > 2) {
         const char *tok = kv_get(&cfg->tokens, key, len);

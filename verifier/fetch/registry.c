@@ -94,7 +94,7 @@ static int packument_relbase(sg_buf *out, sg_ctx *ctx, const char *registry, con
     klen = strlen(u.path);
     while (klen && u.path[klen - 1] == '/')
         u.path[--klen] = '\0';
-    snprintf(key, sizeof(key), "%s%s%s%s", u.host, u.port[0] ? ":" : "", u.port, u.path);
+    sg_url__host_path(key, sizeof(key), &u); /* sized to fit */
     sg_buf_clear(out);
     sg_buf_puts(out, "packuments/");
     for (i = 0; key[i]; i++) {

@@ -79,6 +79,12 @@ done:
     return error;
 }
 
+int sg_url__host_path(char *out, size_t out_size, const sg_url_parts *u)
+{
+    int n = snprintf(out, out_size, "%s%s%s%s", u->host, u->port[0] ? ":" : "", u->port, u->path);
+    return n < 0 || (size_t)n >= out_size ? -1 : n;
+}
+
 void sg_url__redact(char *out, size_t out_size, const char *url)
 {
     sg_buf b = SG_BUF_INIT;

@@ -25,6 +25,12 @@ typedef struct sg_url_parts {
 int sg_url__split(sg_url_parts *out, const char *url);
 
 /**
+ * "host[:port]path" of split parts into out (npm's URL.host + URL.pathname: the key of the
+ * nerf-dart token rules and of cache folders). Its length, or -1 when it does not fit.
+ */
+int sg_url__host_path(char *out, size_t out_size, const sg_url_parts *u);
+
+/**
  * The URL without credentials and query, for messages: "https://u:p@h/x?t=1" ->
  * "https://h/x?...". Any scheme; the text is otherwise shown as written (not normalized),
  * so a message names what the user wrote. Always NUL-terminates out (truncating long URLs).

@@ -38,7 +38,7 @@ static int relbase(sg_buf *out, sg_ctx *ctx, const char *kind, const char *url)
 
     if (sg_url__split(&u, url) < 0)
         return sg_error_set(ctx, SG_EINVALID, "'%.200s' is not an http or https URL", url);
-    snprintf(key, sizeof(key), "%s%s%s%s", u.host, u.port[0] ? ":" : "", u.port, u.path);
+    sg_url__host_path(key, sizeof(key), &u); /* sized to fit */
     sg_buf_printf(out, "trust/%s/", kind);
     for (i = 0; key[i]; i++) {
         unsigned char c = (unsigned char)key[i];

@@ -80,6 +80,14 @@ static void test_url__split_cases(void **state)
         assert_string_equal(u.host, c->host);
         assert_string_equal(u.port, c->port);
         assert_string_equal(u.path, c->path);
+        {
+            char key[sizeof(u.host) + sizeof(u.port) + sizeof(u.path) + 2], want[sizeof(key)];
+            snprintf(want, sizeof(want), "%s%s%s%s", c->host, c->port[0] ? ":" : "", c->port,
+                     c->path);
+            assert_int_equal(sg_url__host_path(key, sizeof(key), &u), (int)strlen(want));
+            assert_string_equal(key, want);
+            assert_int_equal(sg_url__host_path(key, strlen(want), &u), -1); /* no room for NUL */
+        }
     }
     assert_int_equal(sg_url__split(&(sg_url_parts){0}, NULL), SG_EINVALID);
 }
