@@ -140,11 +140,15 @@ static void shown(char *out, size_t size, const char *url)
 }
 
 /* A GET with this client's settings: we follow redirects ourselves (see the top of the file). */
-static void request_init(sg_http_req *rq, const sg_registry *reg, const char *url, const char *what)
+static void request_init(sg_http_req *rq, const sg_registry *reg, const char *url, const char *what,
+                         const char *accept, sg_limit limit, sg_buf *body)
 {
     memset(rq, 0, sizeof(*rq));
     rq->url = url;
     rq->what = what;
+    rq->accept = accept;
+    rq->limit = limit;
+    rq->body = body;
     rq->config = reg->config;
     rq->follow = SG_HTTP_FOLLOW_HOPS;
     rq->max_retries = reg->max_retries;
@@ -176,6 +180,22 @@ static int tarball_reset(void *data, sg_ctx *ctx)
     if (ftruncate(s->fd, 0) < 0 || lseek(s->fd, 0, SEEK_SET) < 0)
         return sg_error_set(ctx, SG_EIO, "cannot reset a temporary file: %s", strerror(errno));
     return sg_integrity__digests_begin(s->d, ctx);
+}
+
+/* GET a tarball into bytes, the cache file fd and the digests d (d->want set). */
+static int download_tarball(sg_http_resp *x, sg_ctx *ctx, sg_registry *reg, const char *url,
+                            sg_buf *bytes, int fd, sg_digests *d)
+{
+    tarball_sink sink;
+    sg_http_req rq;
+
+    sink.fd = fd;
+    sink.d = d;
+    request_init(&rq, reg, url, "tarball", "*/*", SG_LIMIT_TARBALL_BYTES, bytes);
+    rq.sink.write = tarball_write;
+    rq.sink.reset = tarball_reset;
+    rq.sink.data = &sink;
+    return sg_http__get(x, ctx, &reg->http, &rq);
 }
 
 /* ---- lifecycle -------------------------------------------------------------------------- */
@@ -344,11 +364,8 @@ int sg_registry_packument(cJSON **out, sg_ctx *ctx, sg_registry *reg, const char
     if ((error = packument_paths(&pp, &url, ctx, reg, name)) < 0)
         goto done;
     snprintf(what, sizeof(what), "packument of '%s'", name);
-    request_init(&rq, reg, url.ptr, what);
-    rq.accept = "application/json";
+    request_init(&rq, reg, url.ptr, what, "application/json", SG_LIMIT_JSON_SIZE, &body);
     rq.compressed = 1;
-    rq.limit = SG_LIMIT_JSON_SIZE;
-    rq.body = &body;
     shown(u, sizeof(u), url.ptr);
     read_cached(&cached, &etag, ctx, reg, &pp, name);
     if (reg->offline) {
@@ -511,9 +528,7 @@ int sg_registry_tarball(unsigned char **out, size_t *len, sg_ctx *ctx, sg_regist
     sg_url_parts parts;
     sg_sri_expect e;
     sg_digests d;
-    sg_http_req rq;
     sg_http_resp x;
-    tarball_sink sink;
     char u[512];
     int fd = -1, error, rc;
 
@@ -544,16 +559,7 @@ int sg_registry_tarball(unsigned char **out, size_t *len, sg_ctx *ctx, sg_regist
     if ((error = sg_cache__tmpfile(&fd, &tmp, ctx, reg->cache)) < 0)
         goto done;
     sg_integrity__wants(&d, &e);
-    sink.fd = fd;
-    sink.d = &d;
-    request_init(&rq, reg, url, "tarball");
-    rq.accept = "*/*";
-    rq.limit = SG_LIMIT_TARBALL_BYTES;
-    rq.body = &bytes;
-    rq.sink.write = tarball_write;
-    rq.sink.reset = tarball_reset;
-    rq.sink.data = &sink;
-    if ((error = sg_http__get(&x, ctx, &reg->http, &rq)) < 0)
+    if ((error = download_tarball(&x, ctx, reg, url, &bytes, fd, &d)) < 0)
         goto done;
     if (x.status == 404) {
         error = sg_error_set(ctx, SG_ENOTFOUND, "tarball '%s' not found (HTTP 404)", u);
