@@ -1,11 +1,11 @@
 /*
  * The npm registry client (registry.h): packuments and tarballs over libcurl, through the cache.
  *
- * One easy handle per sg_registry, reset before every request (connections stay pooled).
- * Redirects are followed here rather than by curl, so each hop gets its own auth decision
- * (npm's nerf-dart rules on the new URL: a token never follows a redirect to another host),
- * its own size accounting and a clear "too many redirects" error. Proxies come from the
- * environment (http_proxy, https_proxy, no_proxy) exactly as curl reads them.
+ * The transfers go through the shared HTTP client (http.c), one client (one easy handle,
+ * connections pooled) per sg_registry. Its redirects are followed hop by hop
+ * (SG_HTTP_FOLLOW_HOPS) rather than by curl, so each hop gets its own auth decision (npm's
+ * nerf-dart rules on the new URL: a token never follows a redirect to another host), its own
+ * size accounting and a clear "too many redirects" error; transient failures are retried.
  */
 #include "common/common.h"
 
