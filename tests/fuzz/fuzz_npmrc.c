@@ -46,7 +46,7 @@ static void check_lookup(const sg_npm_config *cfg, const char *name)
     size_t n = reg ? strlen(reg) : 0;
     sg_url_parts parts;
 
-    if (!reg || n == 0 || reg[n - 1] != '/' || sg_registry__url_split(&parts, reg) != 0)
+    if (!reg || n == 0 || reg[n - 1] != '/' || sg_url__split(&parts, reg) != 0)
         abort();
     tok = sg_npm_config__token_for(cfg, reg);
     again = sg_npm_config__token_for(cfg, reg);

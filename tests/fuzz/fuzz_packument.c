@@ -46,9 +46,9 @@ static size_t walk(const cJSON *doc)
         if ((s = sg_json_str(dist, "tarball")) != NULL) {
             sg_url_parts parts;
             char shown[256];
-            if (sg_registry__url_split(&parts, s) == 0)
+            if (sg_url__split(&parts, s) == 0)
                 n += strlen(parts.host);
-            sg_registry__url_redact(shown, sizeof(shown), s);
+            sg_url__redact(shown, sizeof(shown), s);
             n += strlen(shown);
         }
     }

@@ -11,9 +11,8 @@
  */
 #include "common/common.h"
 
-#include <curl/curl.h>
-
 #include "verifier/fetch/registry_int.h"
+#include "verifier/fetch/url_int.h"
 
 #define DEFAULT_REGISTRY "https://registry.npmjs.org/"
 /* Bounds on hostile .npmrc text. npm has none; real files are a few dozen lines. */
@@ -131,101 +130,7 @@ void sg_npm_config_free(sg_npm_config *cfg)
     sg_free(cfg);
 }
 
-/* ---- URLs ------------------------------------------------------------------------------- */
-
-/* 1 when url holds only printable ASCII without blanks or backslashes: parsers disagree on
- * the rest (a backslash is a path separator to WHATWG, not to curl), and a token must go only
- * where curl will really connect. */
-static int url_chars_ok(const char *url)
-{
-    const unsigned char *p;
-    for (p = (const unsigned char *)url; *p; p++)
-        if (*p <= 0x20 || *p >= 0x7f || *p == '\\')
-            return 0;
-    return 1;
-}
-
-/* Copy a curl URL part into dst (size n); 0 or -1 when absent or too long. */
-static int url_part(CURLU *h, CURLUPart what, unsigned flags, char *dst, size_t n)
-{
-    char *v = NULL;
-    size_t len;
-    if (curl_url_get(h, what, &v, flags) != CURLUE_OK || !v)
-        return -1;
-    len = strlen(v);
-    if (len >= n) {
-        curl_free(v);
-        return -1;
-    }
-    memcpy(dst, v, len + 1);
-    curl_free(v);
-    return 0;
-}
-
-int sg_registry__url_split(sg_url_parts *out, const char *url)
-{
-    CURLU *h = NULL;
-    char *c;
-    int error = SG_EINVALID;
-
-    memset(out, 0, sizeof(*out));
-    if (!url || strlen(url) > 8192 || !url_chars_ok(url))
-        return SG_EINVALID;
-    if (!(h = curl_url()))
-        return SG_ENOMEM;
-    /* The same parser curl uses for the request, so the host we match tokens against is the
-     * host curl connects to. Only curl's supported schemes parse; we keep http(s). */
-    if (curl_url_set(h, CURLUPART_URL, url, 0) != CURLUE_OK)
-        goto done;
-    if (url_part(h, CURLUPART_SCHEME, 0, out->scheme, sizeof(out->scheme)) < 0 ||
-        (strcmp(out->scheme, "http") != 0 && strcmp(out->scheme, "https") != 0))
-        goto done;
-    if (url_part(h, CURLUPART_HOST, 0, out->host, sizeof(out->host)) < 0 || !out->host[0])
-        goto done;
-    for (c = out->host; *c; c++)
-        if (*c >= 'A' && *c <= 'Z')
-            *c = (char)(*c - 'A' + 'a');
-    if (url_part(h, CURLUPART_PORT, CURLU_NO_DEFAULT_PORT, out->port, sizeof(out->port)) < 0)
-        out->port[0] = '\0';
-    if (url_part(h, CURLUPART_PATH, 0, out->path, sizeof(out->path)) < 0)
-        goto done;
-    if (!out->path[0]) {
-        out->path[0] = '/';
-        out->path[1] = '\0';
-    }
-    error = 0;
-done:
-    curl_url_cleanup(h);
-    return error;
-}
-
-void sg_registry__url_redact(char *out, size_t out_size, const char *url)
-{
-    sg_buf b = SG_BUF_INIT;
-    const char *p = url ? url : "", *auth, *end, *at, *q;
-
-    sg_buf_init(&b, 16384);
-    auth = strstr(p, "://");
-    auth = auth ? auth + 3 : p;
-    end = auth + strcspn(auth, "/?#");
-    sg_buf_put(&b, p, (size_t)(auth - p));
-    /* credentials end at the last '@' of the authority */
-    for (at = NULL, q = auth; q < end; q++)
-        if (*q == '@')
-            at = q;
-    sg_buf_put(&b, at ? at + 1 : auth, (size_t)(end - (at ? at + 1 : auth)));
-    q = end + strcspn(end, "?#");
-    sg_buf_put(&b, end, (size_t)(q - end));
-    if (*q == '?')
-        sg_buf_puts(&b, "?...");
-    if (b.error) /* a hostile URL: say so rather than show part of it */
-        snprintf(out, out_size, "%s", "(a very long URL)");
-    else if (b.size >= out_size && out_size > 4) /* keep what fits, marked */
-        snprintf(out, out_size, "%.*s...", (int)(out_size - 4), b.ptr);
-    else
-        snprintf(out, out_size, "%s", b.ptr);
-    sg_buf_dispose(&b);
-}
+/* ---- tokens ----------------------------------------------------------------------------- */
 
 const char *sg_npm_config__token_for(const sg_npm_config *cfg, const char *url)
 {
@@ -234,12 +139,12 @@ const char *sg_npm_config__token_for(const sg_npm_config *cfg, const char *url)
     size_t len;
     int n;
 
-    if (!cfg || !cfg->tokens.n || sg_registry__url_split(&u, url) < 0)
+    if (!cfg || !cfg->tokens.n || sg_url__split(&u, url) < 0)
         return NULL;
-    n = snprintf(key, sizeof(key), "//%s%s%s%s", u.host, u.port[0] ? ":" : "", u.port, u.path);
-    if (n < 0 || (size_t)n >= sizeof(key))
+    key[0] = key[1] = '/';
+    if ((n = sg_url__host_path(key + 2, sizeof(key) - 2, &u)) < 0)
         return NULL;
-    len = (size_t)n;
+    len = (size_t)n + 2;
     /* npm-registry-fetch regKeyFromURI: strip /([^/]+|\/)$/ until only "//" is left */
     while (len > 2) {
         const char *tok = kv_get(&cfg->tokens, key, len);
@@ -265,8 +170,8 @@ static int normalize_registry(char **out, sg_ctx *ctx, const char *url, const ch
     char shown[300];
 
     *out = NULL;
-    if (sg_registry__url_split(&u, url) < 0) {
-        sg_registry__url_redact(shown, sizeof(shown), url);
+    if (sg_url__split(&u, url) < 0) {
+        sg_url__redact(shown, sizeof(shown), url);
         return sg_error_set(ctx, SG_EINVALID, "registry '%s'%s is not an http or https URL", shown,
                             where);
     }

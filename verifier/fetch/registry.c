@@ -1,318 +1,38 @@
 /*
  * The npm registry client (registry.h): packuments and tarballs over libcurl, through the cache.
  *
- * One easy handle per sg_registry, reset before every request (connections stay pooled).
- * Redirects are followed here rather than by curl, so each hop gets its own auth decision
- * (npm's nerf-dart rules on the new URL: a token never follows a redirect to another host),
- * its own size accounting and a clear "too many redirects" error. Proxies come from the
- * environment (http_proxy, https_proxy, no_proxy) exactly as curl reads them.
+ * The transfers go through the shared HTTP client (http.c), one client (one easy handle,
+ * connections pooled) per sg_registry. Its redirects are followed hop by hop
+ * (SG_HTTP_FOLLOW_HOPS) rather than by curl, so each hop gets its own auth decision (npm's
+ * nerf-dart rules on the new URL: a token never follows a redirect to another host), its own
+ * size accounting and a clear "too many redirects" error; transient failures are retried.
  */
 #include "common/common.h"
 
 #include <fcntl.h>
-#include <pthread.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-#include <openssl/evp.h>
-
+#include "verifier/fetch/http_int.h"
+#include "verifier/fetch/integrity_int.h"
 #include "verifier/fetch/registry_int.h"
 
-#define MAX_REDIRECTS 5
 #define MAX_RETRIES_CAP 10
-#define RETRY_AFTER_CAP_S 60 /* longest Retry-After honoured */
-#define BACKOFF_CAP_MS 30000 /* longest backoff between retries */
-#define ETAG_MAX 256
-#define LOW_SPEED_BYTES 1024 /* "slower than 1 KiB/s" */
-#define NAME_MAX_LEN 214     /* npm's limit on package names */
-#define MAX_SRI_HASHES 8
-#define USER_AGENT "sourcegate/" SG_VERSION
+#define ETAG_MAX SG_HTTP_ETAG_MAX
+#define NAME_MAX_LEN 214 /* npm's limit on package names */
 
 struct sg_registry {
-    sg_cache *cache;              /* packuments and tarballs (borrowed) */
-    const sg_npm_config *config;  /* registries and tokens (borrowed, may be NULL) */
-    int offline;                  /* no network at all */
-    long connect_timeout_ms;      /* per connection */
-    long total_timeout_ms;        /* per request */
-    long low_speed_time_s;        /* abort below LOW_SPEED_BYTES/s for this long */
-    int max_retries;              /* extra attempts on transient failures */
-    long retry_base_ms;           /* first backoff delay */
-    CURL *curl;                   /* made on first network use */
-    sg_registry_stats stats;      /* counters */
-    char errbuf[CURL_ERROR_SIZE]; /* curl's message for the last transfer */
+    sg_cache *cache;             /* packuments and tarballs (borrowed) */
+    const sg_npm_config *config; /* registries and tokens (borrowed, may be NULL) */
+    int offline;                 /* no network at all */
+    long connect_timeout_ms;     /* per connection */
+    long total_timeout_ms;       /* per request */
+    long low_speed_time_s;       /* abort below 1 KiB/s for this long */
+    int max_retries;             /* extra attempts on transient failures */
+    long retry_base_ms;          /* first backoff delay */
+    sg_http_client http;         /* its handle is made on first network use */
+    sg_registry_stats stats;     /* counters (requests: from http) */
 };
-
-/* ---- digests ---------------------------------------------------------------------------- */
-
-typedef enum { ALG_SHA1, ALG_SHA256, ALG_SHA384, ALG_SHA512, ALG__COUNT } alg_id;
-
-/* Algorithms npm's ssri knows and we compute, weakest first (ssri's priority order). */
-static const struct {
-    const char *name; /* SRI prefix */
-    size_t size;      /* digest bytes */
-} algs[ALG__COUNT] = {{"sha1", 20}, {"sha256", 32}, {"sha384", 48}, {"sha512", 64}};
-
-typedef struct digests {
-    EVP_MD_CTX *md[ALG__COUNT];        /* running digests, NULL when not computed */
-    int want[ALG__COUNT];              /* which to compute */
-    unsigned char out[ALG__COUNT][64]; /* results after digests_end */
-} digests;
-
-static const EVP_MD *alg_md(alg_id a)
-{
-    switch (a) {
-    case ALG_SHA1:
-        return EVP_sha1();
-    case ALG_SHA256:
-        return EVP_sha256();
-    case ALG_SHA384:
-        return EVP_sha384(); /* not in common/hash.h */
-    default:
-        return EVP_sha512();
-    }
-}
-
-static void digests_dispose(digests *d)
-{
-    int a;
-    for (a = 0; a < ALG__COUNT; a++) {
-        EVP_MD_CTX_free(d->md[a]);
-        d->md[a] = NULL;
-    }
-}
-
-static int digests_begin(digests *d, sg_ctx *ctx)
-{
-    int a;
-    digests_dispose(d);
-    for (a = 0; a < ALG__COUNT; a++) {
-        if (!d->want[a])
-            continue;
-        if (!(d->md[a] = EVP_MD_CTX_new()) || EVP_DigestInit_ex(d->md[a], alg_md(a), NULL) != 1) {
-            digests_dispose(d);
-            return sg_error_set(ctx, SG_ECRYPTO, "cannot start a %s digest", algs[a].name);
-        }
-    }
-    return 0;
-}
-
-static int digests_update(digests *d, const void *data, size_t len)
-{
-    int a;
-    for (a = 0; a < ALG__COUNT; a++)
-        if (d->md[a] && len && EVP_DigestUpdate(d->md[a], data, len) != 1)
-            return -1;
-    return 0;
-}
-
-static int digests_end(digests *d, sg_ctx *ctx)
-{
-    int a, error = 0;
-    for (a = 0; a < ALG__COUNT; a++) {
-        unsigned int n = 0;
-        if (d->md[a] && EVP_DigestFinal_ex(d->md[a], d->out[a], &n) != 1)
-            error = sg_error_set(ctx, SG_ECRYPTO, "cannot finish a %s digest", algs[a].name);
-    }
-    digests_dispose(d);
-    return error;
-}
-
-/* ---- expected digests: SRI (ssri) and shasum -------------------------------------------- */
-
-typedef struct expect {
-    struct {
-        alg_id alg;           /* algorithm */
-        char b64[92];         /* base64 digest as written */
-    } hashes[MAX_SRI_HASHES]; /* usable hashes of the SRI string */
-    size_t nhashes;           /* count */
-    int strongest;            /* alg_id of the strongest listed, -1 when none */
-    char shasum[41];          /* lowercase hex SHA-1 from dist.shasum, "" when none */
-} expect;
-
-static int is_b64(char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-           c == '/' || c == '=';
-}
-
-/* ssri's parse (non-strict): space-separated "alg-base64[?opts]" tokens; unknown algorithms
- * and malformed tokens are skipped. The strongest algorithm listed decides (pickAlgorithm). */
-static void parse_sri(expect *e, const char *sri)
-{
-    const char *p = sri;
-    e->nhashes = 0;
-    e->strongest = -1;
-    while (p && *p) {
-        size_t toklen, alen, dlen;
-        const char *dash, *dig;
-        int a, found = -1;
-
-        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-            p++;
-        toklen = strcspn(p, " \t\r\n");
-        if (!toklen)
-            break;
-        dash = memchr(p, '-', toklen);
-        if (dash) {
-            alen = (size_t)(dash - p);
-            for (a = 0; a < ALG__COUNT; a++)
-                if (strlen(algs[a].name) == alen && memcmp(p, algs[a].name, alen) == 0)
-                    found = a;
-            dig = dash + 1;
-            dlen = strcspn(dig, "? \t\r\n");
-            if (dlen > toklen - alen - 1)
-                dlen = toklen - alen - 1;
-            for (a = 0; a < (int)dlen && found >= 0; a++)
-                if (!is_b64(dig[a]))
-                    found = -1;
-            if (found >= 0 && dlen > 0 && dlen < sizeof(e->hashes[0].b64) &&
-                e->nhashes < MAX_SRI_HASHES) {
-                e->hashes[e->nhashes].alg = (alg_id)found;
-                memcpy(e->hashes[e->nhashes].b64, dig, dlen);
-                e->hashes[e->nhashes].b64[dlen] = '\0';
-                e->nhashes++;
-                if (found > e->strongest)
-                    e->strongest = found;
-            }
-        }
-        p += toklen;
-    }
-}
-
-static int parse_expect(expect *e, sg_ctx *ctx, const char *integrity, const char *shasum,
-                        const char *shown_url)
-{
-    size_t i;
-    memset(e, 0, sizeof(*e));
-    parse_sri(e, integrity);
-    if (shasum && *shasum) {
-        if (strlen(shasum) != 40)
-            return sg_error_set(ctx, SG_EINVALID,
-                                "shasum '%.64s' of tarball '%s' is not 40 hex "
-                                "digits",
-                                shasum, shown_url);
-        for (i = 0; i < 40; i++) {
-            char c = shasum[i];
-            if (c >= 'A' && c <= 'F')
-                c = (char)(c - 'A' + 'a');
-            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-                return sg_error_set(ctx, SG_EINVALID,
-                                    "shasum '%.64s' of tarball '%s' is not 40 hex digits", shasum,
-                                    shown_url);
-            e->shasum[i] = c;
-        }
-        e->shasum[40] = '\0';
-    }
-    if (e->strongest < 0 && !e->shasum[0])
-        return sg_error_set(ctx, SG_EINVALID,
-                            "tarball '%s' has no integrity or shasum that can be checked",
-                            shown_url);
-    return 0;
-}
-
-/* Decode standard base64 (padding optional) into out; returns bytes or -1. */
-static long b64_decode(unsigned char *out, size_t out_size, const char *in)
-{
-    unsigned acc = 0;
-    int bits = 0;
-    size_t n = 0;
-    for (; *in && *in != '='; in++) {
-        const char *tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        const char *pos = strchr(tbl, *in);
-        if (!pos)
-            return -1;
-        acc = (acc << 6) | (unsigned)(pos - tbl);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (n >= out_size)
-                return -1;
-            out[n++] = (unsigned char)(acc >> bits);
-            acc &= (1u << bits) - 1;
-        }
-    }
-    return (long)n;
-}
-
-/* The actual digest of an algorithm as "alg-base64" into out (replaced). */
-static int sri_of(sg_buf *out, const digests *d, alg_id a)
-{
-    sg_buf_clear(out);
-    sg_buf_printf(out, "%s-", algs[a].name);
-    sg_base64_encode(out, d->out[a], algs[a].size);
-    return out->error;
-}
-
-/* Compare finished digests with what the packument promised. */
-static int check_expect(sg_ctx *ctx, const expect *e, const digests *d, const char *shown_url)
-{
-    sg_buf actual = SG_BUF_INIT;
-    char hex[129];
-    size_t i;
-    int error = 0, ok = 0;
-
-    if (e->strongest >= 0) {
-        if ((error = sri_of(&actual, d, (alg_id)e->strongest)) < 0) {
-            error = sg_buf_check(&actual, ctx, "a digest");
-            goto done;
-        }
-        for (i = 0; i < e->nhashes; i++)
-            if ((int)e->hashes[i].alg == e->strongest &&
-                strcmp(actual.ptr + strlen(algs[e->strongest].name) + 1, e->hashes[i].b64) == 0)
-                ok = 1;
-        if (!ok) {
-            for (i = 0; i < e->nhashes && (int)e->hashes[i].alg != e->strongest; i++)
-                ;
-            error = sg_error_set(ctx, SG_EINTEGRITY,
-                                 "integrity mismatch for tarball '%s': expected %s-%s, got %s",
-                                 shown_url, algs[e->strongest].name, e->hashes[i].b64, actual.ptr);
-            goto done;
-        }
-    }
-    if (e->shasum[0]) {
-        sg_hex(hex, d->out[ALG_SHA1], algs[ALG_SHA1].size);
-        if (strcmp(hex, e->shasum) != 0) {
-            error = sg_error_set(ctx, SG_EINTEGRITY,
-                                 "shasum mismatch for tarball '%s': expected sha1 %s, got sha1 %s",
-                                 shown_url, e->shasum, hex);
-            goto done;
-        }
-    }
-done:
-    sg_buf_dispose(&actual);
-    return error;
-}
-
-static void expect_wants(digests *d, const expect *e)
-{
-    size_t i;
-    memset(d->want, 0, sizeof(d->want));
-    d->want[ALG_SHA512] = 1; /* the cache is addressed by it */
-    d->want[ALG_SHA1] = 1;   /* shasum, and the sha1 index */
-    for (i = 0; i < e->nhashes; i++)
-        d->want[e->hashes[i].alg] = 1;
-}
-
-int sg_integrity_sha512(sg_buf *out, sg_ctx *ctx, const unsigned char *bytes, size_t len)
-{
-    digests d;
-    int error;
-    memset(&d, 0, sizeof(d));
-    d.want[ALG_SHA512] = 1;
-    if ((error = digests_begin(&d, ctx)) < 0)
-        return error;
-    if (digests_update(&d, bytes, len) < 0) {
-        digests_dispose(&d);
-        return sg_error_set(ctx, SG_ECRYPTO, "cannot compute a sha512 digest");
-    }
-    if ((error = digests_end(&d, ctx)) < 0)
-        return error;
-    if (sri_of(out, &d, ALG_SHA512) < 0)
-        return sg_buf_check(out, ctx, "an integrity string");
-    return 0;
-}
 
 /* ---- names and cache paths -------------------------------------------------------------- */
 
@@ -369,12 +89,12 @@ static int packument_relbase(sg_buf *out, sg_ctx *ctx, const char *registry, con
     char key[sizeof(u.host) + sizeof(u.port) + sizeof(u.path) + 4];
     size_t i, klen;
 
-    if (sg_registry__url_split(&u, registry) < 0)
+    if (sg_url__split(&u, registry) < 0)
         return sg_error_set(ctx, SG_EINVALID, "registry URL is not an http or https URL");
     klen = strlen(u.path);
     while (klen && u.path[klen - 1] == '/')
         u.path[--klen] = '\0';
-    snprintf(key, sizeof(key), "%s%s%s%s", u.host, u.port[0] ? ":" : "", u.port, u.path);
+    sg_url__host_path(key, sizeof(key), &u); /* sized to fit */
     sg_buf_clear(out);
     sg_buf_puts(out, "packuments/");
     for (i = 0; key[i]; i++) {
@@ -414,430 +134,68 @@ static void forget_expected(sg_ctx *ctx, int had_error, int rc)
 
 /* ---- transfers -------------------------------------------------------------------------- */
 
-typedef struct req {
-    const char *accept;        /* Accept header */
-    const char *if_none_match; /* conditional request, or NULL */
-    int compressed;            /* let curl ask for and decode gzip/deflate/br */
-    sg_limit limit;            /* which limit bounds the body */
-    const char *what;          /* "packument of 'x'", "tarball": messages */
-} req;
-
-typedef struct xfer {
-    sg_ctx *ctx;             /* errors raised inside callbacks */
-    uint64_t limit;          /* most body bytes accepted */
-    sg_limit limit_id;       /* its name for messages */
-    const char *what;        /* for messages */
-    const char *url;         /* current URL, for messages */
-    sg_buf *mem;             /* a 2xx body is kept here (NULL: not kept) */
-    int fd;                  /* ... and written here (-1: not written) */
-    digests *dg;             /* ... and hashed (NULL: not hashed) */
-    long status;             /* status of the response being read */
-    curl_off_t clen;         /* its Content-Length, -1 when absent */
-    int encoded;             /* it has a Content-Encoding */
-    long retry_after;        /* its Retry-After in seconds, -1 when absent */
-    char etag[ETAG_MAX + 1]; /* its ETag, "" when absent or unusable */
-    uint64_t received;       /* body bytes seen (decoded) */
-    int failed;              /* error raised by a callback (ctx has the message), 0 when none */
-} xfer;
-
-static int body_expected(long status)
-{
-    return status >= 200 && status != 204 && status != 304;
-}
-
 static void shown(char *out, size_t size, const char *url)
 {
-    sg_registry__url_redact(out, size, url);
+    sg_url__redact(out, size, url);
 }
 
-static int fail_limit(xfer *x)
+/* A GET with this client's settings: we follow redirects ourselves (see the top of the file). */
+static void request_init(sg_http_req *rq, const sg_registry *reg, const char *url, const char *what,
+                         const char *accept, sg_limit limit, sg_buf *body)
 {
-    char u[512];
-    shown(u, sizeof(u), x->url);
-    x->failed = sg_error_set(x->ctx, SG_ELIMIT,
-                             "%s from '%s' is larger than the %s limit of %" PRIu64 " bytes",
-                             x->what, u, sg_limit_name(x->limit_id), x->limit);
+    memset(rq, 0, sizeof(*rq));
+    rq->url = url;
+    rq->what = what;
+    rq->accept = accept;
+    rq->limit = limit;
+    rq->body = body;
+    rq->config = reg->config;
+    rq->follow = SG_HTTP_FOLLOW_HOPS;
+    rq->max_retries = reg->max_retries;
+    rq->retry_base_ms = reg->retry_base_ms;
+    rq->connect_timeout_ms = reg->connect_timeout_ms;
+    rq->total_timeout_ms = reg->total_timeout_ms;
+    rq->low_speed_time_s = reg->low_speed_time_s;
+}
+
+/* A tarball download goes to a cache file and the digests while it streams. */
+typedef struct tarball_sink {
+    int fd;        /* the temporary cache file */
+    sg_digests *d; /* running digests */
+} tarball_sink;
+
+static int tarball_write(void *data, sg_ctx *ctx, const void *bytes, size_t len)
+{
+    tarball_sink *s = data;
+    if (sg_cache__write_all(s->fd, bytes, len) < 0)
+        return sg_error_set(ctx, SG_EIO, "cannot write tarball to the cache: %s", strerror(errno));
+    if (sg_integrity__digests_update(s->d, bytes, len) < 0)
+        return sg_error_set(ctx, SG_ECRYPTO, "cannot hash tarball");
     return 0;
 }
 
-/* Trimmed header value of a "Name: value" line if name matches (case-insensitive). */
-static const char *header_value(const char *line, size_t len, const char *name, size_t *vlen)
+static int tarball_reset(void *data, sg_ctx *ctx)
 {
-    size_t n = strlen(name);
-    const char *v, *end = line + len;
-    if (len <= n || line[n] != ':' || sg_strncasecmp(line, name, n) != 0)
-        return NULL;
-    v = line + n + 1;
-    while (v < end && (*v == ' ' || *v == '\t'))
-        v++;
-    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
-        end--;
-    *vlen = (size_t)(end - v);
-    return v;
+    tarball_sink *s = data;
+    if (ftruncate(s->fd, 0) < 0 || lseek(s->fd, 0, SEEK_SET) < 0)
+        return sg_error_set(ctx, SG_EIO, "cannot reset a temporary file: %s", strerror(errno));
+    return sg_integrity__digests_begin(s->d, ctx);
 }
 
-/* Digits only, at most 18 of them; -1 otherwise. */
-static long long parse_count(const char *v, size_t len)
+/* GET a tarball into bytes, the cache file fd and the digests d (d->want set). */
+static int download_tarball(sg_http_resp *x, sg_ctx *ctx, sg_registry *reg, const char *url,
+                            sg_buf *bytes, int fd, sg_digests *d)
 {
-    long long r = 0;
-    size_t i;
-    if (len == 0 || len > 18)
-        return -1;
-    for (i = 0; i < len; i++) {
-        if (v[i] < '0' || v[i] > '9')
-            return -1;
-        r = r * 10 + (v[i] - '0');
-    }
-    return r;
-}
+    tarball_sink sink;
+    sg_http_req rq;
 
-static size_t on_header(char *data, size_t size, size_t nitems, void *p)
-{
-    xfer *x = p;
-    size_t len = size * nitems, vlen = 0;
-    const char *v;
-
-    if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
-        /* a new response (a 1xx, or the real one): forget the previous one's headers */
-        const char *sp = memchr(data, ' ', len);
-        x->status = 0;
-        x->clen = -1;
-        x->encoded = 0;
-        x->retry_after = -1;
-        x->etag[0] = '\0';
-        if (sp && (size_t)(sp - data) + 4 <= len) {
-            long long st = parse_count(sp + 1, 3);
-            x->status = st < 0 ? 0 : (long)st;
-        }
-        return len;
-    }
-    if ((v = header_value(data, len, "content-length", &vlen)) != NULL) {
-        x->clen = (curl_off_t)parse_count(v, vlen);
-        if (body_expected(x->status) && x->clen >= 0 && (uint64_t)x->clen > x->limit)
-            return fail_limit(x); /* refused before any of the body is read */
-    } else if ((v = header_value(data, len, "content-encoding", &vlen)) != NULL) {
-        x->encoded = vlen > 0 && !(vlen == 8 && sg_strncasecmp(v, "identity", 8) == 0);
-    } else if ((v = header_value(data, len, "retry-after", &vlen)) != NULL) {
-        long long s = parse_count(v, vlen);
-        x->retry_after = s < 0 ? -1 : (s > RETRY_AFTER_CAP_S ? RETRY_AFTER_CAP_S : (long)s);
-    } else if ((v = header_value(data, len, "etag", &vlen)) != NULL) {
-        size_t i;
-        int ok = vlen > 0 && vlen <= ETAG_MAX;
-        for (i = 0; ok && i < vlen; i++)
-            ok = (unsigned char)v[i] >= 0x20 && (unsigned char)v[i] < 0x7f;
-        if (ok) {
-            memcpy(x->etag, v, vlen);
-            x->etag[vlen] = '\0';
-        }
-    }
-    return len;
-}
-
-static size_t on_body(char *data, size_t size, size_t nmemb, void *p)
-{
-    xfer *x = p;
-    size_t len = size * nmemb;
-
-    if (x->received + len > x->limit || x->received + len < x->received)
-        return fail_limit(x);
-    x->received += len;
-    if (!body_expected(x->status) || x->status >= 300)
-        return len; /* an error page or a redirect: counted, not kept */
-    if (x->mem && sg_buf_put(x->mem, data, len) < 0) {
-        x->failed = sg_buf_check(x->mem, x->ctx, x->what);
-        return 0;
-    }
-    if (x->fd >= 0 && sg_cache__write_all(x->fd, data, len) < 0) {
-        x->failed = sg_error_set(x->ctx, SG_EIO, "cannot write %s to the cache: %s", x->what,
-                                 strerror(errno));
-        return 0;
-    }
-    if (x->dg && digests_update(x->dg, data, len) < 0) {
-        x->failed = sg_error_set(x->ctx, SG_ECRYPTO, "cannot hash %s", x->what);
-        return 0;
-    }
-    return len;
-}
-
-/* Forget the previous attempt's body. */
-static int xfer_reset(xfer *x)
-{
-    x->status = 0;
-    x->clen = -1;
-    x->encoded = 0;
-    x->retry_after = -1;
-    x->etag[0] = '\0';
-    x->received = 0;
-    x->failed = 0;
-    if (x->mem)
-        sg_buf_clear(x->mem);
-    if (x->fd >= 0 && (ftruncate(x->fd, 0) < 0 || lseek(x->fd, 0, SEEK_SET) < 0))
-        return sg_error_set(x->ctx, SG_EIO, "cannot reset a temporary file: %s", strerror(errno));
-    if (x->dg)
-        return digests_begin(x->dg, x->ctx);
-    return 0;
-}
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc = CURLE_OK;
-
-static void curl_init_once(void)
-{
-    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-/* Wipe and free a header list (it may hold the Authorization header). */
-static void free_headers(struct curl_slist *h)
-{
-    struct curl_slist *i;
-    for (i = h; i; i = i->next) {
-        volatile char *c = i->data;
-        while (c && *c)
-            *c++ = 0;
-    }
-    curl_slist_free_all(h);
-}
-
-static int add_header(struct curl_slist **list, const char *line)
-{
-    struct curl_slist *n = curl_slist_append(*list, line);
-    if (!n)
-        return -1;
-    *list = n;
-    return 0;
-}
-
-/* The request headers for url: Accept, If-None-Match and the token npm would send there. */
-static int build_headers(struct curl_slist **out, sg_ctx *ctx, const sg_registry *reg,
-                         const req *rq, const char *url)
-{
-    sg_buf line = SG_BUF_INIT;
-    const char *token = sg_npm_config__token_for(reg->config, url);
-    struct curl_slist *h = NULL;
-    int bad = 0;
-
-    *out = NULL;
-    sg_buf_printf(&line, "Accept: %s", rq->accept);
-    bad |= line.error || add_header(&h, line.ptr);
-    if (rq->if_none_match) {
-        sg_buf_clear(&line);
-        sg_buf_printf(&line, "If-None-Match: %s", rq->if_none_match);
-        bad |= line.error || add_header(&h, line.ptr);
-    }
-    if (token) {
-        sg_buf_clear(&line);
-        sg_buf_printf(&line, "Authorization: Bearer %s", token);
-        bad |= line.error || add_header(&h, line.ptr);
-    }
-    if (line.asize)
-        memset(line.ptr, 0, line.asize);
-    sg_buf_dispose(&line);
-    if (bad) {
-        free_headers(h);
-        return sg_error_set(ctx, SG_ENOMEM, "out of memory for request headers");
-    }
-    *out = h;
-    return 0;
-}
-
-/* One HTTP exchange, no redirects followed. Returns curl's code; setup errors set x->failed. */
-static CURLcode perform_once(sg_registry *reg, xfer *x, const req *rq, const char *url)
-{
-    struct curl_slist *headers = NULL;
-    CURL *c = reg->curl;
-    CURLcode rc = CURLE_OK;
-
-    curl_easy_reset(c);
-    reg->errbuf[0] = '\0';
-    if (build_headers(&headers, x->ctx, reg, rq, url) < 0) {
-        x->failed = SG_ENOMEM;
-        return CURLE_OUT_OF_MEMORY;
-    }
-#define SETOPT(opt, val)                                                                           \
-    do {                                                                                           \
-        if (rc == CURLE_OK)                                                                        \
-            rc = curl_easy_setopt(c, opt, val);                                                    \
-    } while (0)
-    SETOPT(CURLOPT_URL, url);
-    SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
-    SETOPT(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
-    SETOPT(CURLOPT_NOSIGNAL, 1L);
-    SETOPT(CURLOPT_ERRORBUFFER, reg->errbuf);
-    SETOPT(CURLOPT_HTTPHEADER, headers);
-    SETOPT(CURLOPT_USERAGENT, USER_AGENT);
-    SETOPT(CURLOPT_CONNECTTIMEOUT_MS, reg->connect_timeout_ms);
-    SETOPT(CURLOPT_TIMEOUT_MS, reg->total_timeout_ms);
-    SETOPT(CURLOPT_LOW_SPEED_LIMIT, (long)LOW_SPEED_BYTES);
-    SETOPT(CURLOPT_LOW_SPEED_TIME, reg->low_speed_time_s);
-    SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->limit);
-    SETOPT(CURLOPT_HEADERFUNCTION, on_header);
-    SETOPT(CURLOPT_HEADERDATA, x);
-    SETOPT(CURLOPT_WRITEFUNCTION, on_body);
-    SETOPT(CURLOPT_WRITEDATA, x);
-    if (rq->compressed)
-        SETOPT(CURLOPT_ACCEPT_ENCODING, ""); /* every encoding curl can decode */
-#undef SETOPT
-    if (rc != CURLE_OK) {
-        x->failed = sg_error_set(x->ctx, SG_EDEP, "cannot set up a curl request: %s",
-                                 curl_easy_strerror(rc));
-    } else {
-        reg->stats.requests++;
-        rc = curl_easy_perform(c);
-    }
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-    free_headers(headers);
-    return rc;
-}
-
-static int transient(CURLcode rc)
-{
-    switch (rc) {
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_OPERATION_TIMEDOUT:
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts;
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (ms % 1000) * 1000000L;
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
-}
-
-static long backoff_ms(const sg_registry *reg, int attempt)
-{
-    long d = reg->retry_base_ms;
-    int i;
-    for (i = 0; i < attempt && d < BACKOFF_CAP_MS; i++)
-        d *= 2;
-    return d > BACKOFF_CAP_MS ? BACKOFF_CAP_MS : d;
-}
-
-static int is_redirect(long status)
-{
-    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-}
-
-/* One attempt's outcome: 0 done, 1 retry after *delay_ms, <0 error (set in ctx). */
-static int judge_attempt(sg_registry *reg, xfer *x, CURLcode rc, int attempt, long *delay_ms)
-{
-    char u[512];
-    curl_off_t got = 0;
-
-    if (x->failed)
-        return x->failed;
-    shown(u, sizeof(u), x->url);
-    if (rc == CURLE_FILESIZE_EXCEEDED) {
-        fail_limit(x);
-        return x->failed;
-    }
-    if (rc != CURLE_OK) {
-        if (attempt < reg->max_retries && transient(rc)) {
-            *delay_ms = backoff_ms(reg, attempt);
-            return 1;
-        }
-        return sg_error_set(x->ctx, SG_ENET, "cannot fetch %s from '%s': %s%s", x->what, u,
-                            reg->errbuf[0] ? reg->errbuf : curl_easy_strerror(rc),
-                            attempt ? " (after retries)" : "");
-    }
-    curl_easy_getinfo(reg->curl, CURLINFO_RESPONSE_CODE, &x->status);
-    if (x->status == 429 || (x->status >= 500 && x->status <= 599)) {
-        if (attempt < reg->max_retries) {
-            *delay_ms = x->retry_after >= 0 ? x->retry_after * 1000 : backoff_ms(reg, attempt);
-            return 1;
-        }
-        return sg_error_set(x->ctx, SG_ENET, "registry answered HTTP %ld for %s at '%s' (%d %s)",
-                            x->status, x->what, u, attempt + 1, attempt ? "attempts" : "attempt");
-    }
-    /* curl reports a body cut short (CURLE_PARTIAL_FILE); this catches what it lets by */
-    curl_easy_getinfo(reg->curl, CURLINFO_SIZE_DOWNLOAD_T, &got);
-    if (body_expected(x->status) && !x->encoded && x->clen >= 0 && got != x->clen)
-        return sg_error_set(x->ctx, SG_ENET,
-                            "%s from '%s' has %" CURL_FORMAT_CURL_OFF_T
-                            " bytes, not the %" CURL_FORMAT_CURL_OFF_T " of its Content-Length",
-                            x->what, u, got, x->clen);
-    return 0;
-}
-
-/*
- * GET url (following up to MAX_REDIRECTS redirects, retrying transient failures) into x.
- * On return 0, x->status holds the final status (any: the caller decides what it means).
- */
-static int fetch(sg_registry *reg, sg_ctx *ctx, const req *rq, xfer *x, const char *first_url)
-{
-    sg_buf url = SG_BUF_INIT;
-    int hop, attempt, error = 0;
-    char u[512];
-
-    if (!reg->curl) {
-        pthread_once(&curl_once, curl_init_once);
-        if (curl_init_rc != CURLE_OK || !(reg->curl = curl_easy_init()))
-            return sg_error_set(ctx, SG_EDEP, "cannot initialize libcurl");
-    }
-    x->ctx = ctx;
-    x->what = rq->what;
-    x->limit_id = rq->limit;
-    x->limit = sg_ctx_limit(ctx, rq->limit);
-    if (sg_buf_puts(&url, first_url) < 0)
-        return sg_buf_check(&url, ctx, "a URL");
-    for (hop = 0;; hop++) {
-        char *loc = NULL;
-        sg_url_parts parts;
-
-        x->url = url.ptr;
-        for (attempt = 0;; attempt++) {
-            long delay = 0;
-            CURLcode rc;
-            if ((error = xfer_reset(x)) < 0)
-                goto done;
-            rc = perform_once(reg, x, rq, url.ptr);
-            if ((error = judge_attempt(reg, x, rc, attempt, &delay)) <= 0)
-                break;
-            sleep_ms(delay);
-        }
-        if (error < 0 || !is_redirect(x->status))
-            goto done;
-        if (curl_easy_getinfo(reg->curl, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK || !loc)
-            goto done; /* a redirect without Location: the caller sees the status */
-        shown(u, sizeof(u), first_url);
-        if (hop >= MAX_REDIRECTS) {
-            error = sg_error_set(ctx, SG_ENET,
-                                 "too many redirects (more than %d) fetching %s "
-                                 "from '%s'",
-                                 MAX_REDIRECTS, rq->what, u);
-            goto done;
-        }
-        if (sg_registry__url_split(&parts, loc) < 0) {
-            char l[512];
-            shown(l, sizeof(l), loc);
-            error = sg_error_set(ctx, SG_ENET,
-                                 "'%s' redirects to '%s', which is not an http or "
-                                 "https URL",
-                                 u, l);
-            goto done;
-        }
-        sg_buf_clear(&url);
-        if (sg_buf_puts(&url, loc) < 0) {
-            error = sg_buf_check(&url, ctx, "a URL");
-            goto done;
-        }
-    }
-done:
-    x->url = NULL;
-    sg_buf_dispose(&url);
-    return error;
+    sink.fd = fd;
+    sink.d = d;
+    request_init(&rq, reg, url, "tarball", "*/*", SG_LIMIT_TARBALL_BYTES, bytes);
+    rq.sink.write = tarball_write;
+    rq.sink.reset = tarball_reset;
+    rq.sink.data = &sink;
+    return sg_http__get(x, ctx, &reg->http, &rq);
 }
 
 /* ---- lifecycle -------------------------------------------------------------------------- */
@@ -870,14 +228,14 @@ void sg_registry_free(sg_registry *reg)
 {
     if (!reg)
         return;
-    if (reg->curl)
-        curl_easy_cleanup(reg->curl);
+    sg_http__client_dispose(&reg->http);
     sg_free(reg);
 }
 
 void sg_registry_stats_get(const sg_registry *reg, sg_registry_stats *out)
 {
     *out = reg->stats;
+    out->requests = reg->http.requests;
 }
 
 /* ---- packuments ------------------------------------------------------------------------- */
@@ -997,17 +355,17 @@ int sg_registry_packument(cJSON **out, sg_ctx *ctx, sg_registry *reg, const char
     sg_buf url = SG_BUF_INIT, etag = SG_BUF_INIT, body = SG_BUF_INIT;
     cJSON *cached = NULL, *doc = NULL;
     char what[300], u[512];
-    xfer x;
-    req rq = {"application/json", NULL, 1, SG_LIMIT_JSON_SIZE, what};
+    sg_http_req rq;
+    sg_http_resp x;
     int error;
 
     *out = NULL;
     memset(&x, 0, sizeof(x));
-    x.fd = -1;
-    x.mem = &body;
     if ((error = packument_paths(&pp, &url, ctx, reg, name)) < 0)
         goto done;
     snprintf(what, sizeof(what), "packument of '%s'", name);
+    request_init(&rq, reg, url.ptr, what, "application/json", SG_LIMIT_JSON_SIZE, &body);
+    rq.compressed = 1;
     shown(u, sizeof(u), url.ptr);
     read_cached(&cached, &etag, ctx, reg, &pp, name);
     if (reg->offline) {
@@ -1020,7 +378,7 @@ int sg_registry_packument(cJSON **out, sg_ctx *ctx, sg_registry *reg, const char
     }
     if (cached && etag.size)
         rq.if_none_match = etag.ptr;
-    if ((error = fetch(reg, ctx, &rq, &x, url.ptr)) < 0)
+    if ((error = sg_http__get(&x, ctx, &reg->http, &rq)) < 0)
         goto done;
     if (x.status == 304 && rq.if_none_match) {
         reg->stats.not_modified++;
@@ -1057,33 +415,21 @@ done:
 
 /* ---- tarballs --------------------------------------------------------------------------- */
 
-/* Digest bytes with the algorithms d wants (d->out filled). */
-static int digest_bytes(digests *d, sg_ctx *ctx, const void *data, size_t len)
-{
-    int error;
-    if ((error = digests_begin(d, ctx)) < 0)
-        return error;
-    if (digests_update(d, data, len) < 0) {
-        digests_dispose(d);
-        return sg_error_set(ctx, SG_ECRYPTO, "cannot hash a tarball");
-    }
-    return digests_end(d, ctx);
-}
-
 /* The cached tarball's relpath for what e expects, via sha512 or the sha1 index; 0 or -1. */
-static int cached_relpath(char *out, size_t size, sg_ctx *ctx, sg_registry *reg, const expect *e)
+static int cached_relpath(char *out, size_t size, sg_ctx *ctx, sg_registry *reg,
+                          const sg_sri_expect *e)
 {
     unsigned char sha512[64];
     size_t i;
 
     for (i = 0; i < e->nhashes; i++) {
-        if (e->hashes[i].alg == ALG_SHA512 &&
-            b64_decode(sha512, sizeof(sha512), e->hashes[i].b64) == 64) {
+        if (e->hashes[i].alg == SG_SRI_SHA512 &&
+            sg_integrity__b64_decode(sha512, sizeof(sha512), e->hashes[i].b64) == 64) {
             tarball_relpath(out, size, sha512);
             return 0;
         }
     }
-    if (e->shasum[0] || e->strongest == ALG_SHA1) {
+    if (e->shasum[0] || e->strongest == SG_SRI_SHA1) {
         char rel[128], hexbuf[41];
         sg_buf ptr = SG_BUF_INIT;
         int had = sg_error_code_of(ctx), rc = 0;
@@ -1091,9 +437,9 @@ static int cached_relpath(char *out, size_t size, sg_ctx *ctx, sg_registry *reg,
             memcpy(hexbuf, e->shasum, sizeof(hexbuf));
         } else {
             unsigned char sha1[20];
-            for (i = 0; i < e->nhashes && e->hashes[i].alg != ALG_SHA1; i++)
+            for (i = 0; i < e->nhashes && e->hashes[i].alg != SG_SRI_SHA1; i++)
                 ;
-            if (b64_decode(sha1, sizeof(sha1), e->hashes[i].b64) != 20)
+            if (sg_integrity__b64_decode(sha1, sizeof(sha1), e->hashes[i].b64) != 20)
                 return -1;
             sg_hex(hexbuf, sha1, 20);
         }
@@ -1114,11 +460,11 @@ static int cached_relpath(char *out, size_t size, sg_ctx *ctx, sg_registry *reg,
  * A tarball from the cache: 1 when found and it matches e (bytes in *bytes), 0 when absent
  * or unusable (a corrupt file is removed), <0 on a mismatch worth reporting (offline).
  */
-static int tarball_from_cache(sg_buf *bytes, sg_ctx *ctx, sg_registry *reg, const expect *e,
+static int tarball_from_cache(sg_buf *bytes, sg_ctx *ctx, sg_registry *reg, const sg_sri_expect *e,
                               const char *shown_url)
 {
     char rel[256], want_rel[256];
-    digests d;
+    sg_digests d;
     int had = sg_error_code_of(ctx), rc;
 
     memset(&d, 0, sizeof(d));
@@ -1128,10 +474,10 @@ static int tarball_from_cache(sg_buf *bytes, sg_ctx *ctx, sg_registry *reg, cons
     forget_expected(ctx, had, rc);
     if (rc < 0)
         return 0;
-    expect_wants(&d, e);
-    if ((rc = digest_bytes(&d, ctx, bytes->ptr, bytes->size)) < 0)
+    sg_integrity__wants(&d, e);
+    if ((rc = sg_integrity__digest_bytes(&d, ctx, bytes->ptr, bytes->size)) < 0)
         return rc;
-    tarball_relpath(want_rel, sizeof(want_rel), d.out[ALG_SHA512]);
+    tarball_relpath(want_rel, sizeof(want_rel), d.out[SG_SRI_SHA512]);
     if (strcmp(rel, want_rel) != 0) { /* the file is not what its name says: drop it */
         sg_buf path = SG_BUF_INIT;
         if (sg_cache_path(&path, ctx, reg->cache, rel) == 0)
@@ -1141,7 +487,7 @@ static int tarball_from_cache(sg_buf *bytes, sg_ctx *ctx, sg_registry *reg, cons
         sg_buf_clear(bytes);
         return 0;
     }
-    if ((rc = check_expect(ctx, e, &d, shown_url)) == 0)
+    if ((rc = sg_integrity__check(ctx, e, &d, shown_url)) == 0)
         return 1;
     sg_buf_clear(bytes);
     if (reg->offline)
@@ -1151,16 +497,17 @@ static int tarball_from_cache(sg_buf *bytes, sg_ctx *ctx, sg_registry *reg, cons
 }
 
 /* Move a verified download into place and index it by sha1. */
-static int tarball_commit(sg_ctx *ctx, sg_registry *reg, int fd, const char *tmp, const digests *d)
+static int tarball_commit(sg_ctx *ctx, sg_registry *reg, int fd, const char *tmp,
+                          const sg_digests *d)
 {
     char rel[256], hex512[129], hex1[41];
     int error;
 
-    tarball_relpath(rel, sizeof(rel), d->out[ALG_SHA512]);
+    tarball_relpath(rel, sizeof(rel), d->out[SG_SRI_SHA512]);
     if ((error = sg_cache__commit(ctx, reg->cache, fd, tmp, rel)) < 0)
         return error;
-    sg_hex(hex512, d->out[ALG_SHA512], 64);
-    sg_hex(hex1, d->out[ALG_SHA1], 20);
+    sg_hex(hex512, d->out[SG_SRI_SHA512], 64);
+    sg_hex(hex1, d->out[SG_SRI_SHA1], 20);
     sha1_index_relpath(rel, sizeof(rel), hex1);
     return sg_cache_write(reg->cache, ctx, rel, hex512, 128);
 }
@@ -1179,10 +526,9 @@ int sg_registry_tarball(unsigned char **out, size_t *len, sg_ctx *ctx, sg_regist
 {
     sg_buf bytes = SG_BUF_INIT, tmp = SG_BUF_INIT;
     sg_url_parts parts;
-    expect e;
-    digests d;
-    xfer x;
-    req rq = {"*/*", NULL, 0, SG_LIMIT_TARBALL_BYTES, "tarball"};
+    sg_sri_expect e;
+    sg_digests d;
+    sg_http_resp x;
     char u[512];
     int fd = -1, error, rc;
 
@@ -1191,11 +537,11 @@ int sg_registry_tarball(unsigned char **out, size_t *len, sg_ctx *ctx, sg_regist
     memset(&d, 0, sizeof(d));
     memset(&x, 0, sizeof(x));
     shown(u, sizeof(u), url);
-    if (!url || sg_registry__url_split(&parts, url) < 0) {
+    if (!url || sg_url__split(&parts, url) < 0) {
         error = sg_error_set(ctx, SG_EINVALID, "tarball URL '%s' is not an http or https URL", u);
         goto done;
     }
-    if ((error = parse_expect(&e, ctx, integrity, shasum, u)) < 0)
+    if ((error = sg_integrity__parse(&e, ctx, integrity, shasum, u)) < 0)
         goto done;
     if ((rc = tarball_from_cache(&bytes, ctx, reg, &e, u)) != 0) {
         if (rc > 0) {
@@ -1212,11 +558,8 @@ int sg_registry_tarball(unsigned char **out, size_t *len, sg_ctx *ctx, sg_regist
     }
     if ((error = sg_cache__tmpfile(&fd, &tmp, ctx, reg->cache)) < 0)
         goto done;
-    expect_wants(&d, &e);
-    x.mem = &bytes;
-    x.fd = fd;
-    x.dg = &d;
-    if ((error = fetch(reg, ctx, &rq, &x, url)) < 0)
+    sg_integrity__wants(&d, &e);
+    if ((error = download_tarball(&x, ctx, reg, url, &bytes, fd, &d)) < 0)
         goto done;
     if (x.status == 404) {
         error = sg_error_set(ctx, SG_ENOTFOUND, "tarball '%s' not found (HTTP 404)", u);
@@ -1227,7 +570,8 @@ int sg_registry_tarball(unsigned char **out, size_t *len, sg_ctx *ctx, sg_regist
             sg_error_set(ctx, SG_ENET, "registry answered HTTP %ld for tarball '%s'", x.status, u);
         goto done;
     }
-    if ((error = digests_end(&d, ctx)) < 0 || (error = check_expect(ctx, &e, &d, u)) < 0)
+    if ((error = sg_integrity__digests_end(&d, ctx)) < 0 ||
+        (error = sg_integrity__check(ctx, &e, &d, u)) < 0)
         goto done;
     error = tarball_commit(ctx, reg, fd, tmp.ptr, &d);
     fd = -1; /* closed by the commit, whatever happened */
@@ -1238,7 +582,7 @@ done:
         close(fd);
         unlink(tmp.ptr);
     }
-    digests_dispose(&d);
+    sg_integrity__digests_dispose(&d);
     sg_buf_dispose(&bytes);
     sg_buf_dispose(&tmp);
     return error;

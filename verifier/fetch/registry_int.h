@@ -11,28 +11,9 @@
 #include "sourcegate/cache.h"
 #include "sourcegate/errors.h"
 #include "sourcegate/registry.h"
+#include "verifier/fetch/url_int.h"
 
-/* ---- URLs (npm_config.c) --------------------------------------------------------------- */
-
-/** An http(s) URL split into the parts npm's rules look at. */
-typedef struct sg_url_parts {
-    char scheme[8];  /**< "http" or "https" */
-    char host[256];  /**< lowercased; IPv6 literals keep their brackets */
-    char port[8];    /**< explicit non-default port, "" otherwise (WHATWG URL.host rules) */
-    char path[2048]; /**< path from the first '/', without query or fragment; "/" if empty */
-} sg_url_parts;
-
-/**
- * Split an http or https URL (credentials are skipped, never copied). Returns 0, or
- * SG_EINVALID when the URL is not http(s), has no host or a part does not fit.
- */
-int sg_registry__url_split(sg_url_parts *out, const char *url);
-
-/**
- * The URL without credentials and query, for messages: "https://u:p@h/x?t=1" ->
- * "https://h/x?...". Always NUL-terminates out (truncating long URLs).
- */
-void sg_registry__url_redact(char *out, size_t out_size, const char *url);
+/* ---- tokens (npm_config.c) ------------------------------------------------------------- */
 
 /**
  * The auth token for a request URL by npm's nerf-dart rules: "//host[:port]/path" walked up

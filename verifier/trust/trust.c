@@ -220,8 +220,8 @@ static int fetch_attestations(run *r, cJSON **doc, sg_doc_origin *o, const char 
     int error;
 
     *done = 0;
-    sg_registry__url_redact(shown, sizeof(shown), att_url ? att_url : "");
-    if (!att_url || sg_registry__url_split(&parts, att_url) < 0) {
+    sg_url__redact(shown, sizeof(shown), att_url ? att_url : "");
+    if (!att_url || sg_url__split(&parts, att_url) < 0) {
         *done = 1;
         if ((error = sg_report_addf(r->report, r->ctx, "provenance-invalid", NULL,
                                     "dist.attestations has no usable url ('%s')", shown)) == 0)

@@ -4,24 +4,21 @@
  * the cache (trust/<kind>/<host[:port]/path, %-encoded>.json, with a .meta file holding the
  * fetch time, the answer's status and its ETag).
  *
- * The transfer is one libcurl GET: the Accept header, the auth token npm would send to the
- * URL (a custom Authorization header, which curl never forwards to another host on a
- * redirect), redirects restricted to http and https, a size bound from the json-size limit.
- * Until the registry client grows a general "GET a JSON document" call this is the only
- * other place that talks HTTP; keep the two in step (timeouts, user agent, token rules).
+ * The transfer is one GET through the shared HTTP client (verifier/fetch/http.c): the Accept
+ * header, the auth token npm would send to the URL (a custom Authorization header, which curl
+ * never forwards to another host on a redirect), redirects followed by curl and restricted to
+ * http and https, a size bound from the json-size limit, no retries.
  */
 #include "common/common.h"
 
-#include <pthread.h>
 #include <time.h>
 
-#include <curl/curl.h>
-
+#include "verifier/fetch/http_int.h"
 #include "verifier/fetch/registry_int.h"
 #include "verifier/trust/trust_int.h"
 
 #define META_MAX 1024
-#define ETAG_MAX 256
+#define ETAG_MAX SG_HTTP_ETAG_MAX
 
 /* ---- cache -------------------------------------------------------------------------------- */
 
@@ -39,9 +36,9 @@ static int relbase(sg_buf *out, sg_ctx *ctx, const char *kind, const char *url)
     char key[sizeof(u.host) + sizeof(u.port) + sizeof(u.path) + 4];
     size_t i;
 
-    if (sg_registry__url_split(&u, url) < 0)
+    if (sg_url__split(&u, url) < 0)
         return sg_error_set(ctx, SG_EINVALID, "'%.200s' is not an http or https URL", url);
-    snprintf(key, sizeof(key), "%s%s%s%s", u.host, u.port[0] ? ":" : "", u.port, u.path);
+    sg_url__host_path(key, sizeof(key), &u); /* sized to fit */
     sg_buf_printf(out, "trust/%s/", kind);
     for (i = 0; key[i]; i++) {
         unsigned char c = (unsigned char)key[i];
@@ -121,144 +118,34 @@ done:
 
 /* ---- transfer ----------------------------------------------------------------------------- */
 
-typedef struct xfer {
-    sg_buf *body;            /* the response body */
-    uint64_t limit;          /* most bytes accepted */
-    int over;                /* the limit was hit */
-    char etag[ETAG_MAX + 1]; /* the last response's ETag */
-} xfer;
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc = CURLE_FAILED_INIT;
-
-static void curl_init_once(void)
+/*
+ * GET url into body through the one HTTP client (verifier/fetch/http.c). These documents have
+ * always been fetched with curl following redirects and without retries: a failed fetch is
+ * reported (or, offline, answered from the cache), and every status comes back here.
+ */
+static int http_get(sg_http_resp *resp, sg_buf *body, sg_ctx *ctx, const sg_trust_src *src,
+                    const char *url, const char *if_none_match, const char *what)
 {
-    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
+    sg_http_client client = SG_HTTP_CLIENT_INIT;
+    sg_http_req rq;
+    int error;
 
-static size_t on_body(char *data, size_t size, size_t nmemb, void *p)
-{
-    xfer *x = p;
-    size_t n = size * nmemb;
-    if (x->body->size + n > x->limit) {
-        x->over = 1;
-        return 0;
-    }
-    return sg_buf_put(x->body, data, n) < 0 ? 0 : n;
-}
-
-static size_t on_header(char *data, size_t size, size_t nitems, void *p)
-{
-    xfer *x = p;
-    size_t n = size * nitems, len;
-    if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) {
-        x->etag[0] = '\0'; /* a new response (after a redirect) */
-        sg_buf_clear(x->body);
-    } else if (n > 5 && sg_strncasecmp(data, "etag:", 5) == 0) {
-        const char *v = data + 5;
-        while (v < data + n && (*v == ' ' || *v == '\t'))
-            v++;
-        for (len = (size_t)(data + n - v);
-             len && (v[len - 1] == '\r' || v[len - 1] == '\n' || v[len - 1] == ' '); len--)
-            ;
-        if (len <= ETAG_MAX)
-            snprintf(x->etag, sizeof(x->etag), "%.*s", (int)len, v);
-    }
-    return n;
-}
-
-static int add_header(struct curl_slist **h, const char *name, const char *prefix,
-                      const char *value)
-{
-    char line[ETAG_MAX + 4096];
-    struct curl_slist *n;
-    snprintf(line, sizeof(line), "%s: %s%s", name, prefix, value);
-    n = curl_slist_append(*h, line);
-    memset(line, 0, sizeof(line)); /* it may hold a token */
-    if (!n)
-        return -1;
-    *h = n;
-    return 0;
-}
-
-static void free_headers(struct curl_slist *h)
-{
-    struct curl_slist *i;
-    for (i = h; i; i = i->next) {
-        volatile char *c = i->data;
-        while (c && *c)
-            *c++ = 0;
-    }
-    curl_slist_free_all(h);
-}
-
-/* GET url into x; *status receives the final HTTP status. */
-static int http_get(long *status, xfer *x, sg_ctx *ctx, const sg_trust_src *src, const char *url,
-                    const char *if_none_match, const char *what)
-{
-    const char *token = sg_npm_config__token_for(src->config, url);
-    struct curl_slist *headers = NULL;
-    char errbuf[CURL_ERROR_SIZE] = "", shown[512];
-    CURL *c = NULL;
-    CURLcode rc = CURLE_OK;
-    int error = 0;
-
-    *status = 0;
-    sg_registry__url_redact(shown, sizeof(shown), url);
-    pthread_once(&curl_once, curl_init_once);
-    if (curl_init_rc != CURLE_OK || !(c = curl_easy_init()))
-        return sg_error_set(ctx, SG_EDEP, "cannot initialize libcurl");
-    if (add_header(&headers, "Accept", "", "application/json") < 0 ||
-        (if_none_match && add_header(&headers, "If-None-Match", "", if_none_match) < 0) ||
-        (token && add_header(&headers, "Authorization", "Bearer ", token) < 0)) {
-        error = sg_error_set(ctx, SG_ENOMEM, "out of memory for request headers");
-        goto done;
-    }
-#define SETOPT(opt, val)                                                                           \
-    do {                                                                                           \
-        if (rc == CURLE_OK)                                                                        \
-            rc = curl_easy_setopt(c, opt, val);                                                    \
-    } while (0)
-    SETOPT(CURLOPT_URL, url);
-    SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
-    SETOPT(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    SETOPT(CURLOPT_FOLLOWLOCATION, 1L);
-    SETOPT(CURLOPT_MAXREDIRS, 5L);
-    SETOPT(CURLOPT_NOSIGNAL, 1L);
-    SETOPT(CURLOPT_ERRORBUFFER, errbuf);
-    SETOPT(CURLOPT_HTTPHEADER, headers);
-    SETOPT(CURLOPT_USERAGENT, "sourcegate/" SG_VERSION);
-    SETOPT(CURLOPT_CONNECTTIMEOUT_MS,
-           src->connect_timeout_ms > 0 ? src->connect_timeout_ms : 10000L);
-    SETOPT(CURLOPT_TIMEOUT_MS, src->total_timeout_ms > 0 ? src->total_timeout_ms : 60000L);
-    SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->limit);
-    SETOPT(CURLOPT_ACCEPT_ENCODING, "");
-    SETOPT(CURLOPT_WRITEFUNCTION, on_body);
-    SETOPT(CURLOPT_WRITEDATA, x);
-    SETOPT(CURLOPT_HEADERFUNCTION, on_header);
-    SETOPT(CURLOPT_HEADERDATA, x);
-#undef SETOPT
-    if (rc == CURLE_OK)
-        rc = curl_easy_perform(c);
-    if (x->over || rc == CURLE_FILESIZE_EXCEEDED) {
-        error = sg_error_set(ctx, SG_ELIMIT,
-                             "%s from '%s' is larger than the json-size limit "
-                             "(%" PRIu64 " bytes)",
-                             what, shown, x->limit);
-    } else if (x->body->error) {
-        error = sg_buf_check(x->body, ctx, what);
-    } else if (rc != CURLE_OK) {
-        error = sg_error_set(ctx, SG_ENET, "cannot fetch %s from '%s': %s", what, shown,
-                             errbuf[0] ? errbuf : curl_easy_strerror(rc));
-    } else {
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-    }
-done:
-    if (c) {
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-        curl_easy_cleanup(c);
-    }
-    free_headers(headers);
+    memset(&rq, 0, sizeof(rq));
+    rq.url = url;
+    rq.what = what;
+    rq.accept = "application/json";
+    rq.if_none_match = if_none_match;
+    rq.config = src->config;
+    rq.compressed = 1;
+    rq.limit = SG_LIMIT_JSON_SIZE;
+    rq.follow = SG_HTTP_FOLLOW_CURL;
+    rq.max_retries = -1;
+    rq.connect_timeout_ms = src->connect_timeout_ms > 0 ? src->connect_timeout_ms : 10000L;
+    rq.total_timeout_ms = src->total_timeout_ms > 0 ? src->total_timeout_ms : 60000L;
+    rq.limit_msg_parens = 1;
+    rq.body = body;
+    error = sg_http__get(resp, ctx, &client, &rq);
+    sg_http__client_dispose(&client);
     return error;
 }
 
@@ -292,15 +179,14 @@ int sg_trust__fetch_json(cJSON **out, sg_doc_origin *origin, sg_ctx *ctx, const 
 {
     sg_buf base = SG_BUF_INIT, cached = SG_BUF_INIT, body = SG_BUF_INIT;
     char shown[512];
-    xfer x;
+    sg_http_resp x;
     meta m;
-    long status = 0;
     int have, lockfd = -1, error;
 
     *out = NULL;
     *origin = SG_DOC_ABSENT;
     memset(&x, 0, sizeof(x));
-    sg_registry__url_redact(shown, sizeof(shown), url);
+    sg_url__redact(shown, sizeof(shown), url);
     if ((error = relbase(&base, ctx, kind, url)) < 0 ||
         (error = sg_cache_lock(&lockfd, ctx, src->cache, base.ptr)) < 0)
         goto done;
@@ -314,23 +200,21 @@ int sg_trust__fetch_json(cJSON **out, sg_doc_origin *origin, sg_ctx *ctx, const 
             sg_error_set(ctx, SG_ENOTFOUND, "%s ('%s') is not in the cache (offline)", what, shown);
         goto done;
     }
-    x.body = &body;
-    x.limit = sg_ctx_limit(ctx, SG_LIMIT_JSON_SIZE);
-    if ((error = http_get(&status, &x, ctx, src, url,
+    if ((error = http_get(&x, &body, ctx, src, url,
                           have && m.status == 200 && m.etag[0] ? m.etag : NULL, what)) < 0)
         goto done;
-    if (status == 304 && have && m.status == 200) {
+    if (x.status == 304 && have && m.status == 200) {
         if ((error = from_cache(out, origin, ctx, &m, &cached, SG_DOC_FETCHED, what)) == 0)
             error = write_cached(ctx, src->cache, base.ptr, 200, m.etag, NULL);
-    } else if (status == 200) {
+    } else if (x.status == 200) {
         if ((error = parse_doc(out, ctx, &body, what)) == 0 &&
             (error = write_cached(ctx, src->cache, base.ptr, 200, x.etag, &body)) == 0)
             *origin = SG_DOC_FETCHED;
-    } else if (status == 404 || status == 400) {
+    } else if (x.status == 404 || x.status == 400) {
         *origin = SG_DOC_ABSENT;
         error = write_cached(ctx, src->cache, base.ptr, 404, NULL, NULL);
     } else {
-        error = sg_error_set(ctx, SG_ENET, "registry answered HTTP %ld for %s at '%s'", status,
+        error = sg_error_set(ctx, SG_ENET, "registry answered HTTP %ld for %s at '%s'", x.status,
                              what, shown);
     }
 done:

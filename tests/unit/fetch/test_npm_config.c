@@ -278,11 +278,11 @@ static void test_npm_config__url_redaction(void **state)
 {
     char out[128];
     (void)state;
-    sg_registry__url_redact(out, sizeof(out), "https://u:p@h.example:8/a/b?token=x#f");
+    sg_url__redact(out, sizeof(out), "https://u:p@h.example:8/a/b?token=x#f");
     assert_string_equal(out, "https://h.example:8/a/b?...");
-    sg_registry__url_redact(out, sizeof(out), "http://h/x#frag");
+    sg_url__redact(out, sizeof(out), "http://h/x#frag");
     assert_string_equal(out, "http://h/x");
-    sg_registry__url_redact(out, 16, "https://very-long-host.example/path");
+    sg_url__redact(out, 16, "https://very-long-host.example/path");
     assert_int_equal(strlen(out), 15);
 }
 

@@ -200,6 +200,60 @@ static void test_fetch__redirects_are_followed_and_the_token_is_sent(void **stat
     f->src.config = NULL;
 }
 
+static void test_fetch__the_token_never_follows_a_redirect_to_another_host(void **state)
+{
+    fx *f = *state;
+    sgt_http_server *other = NULL;
+    sgt_http_route there[1] = {{.target = "/keys", .body = "{\"keys\":[]}"}};
+    sgt_http_route here[1] = {{.target = "/away", .status = 302}};
+    char rc[512], loc[256];
+    sgt_http_request req;
+    sg_doc_origin o;
+    cJSON *doc = NULL;
+
+    sgt_http_start_routes(&other, there, 1);
+    snprintf(loc, sizeof(loc), "Location: %skeys\r\n", sgt_http_base_url(other));
+    here[0].headers = loc;
+    sgt_http_set_routes(f->srv, here, 1);
+    snprintf(rc, sizeof(rc), "//127.0.0.1:%d/:_authToken=s3cret\n", sgt_http_port(f->srv));
+    sg_npm_config_free(f->cfg); /* an earlier test's */
+    assert_int_equal(sg_npm_config_new(&f->cfg, ctx), 0);
+    assert_int_equal(sg_npm_config_parse(f->cfg, ctx, rc, strlen(rc), ".npmrc", NULL), 0);
+    f->src.config = f->cfg;
+    assert_int_equal(get(f, "/away", 0, &o, &doc), 0);
+    assert_int_equal(o, SG_DOC_FETCHED);
+    cJSON_Delete(doc);
+    sgt_http_request_get(f->srv, sgt_http_request_count(f->srv) - 1, &req);
+    assert_true(sgt_http_header(&req, "Authorization", NULL, 0));
+    assert_int_equal(sgt_http_request_count(other), 1);
+    sgt_http_request_get(other, 0, &req);
+    assert_false(sgt_http_header(&req, "Authorization", NULL, 0));
+    assert_null(strstr(req.headers, "s3cret"));
+    f->src.config = NULL;
+    sg_npm_config_free(f->cfg);
+    f->cfg = NULL;
+    sgt_http_set_routes(f->srv, f->routes, 6); /* the fixture is shared by the group */
+    sgt_http_stop(other);
+}
+
+static void test_fetch__limit_message_wording(void **state)
+{
+    fx *f = *state;
+    sg_doc_origin o;
+    cJSON *doc = NULL;
+    char want[700];
+    assert_int_equal(sg_ctx_set_limit(ctx, SG_LIMIT_JSON_SIZE, 4), 0);
+    assert_int_equal(
+        sg_trust__fetch_json(&doc, &o, ctx, &f->src, url(f, "/-/npm/v1/keys"), "other", 0, "doc"),
+        SG_ELIMIT);
+    snprintf(want, sizeof(want), "doc from '%s' is larger than the json-size limit (4 bytes)",
+             url(f, "/-/npm/v1/keys"));
+    assert_string_equal(sg_error_message(ctx), want);
+    sg_error_clear(ctx);
+    assert_int_equal(
+        sg_ctx_set_limit(ctx, SG_LIMIT_JSON_SIZE, sg_limit_default(SG_LIMIT_JSON_SIZE)), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -209,6 +263,8 @@ int main(void)
         cmocka_unit_test(test_fetch__offline_uses_any_cached_answer_or_says_what_is_missing),
         cmocka_unit_test(test_fetch__bad_answers_are_errors),
         cmocka_unit_test(test_fetch__redirects_are_followed_and_the_token_is_sent),
+        cmocka_unit_test(test_fetch__the_token_never_follows_a_redirect_to_another_host),
+        cmocka_unit_test(test_fetch__limit_message_wording),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
