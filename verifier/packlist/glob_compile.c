@@ -159,11 +159,48 @@ static int can_adopt_type(char parent, char c)
     }
 }
 
-/* AST.#parseAST(); returns the index after what it consumed. maxExtglobRecursion is 2. */
+/* Escapes and [...] classes, which hide extglob and '|' ')' characters from parse_ast. */
+typedef struct ascan {
+    int escaping;       /**< the previous character was an unescaped '\\' */
+    int in_brace;       /**< inside a [...] class */
+    int brace_neg;      /**< that class started with '^' or '!' */
+    size_t brace_start; /**< index just after its '[' */
+} ascan;
+
+/* 1 when c, just read (i is the index after it), is escaped, an escape or part of a class. */
+static int ascan_skip(ascan *q, char c, size_t i)
+{
+    if (q->escaping || c == '\\') {
+        q->escaping = !q->escaping;
+        return 1;
+    }
+    if (q->in_brace) {
+        if (i == q->brace_start + 1) {
+            if (c == '^' || c == '!')
+                q->brace_neg = 1;
+        } else if (c == ']' && !(i == q->brace_start + 2 && q->brace_neg)) {
+            q->in_brace = 0;
+        }
+        return 1;
+    }
+    if (c == '[') {
+        q->in_brace = 1, q->brace_start = i, q->brace_neg = 0;
+        return 1;
+    }
+    return 0;
+}
+
+/*
+ * AST.#parseAST() (minimatch ast.js); returns the index after what it consumed.
+ * maxExtglobRecursion is 2. minimatch has two loops here, one for a plain AST and one inside
+ * an extglob; they differ only in where pieces go (the AST itself, or the alternative being
+ * read), in adoption (a plain AST adopts nothing: can_adopt_type(0, c) is 0) and in '|' and
+ * ')' ending an alternative, so this port runs one loop for both.
+ */
 static size_t parse_ast(gcx *cx, const char *str, size_t n, gast *a, size_t pos, int depth)
 {
-    int escaping = 0, in_brace = 0, brace_neg = 0;
-    size_t brace_start = 0, i, acc;
+    ascan q = {0, 0, 0, 0};
+    size_t i, acc;
     gast *part, **alts = NULL;
     size_t nalts = 0, capalts = 0, k;
 
@@ -175,62 +212,16 @@ static size_t parse_ast(gcx *cx, const char *str, size_t n, gast *a, size_t pos,
         return n;
     }
     if (a->type == 0) {
-        for (i = acc = pos; i < n;) {
-            char c = str[i++];
-            if (escaping || c == '\\') {
-                escaping = !escaping;
-                continue;
-            }
-            if (in_brace) {
-                if (i == brace_start + 1) {
-                    if (c == '^' || c == '!')
-                        brace_neg = 1;
-                } else if (c == ']' && !(i == brace_start + 2 && brace_neg)) {
-                    in_brace = 0;
-                }
-                continue;
-            } else if (c == '[') {
-                in_brace = 1, brace_start = i, brace_neg = 0;
-                continue;
-            }
-            if (is_ext_type(c) && i < n && str[i] == '(' && depth <= 2) {
-                gast *ext;
-                ast_push(cx, a, str + acc, i - 1 - acc, NULL);
-                ext = ast_new(cx, c, a);
-                if (!ext)
-                    break;
-                ext->raw = str + i - 1;
-                i = parse_ast(cx, str, n, ext, i, depth + 1);
-                ext->rawlen = (size_t)(str + i - ext->raw);
-                ast_push(cx, a, NULL, 0, ext);
-                acc = i;
-            }
-        }
-        ast_push(cx, a, str + acc, i - acc, NULL);
-        cx->nest--;
-        return i;
+        i = acc = pos;
+        part = a;
+    } else { /* an extglob; str[pos] is '(' */
+        i = acc = pos + 1;
+        part = ast_new(cx, 0, a);
     }
-    /* an extglob; str[pos] is '(' */
-    i = acc = pos + 1;
-    part = ast_new(cx, 0, a);
     while (i < n && !cx->error) {
         char c = str[i++];
-        if (escaping || c == '\\') {
-            escaping = !escaping;
+        if (ascan_skip(&q, c, i))
             continue;
-        }
-        if (in_brace) {
-            if (i == brace_start + 1) {
-                if (c == '^' || c == '!')
-                    brace_neg = 1;
-            } else if (c == ']' && !(i == brace_start + 2 && brace_neg)) {
-                in_brace = 0;
-            }
-            continue;
-        } else if (c == '[') {
-            in_brace = 1, brace_start = i, brace_neg = 0;
-            continue;
-        }
         if (is_ext_type(c) && i < n && str[i] == '(' &&
             (depth <= 2 || can_adopt_type(a->type, c))) {
             int add = can_adopt_type(a->type, c) ? 0 : 1;
@@ -246,7 +237,7 @@ static size_t parse_ast(gcx *cx, const char *str, size_t n, gast *a, size_t pos,
             acc = i;
             continue;
         }
-        if (c == '|' || c == ')') {
+        if (a->type && (c == '|' || c == ')')) {
             ast_push(cx, part, str + acc, i - 1 - acc, NULL);
             if (nalts == capalts) {
                 gast **na = cx_grow(cx, alts, nalts, &capalts, sizeof(*na));
@@ -265,8 +256,12 @@ static size_t parse_ast(gcx *cx, const char *str, size_t n, gast *a, size_t pos,
             }
             part = ast_new(cx, 0, a);
             acc = i;
-            continue;
         }
+    }
+    if (a->type == 0) {
+        ast_push(cx, a, str + acc, i - acc, NULL);
+        cx->nest--;
+        return i;
     }
     /* unfinished extglob: the rest, from the type character on, is plain glob text */
     a->type = 0;
