@@ -114,6 +114,7 @@ typedef struct sg_glob_class {
     unsigned px_neg;       /**< POSIX classes in the negated part ("negs") */
 } sg_glob_class;
 
+/* A plain segment compiles to a run of items, matched by the two-pointer wildcard walk. */
 enum { SG_GLOB_IT_CHAR, SG_GLOB_IT_ANY, SG_GLOB_IT_STAR, SG_GLOB_IT_CLASS, SG_GLOB_IT_NEVER };
 
 typedef struct sg_glob_item {
@@ -122,6 +123,7 @@ typedef struct sg_glob_item {
     const sg_glob_class *cls; /**< SG_GLOB_IT_CLASS */
 } sg_glob_item;
 
+/* An extglob segment compiles to a Thompson NFA of these states. */
 enum {
     SG_GLOB_N_CHAR,
     SG_GLOB_N_ANY,
@@ -142,6 +144,7 @@ typedef struct sg_glob_nstate {
     const sg_glob_class *cls; /**< SG_GLOB_N_CLASS */
 } sg_glob_nstate;
 
+/* A compiled extglob segment. */
 typedef struct sg_glob_nfa {
     sg_glob_nstate *st; /**< states */
     uint32_t n;         /**< number of states */
@@ -149,6 +152,7 @@ typedef struct sg_glob_nfa {
     uint32_t nneg;      /**< SG_GLOB_N_NEG states */
 } sg_glob_nfa;
 
+/* How one segment is matched: minimatch's fast paths, items, or an NFA. */
 enum {
     SG_GLOB_SEG_GLOBSTAR,
     SG_GLOB_SEG_EMPTY,
@@ -162,6 +166,7 @@ enum {
 };
 enum { SG_GLOB_GUARD_NONE, SG_GLOB_GUARD_NOTRAV, SG_GLOB_GUARD_NODOT };
 
+/* One compiled '/'-separated segment of a pattern. */
 typedef struct sg_glob_pseg {
     unsigned char kind;        /**< SG_GLOB_SEG_* */
     unsigned char guard;       /**< SG_GLOB_GUARD_* checked before a SG_GLOB_SEG_FLAT match */
@@ -173,12 +178,14 @@ typedef struct sg_glob_pseg {
     const sg_glob_nfa *nfa;    /**< SG_GLOB_SEG_NFA */
 } sg_glob_pseg;
 
+/* One brace alternative of a pattern, segment by segment. */
 typedef struct sg_glob_pat {
     sg_glob_pseg *parts; /**< one per '/'-separated segment */
     size_t n;            /**< number of parts */
     int has_globstar;    /**< some part is '**' */
 } sg_glob_pat;
 
+/* A compiled pattern (Minimatch#set and its flags). */
 struct sg_glob {
     unsigned flags;   /**< SG_GLOB_* */
     int negate;       /**< odd number of leading '!' */
@@ -219,6 +226,7 @@ int sg_glob__is_dots(const char *f, size_t n);
  */
 int sg_glob__brace_expand(sg_glob_strs *out, const char *s, size_t n);
 
+/* Free the strings of l and empty it. */
 void sg_glob__strs_free(sg_glob_strs *l);
 
 #endif
