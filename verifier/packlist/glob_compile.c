@@ -190,6 +190,22 @@ static int ascan_skip(ascan *q, char c, size_t i)
     return 0;
 }
 
+static size_t parse_ast(gcx *cx, const char *str, size_t n, gast *a, size_t pos, int depth);
+
+/* The extglob whose type is str[i - 1] and whose '(' is str[i], as a new AST appended to part;
+ * returns the index after it, or 0 when out of memory. */
+static size_t parse_ext(gcx *cx, const char *str, size_t n, gast *part, size_t i, int depth)
+{
+    gast *ext = ast_new(cx, str[i - 1], part);
+    if (!ext)
+        return 0;
+    ext->raw = str + i - 1;
+    ast_push(cx, part, NULL, 0, ext);
+    i = parse_ast(cx, str, n, ext, i, depth);
+    ext->rawlen = (size_t)(str + i - ext->raw);
+    return i;
+}
+
 /*
  * AST.#parseAST() (minimatch ast.js); returns the index after what it consumed.
  * maxExtglobRecursion is 2. minimatch has two loops here, one for a plain AST and one inside
@@ -224,17 +240,11 @@ static size_t parse_ast(gcx *cx, const char *str, size_t n, gast *a, size_t pos,
             continue;
         if (is_ext_type(c) && i < n && str[i] == '(' &&
             (depth <= 2 || can_adopt_type(a->type, c))) {
-            int add = can_adopt_type(a->type, c) ? 0 : 1;
-            gast *ext;
+            size_t next;
             ast_push(cx, part, str + acc, i - 1 - acc, NULL);
-            ext = ast_new(cx, c, part);
-            if (!ext)
+            if (!(next = parse_ext(cx, str, n, part, i, depth + !can_adopt_type(a->type, c))))
                 break;
-            ext->raw = str + i - 1;
-            ast_push(cx, part, NULL, 0, ext);
-            i = parse_ast(cx, str, n, ext, i, depth + add);
-            ext->rawlen = (size_t)(str + i - ext->raw);
-            acc = i;
+            i = acc = next;
             continue;
         }
         if (a->type && (c == '|' || c == ')')) {
