@@ -1,55 +1,29 @@
 /*
  * package.json diff (NPM-PACK.md §2, §4.1, §4.2, §5.2): undo the publish-time rewrites the
- * packers are known to make in the source copy, then compare field by field. Every accepted
- * rewrite is named in the report's normalizations; every other difference is a finding whose
- * severity follows what the field can do to a consumer (DESIGN.md "Finding kinds").
+ * packers are known to make in the source copy (manifest_rewrites.c), then compare field by
+ * field. Every accepted rewrite is named in the report's normalizations; every other
+ * difference is a finding whose severity follows what the field can do to a consumer
+ * (DESIGN.md "Finding kinds").
  */
 #include "common/common.h"
 
 #include <stdio.h>
 
 #include "diff/diff_int.h"
+#include "diff/manifest_int.h"
 
 /* Longest value text kept in a finding's before/after (the rest becomes "..."). */
 #define VALUE_TEXT_MAX 1024
 
-typedef struct mdiff {
-    sg_report *report;        /* where findings go */
-    sg_ctx *ctx;              /* errors and limits */
-    const sg_diff_opts *opts; /* callbacks; never NULL inside (an empty one stands in) */
-    cJSON *src;               /* the source manifest, rewritten in place as rewrites apply */
-    cJSON *art;               /* the artifact manifest */
-    int residual;             /* a difference that no accepted rewrite explains */
-    sg_buf va, vb;            /* texts of before and after values */
-} mdiff;
-
-/* Normalization names (docs/finding-kinds.md "Normalizations"). */
-#define N_WORKSPACE "package.json-workspace-protocol"
-#define N_WORKSPACE_UNVERIFIED "package.json-workspace-protocol-unverified"
-#define N_CATALOG "package.json-catalog-protocol"
-#define N_CATALOG_UNVERIFIED "package.json-catalog-protocol-unverified"
-#define N_JSR "package.json-jsr-protocol"
-#define N_PUBLISH_CONFIG "package.json-publish-config"
-#define N_VERSION "package.json-version-placeholder"
-#define N_SCRIPTS_REMOVED "package.json-scripts-removed"
-#define N_PINST "package.json-pinst"
-#define N_FIELDS_REMOVED "package.json-fields-removed"
-#define N_FORMAT "package.json-format"
-
 /* ---------------------------------------------------------------- small helpers */
 
-static const cJSON *get(const cJSON *obj, const char *key)
+const cJSON *sg_diff__member(const cJSON *obj, const char *key)
 {
     /* sg_json_parse already dropped earlier duplicate keys (JSON.parse keeps the last). */
     return cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
 }
 
-static int starts_with(const char *s, const char *prefix)
-{
-    return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-static int in_list(const char *s, const char *const *list, size_t n)
+int sg_diff__in_list(const char *s, const char *const *list, size_t n)
 {
     size_t i;
     for (i = 0; i < n; i++)
@@ -84,8 +58,9 @@ static const char *value_text(sg_buf *b, const cJSON *v)
     return b->ptr;
 }
 
-static int add(mdiff *m, const char *kind, sg_severity sev, const char *field, const char *name,
-               const char *before, const char *after, const char *detail)
+int sg_diff__manifest_add(sg_mdiff *m, const char *kind, sg_severity sev, const char *field,
+                          const char *name, const char *before, const char *after,
+                          const char *detail)
 {
     sg_finding f;
     memset(&f, 0, sizeof(f));
@@ -101,36 +76,18 @@ static int add(mdiff *m, const char *kind, sg_severity sev, const char *field, c
 }
 
 /* A finding with JSON values for before/after; counts as an unexplained difference. */
-static int addv(mdiff *m, const char *kind, sg_severity sev, const char *field, const char *name,
-                const cJSON *before, const cJSON *after, const char *detail)
+int sg_diff__manifest_addv(sg_mdiff *m, const char *kind, sg_severity sev, const char *field,
+                           const char *name, const cJSON *before, const cJSON *after,
+                           const char *detail)
 {
     m->residual = 1;
-    return add(m, kind, sev, field, name, value_text(&m->va, before), value_text(&m->vb, after),
-               detail);
+    return sg_diff__manifest_add(m, kind, sev, field, name, value_text(&m->va, before),
+                                 value_text(&m->vb, after), detail);
 }
 
-static int norm(mdiff *m, const char *name)
+int sg_diff__manifest_norm(sg_mdiff *m, const char *name)
 {
     return sg_report_add_normalization(m->report, m->ctx, name);
-}
-
-/* Replace (or add) member key of obj with a copy of v. */
-static int set_member(mdiff *m, cJSON *obj, const char *key, const cJSON *v)
-{
-    cJSON *copy = cJSON_Duplicate(v, 1);
-    if (!copy)
-        return sg_error_set(m->ctx, SG_ENOMEM, "out of memory copying package.json field '%s'",
-                            key);
-    if (cJSON_GetObjectItemCaseSensitive(obj, key)) {
-        if (!cJSON_ReplaceItemInObjectCaseSensitive(obj, key, copy)) {
-            cJSON_Delete(copy);
-            return sg_error_set(m->ctx, SG_ENOMEM, "out of memory rewriting field '%s'", key);
-        }
-    } else if (!cJSON_AddItemToObject(obj, key, copy)) {
-        cJSON_Delete(copy);
-        return sg_error_set(m->ctx, SG_ENOMEM, "out of memory rewriting field '%s'", key);
-    }
-    return 0;
 }
 
 /* ---------------------------------------------------------------- paths */
@@ -287,134 +244,6 @@ static int spec_dangerous(const cJSON *v)
     return k != SPEC_RANGE && k != SPEC_WORKSPACE && k != SPEC_CATALOG;
 }
 
-/* Result of undoing a protocol rewrite on a source spec. */
-typedef struct resolution {
-    const char *norm;       /* normalization name; NULL when the spec uses no such protocol */
-    const char *unverified; /* the "-unverified" name, when one exists */
-    int workspace;          /* 1 for workspace: */
-    char *value;            /* the spec the packer writes (sg_malloc'd), NULL if unresolvable */
-} resolution;
-
-static int dup_into(mdiff *m, char **out, const char *a, const char *b, const char *c,
-                    const char *d)
-{
-    sg_buf buf = SG_BUF_INIT;
-    sg_buf_puts(&buf, a);
-    sg_buf_puts(&buf, b);
-    sg_buf_puts(&buf, c);
-    sg_buf_puts(&buf, d);
-    if (buf.error) {
-        sg_buf_dispose(&buf);
-        return sg_error_set(m->ctx, SG_ENOMEM, "out of memory resolving a dependency spec");
-    }
-    *out = sg_strdup(buf.ptr);
-    sg_buf_dispose(&buf);
-    return *out ? 0 : sg_error_set(m->ctx, SG_ENOMEM, "out of memory resolving a spec");
-}
-
-/* pnpm/yarn: workspace:* -> V, ^ -> ^V, ~ -> ~V, <range> -> <range>, ./path -> V;
- * workspace:other@* -> npm:other@V. */
-static int resolve_workspace(mdiff *m, resolution *r, const char *dep, const char *rest)
-{
-    const char *at = strrchr(rest, '@'), *target = dep, *prefix = "", *v;
-    char *alias = NULL;
-    int error = 0;
-
-    r->norm = N_WORKSPACE;
-    r->unverified = N_WORKSPACE_UNVERIFIED;
-    r->workspace = 1;
-    if (at && at != rest) {
-        alias = sg_strndup(rest, (size_t)(at - rest));
-        if (!alias)
-            return sg_error_set(m->ctx, SG_ENOMEM, "out of memory resolving a spec");
-        target = alias;
-        rest = at + 1;
-    }
-    if (strcmp(rest, "*") == 0 || strcmp(rest, "^") == 0 || strcmp(rest, "~") == 0 ||
-        rest[0] == '\0' || rest[0] == '.' || rest[0] == '/') {
-        if (rest[0] == '^' || rest[0] == '~')
-            prefix = rest[0] == '^' ? "^" : "~";
-        v = m->opts->workspace_version ? m->opts->workspace_version(m->opts->payload, target)
-                                       : NULL;
-        if (!v)
-            goto done; /* unresolvable */
-    } else {
-        v = rest;
-    }
-    if (alias)
-        error = dup_into(m, &r->value, "npm:", alias, "@", "");
-    if (error < 0)
-        goto done;
-    {
-        char *head = r->value;
-        r->value = NULL;
-        error = dup_into(m, &r->value, head ? head : "", prefix, v, "");
-        sg_free(head);
-    }
-done:
-    sg_free(alias);
-    return error;
-}
-
-/* jsr:@scope/name@range (or jsr:range under the key @scope/name) -> npm:@jsr/scope__name@range */
-static int resolve_jsr(mdiff *m, resolution *r, const char *dep, const char *rest)
-{
-    const char *name = dep, *range = rest, *slash;
-    char *owned = NULL, *scoped = NULL;
-    int error = 0;
-    r->norm = N_JSR;
-    if (rest[0] == '@') {
-        const char *at = strchr(rest + 1, '@');
-        if (!at)
-            return 0;
-        owned = sg_strndup(rest, (size_t)(at - rest));
-        if (!owned)
-            return sg_error_set(m->ctx, SG_ENOMEM, "out of memory resolving a spec");
-        name = owned;
-        range = at + 1;
-    }
-    slash = strchr(name, '/');
-    if (name[0] != '@' || !slash || !slash[1])
-        goto done;
-    scoped = sg_strndup(name + 1, (size_t)(slash - name - 1));
-    if (!scoped) {
-        error = sg_error_set(m->ctx, SG_ENOMEM, "out of memory resolving a spec");
-        goto done;
-    }
-    {
-        char *tmp = NULL;
-        if ((error = dup_into(m, &tmp, "npm:@jsr/", scoped, "__", slash + 1)) < 0)
-            goto done;
-        error = dup_into(m, &r->value, tmp, "@", range, "");
-        sg_free(tmp);
-    }
-done:
-    sg_free(owned);
-    sg_free(scoped);
-    return error;
-}
-
-static int resolve_spec(mdiff *m, resolution *r, const char *dep, const char *spec)
-{
-    memset(r, 0, sizeof(*r));
-    if (starts_with(spec, "workspace:"))
-        return resolve_workspace(m, r, dep, spec + 10);
-    if (starts_with(spec, "catalog:")) {
-        const char *cat = spec + 8, *v;
-        r->norm = N_CATALOG;
-        r->unverified = N_CATALOG_UNVERIFIED;
-        if (strcmp(cat, "default") == 0)
-            cat = ""; /* pnpm: catalog:default is the default catalog */
-        v = m->opts->catalog_spec ? m->opts->catalog_spec(m->opts->payload, cat, dep) : NULL;
-        if (v && !(r->value = sg_strdup(v)))
-            return sg_error_set(m->ctx, SG_ENOMEM, "out of memory resolving a spec");
-        return 0;
-    }
-    if (starts_with(spec, "jsr:"))
-        return resolve_jsr(m, r, dep, spec + 4);
-    return 0;
-}
-
 /* ---------------------------------------------------------------- dependencies */
 
 static const char *const dep_fields[] = {
@@ -441,67 +270,17 @@ static sg_severity dep_added_severity(const char *field)
                : SG_SEV_HIGH;
 }
 
-/* A protocol spec in the source against a different artifact spec. Sets *handled when the
- * difference is settled here (accepted or reported). */
-static int dep_protocol(mdiff *m, const char *field, const char *name, const cJSON *s,
-                        const cJSON *a, int quiet, int *handled)
-{
-    resolution r;
-    char detail[512];
-    int error;
-    spec_kind ak = classify_spec(a->valuestring);
-
-    *handled = 0;
-    if ((error = resolve_spec(m, &r, name, s->valuestring)) < 0 || !r.norm)
-        goto done;
-    if (r.value && strcmp(r.value, a->valuestring) == 0) {
-        *handled = 1;
-        error = norm(m, r.norm);
-        goto done;
-    }
-    if (ak != SPEC_RANGE || !r.unverified)
-        goto done; /* a git/URL/alias spec is never explained by a workspace or catalog */
-    *handled = 1;
-    if (!r.value) {
-        /* Accepted: the packer resolves these to registry ranges, and nothing here says
-         * which; the low finding keeps the unverified spec visible. */
-        if ((error = norm(m, r.unverified)) < 0 || quiet)
-            goto done;
-        snprintf(detail, sizeof(detail),
-                 "'%s' could not be resolved from the source repository; the artifact has "
-                 "the registry range '%s'",
-                 s->valuestring, a->valuestring);
-        error = add(m, "dependency-changed", SG_SEV_LOW, field, name, s->valuestring,
-                    a->valuestring, detail);
-        goto done;
-    }
-    if (!r.workspace) {
-        *handled = 0; /* a catalog at this commit says otherwise: an ordinary change */
-        goto done;
-    }
-    m->residual = 1;
-    if (quiet)
-        goto done;
-    snprintf(detail, sizeof(detail),
-             "'%s' resolves to '%s' at this commit; release tools bump sibling workspace "
-             "ranges at publish",
-             s->valuestring, r.value);
-    error = add(m, "dependency-changed", SG_SEV_LOW, field, name, s->valuestring, a->valuestring,
-                detail);
-done:
-    sg_free(r.value);
-    return error;
-}
-
 /* One dependency present in both manifests with different values. */
-static int dep_changed(mdiff *m, const char *field, const char *name, const cJSON *s,
+static int dep_changed(sg_mdiff *m, const char *field, const char *name, const cJSON *s,
                        const cJSON *a, int quiet, int *quiet_diffs)
 {
     char detail[256];
     int handled = 0, error;
 
     if (cJSON_IsString(s) && cJSON_IsString(a) &&
-        (error = dep_protocol(m, field, name, s, a, quiet, &handled)) < 0)
+        (error = sg_diff__dep_protocol(m, field, name, s, a,
+                                       classify_spec(a->valuestring) == SPEC_RANGE, quiet,
+                                       &handled)) < 0)
         return error;
     if (handled)
         return 0;
@@ -513,45 +292,49 @@ static int dep_changed(mdiff *m, const char *field, const char *name, const cJSO
         snprintf(detail, sizeof(detail), "the artifact's spec is %s, not a registry range",
                  cJSON_IsString(a) ? spec_kind_phrase(classify_spec(a->valuestring))
                                    : "not a string");
-        return addv(m, "dependency-changed", SG_SEV_HIGH, field, name, s, a, detail);
+        return sg_diff__manifest_addv(m, "dependency-changed", SG_SEV_HIGH, field, name, s, a,
+                                      detail);
     }
-    return addv(m, "dependency-changed", SG_SEV_MEDIUM, field, name, s, a,
-                "the range differs from the source");
+    return sg_diff__manifest_addv(m, "dependency-changed", SG_SEV_MEDIUM, field, name, s, a,
+                                  "the range differs from the source");
 }
 
-static int dep_added(mdiff *m, const char *field, const char *name, const cJSON *a)
+static int dep_added(sg_mdiff *m, const char *field, const char *name, const cJSON *a)
 {
     const char *sib = sibling_field(field);
-    const cJSON *moved = sib ? get(get(m->src, sib), name) : NULL;
+    const cJSON *moved = sib ? sg_diff__member(sg_diff__member(m->src, sib), name) : NULL;
     char detail[256];
 
     if (moved && sg_json_equal(moved, a)) {
         snprintf(detail, sizeof(detail), "moved from %s with the same spec", sib);
-        return addv(m, "dependency-changed", SG_SEV_LOW, field, name, NULL, a, detail);
+        return sg_diff__manifest_addv(m, "dependency-changed", SG_SEV_LOW, field, name, NULL, a,
+                                      detail);
     }
     snprintf(detail, sizeof(detail), "not in the source's %s at this commit%s", field,
              spec_dangerous(a) ? "; the spec is not a registry range" : "");
-    return addv(m, "dependency-added", dep_added_severity(field), field, name, NULL, a, detail);
+    return sg_diff__manifest_addv(m, "dependency-added", dep_added_severity(field), field, name,
+                                  NULL, a, detail);
 }
 
 /* A dependencies-like field that is not an object in one of the manifests. */
-static int dep_field_odd(mdiff *m, const char *field, const cJSON *s, const cJSON *a, int quiet)
+static int dep_field_odd(sg_mdiff *m, const char *field, const cJSON *s, const cJSON *a, int quiet)
 {
     if (s && a && sg_json_equal(s, a))
         return 0;
     if (!a)
-        return quiet ? norm(m, N_FIELDS_REMOVED)
-                     : addv(m, "field-changed", SG_SEV_INFO, field, NULL, s, NULL,
-                            "removed from the artifact");
-    return addv(m, "field-changed", quiet ? SG_SEV_INFO : dep_added_severity(field), field, NULL, s,
-                a, "the field is not an object of dependency specs");
+        return quiet ? sg_diff__manifest_norm(m, SG_MNORM_FIELDS_REMOVED)
+                     : sg_diff__manifest_addv(m, "field-changed", SG_SEV_INFO, field, NULL, s, NULL,
+                                              "removed from the artifact");
+    return sg_diff__manifest_addv(m, "field-changed",
+                                  quiet ? SG_SEV_INFO : dep_added_severity(field), field, NULL, s,
+                                  a, "the field is not an object of dependency specs");
 }
 
 /* dependencies, optionalDependencies, peerDependencies; devDependencies quietly (they never
  * reach consumers: one info finding for the whole field). */
-static int diff_deps(mdiff *m, const char *field)
+static int diff_deps(sg_mdiff *m, const char *field)
 {
-    const cJSON *s = get(m->src, field), *a = get(m->art, field), *it;
+    const cJSON *s = sg_diff__member(m->src, field), *a = sg_diff__member(m->art, field), *it;
     int quiet = strcmp(field, "devDependencies") == 0, quiet_diffs = 0, error = 0;
     char detail[128];
 
@@ -560,10 +343,10 @@ static int diff_deps(mdiff *m, const char *field)
     if ((s && !cJSON_IsObject(s)) || (a && !cJSON_IsObject(a)))
         return dep_field_odd(m, field, s, a, quiet);
     if (!a && quiet)
-        return norm(m, N_FIELDS_REMOVED);
+        return sg_diff__manifest_norm(m, SG_MNORM_FIELDS_REMOVED);
     cJSON_ArrayForEach(it, a)
     {
-        const cJSON *sv = get(s, it->string);
+        const cJSON *sv = sg_diff__member(s, it->string);
         if (!sv) {
             if (quiet)
                 quiet_diffs++;
@@ -578,8 +361,8 @@ static int diff_deps(mdiff *m, const char *field)
     cJSON_ArrayForEach(it, s)
     {
         const char *sib = sibling_field(field);
-        const cJSON *moved = sib ? get(get(m->art, sib), it->string) : NULL;
-        if (get(a, it->string))
+        const cJSON *moved = sib ? sg_diff__member(sg_diff__member(m->art, sib), it->string) : NULL;
+        if (sg_diff__member(a, it->string))
             continue;
         if (quiet) {
             quiet_diffs++;
@@ -587,8 +370,8 @@ static int diff_deps(mdiff *m, const char *field)
         }
         if (moved && sg_json_equal(moved, it))
             continue; /* reported once, as moved, on the side it went to */
-        if ((error = addv(m, "dependency-removed", SG_SEV_INFO, field, it->string, it, NULL,
-                          "not in the artifact")) < 0)
+        if ((error = sg_diff__manifest_addv(m, "dependency-removed", SG_SEV_INFO, field, it->string,
+                                            it, NULL, "not in the artifact")) < 0)
             return error;
     }
     if (quiet && quiet_diffs) {
@@ -596,7 +379,8 @@ static int diff_deps(mdiff *m, const char *field)
                  "%d entries differ (devDependencies are not installed for consumers)",
                  quiet_diffs);
         m->residual = 1;
-        return add(m, "field-changed", SG_SEV_INFO, field, NULL, NULL, NULL, detail);
+        return sg_diff__manifest_add(m, "field-changed", SG_SEV_INFO, field, NULL, NULL, NULL,
+                                     detail);
     }
     return 0;
 }
@@ -605,19 +389,19 @@ static int diff_deps(mdiff *m, const char *field)
  * dependency), as an array the caller frees; *key receives the spelling used. NULL when none. */
 static cJSON *bundle_names(const cJSON *doc, const char **key, int *odd)
 {
-    const cJSON *v = get(doc, "bundleDependencies"), *it;
+    const cJSON *v = sg_diff__member(doc, "bundleDependencies"), *it;
     cJSON *out = cJSON_CreateArray();
     *key = "bundleDependencies";
     *odd = 0;
     if (!v) {
-        v = get(doc, "bundledDependencies");
+        v = sg_diff__member(doc, "bundledDependencies");
         if (v)
             *key = "bundledDependencies";
     }
     if (!out || !v || cJSON_IsFalse(v) || cJSON_IsNull(v))
         return out;
     if (cJSON_IsTrue(v)) {
-        cJSON_ArrayForEach(it, get(doc, "dependencies"))
+        cJSON_ArrayForEach(it, sg_diff__member(doc, "dependencies"))
         {
             if (!cJSON_AddItemToArray(out, cJSON_CreateString(it->string)))
                 goto nomem;
@@ -650,7 +434,7 @@ static int array_has(const cJSON *arr, const char *s)
     return 0;
 }
 
-static int diff_bundle(mdiff *m)
+static int diff_bundle(sg_mdiff *m)
 {
     const char *skey, *akey;
     int sodd, aodd, error = 0;
@@ -661,25 +445,28 @@ static int diff_bundle(mdiff *m)
         error = sg_error_set(m->ctx, SG_ENOMEM, "out of memory comparing bundleDependencies");
         goto done;
     }
-    if (aodd && !sg_json_equal(get(m->src, skey), get(m->art, akey))) {
-        error = addv(m, "field-changed", SG_SEV_HIGH, akey, NULL, get(m->src, skey),
-                     get(m->art, akey), "not a list of bundled dependency names");
+    if (aodd && !sg_json_equal(sg_diff__member(m->src, skey), sg_diff__member(m->art, akey))) {
+        error = sg_diff__manifest_addv(m, "field-changed", SG_SEV_HIGH, akey, NULL,
+                                       sg_diff__member(m->src, skey), sg_diff__member(m->art, akey),
+                                       "not a list of bundled dependency names");
         goto done;
     }
     cJSON_ArrayForEach(it, an)
     {
         if (array_has(sn, it->valuestring))
             continue;
-        if ((error = addv(m, "dependency-added", SG_SEV_HIGH, akey, it->valuestring, NULL, it,
-                          "bundled in the artifact, not in the source's bundle list")) < 0)
+        if ((error = sg_diff__manifest_addv(
+                 m, "dependency-added", SG_SEV_HIGH, akey, it->valuestring, NULL, it,
+                 "bundled in the artifact, not in the source's bundle list")) < 0)
             goto done;
     }
     cJSON_ArrayForEach(it, sn)
     {
         if (array_has(an, it->valuestring))
             continue;
-        if ((error = addv(m, "dependency-removed", SG_SEV_INFO, skey, it->valuestring, it, NULL,
-                          "no longer bundled in the artifact")) < 0)
+        if ((error =
+                 sg_diff__manifest_addv(m, "dependency-removed", SG_SEV_INFO, skey, it->valuestring,
+                                        it, NULL, "no longer bundled in the artifact")) < 0)
             goto done;
     }
 done:
@@ -699,7 +486,7 @@ static const char *const pnpm_removed_scripts[] = {
 
 static const char *script_why(const char *name)
 {
-    if (in_list(name, install_hooks, SG_ARRAY_SIZE(install_hooks)))
+    if (sg_diff__in_list(name, install_hooks, SG_ARRAY_SIZE(install_hooks)))
         return "runs on every install of the package";
     if (strcmp(name, "prepare") == 0)
         return "runs when the package is installed from git";
@@ -707,10 +494,10 @@ static const char *script_why(const char *name)
 }
 
 /* A script of the artifact (it) that the source (s, an object or NULL) lacks or differs on. */
-static int script_in_artifact(mdiff *m, const cJSON *s, const cJSON *it)
+static int script_in_artifact(sg_mdiff *m, const cJSON *s, const cJSON *it)
 {
-    const cJSON *sv = get(s, it->string), *orig = get(s, "postinstall");
-    int hook = in_list(it->string, install_hooks, SG_ARRAY_SIZE(install_hooks)), error;
+    const cJSON *sv = sg_diff__member(s, it->string), *orig = sg_diff__member(s, "postinstall");
+    int hook = sg_diff__in_list(it->string, install_hooks, SG_ARRAY_SIZE(install_hooks)), error;
     char detail[256];
 
     if (sv && sg_json_equal(sv, it))
@@ -719,47 +506,53 @@ static int script_in_artifact(mdiff *m, const cJSON *s, const cJSON *it)
         snprintf(detail, sizeof(detail), "%s; %s",
                  sv ? "differs from the source" : "not in the source at this commit",
                  script_why(it->string));
-        return addv(m, sv ? "script-changed" : "script-added", hook ? SG_SEV_CRITICAL : SG_SEV_HIGH,
-                    "scripts", it->string, sv, it, detail);
+        return sg_diff__manifest_addv(m, sv ? "script-changed" : "script-added",
+                                      hook ? SG_SEV_CRITICAL : SG_SEV_HIGH, "scripts", it->string,
+                                      sv, it, detail);
     }
     /* pinst --disable renames postinstall; npm never runs _postinstall. */
     if (sv || !orig || !sg_json_equal(orig, it))
-        return addv(m, sv ? "script-changed" : "script-added", SG_SEV_INFO, "scripts", it->string,
-                    sv, it, "not a lifecycle script; npm does not run it");
-    if ((error = norm(m, N_PINST)) < 0)
+        return sg_diff__manifest_addv(m, sv ? "script-changed" : "script-added", SG_SEV_INFO,
+                                      "scripts", it->string, sv, it,
+                                      "not a lifecycle script; npm does not run it");
+    if ((error = sg_diff__manifest_norm(m, SG_MNORM_PINST)) < 0)
         return error;
-    return add(m, "script-added", SG_SEV_INFO, "scripts", it->string, NULL, value_text(&m->vb, it),
-               "pinst renamed postinstall at publish; npm does not run it");
+    return sg_diff__manifest_add(m, "script-added", SG_SEV_INFO, "scripts", it->string, NULL,
+                                 value_text(&m->vb, it),
+                                 "pinst renamed postinstall at publish; npm does not run it");
 }
 
 /* A script of the source (it) that the artifact (a) lacks. */
-static int script_removed(mdiff *m, const cJSON *a, const cJSON *it)
+static int script_removed(sg_mdiff *m, const cJSON *a, const cJSON *it)
 {
-    const cJSON *renamed = get(a, "_postinstall");
+    const cJSON *renamed = sg_diff__member(a, "_postinstall");
     int error;
-    if (in_list(it->string, pnpm_removed_scripts, SG_ARRAY_SIZE(pnpm_removed_scripts))) {
-        if ((error = norm(m, N_SCRIPTS_REMOVED)) < 0)
+    if (sg_diff__in_list(it->string, pnpm_removed_scripts, SG_ARRAY_SIZE(pnpm_removed_scripts))) {
+        if ((error = sg_diff__manifest_norm(m, SG_MNORM_SCRIPTS_REMOVED)) < 0)
             return error;
-        return add(m, "script-removed", SG_SEV_INFO, "scripts", it->string, value_text(&m->va, it),
-                   NULL, "removed at publish (pnpm removes it)");
+        return sg_diff__manifest_add(m, "script-removed", SG_SEV_INFO, "scripts", it->string,
+                                     value_text(&m->va, it), NULL,
+                                     "removed at publish (pnpm removes it)");
     }
     if (strcmp(it->string, "postinstall") == 0 && renamed && sg_json_equal(renamed, it))
-        return add(m, "script-removed", SG_SEV_INFO, "scripts", it->string, value_text(&m->va, it),
-                   NULL, "renamed to _postinstall (pinst)");
-    return addv(m, "script-removed", SG_SEV_INFO, "scripts", it->string, it, NULL,
-                "not in the artifact");
+        return sg_diff__manifest_add(m, "script-removed", SG_SEV_INFO, "scripts", it->string,
+                                     value_text(&m->va, it), NULL,
+                                     "renamed to _postinstall (pinst)");
+    return sg_diff__manifest_addv(m, "script-removed", SG_SEV_INFO, "scripts", it->string, it, NULL,
+                                  "not in the artifact");
 }
 
-static int diff_scripts(mdiff *m)
+static int diff_scripts(sg_mdiff *m)
 {
-    const cJSON *s = get(m->src, "scripts"), *a = get(m->art, "scripts"), *it;
+    const cJSON *s = sg_diff__member(m->src, "scripts"), *a = sg_diff__member(m->art, "scripts"),
+                *it;
     int error;
 
     if (a && !cJSON_IsObject(a)) {
         if (sg_json_equal(s, a))
             return 0;
-        return addv(m, "field-changed", SG_SEV_HIGH, "scripts", NULL, s, a,
-                    "scripts is not an object of commands");
+        return sg_diff__manifest_addv(m, "field-changed", SG_SEV_HIGH, "scripts", NULL, s, a,
+                                      "scripts is not an object of commands");
     }
     if (s && !cJSON_IsObject(s)) {
         if (!a)
@@ -773,7 +566,7 @@ static int diff_scripts(mdiff *m)
     }
     cJSON_ArrayForEach(it, s)
     {
-        if (!get(a, it->string) && (error = script_removed(m, a, it)) < 0)
+        if (!sg_diff__member(a, it->string) && (error = script_removed(m, a, it)) < 0)
             return error;
     }
     return 0;
@@ -834,23 +627,25 @@ int sg_diff__bin_equiv(const cJSON *sdoc, const cJSON *sbin, const cJSON *adoc, 
     return eq;
 }
 
-static int diff_bin_dir(mdiff *m)
+static int diff_bin_dir(sg_mdiff *m)
 {
-    const char *s = sg_json_str(get(m->src, "directories"), "bin");
-    const char *a = sg_json_str(get(m->art, "directories"), "bin");
-    const cJSON *sd = get(m->src, "directories"), *ad = get(m->art, "directories");
+    const char *s = sg_json_str(sg_diff__member(m->src, "directories"), "bin");
+    const char *a = sg_json_str(sg_diff__member(m->art, "directories"), "bin");
+    const cJSON *sd = sg_diff__member(m->src, "directories"),
+                *ad = sg_diff__member(m->art, "directories");
     cJSON *sc = NULL, *ac = NULL;
     int error = 0;
 
     if (a && !s)
-        error = add(m, "bin-added", SG_SEV_HIGH, "directories.bin", NULL, NULL, a,
-                    "every file in this folder is linked onto PATH; not in the source");
+        error = sg_diff__manifest_add(
+            m, "bin-added", SG_SEV_HIGH, "directories.bin", NULL, NULL, a,
+            "every file in this folder is linked onto PATH; not in the source");
     else if (a && s && !path_equiv(a, s))
-        error = add(m, "bin-changed", SG_SEV_HIGH, "directories.bin", NULL, s, a,
-                    "every file in this folder is linked onto PATH");
+        error = sg_diff__manifest_add(m, "bin-changed", SG_SEV_HIGH, "directories.bin", NULL, s, a,
+                                      "every file in this folder is linked onto PATH");
     else if (s && !a)
-        error = add(m, "field-changed", SG_SEV_INFO, "directories.bin", NULL, s, NULL,
-                    "removed from the artifact");
+        error = sg_diff__manifest_add(m, "field-changed", SG_SEV_INFO, "directories.bin", NULL, s,
+                                      NULL, "removed from the artifact");
     if ((a || s) && !(a && s && path_equiv(a, s)))
         m->residual = 1;
     if (error < 0)
@@ -865,21 +660,21 @@ static int diff_bin_dir(mdiff *m)
     if (cJSON_IsObject(ac))
         cJSON_DeleteItemFromObjectCaseSensitive(ac, "bin");
     if (sc && !ac)
-        error = cJSON_GetArraySize(sc) ? norm(m, N_FIELDS_REMOVED) : 0;
+        error = cJSON_GetArraySize(sc) ? sg_diff__manifest_norm(m, SG_MNORM_FIELDS_REMOVED) : 0;
     else if (ac && !sg_json_equal(sc, ac) &&
              !(sc == NULL && cJSON_IsObject(ac) && cJSON_GetArraySize(ac) == 0))
-        error = addv(m, "field-changed", SG_SEV_INFO, "directories", NULL, sc, ac,
-                     "differs from the source");
+        error = sg_diff__manifest_addv(m, "field-changed", SG_SEV_INFO, "directories", NULL, sc, ac,
+                                       "differs from the source");
     cJSON_Delete(sc);
     cJSON_Delete(ac);
     return error;
 }
 
-static int diff_bin(mdiff *m)
+static int diff_bin(sg_mdiff *m)
 {
     sg_buf tmp = SG_BUF_INIT;
-    cJSON *s = bin_map(m->src, get(m->src, "bin"), &tmp);
-    cJSON *a = bin_map(m->art, get(m->art, "bin"), &tmp);
+    cJSON *s = bin_map(m->src, sg_diff__member(m->src, "bin"), &tmp);
+    cJSON *a = bin_map(m->art, sg_diff__member(m->art, "bin"), &tmp);
     const cJSON *it;
     int error = 0;
 
@@ -889,22 +684,23 @@ static int diff_bin(mdiff *m)
     }
     cJSON_ArrayForEach(it, a)
     {
-        const cJSON *sv = get(s, it->string);
+        const cJSON *sv = sg_diff__member(s, it->string);
         if (!sv)
-            error = addv(m, "bin-added", SG_SEV_HIGH, "bin", it->string, NULL, it,
-                         "linked onto PATH at install; not in the source");
+            error = sg_diff__manifest_addv(m, "bin-added", SG_SEV_HIGH, "bin", it->string, NULL, it,
+                                           "linked onto PATH at install; not in the source");
         else if (!sg_json_equal(sv, it))
-            error = addv(m, "bin-changed", SG_SEV_HIGH, "bin", it->string, sv, it,
-                         "the executable points at another file than in the source");
+            error =
+                sg_diff__manifest_addv(m, "bin-changed", SG_SEV_HIGH, "bin", it->string, sv, it,
+                                       "the executable points at another file than in the source");
         if (error < 0)
             goto done;
     }
     cJSON_ArrayForEach(it, s)
     {
-        if (get(a, it->string))
+        if (sg_diff__member(a, it->string))
             continue;
-        if ((error = addv(m, "field-changed", SG_SEV_INFO, "bin", it->string, it, NULL,
-                          "removed from the artifact")) < 0)
+        if ((error = sg_diff__manifest_addv(m, "field-changed", SG_SEV_INFO, "bin", it->string, it,
+                                            NULL, "removed from the artifact")) < 0)
             goto done;
     }
     error = diff_bin_dir(m);
@@ -984,13 +780,13 @@ static int is_path_field(const char *key)
         "main",   "module",   "browser",     "types", "typings",  "esnext",
         "es2015", "umd:main", "jsnext:main", "unpkg", "jsdelivr", "react-native",
     };
-    return in_list(key, paths, SG_ARRAY_SIZE(paths));
+    return sg_diff__in_list(key, paths, SG_ARRAY_SIZE(paths));
 }
 
 /* Equal for what the field does: paths with or without "./", bin after npm's normalization,
  * an absent "type" is "commonjs"; everything else as JSON values. NULL is absent. */
-static int field_equiv(const char *key, const cJSON *sdoc, const cJSON *s, const cJSON *adoc,
-                       const cJSON *a)
+int sg_diff__field_equiv(const char *key, const cJSON *sdoc, const cJSON *s, const cJSON *adoc,
+                         const cJSON *a)
 {
     if (strcmp(key, "type") == 0) {
         const char *x = s ? (cJSON_IsString(s) ? s->valuestring : NULL) : "commonjs";
@@ -1007,184 +803,51 @@ static int field_equiv(const char *key, const cJSON *sdoc, const cJSON *s, const
     return sg_json_equal(s, a);
 }
 
-static int diff_rule(mdiff *m, const field_rule *r)
+static int diff_rule(sg_mdiff *m, const field_rule *r)
 {
-    const cJSON *s = get(m->src, r->key), *a = get(m->art, r->key);
+    const cJSON *s = sg_diff__member(m->src, r->key), *a = sg_diff__member(m->art, r->key);
     const char *what;
-    if (field_equiv(r->key, m->src, s, m->art, a))
+    if (sg_diff__field_equiv(r->key, m->src, s, m->art, a))
         return 0;
     what = !s   ? "not in the source at this commit"
            : !a ? "removed from the artifact"
                 : "differs from the source";
-    return addv(m, r->kind, r->sev, r->key, NULL, s, a, what);
+    return sg_diff__manifest_addv(m, r->kind, r->sev, r->key, NULL, s, a, what);
 }
 
 /* npm synthesizes "install": "node-gyp rebuild" when a root binding.gyp exists and gypfile is
  * not false: turning that on is an install script. */
-static int diff_gypfile(mdiff *m)
+static int diff_gypfile(sg_mdiff *m)
 {
-    const cJSON *s = get(m->src, "gypfile"), *a = get(m->art, "gypfile");
+    const cJSON *s = sg_diff__member(m->src, "gypfile"), *a = sg_diff__member(m->art, "gypfile");
     if (sg_json_equal(s, a) || (!s && !a))
         return 0;
     if (!cJSON_IsFalse(a))
-        return addv(m, "field-changed", SG_SEV_HIGH, "gypfile", NULL, s, a,
-                    "npm runs node-gyp rebuild at install unless gypfile is false");
-    return addv(m, "field-changed", SG_SEV_INFO, "gypfile", NULL, s, a,
-                "node-gyp is turned off in the artifact");
-}
-
-/* ---------------------------------------------------------------- version */
-
-static int digits(const char **p)
-{
-    const char *s = *p;
-    if (*s < '0' || *s > '9')
-        return -1;
-    if (*s == '0' && s[1] >= '0' && s[1] <= '9')
-        return -1; /* no leading zeros */
-    while (*s >= '0' && *s <= '9')
-        s++;
-    *p = s;
-    return 0;
-}
-
-static int ident_chars(const char **p)
-{
-    const char *s = *p;
-    while ((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-           *s == '-' || *s == '.')
-        s++;
-    if (s == *p)
-        return -1;
-    *p = s;
-    return 0;
-}
-
-/* 1 for a valid semver version; *zero = 1 when its core is 0.0.0. */
-static int semver_valid(const char *v, int *zero)
-{
-    const char *p = v;
-    *zero = strncmp(v, "0.0.0", 5) == 0;
-    if (digits(&p) < 0 || *p++ != '.' || digits(&p) < 0 || *p++ != '.' || digits(&p) < 0)
-        return 0;
-    if (*p == '-' && (++p, ident_chars(&p) < 0))
-        return 0;
-    if (*p == '+' && (++p, ident_chars(&p) < 0))
-        return 0;
-    return *p == '\0';
-}
-
-/* Placeholders release tools replace at publish: 0.0.0, 0.0.0-development,
- * 0.0.0-semantically-released, ..., a "do not change" string, or no version at all. */
-static int version_placeholder(const cJSON *v)
-{
-    int zero;
-    if (!v)
-        return 1;
-    if (!cJSON_IsString(v))
-        return 0;
-    return !semver_valid(v->valuestring, &zero) || zero;
-}
-
-static int diff_version(mdiff *m)
-{
-    const cJSON *s = get(m->src, "version"), *a = get(m->art, "version");
-    const char *release = m->opts->release_version;
-    if (sg_json_equal(s, a) || (!s && !a))
-        return 0;
-    if (cJSON_IsString(a) && version_placeholder(s) &&
-        (!release || strcmp(release, a->valuestring) == 0))
-        return norm(m, N_VERSION);
-    return addv(m, "field-changed", SG_SEV_LOW, "version", NULL, s, a,
-                "the source at this commit carries another version");
-}
-
-/* ---------------------------------------------------------------- publishConfig */
-
-/* Fields pnpm moves out of publishConfig and yarn berry copies (NPM-PACK.md §4.1, §4.2). */
-static const char *const overlay_keys[] = {
-    "bin",     "engines",  "type",    "imports", "main",   "module",
-    "typings", "types",    "exports", "browser", "esnext", "es2015",
-    "unpkg",   "umd:main", "os",      "cpu",     "libc",   "typesVersions",
-};
-
-/* Where the artifact's value of an overlay field equals the source's publishConfig value
- * (and not the source's own), take the publishConfig value as the source's. */
-static int apply_publish_config(mdiff *m)
-{
-    const cJSON *pc = get(m->src, "publishConfig");
-    size_t i;
-    int applied = 0, error;
-
-    if (!cJSON_IsObject(pc))
-        return 0;
-    for (i = 0; i < SG_ARRAY_SIZE(overlay_keys); i++) {
-        const char *k = overlay_keys[i];
-        const cJSON *pv = get(pc, k), *a = get(m->art, k), *s = get(m->src, k);
-        if (!pv || !a || !field_equiv(k, m->src, pv, m->art, a) ||
-            field_equiv(k, m->src, s, m->art, a))
-            continue;
-        if ((error = set_member(m, m->src, k, pv)) < 0)
-            return error;
-        applied = 1;
-    }
-    return applied ? norm(m, N_PUBLISH_CONFIG) : 0;
-}
-
-/* publishConfig itself: kept (npm, berry), pruned of the moved keys (pnpm) or dropped. */
-static int diff_publish_config(mdiff *m)
-{
-    const cJSON *s = get(m->src, "publishConfig"), *a = get(m->art, "publishConfig");
-    cJSON *pruned = NULL;
-    size_t i;
-    int error = 0;
-
-    if (sg_json_equal(s, a) || (!s && !a))
-        return 0;
-    if (s && !a) {
-        /* Emptied by pnpm's moves (then dropped), or removed by a prepack script. */
-        const cJSON *it;
-        cJSON_ArrayForEach(it, s)
-        {
-            if (!in_list(it->string ? it->string : "", overlay_keys, SG_ARRAY_SIZE(overlay_keys)))
-                return norm(m, N_FIELDS_REMOVED);
-        }
-        return cJSON_IsObject(s) ? norm(m, N_PUBLISH_CONFIG) : norm(m, N_FIELDS_REMOVED);
-    }
-    if (cJSON_IsObject(s) && cJSON_IsObject(a)) {
-        if (!(pruned = cJSON_Duplicate(s, 1)))
-            return sg_error_set(m->ctx, SG_ENOMEM, "out of memory comparing publishConfig");
-        for (i = 0; i < SG_ARRAY_SIZE(overlay_keys); i++)
-            cJSON_DeleteItemFromObjectCaseSensitive(pruned, overlay_keys[i]);
-        if (sg_json_equal(pruned, a)) {
-            error = norm(m, N_PUBLISH_CONFIG);
-            goto done;
-        }
-    }
-    error = addv(m, "field-changed", SG_SEV_INFO, "publishConfig", NULL, s, a,
-                 s ? "differs from the source" : "not in the source at this commit");
-done:
-    cJSON_Delete(pruned);
-    return error;
+        return sg_diff__manifest_addv(
+            m, "field-changed", SG_SEV_HIGH, "gypfile", NULL, s, a,
+            "npm runs node-gyp rebuild at install unless gypfile is false");
+    return sg_diff__manifest_addv(m, "field-changed", SG_SEV_INFO, "gypfile", NULL, s, a,
+                                  "node-gyp is turned off in the artifact");
 }
 
 /* ---------------------------------------------------------------- metadata */
 
 /* Any other key: description, repository, devDependencies' siblings workspaces,
  * packageManager, pnpm, patchedDependencies, ... Removal is a publish-time rewrite. */
-static int diff_metadata_key(mdiff *m, const char *key)
+static int diff_metadata_key(sg_mdiff *m, const char *key)
 {
-    const cJSON *s = get(m->src, key), *a = get(m->art, key);
-    if (in_list(key, special_keys, SG_ARRAY_SIZE(special_keys)) || rule_for(key) ||
+    const cJSON *s = sg_diff__member(m->src, key), *a = sg_diff__member(m->art, key);
+    if (sg_diff__in_list(key, special_keys, SG_ARRAY_SIZE(special_keys)) || rule_for(key) ||
         sg_json_equal(s, a))
         return 0;
     if (!a)
-        return norm(m, N_FIELDS_REMOVED);
-    return addv(m, "field-changed", SG_SEV_INFO, key, NULL, s, a,
-                s ? "differs from the source (metadata)" : "not in the source (metadata)");
+        return sg_diff__manifest_norm(m, SG_MNORM_FIELDS_REMOVED);
+    return sg_diff__manifest_addv(m, "field-changed", SG_SEV_INFO, key, NULL, s, a,
+                                  s ? "differs from the source (metadata)"
+                                    : "not in the source (metadata)");
 }
 
-static int diff_metadata(mdiff *m)
+static int diff_metadata(sg_mdiff *m)
 {
     const cJSON *it;
     int error;
@@ -1195,7 +858,7 @@ static int diff_metadata(mdiff *m)
     }
     cJSON_ArrayForEach(it, m->art)
     {
-        if (get(m->src, it->string))
+        if (sg_diff__member(m->src, it->string))
             continue;
         if ((error = diff_metadata_key(m, it->string)) < 0)
             return error;
@@ -1220,11 +883,11 @@ static int parse_object(cJSON **out, sg_ctx *ctx, const char *data, size_t len, 
     return 0;
 }
 
-static int fill_info(mdiff *m, sg_manifest_info *info)
+static int fill_info(sg_mdiff *m, sg_manifest_info *info)
 {
     sg_buf tmp = SG_BUF_INIT;
-    cJSON *bins = bin_map(m->art, get(m->art, "bin"), &tmp);
-    const char *dir = sg_json_str(get(m->art, "directories"), "bin");
+    cJSON *bins = bin_map(m->art, sg_diff__member(m->art, "bin"), &tmp);
+    const char *dir = sg_json_str(sg_diff__member(m->art, "directories"), "bin");
     const cJSON *it;
     size_t n = 0;
     int error = 0;
@@ -1259,12 +922,13 @@ done:
     return error;
 }
 
-static int diff_all(mdiff *m)
+static int diff_all(sg_mdiff *m)
 {
     size_t i;
     int error;
     /* The source-side rewrites first, so the comparisons below see what the packer wrote. */
-    if ((error = apply_publish_config(m)) < 0 || (error = diff_version(m)) < 0)
+    if ((error = sg_diff__publish_config_apply(m)) < 0 ||
+        (error = sg_diff__manifest_version(m)) < 0)
         return error;
     for (i = 0; i < SG_ARRAY_SIZE(dep_fields); i++)
         if ((error = diff_deps(m, dep_fields[i])) < 0)
@@ -1275,7 +939,7 @@ static int diff_all(mdiff *m)
     for (i = 0; i < SG_ARRAY_SIZE(field_rules); i++)
         if ((error = diff_rule(m, &field_rules[i])) < 0)
             return error;
-    if ((error = diff_publish_config(m)) < 0)
+    if ((error = sg_diff__publish_config_diff(m)) < 0)
         return error;
     return diff_metadata(m);
 }
@@ -1285,7 +949,7 @@ int sg_diff__manifest(sg_report *report, sg_ctx *ctx, const char *source, size_t
                       sg_manifest_info *info)
 {
     static const sg_diff_opts no_opts = SG_DIFF_OPTS_INIT;
-    mdiff m;
+    sg_mdiff m;
     int error;
 
     memset(&m, 0, sizeof(m));
@@ -1303,7 +967,7 @@ int sg_diff__manifest(sg_report *report, sg_ctx *ctx, const char *source, size_t
     if ((error = diff_all(&m)) < 0)
         goto done;
     if (!m.residual && (source_len != artifact_len || memcmp(source, artifact, source_len) != 0))
-        error = norm(&m, N_FORMAT);
+        error = sg_diff__manifest_norm(&m, SG_MNORM_FORMAT);
     if (error >= 0 && info)
         error = fill_info(&m, info);
 done:

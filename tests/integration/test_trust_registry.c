@@ -1,7 +1,7 @@
 /*
  * Registry signatures, provenance and publishing history end to end, offline: a loopback
  * registry serves packuments whose dist.signatures and dist.attestations were made here (by
- * a test npm key and a test Sigstore, tests/unit/trust/sigstore_fixture.h), the keys
+ * a test npm key and a test Sigstore, tests/support/sigstore_fixture.c), the keys
  * endpoint and the attestations documents; the repository is a libgit2 fixture reached
  * through a URL rewrite. The npm registry reachable from CI serves packuments without
  * signatures, attestations or publisher fields, so this is where the pipeline is tested.
@@ -10,7 +10,7 @@
 #include "http_server.h"
 
 #include "verifier/trust/trust_int.h"
-#include "../unit/trust/sigstore_fixture.h"
+#include "sigstore_fixture.h"
 
 #define REPO_URL "git+https://github.com/acme/demo.git"
 #define PJ(v)                                                                                      \

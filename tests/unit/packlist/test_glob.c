@@ -1,5 +1,5 @@
 /*
- * The minimatch port and git's wildmatch (verifier/packlist/glob.c).
+ * The minimatch port and git's wildmatch (verifier/packlist/glob_*.c).
  *
  * The minimatch expectations were produced by minimatch 10.2.5 itself (npm 11.19.1's copy, with
  * the options ignore-walk passes: matchBase, dot, flipNegate, nocase); the file was also checked

@@ -1,14 +1,6 @@
 /*
- * A tiny Sigstore for tests (header-only; included by test_provenance.c and
- * tests/integration/test_trust_registry.c): a Fulcio-like CA (root + intermediate), a Rekor
- * key, short-lived code-signing leaf certificates with Fulcio's identity extensions, DSSE
- * envelopes, Rekor intoto 0.0.2 entries with a signed entry timestamp, optional RFC 6962
- * inclusion proofs with a signed checkpoint, and the trusted_root.json that trusts it all.
- * Also npm registry keys and signatures. Everything is made with OpenSSL at test time.
+ * A tiny Sigstore for tests: see sigstore_fixture.h.
  */
-#ifndef SGT_SIGSTORE_FIXTURE_H
-#define SGT_SIGSTORE_FIXTURE_H
-
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,47 +11,25 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "sg_test.h"
+#include "sigstore_fixture.h"
+
 #include "common/common.h"
+#include "verifier/trust/trust_int.h"
 
-/* every helper may go unused in one of the including tests */
-#define SGT_FN static __attribute__((unused))
-
-#define SGT_T0 1700000000LL /* 2023-11-14T22:13:20Z: "now" of the fixtures */
-
-typedef struct sgt_sigstore {
-    EVP_PKEY *root_key, *inter_key, *rekor_key, *other_key; /* other: signs nothing trusted */
-    X509 *root, *inter;
-} sgt_sigstore;
-
-typedef struct sgt_bundle_opts {
-    const char *statement;      /* the DSSE payload */
-    const char *predicate_type; /* the attestation's predicateType; NULL: SLSA v1 */
-    int64_t integrated_time;    /* 0: SGT_T0 */
-    int64_t log_index;          /* 0: 4242 */
-    const char *cert_commit;    /* Fulcio .3 (raw); NULL: none */
-    const char *cert_repo;      /* Fulcio .5 "owner/repo"; NULL: none */
-    const char *cert_ref;       /* Fulcio .6; NULL: none */
-    int64_t cert_offset;        /* leaf notBefore = integrated_time - 60 + cert_offset */
-    int no_codesign;            /* leave out the codeSigning extended key usage */
-    int with_proof;             /* inclusion proof (index 2 of 4) and a checkpoint */
-    int tamper_proof;           /* flip a byte of the first proof hash */
-    int set_by_other;           /* the SET is signed by other_key */
-    int leaf_by_other;          /* the leaf is signed by other_key, not the intermediate */
-} sgt_bundle_opts;
-
-SGT_FN EVP_PKEY *sgt_p256(void)
+EVP_PKEY *sgt_p256(void)
 {
     EVP_PKEY *k = EVP_EC_gen("P-256");
     assert_non_null(k);
     return k;
 }
 
-SGT_FN void sgt_b64(sg_buf *out, const void *p, size_t n)
+static void sgt_b64(sg_buf *out, const void *p, size_t n)
 {
     assert_int_equal(sg_base64_encode(out, p, n), 0);
 }
 
-SGT_FN void sgt_spki_b64(sg_buf *out, EVP_PKEY *k)
+void sgt_spki_b64(sg_buf *out, EVP_PKEY *k)
 {
     unsigned char *der = NULL;
     int n = i2d_PUBKEY(k, &der);
@@ -68,7 +38,7 @@ SGT_FN void sgt_spki_b64(sg_buf *out, EVP_PKEY *k)
     OPENSSL_free(der);
 }
 
-SGT_FN void sgt_logid(unsigned char id[32], EVP_PKEY *k)
+static void sgt_logid(unsigned char id[32], EVP_PKEY *k)
 {
     unsigned char *der = NULL;
     unsigned int len = 32;
@@ -78,7 +48,7 @@ SGT_FN void sgt_logid(unsigned char id[32], EVP_PKEY *k)
     OPENSSL_free(der);
 }
 
-SGT_FN void sgt_sign(sg_buf *sig_out, EVP_PKEY *k, const void *msg, size_t n)
+static void sgt_sign(sg_buf *sig_out, EVP_PKEY *k, const void *msg, size_t n)
 {
     EVP_MD_CTX *c = EVP_MD_CTX_new();
     unsigned char sig[256];
@@ -89,7 +59,7 @@ SGT_FN void sgt_sign(sg_buf *sig_out, EVP_PKEY *k, const void *msg, size_t n)
     sg_buf_put(sig_out, sig, len);
 }
 
-SGT_FN void sgt_ext(X509 *x, int nid, const char *value)
+static void sgt_ext(X509 *x, int nid, const char *value)
 {
     X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, NULL, nid, value);
     assert_non_null(e);
@@ -97,7 +67,7 @@ SGT_FN void sgt_ext(X509 *x, int nid, const char *value)
     X509_EXTENSION_free(e);
 }
 
-SGT_FN void sgt_raw_ext(X509 *x, const char *oid, const char *value)
+static void sgt_raw_ext(X509 *x, const char *oid, const char *value)
 {
     ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
     ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
@@ -111,7 +81,7 @@ SGT_FN void sgt_raw_ext(X509 *x, const char *oid, const char *value)
     ASN1_OBJECT_free(obj);
 }
 
-SGT_FN X509 *sgt_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *issuer_key,
+static X509 *sgt_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *issuer_key,
                       int64_t not_before, int64_t not_after, int ca)
 {
     X509 *x = X509_new();
@@ -135,7 +105,7 @@ SGT_FN X509 *sgt_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *iss
     return x;
 }
 
-SGT_FN void sgt_sigstore_init(sgt_sigstore *s)
+void sgt_sigstore_init(sgt_sigstore *s)
 {
     memset(s, 0, sizeof(*s));
     s->root_key = sgt_p256();
@@ -150,7 +120,7 @@ SGT_FN void sgt_sigstore_init(sgt_sigstore *s)
     assert_true(X509_sign(s->inter, s->root_key, EVP_sha256()) > 0);
 }
 
-SGT_FN void sgt_sigstore_free(sgt_sigstore *s)
+void sgt_sigstore_free(sgt_sigstore *s)
 {
     EVP_PKEY_free(s->root_key);
     EVP_PKEY_free(s->inter_key);
@@ -160,7 +130,7 @@ SGT_FN void sgt_sigstore_free(sgt_sigstore *s)
     X509_free(s->inter);
 }
 
-SGT_FN void sgt_cert_b64(sg_buf *out, X509 *x)
+static void sgt_cert_b64(sg_buf *out, X509 *x)
 {
     unsigned char *der = NULL;
     int n = i2d_X509(x, &der);
@@ -170,7 +140,7 @@ SGT_FN void sgt_cert_b64(sg_buf *out, X509 *x)
 }
 
 /* trusted_root.json trusting this Sigstore (no CT logs: SCTs are not checked). malloc'd. */
-SGT_FN char *sgt_trusted_root(const sgt_sigstore *s)
+char *sgt_trusted_root(const sgt_sigstore *s)
 {
     sg_buf b = SG_BUF_INIT;
     unsigned char id[32];
@@ -197,8 +167,8 @@ SGT_FN char *sgt_trusted_root(const sgt_sigstore *s)
 }
 
 /* An SLSA provenance v1 statement as npm writes it. malloc'd. */
-SGT_FN char *sgt_statement_v1(const char *name, const char *version, const char *sha512_hex,
-                              const char *repo, const char *ref, const char *commit)
+char *sgt_statement_v1(const char *name, const char *version, const char *sha512_hex,
+                       const char *repo, const char *ref, const char *commit)
 {
     sg_buf b = SG_BUF_INIT, purl = SG_BUF_INIT;
     char *out;
@@ -220,7 +190,7 @@ SGT_FN char *sgt_statement_v1(const char *name, const char *version, const char 
     return out;
 }
 
-SGT_FN void sgt_hash_leaf(unsigned char out[32], const void *data, size_t n)
+void sgt_hash_leaf(unsigned char out[32], const void *data, size_t n)
 {
     EVP_MD_CTX *c = EVP_MD_CTX_new();
     unsigned char z = 0;
@@ -232,8 +202,7 @@ SGT_FN void sgt_hash_leaf(unsigned char out[32], const void *data, size_t n)
     EVP_MD_CTX_free(c);
 }
 
-SGT_FN void sgt_hash_node(unsigned char out[32], const unsigned char l[32],
-                          const unsigned char r[32])
+void sgt_hash_node(unsigned char out[32], const unsigned char l[32], const unsigned char r[32])
 {
     unsigned char buf[65];
     unsigned int len = 32;
@@ -244,7 +213,7 @@ SGT_FN void sgt_hash_node(unsigned char out[32], const unsigned char l[32],
 }
 
 /* The leaf certificate, signed by the intermediate (or other_key). */
-SGT_FN X509 *sgt_leaf(const sgt_sigstore *s, EVP_PKEY *leaf_key, const sgt_bundle_opts *o,
+static X509 *sgt_leaf(const sgt_sigstore *s, EVP_PKEY *leaf_key, const sgt_bundle_opts *o,
                       int64_t t)
 {
     X509 *leaf = sgt_cert(leaf_key, NULL, s->inter, s->inter_key, t - 60 + o->cert_offset,
@@ -267,7 +236,7 @@ SGT_FN X509 *sgt_leaf(const sgt_sigstore *s, EVP_PKEY *leaf_key, const sgt_bundl
 }
 
 /* The Rekor intoto 0.0.2 entry for this envelope. */
-SGT_FN void sgt_rekor_body(sg_buf *body, X509 *leaf, const sg_buf *sig, const char *payload)
+static void sgt_rekor_body(sg_buf *body, X509 *leaf, const sg_buf *sig, const char *payload)
 {
     sg_buf pem = SG_BUF_INIT, sigb64 = SG_BUF_INIT;
     BIO *bio = BIO_new(BIO_s_mem());
@@ -297,7 +266,7 @@ SGT_FN void sgt_rekor_body(sg_buf *body, X509 *leaf, const sg_buf *sig, const ch
 }
 
 /* inclusionProof for `body` at index 2 of a 4-leaf tree, with a signed checkpoint. */
-SGT_FN void sgt_proof(sg_buf *b, const sgt_sigstore *s, const sg_buf *body, int tamper)
+static void sgt_proof(sg_buf *b, const sgt_sigstore *s, const sg_buf *body, int tamper)
 {
     unsigned char l[4][32], n01[32], n23[32], root[32], id[32];
     sg_buf sig = SG_BUF_INIT, sl = SG_BUF_INIT;
@@ -342,7 +311,7 @@ SGT_FN void sgt_proof(sg_buf *b, const sgt_sigstore *s, const sg_buf *body, int 
 }
 
 /* The attestations document holding one provenance bundle. malloc'd. */
-SGT_FN char *sgt_attestations(const sgt_sigstore *s, const sgt_bundle_opts *o)
+char *sgt_attestations(const sgt_sigstore *s, const sgt_bundle_opts *o)
 {
     int64_t t = o->integrated_time ? o->integrated_time : SGT_T0;
     int64_t idx = o->log_index ? o->log_index : 4242;
@@ -407,7 +376,7 @@ SGT_FN char *sgt_attestations(const sgt_sigstore *s, const sgt_bundle_opts *o)
 /* ---- npm registry keys ------------------------------------------------------------------- */
 
 /* {"keys":[{"keyid":..., "key": SPKI, "expires": ...}]} for k. malloc'd. */
-SGT_FN char *sgt_npm_keys(EVP_PKEY *k, const char *keyid, const char *expires)
+char *sgt_npm_keys(EVP_PKEY *k, const char *keyid, const char *expires)
 {
     sg_buf b = SG_BUF_INIT;
     char *out;
@@ -423,7 +392,7 @@ SGT_FN char *sgt_npm_keys(EVP_PKEY *k, const char *keyid, const char *expires)
 }
 
 /* base64 DER ECDSA signature of "name@version:integrity". malloc'd. */
-SGT_FN char *sgt_npm_sign(EVP_PKEY *k, const char *name, const char *version, const char *integrity)
+char *sgt_npm_sign(EVP_PKEY *k, const char *name, const char *version, const char *integrity)
 {
     sg_buf msg = SG_BUF_INIT, sig = SG_BUF_INIT, b = SG_BUF_INIT;
     char *out;
@@ -436,5 +405,3 @@ SGT_FN char *sgt_npm_sign(EVP_PKEY *k, const char *name, const char *version, co
     sg_buf_dispose(&b);
     return out;
 }
-
-#endif
