@@ -1,0 +1,522 @@
+/*
+ * The rebuild's plan and tools: from the source tree, the package manager (lockfile and
+ * packageManager), the install folder and the Node version the repository asks for; on the
+ * machine, the node, npm, corepack and bubblewrap that carry it out; and the registry hosts the
+ * install step may reach.
+ */
+#include "common/common.h"
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include "verifier/rebuild/rebuild_int.h"
+
+/* ---------------------------------------------------------------- the plan */
+
+static const char *const pm_names[] = {"npm", "yarn", "yarn", "pnpm", "bun"};
+
+const char *sg_rebuild__pm_name(sg_rebuild_pm pm)
+{
+    return (unsigned)pm < SG_ARRAY_SIZE(pm_names) ? pm_names[pm] : "unknown";
+}
+
+static int read_tree_json(cJSON **out, sg_ctx *ctx, const sg_tree *tree, const char *path)
+{
+    const sg_entry *e = sg_tree_find(tree, path);
+    sg_buf b = SG_BUF_INIT;
+    int error;
+    *out = NULL;
+    if (!e || e->kind != SG_ENTRY_FILE)
+        return SG_ENOTFOUND;
+    sg_buf_init(&b, (size_t)sg_ctx_limit(ctx, SG_LIMIT_JSON_SIZE));
+    if ((error = sg_tree_read(&b, ctx, tree, e)) == 0)
+        error = sg_json_parse(out, ctx, b.ptr, b.size, path);
+    sg_buf_dispose(&b);
+    return error;
+}
+
+/* The first `max` bytes of a tree file as a string ("" when absent). */
+static void read_small(char *out, size_t size, sg_ctx *ctx, const sg_tree *tree, const char *path)
+{
+    const sg_entry *e = sg_tree_find(tree, path);
+    sg_buf b = SG_BUF_INIT;
+    out[0] = '\0';
+    if (!e || e->kind != SG_ENTRY_FILE || e->size > (1u << 20))
+        return;
+    sg_buf_init(&b, 1u << 20);
+    if (sg_tree_read(&b, ctx, tree, e) == 0)
+        snprintf(out, size, "%.*s", (int)(b.size < size ? b.size : size - 1), b.ptr);
+    else
+        sg_error_clear(ctx);
+    sg_buf_dispose(&b);
+}
+
+static void join_path(char *out, size_t size, const char *dir, const char *name)
+{
+    snprintf(out, size, "%s%s%s", dir, *dir ? "/" : "", name);
+}
+
+static int has_file(const sg_tree *tree, const char *dir, const char *name)
+{
+    char p[1200];
+    join_path(p, sizeof(p), dir, name);
+    return sg_tree_find(tree, p) != NULL;
+}
+
+/* The package manager's lockfile in dir, or -1 when none. */
+static int lockfile_in(sg_ctx *ctx, const sg_tree *tree, const char *dir)
+{
+    char p[1200], head[4096];
+    if (has_file(tree, dir, "pnpm-lock.yaml"))
+        return SG_REBUILD_PM_PNPM;
+    if (has_file(tree, dir, "yarn.lock")) {
+        join_path(p, sizeof(p), dir, "yarn.lock");
+        read_small(head, sizeof(head), ctx, tree, p);
+        return strstr(head, "__metadata:") ? SG_REBUILD_PM_YARN_BERRY : SG_REBUILD_PM_YARN_CLASSIC;
+    }
+    if (has_file(tree, dir, "package-lock.json") || has_file(tree, dir, "npm-shrinkwrap.json"))
+        return SG_REBUILD_PM_NPM;
+    if (has_file(tree, dir, "bun.lockb") || has_file(tree, dir, "bun.lock"))
+        return SG_REBUILD_PM_BUN;
+    return -1;
+}
+
+/* Apply "packageManager": "pnpm@9.1.0+sha512...." when it names a known manager. */
+static void apply_package_manager(sg_rebuild_plan *pl, const char *spec)
+{
+    static const struct {
+        const char *prefix;
+        sg_rebuild_pm kind;
+    } known[] = {{"npm@", SG_REBUILD_PM_NPM},
+                 {"pnpm@", SG_REBUILD_PM_PNPM},
+                 {"yarn@", SG_REBUILD_PM_YARN_CLASSIC},
+                 {"bun@", SG_REBUILD_PM_BUN}};
+    size_t i;
+    for (i = 0; spec && i < SG_ARRAY_SIZE(known); i++) {
+        size_t pl_len = strlen(known[i].prefix), vl;
+        const char *v;
+        if (strncmp(spec, known[i].prefix, pl_len) != 0)
+            continue;
+        v = spec + pl_len;
+        vl = strcspn(v, "+");
+        if (vl == 0 || vl >= sizeof(pl->pm_version) || strspn(v, "0123456789.") != vl)
+            return; /* a tag or URL: keep what the lockfile says */
+        pl->pm = known[i].kind;
+        if (pl->pm == SG_REBUILD_PM_YARN_CLASSIC && v[0] != '1')
+            pl->pm = SG_REBUILD_PM_YARN_BERRY;
+        memcpy(pl->pm_version, v, vl);
+        pl->pm_version[vl] = '\0';
+        snprintf(pl->pm_why, sizeof(pl->pm_why), "packageManager '%.100s'", spec);
+        return;
+    }
+}
+
+static int deps_nonempty(const cJSON *pj)
+{
+    static const char *const fields[] = {"dependencies", "devDependencies", "optionalDependencies"};
+    size_t i;
+    for (i = 0; pj && i < SG_ARRAY_SIZE(fields); i++) {
+        const cJSON *d = cJSON_GetObjectItemCaseSensitive(pj, fields[i]);
+        if (cJSON_IsObject(d) && d->child)
+            return 1;
+    }
+    return 0;
+}
+
+/* The version the repository asks for: .nvmrc, .node-version (package folder, then up to the
+ * root), then engines.node. */
+static void node_wanted(sg_rebuild_plan *pl, sg_ctx *ctx, const sg_tree *tree, const char *subdir)
+{
+    static const char *const files[] = {".nvmrc", ".node-version"};
+    char dir[1024], p[1200], text[128];
+    size_t f;
+    const char *eng;
+
+    for (f = 0; f < SG_ARRAY_SIZE(files); f++) {
+        snprintf(dir, sizeof(dir), "%s", subdir);
+        for (;;) {
+            size_t n;
+            char *s;
+            join_path(p, sizeof(p), dir, files[f]);
+            read_small(text, sizeof(text), ctx, tree, p);
+            s = text + strspn(text, " \t\r\n");
+            n = strcspn(s, " \t\r\n#");
+            s[n] = '\0';
+            if (*s) {
+                snprintf(pl->node_wanted, sizeof(pl->node_wanted), "%s", s);
+                snprintf(pl->node_wanted_from, sizeof(pl->node_wanted_from), "%s", p);
+                return;
+            }
+            if (!*dir)
+                break;
+            s = strrchr(dir, '/');
+            if (s)
+                *s = '\0';
+            else
+                dir[0] = '\0';
+        }
+    }
+    eng = sg_json_str(cJSON_GetObjectItemCaseSensitive(pl->pkg, "engines"), "node");
+    if (!eng && pl->root != pl->pkg)
+        eng = sg_json_str(cJSON_GetObjectItemCaseSensitive(pl->root, "engines"), "node");
+    if (eng) {
+        snprintf(pl->node_wanted, sizeof(pl->node_wanted), "%s", eng);
+        snprintf(pl->node_wanted_from, sizeof(pl->node_wanted_from), "engines.node");
+    }
+}
+
+void sg_rebuild__plan_dispose(sg_rebuild_plan *pl)
+{
+    if (pl->root != pl->pkg)
+        cJSON_Delete(pl->root);
+    cJSON_Delete(pl->pkg);
+    memset(pl, 0, sizeof(*pl));
+}
+
+int sg_rebuild__plan_make(sg_rebuild_plan *pl, sg_ctx *ctx, const sg_tree *tree, const char *subdir)
+{
+    char dir[1024], p[1200], *s;
+    int kind = -1, error;
+
+    memset(pl, 0, sizeof(*pl));
+    join_path(p, sizeof(p), subdir, "package.json");
+    if ((error = read_tree_json(&pl->pkg, ctx, tree, p)) < 0) {
+        if (error == SG_ENOTFOUND)
+            error = sg_error_set(ctx, SG_ENOTFOUND, "no package.json at '%s'", p);
+        return error;
+    }
+    /* The lockfile: in the package folder or the nearest folder above it. */
+    snprintf(dir, sizeof(dir), "%s", subdir);
+    for (;;) {
+        if ((kind = lockfile_in(ctx, tree, dir)) >= 0 || !*dir)
+            break;
+        s = strrchr(dir, '/');
+        if (s)
+            *s = '\0';
+        else
+            dir[0] = '\0';
+    }
+    if (kind < 0) {
+        /* No lockfile: install where the workspace root is, else in the package folder. */
+        cJSON *rootpj = NULL;
+        snprintf(dir, sizeof(dir), "%s", subdir);
+        if (*subdir && read_tree_json(&rootpj, ctx, tree, "package.json") == 0 &&
+            (cJSON_GetObjectItemCaseSensitive(rootpj, "workspaces") ||
+             sg_tree_find(tree, "pnpm-workspace.yaml")))
+            dir[0] = '\0';
+        sg_error_clear(ctx);
+        cJSON_Delete(rootpj);
+        pl->pm = sg_tree_find(tree, "pnpm-workspace.yaml") ? SG_REBUILD_PM_PNPM : SG_REBUILD_PM_NPM;
+        snprintf(pl->pm_why, sizeof(pl->pm_why), "no lockfile");
+    } else {
+        pl->pm = (sg_rebuild_pm)kind;
+        pl->has_lockfile = 1;
+        snprintf(pl->pm_why, sizeof(pl->pm_why), "lockfile in '%.200s'", *dir ? dir : ".");
+    }
+    snprintf(pl->lock_dir, sizeof(pl->lock_dir), "%s", dir);
+    pl->in_workspace = strcmp(dir, subdir) != 0;
+    pl->root = pl->pkg;
+    if (pl->in_workspace) {
+        join_path(p, sizeof(p), dir, "package.json");
+        if (read_tree_json(&pl->root, ctx, tree, p) < 0) {
+            sg_error_clear(ctx);
+            pl->root = pl->pkg;
+        }
+    }
+    apply_package_manager(pl, sg_json_str(pl->root, "packageManager"));
+    if (!pl->pm_version[0])
+        apply_package_manager(pl, sg_json_str(pl->pkg, "packageManager"));
+    pl->needs_install = pl->has_lockfile || deps_nonempty(pl->pkg) || deps_nonempty(pl->root) ||
+                        cJSON_GetObjectItemCaseSensitive(pl->root, "workspaces") != NULL;
+    node_wanted(pl, ctx, tree, subdir);
+    return 0;
+}
+
+/* The decimal number at p (at most 6 digits; 0 when none). */
+static int atoi_small(const char *p)
+{
+    int n = 0, i;
+    for (i = 0; i < 6 && p[i] >= '0' && p[i] <= '9'; i++)
+        n = n * 10 + (p[i] - '0');
+    return n;
+}
+
+/* A pnpm or yarn version when the repository pins none: from the lockfile's format. */
+void sg_rebuild__plan_default_pm_version(sg_rebuild_plan *pl, sg_ctx *ctx, const sg_tree *tree)
+{
+    char p[1200], head[4096];
+    const char *v = NULL;
+    if (pl->pm_version[0])
+        return;
+    if (pl->pm == SG_REBUILD_PM_PNPM) {
+        join_path(p, sizeof(p), pl->lock_dir, "pnpm-lock.yaml");
+        read_small(head, sizeof(head), ctx, tree, p);
+        if (strstr(head, "lockfileVersion: '9") || strstr(head, "lockfileVersion: 9"))
+            v = "9.15.9";
+        else if (strstr(head, "lockfileVersion: '6") || strstr(head, "lockfileVersion: 6"))
+            v = "8.15.9";
+        else if (strstr(head, "lockfileVersion: 5.4"))
+            v = "7.33.7";
+        else if (strstr(head, "lockfileVersion: 5"))
+            v = "6.35.1";
+        else
+            v = "10.18.3";
+    } else if (pl->pm == SG_REBUILD_PM_YARN_CLASSIC) {
+        v = "1.22.22";
+    } else if (pl->pm == SG_REBUILD_PM_YARN_BERRY) {
+        /* __metadata.version: 4 (yarn 2), 6 (yarn 3), 8 (yarn 4). yarn 2 is not on the
+         * registry: such repositories commit their yarnPath, which yarn 3 then runs. */
+        const char *meta, *ver;
+        join_path(p, sizeof(p), pl->lock_dir, "yarn.lock");
+        read_small(head, sizeof(head), ctx, tree, p);
+        meta = strstr(head, "__metadata:");
+        ver = meta ? strstr(meta, "\n  version: ") : NULL;
+        v = ver && atoi_small(ver + 12) <= 6 ? "3.8.7" : "4.10.3";
+    }
+    if (v)
+        snprintf(pl->pm_version, sizeof(pl->pm_version), "%s", v);
+}
+
+/* ---------------------------------------------------------------- tools on the machine */
+
+void sg_rebuild__tools_init(sg_rebuild_tools *t)
+{
+    memset(t, 0, sizeof(*t));
+    sg_buf_init(&t->bwrap, 4096);
+    sg_buf_init(&t->node, 4096);
+    sg_buf_init(&t->node_bin, 4096);
+    sg_buf_init(&t->node_prefix, 4096);
+    sg_buf_init(&t->npm, 4096);
+    sg_buf_init(&t->corepack, 4096);
+}
+
+void sg_rebuild__tools_dispose(sg_rebuild_tools *t)
+{
+    sg_buf_dispose(&t->bwrap);
+    sg_buf_dispose(&t->node);
+    sg_buf_dispose(&t->node_bin);
+    sg_buf_dispose(&t->node_prefix);
+    sg_buf_dispose(&t->npm);
+    sg_buf_dispose(&t->corepack);
+}
+
+static const char *search_path(const sg_rebuild_opts *o)
+{
+    return o->search_path ? o->search_path : "/usr/local/bin:/usr/bin:/bin";
+}
+
+/* Does the version (with or without 'v') satisfy what the repository asks for? A .nvmrc of
+ * "lts/..." or "node" accepts any. */
+static int node_satisfies(sg_ctx *ctx, const char *version, const char *wanted)
+{
+    sg_semver_range *r = NULL;
+    sg_semver v;
+    int ok;
+    if (!wanted[0] || strncmp(wanted, "lts", 3) == 0 || strcmp(wanted, "node") == 0 ||
+        strcmp(wanted, "stable") == 0 || strcmp(wanted, "latest") == 0)
+        return 1;
+    if (sg_semver_parse(&v, version, 1) < 0)
+        return 0;
+    if (sg_semver_range_parse(&r, ctx, wanted[0] == 'v' ? wanted + 1 : wanted) < 0) {
+        sg_error_clear(ctx);
+        return 0;
+    }
+    ok = sg_semver_satisfies(r, &v);
+    sg_semver_range_free(r);
+    return ok;
+}
+
+/* The highest Node in the node_versions folders that satisfies wanted; path into out. */
+static int find_other_node(sg_buf *out, char *version, size_t vsize, sg_ctx *ctx, const char *dirs,
+                           const char *wanted)
+{
+    const char *p = dirs;
+    sg_semver best, v;
+    int found = 0;
+
+    while (p && *p) {
+        size_t n = strcspn(p, ":");
+        char dir[2048];
+        DIR *d;
+        struct dirent *de;
+        snprintf(dir, sizeof(dir), "%.*s", (int)n, p);
+        p += n + (p[n] == ':');
+        if (!(d = opendir(dir)))
+            continue;
+        while ((de = readdir(d))) {
+            char bin[4096];
+            if (sg_semver_parse(&v, de->d_name, 1) < 0 || v.pre[0] ||
+                !node_satisfies(ctx, de->d_name, wanted))
+                continue;
+            snprintf(bin, sizeof(bin), "%s/%s/bin/node", dir, de->d_name);
+            if (access(bin, X_OK) != 0 || (found && sg_semver_cmp(&v, &best) <= 0))
+                continue;
+            best = v;
+            found = 1;
+            sg_buf_clear(out);
+            sg_buf_puts(out, bin);
+            snprintf(version, vsize, "v%llu.%llu.%llu", (unsigned long long)v.major,
+                     (unsigned long long)v.minor, (unsigned long long)v.patch);
+        }
+        closedir(d);
+    }
+    return found;
+}
+
+static void dirname_into(sg_buf *out, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    sg_buf_clear(out);
+    if (slash && slash != path)
+        sg_buf_put(out, path, (size_t)(slash - path));
+    else
+        sg_buf_puts(out, "/");
+}
+
+/* The machine's node, or another installed one the repository asks for. */
+int sg_rebuild__choose_node(sg_rebuild_tools *t, sg_ctx *ctx, const sg_rebuild_opts *o,
+                            const sg_rebuild_plan *pl)
+{
+    const char *argv[3];
+    sg_buf ver = SG_BUF_INIT, other = SG_BUF_INIT;
+    char real[4096], oversion[64];
+    int error;
+
+    if ((error = sg_sandbox__which(&t->node, ctx, o->node ? o->node : "node", search_path(o))) < 0)
+        return error;
+    argv[0] = t->node.ptr;
+    argv[1] = "--version";
+    argv[2] = NULL;
+    sg_buf_init(&ver, 256);
+    if ((error = sg_sandbox__capture(&ver, ctx, argv, 20000)) < 0)
+        goto done;
+    snprintf(t->node_version, sizeof(t->node_version), "%.*s", (int)strcspn(ver.ptr, "\r\n"),
+             ver.ptr);
+    if (!pl->node_wanted[0]) {
+        snprintf(t->node_note, sizeof(t->node_note),
+                 "the machine's; the repository names no "
+                 "version");
+    } else if (strcmp(pl->node_wanted_from, "engines.node") == 0 &&
+               node_satisfies(ctx, t->node_version, pl->node_wanted)) {
+        snprintf(t->node_note, sizeof(t->node_note), "the machine's; %.300s '%.60s' accepts it",
+                 pl->node_wanted_from, pl->node_wanted);
+    } else if (o->node_versions && find_other_node(&other, oversion, sizeof(oversion), ctx,
+                                                   o->node_versions, pl->node_wanted)) {
+        sg_buf_clear(&t->node);
+        sg_buf_puts(&t->node, other.ptr);
+        snprintf(t->node_version, sizeof(t->node_version), "%s", oversion);
+        snprintf(t->node_note, sizeof(t->node_note), "from %.300s '%.60s'", pl->node_wanted_from,
+                 pl->node_wanted);
+    } else if (node_satisfies(ctx, t->node_version, pl->node_wanted)) {
+        snprintf(t->node_note, sizeof(t->node_note), "the machine's; %.300s '%.60s' accepts it",
+                 pl->node_wanted_from, pl->node_wanted);
+    } else {
+        snprintf(t->node_note, sizeof(t->node_note),
+                 "the machine's; %.300s asks for '%.60s', which is not on this machine",
+                 pl->node_wanted_from, pl->node_wanted);
+    }
+    if (!realpath(t->node.ptr, real))
+        snprintf(real, sizeof(real), "%s", t->node.ptr);
+    dirname_into(&t->node_bin, t->node.ptr);
+    dirname_into(&ver, real);
+    dirname_into(&t->node_prefix, ver.ptr);
+    /* npm and corepack next to that node, else on the search path. */
+    sg_buf_clear(&ver);
+    sg_buf_printf(&ver, "%s/npm", t->node_bin.ptr);
+    if (sg_sandbox__which(&t->npm, ctx, ver.ptr, NULL) < 0) {
+        sg_error_clear(ctx);
+        if (sg_sandbox__which(&t->npm, ctx, "npm", search_path(o)) < 0)
+            sg_error_clear(ctx);
+    }
+    sg_buf_clear(&ver);
+    sg_buf_printf(&ver, "%s/corepack", t->node_bin.ptr);
+    if (sg_sandbox__which(&t->corepack, ctx, ver.ptr, NULL) < 0) {
+        sg_error_clear(ctx);
+        if (sg_sandbox__which(&t->corepack, ctx, "corepack", search_path(o)) < 0)
+            sg_error_clear(ctx);
+    }
+    error = sg_buf_check(&t->node_bin, ctx, "a path");
+done:
+    sg_buf_dispose(&ver);
+    sg_buf_dispose(&other);
+    return error;
+}
+
+/* bubblewrap found and working, or the reason it is not. */
+int sg_rebuild__check_sandbox(sg_rebuild_tools *t, sg_ctx *ctx, const sg_rebuild_opts *o)
+{
+    int error = sg_sandbox__which(&t->bwrap, ctx, o->bwrap ? o->bwrap : "bwrap", search_path(o));
+    if (error == 0)
+        error = sg_sandbox__probe(ctx, t->bwrap.ptr);
+    else if (error == SG_ENOTFOUND)
+        error = SG_EUNSUPPORTED;
+    if (error == SG_EUNSUPPORTED) {
+        snprintf(t->sandbox_note, sizeof(t->sandbox_note), "%s", sg_error_message(ctx));
+        sg_error_clear(ctx);
+        return 0;
+    }
+    if (error == 0)
+        t->sandboxed = 1;
+    return error;
+}
+
+int sg_rebuild_check(int *sandboxed, sg_ctx *ctx, const sg_rebuild_opts *opts)
+{
+    sg_rebuild_tools t;
+    sg_buf node = SG_BUF_INIT;
+    int error;
+
+    if (sandboxed)
+        *sandboxed = 0;
+    if (!opts)
+        return sg_error_set(ctx, SG_EINVALID, "no rebuild options");
+    sg_rebuild__tools_init(&t);
+    error = sg_sandbox__which(&node, ctx, opts->node ? opts->node : "node", search_path(opts));
+    if (error == SG_ENOTFOUND) {
+        sg_error_clear(ctx);
+        error = sg_error_set(ctx, SG_EUNSUPPORTED,
+                             "cannot rebuild: node is not installed "
+                             "(looked for '%s')",
+                             opts->node ? opts->node : "node");
+    }
+    if (error == 0 && (error = sg_rebuild__check_sandbox(&t, ctx, opts)) == 0 && !t.sandboxed &&
+        !opts->allow_unsafe_no_sandbox)
+        error = sg_error_set(ctx, SG_EUNSUPPORTED,
+                             "cannot rebuild in a sandbox: %s; --unsafe-no-sandbox builds "
+                             "without one",
+                             t.sandbox_note);
+    if (error == 0 && sandboxed)
+        *sandboxed = t.sandboxed;
+    sg_buf_dispose(&node);
+    sg_rebuild__tools_dispose(&t);
+    return error;
+}
+
+/* ---------------------------------------------------------------- the registry allowlist */
+
+/* Registry URL -> "host:port" entries the proxy allows. */
+void sg_rebuild__allow_registry(sg_rebuild_allow *out, const char *url)
+{
+    const char *p = strstr(url, "://"), *end;
+    int https = strncmp(url, "https:", 6) == 0;
+    size_t hl;
+    char host[256];
+    memset(out, 0, sizeof(*out));
+    if (!p)
+        return;
+    p += 3;
+    end = p + strcspn(p, "/?#");
+    if (memchr(p, '@', (size_t)(end - p)))
+        p = (const char *)memchr(p, '@', (size_t)(end - p)) + 1;
+    hl = (size_t)(end - p);
+    if (!hl || hl >= sizeof(host))
+        return;
+    memcpy(host, p, hl);
+    host[hl] = '\0';
+    if (out->n < SG_ARRAY_SIZE(out->entry))
+        snprintf(out->entry[out->n++], sizeof(out->entry[0]), "%s%s", host,
+                 strchr(host, ':') && host[0] != '[' ? "" : (https ? ":443" : ":80"));
+    if (strcmp(host, "registry.npmjs.org") == 0 && out->n + 1 < SG_ARRAY_SIZE(out->entry))
+        /* yarn's lockfiles and defaults name npm's registry by its other host name */
+        snprintf(out->entry[out->n++], sizeof(out->entry[0]), "registry.yarnpkg.com:443");
+}
