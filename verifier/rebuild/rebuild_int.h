@@ -233,14 +233,16 @@ int sg_rebuild__check_sandbox(sg_rebuild_tools *t, sg_ctx *ctx, const sg_rebuild
 
 /** The hosts the install step's proxy lets through. */
 typedef struct sg_rebuild_allow {
-    char entry[SG_REBUILD_ALLOW_MAX][SG_REBUILD_ALLOW_SIZE]; /**< "host:port" */
+    char entry[SG_REBUILD_ALLOW_MAX][SG_REBUILD_ALLOW_SIZE]; /**< "host:port", host unbracketed */
     size_t n;                                                /**< entries used */
 } sg_rebuild_allow;
 
 /**
- * The allowlist for a registry URL: its host and port, plus npm's other host name for npm's
- * registry. A URL without a usable host gives an empty list (the install step then reaches
- * nothing).
+ * The allowlist for a registry URL, parsed with libcurl's URL API: its host (never the userinfo;
+ * an IPv6 address without its brackets, as the proxy reads CONNECT targets) and its port (else
+ * the scheme's default: 443 for https, 80 for http), plus npm's other host name for npm's
+ * registry. A URL libcurl cannot parse, or one without a host, gives an empty list (the install
+ * step then reaches nothing).
  */
 void sg_rebuild__allow_registry(sg_rebuild_allow *out, const char *url);
 

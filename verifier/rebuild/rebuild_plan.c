@@ -9,6 +9,8 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "verifier/rebuild/rebuild_int.h"
 
 /* ---------------------------------------------------------------- the plan */
@@ -494,29 +496,40 @@ int sg_rebuild_check(int *sandboxed, sg_ctx *ctx, const sg_rebuild_opts *opts)
 
 /* ---------------------------------------------------------------- the registry allowlist */
 
-/* Registry URL -> "host:port" entries the proxy allows. */
+/* Registry URL -> "host:port" entries the proxy allows. The host is libcurl's reading of the
+ * URL (userinfo is never part of it), without the brackets of an IPv6 address: the proxy splits
+ * a CONNECT target "[::1]:8080" into host "::1" and port "8080" and compares the entry's text
+ * before its last colon with the host. The port is the URL's, else the scheme's default. */
 void sg_rebuild__allow_registry(sg_rebuild_allow *out, const char *url)
 {
-    const char *p = strstr(url, "://"), *end;
-    int https = strncmp(url, "https:", 6) == 0;
+    CURLU *h = NULL;
+    char *host = NULL, *port = NULL;
+    const char *hp;
     size_t hl;
-    char host[256];
+    int n;
+
     memset(out, 0, sizeof(*out));
-    if (!p)
-        return;
-    p += 3;
-    end = p + strcspn(p, "/?#");
-    if (memchr(p, '@', (size_t)(end - p)))
-        p = (const char *)memchr(p, '@', (size_t)(end - p)) + 1;
-    hl = (size_t)(end - p);
-    if (!hl || hl >= sizeof(host))
-        return;
-    memcpy(host, p, hl);
-    host[hl] = '\0';
-    if (out->n < SG_ARRAY_SIZE(out->entry))
-        snprintf(out->entry[out->n++], sizeof(out->entry[0]), "%s%s", host,
-                 strchr(host, ':') && host[0] != '[' ? "" : (https ? ":443" : ":80"));
-    if (strcmp(host, "registry.npmjs.org") == 0 && out->n + 1 < SG_ARRAY_SIZE(out->entry))
+    if (!url || !(h = curl_url()) || curl_url_set(h, CURLUPART_URL, url, 0) != CURLUE_OK ||
+        curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+        curl_url_get(h, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK)
+        goto done;
+    hp = host;
+    hl = strlen(host);
+    if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+        hp++;
+        hl -= 2;
+    }
+    if (!hl || hl >= 256)
+        goto done;
+    n = snprintf(out->entry[0], sizeof(out->entry[0]), "%.*s:%s", (int)hl, hp, port);
+    if (n < 0 || (size_t)n >= sizeof(out->entry[0]))
+        goto done;
+    out->n = 1;
+    if (sg_strcasecmp(host, "registry.npmjs.org") == 0)
         /* yarn's lockfiles and defaults name npm's registry by its other host name */
         snprintf(out->entry[out->n++], sizeof(out->entry[0]), "registry.yarnpkg.com:443");
+done:
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(h);
 }
