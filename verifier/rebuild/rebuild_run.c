@@ -342,29 +342,11 @@ static const char *failure_line(const sg_buf *out, char *buf, size_t size)
     return buf;
 }
 
-/* Run argv in the sandbox as step `what` ("install", "build", "pack"). 0 when it succeeded;
- * 1 when it failed (the result says why); < 0 on an operational error. */
-static int run_step(sg_rebuild_run *r, const char *what, const char *const *argv, const char *cwd,
-                    int install)
+/* The folders a step sees: the source copy, $HOME, the pack output and the shims; the
+ * dependency cache for the install step only; node's prefix and the CA file when needed. */
+static size_t step_binds(sg_sandbox_bind *binds, const sg_rebuild_run *r, int install)
 {
-    sg_sandbox_spec spec;
-    sg_sandbox_result sr;
-    sg_sandbox_bind binds[8];
-    sg_buf out = SG_BUF_INIT;
-    envv env = {{0}, 0, 0};
-    const char *allow[SG_REBUILD_ALLOW_MAX];
-    char line[256];
-    size_t i, nb = 0;
-    uint64_t budget =
-        (uint64_t)(r->o->timeout_seconds ? r->o->timeout_seconds : SG_REBUILD_DEFAULT_TIMEOUT) *
-        1000u;
-    int error;
-
-    build_env(r, &env, install);
-    if (env.error) {
-        env_dispose(&env);
-        return sg_error_set(r->ctx, env.error, "too many environment variables for the build");
-    }
+    size_t nb = 0;
     binds[nb].path = r->src.ptr;
     binds[nb++].flags = SG_SANDBOX_RW;
     binds[nb].path = r->home.ptr;
@@ -385,25 +367,125 @@ static int run_step(sg_rebuild_run *r, const char *what, const char *const *argv
         binds[nb].path = r->o->ca_file;
         binds[nb++].flags = SG_SANDBOX_TRY;
     }
+    return nb;
+}
+
+/* The whole rebuild's time limit in ms. */
+static uint64_t time_budget(const sg_rebuild_run *r)
+{
+    return (uint64_t)(r->o->timeout_seconds ? r->o->timeout_seconds : SG_REBUILD_DEFAULT_TIMEOUT) *
+           1000u;
+}
+
+/* The sandbox spec of a step: the network (the registry only) for install, none otherwise;
+ * what is left of the time budget; the memory, process and file limits. */
+static void step_spec(sg_sandbox_spec *spec, const sg_rebuild_run *r, int install)
+{
+    uint64_t budget = time_budget(r);
+    spec->bwrap = r->t.bwrap.ptr;
+    spec->unsafe = !r->t.sandboxed;
+    spec->net = install ? SG_SANDBOX_NET_PROXY : SG_SANDBOX_NET_NONE;
+    spec->nallow = r->allow.n;
+    spec->node = r->t.node.ptr;
+    spec->scratch = r->net.ptr;
+    spec->timeout_ms = budget > r->used_ms ? budget - r->used_ms : 1;
+    spec->memory_bytes = r->o->memory_bytes ? r->o->memory_bytes : SG_REBUILD_DEFAULT_MEMORY;
+    spec->max_processes = r->o->max_processes ? r->o->max_processes : SG_REBUILD_DEFAULT_PROCESSES;
+    spec->max_file_bytes = MAX_FILE_BYTES;
+}
+
+/* Log the step's output and how it ended. */
+static void log_step_end(sg_rebuild_run *r, const char *what, const sg_buf *out,
+                         const sg_sandbox_result *sr)
+{
+    sg_buf_put(&r->log, out->ptr, out->size);
+    if (sr->dropped)
+        sg_buf_printf(&r->log, "\n[%llu more bytes of output not kept]\n",
+                      (unsigned long long)sr->dropped);
+    sg_buf_printf(&r->log, "\n== %s: %s %d after %.1f s\n", what,
+                  sr->exited ? "exit status" : "killed by signal",
+                  sr->exited ? sr->status : sr->signal, (double)sr->elapsed_ms / 1000.0);
+}
+
+/* Set the reason when the step failed: 1 when it did, 0 when it succeeded. line is the line of
+ * its output that says why. */
+static int step_failed(sg_rebuild_run *r, const char *what, const sg_sandbox_result *sr,
+                       const char *line, int install)
+{
+    if (sr->timed_out) {
+        sg_rebuild__set_reason(r, SG_REBUILD_FAILED,
+                               "time limit of %llu s reached during the %s step",
+                               (unsigned long long)time_budget(r) / 1000u, what);
+        return 1;
+    }
+    if (!sr->exited) {
+        sg_rebuild__set_reason(r, SG_REBUILD_FAILED, "the %s step was killed by signal %d%s", what,
+                               sr->signal,
+                               sr->signal == 9 || sr->signal == 11 || sr->signal == 6
+                                   ? " (the memory or process limit may have been reached)"
+                                   : "");
+        return 1;
+    }
+    if (sr->status != 0) {
+        sg_rebuild__set_reason(r, SG_REBUILD_FAILED, "%s (exit status %d): %s",
+                               install ? "install failure" : "build error", sr->status,
+                               line[0] ? line : "no output");
+        return 1;
+    }
+    return 0;
+}
+
+/* The report's line for a step that succeeded, scratch paths shortened. */
+static int report_step(sg_rebuild_run *r, const char *what, const char *const *argv,
+                       const char *cwd, uint64_t elapsed_ms)
+{
+    sg_buf shown = SG_BUF_INIT;
+    size_t i;
+    int error;
+    sg_buf_puts(&shown, sg_path_basename(argv[0]));
+    for (i = 1; argv[i]; i++) {
+        if (strncmp(argv[i], r->work.ptr, r->work.size) == 0)
+            sg_buf_printf(&shown, " <scratch>%s", argv[i] + r->work.size);
+        else
+            sg_buf_printf(&shown, " %s", argv[i]);
+    }
+    error = sg_rebuild__add_step(r, "%s: %.600s in '%s' (%.1f s)", what, shown.ptr,
+                                 strlen(cwd) > r->src.size ? cwd + r->src.size + 1 : ".",
+                                 (double)elapsed_ms / 1000.0);
+    sg_buf_dispose(&shown);
+    return error;
+}
+
+/* Run argv in the sandbox as step `what` ("install", "build", "pack"). 0 when it succeeded;
+ * 1 when it failed (the result says why); < 0 on an operational error. */
+static int run_step(sg_rebuild_run *r, const char *what, const char *const *argv, const char *cwd,
+                    int install)
+{
+    sg_sandbox_spec spec;
+    sg_sandbox_result sr;
+    sg_sandbox_bind binds[8];
+    sg_buf out = SG_BUF_INIT;
+    envv env = {{0}, 0, 0};
+    const char *allow[SG_REBUILD_ALLOW_MAX];
+    char line[256];
+    size_t i;
+    int error;
+
+    build_env(r, &env, install);
+    if (env.error) {
+        env_dispose(&env);
+        return sg_error_set(r->ctx, env.error, "too many environment variables for the build");
+    }
     for (i = 0; i < r->allow.n; i++)
         allow[i] = r->allow.entry[i];
     memset(&spec, 0, sizeof(spec));
-    spec.bwrap = r->t.bwrap.ptr;
-    spec.unsafe = !r->t.sandboxed;
+    step_spec(&spec, r, install);
     spec.argv = argv;
     spec.env = (const char *const *)env.v;
     spec.cwd = cwd;
     spec.binds = binds;
-    spec.nbinds = nb;
-    spec.net = install ? SG_SANDBOX_NET_PROXY : SG_SANDBOX_NET_NONE;
+    spec.nbinds = step_binds(binds, r, install);
     spec.allow = allow;
-    spec.nallow = r->allow.n;
-    spec.node = r->t.node.ptr;
-    spec.scratch = r->net.ptr;
-    spec.timeout_ms = budget > r->used_ms ? budget - r->used_ms : 1;
-    spec.memory_bytes = r->o->memory_bytes ? r->o->memory_bytes : SG_REBUILD_DEFAULT_MEMORY;
-    spec.max_processes = r->o->max_processes ? r->o->max_processes : SG_REBUILD_DEFAULT_PROCESSES;
-    spec.max_file_bytes = MAX_FILE_BYTES;
     spec.output = &out;
     sg_buf_init(&out, STEP_OUTPUT_LIMIT);
 
@@ -419,50 +501,12 @@ static int run_step(sg_rebuild_run *r, const char *what, const char *const *argv
     }
     r->used_ms += sr.elapsed_ms;
     snprintf(r->limits, sizeof(r->limits), "%s", sr.limits);
-    sg_buf_put(&r->log, out.ptr, out.size);
-    if (sr.dropped)
-        sg_buf_printf(&r->log, "\n[%llu more bytes of output not kept]\n",
-                      (unsigned long long)sr.dropped);
-    sg_buf_printf(&r->log, "\n== %s: %s %d after %.1f s\n", what,
-                  sr.exited ? "exit status" : "killed by signal", sr.exited ? sr.status : sr.signal,
-                  (double)sr.elapsed_ms / 1000.0);
+    log_step_end(r, what, &out, &sr);
     failure_line(&out, line, sizeof(line));
     sg_buf_dispose(&out);
-    if (sr.timed_out) {
-        sg_rebuild__set_reason(r, SG_REBUILD_FAILED,
-                               "time limit of %llu s reached during the %s step",
-                               (unsigned long long)budget / 1000u, what);
+    if (step_failed(r, what, &sr, line, install))
         return 1;
-    }
-    if (!sr.exited) {
-        sg_rebuild__set_reason(r, SG_REBUILD_FAILED, "the %s step was killed by signal %d%s", what,
-                               sr.signal,
-                               sr.signal == 9 || sr.signal == 11 || sr.signal == 6
-                                   ? " (the memory or process limit may have been reached)"
-                                   : "");
-        return 1;
-    }
-    if (sr.status != 0) {
-        sg_rebuild__set_reason(r, SG_REBUILD_FAILED, "%s (exit status %d): %s",
-                               install ? "install failure" : "build error", sr.status,
-                               line[0] ? line : "no output");
-        return 1;
-    }
-    {
-        sg_buf shown = SG_BUF_INIT;
-        sg_buf_puts(&shown, sg_path_basename(argv[0]));
-        for (i = 1; argv[i]; i++) {
-            if (strncmp(argv[i], r->work.ptr, r->work.size) == 0)
-                sg_buf_printf(&shown, " <scratch>%s", argv[i] + r->work.size);
-            else
-                sg_buf_printf(&shown, " %s", argv[i]);
-        }
-        error = sg_rebuild__add_step(r, "%s: %.600s in '%s' (%.1f s)", what, shown.ptr,
-                                     strlen(cwd) > r->src.size ? cwd + r->src.size + 1 : ".",
-                                     (double)sr.elapsed_ms / 1000.0);
-        sg_buf_dispose(&shown);
-    }
-    return error;
+    return report_step(r, what, argv, cwd, sr.elapsed_ms);
 }
 
 /* ---- the steps ---- */
