@@ -125,16 +125,16 @@ static int keep_log(sg_rebuild_run *r)
 
 static int describe_pm(sg_rebuild_run *r)
 {
-    const char *argv[4];
-    char real[4096];
+    const char *argv[4], *real;
+    char *resolved = NULL;
     sg_buf v = SG_BUF_INIT;
     int error;
 
     if (r->pl.pm != SG_REBUILD_PM_NPM || r->pl.pm_version[0] || !r->t.npm.size)
         return sg_rebuild__add_step(r, "package manager: %s %s through corepack (%s)",
                                     sg_rebuild__pm_name(r->pl.pm), r->pl.pm_version, r->pl.pm_why);
-    if (!realpath(r->t.npm.ptr, real))
-        snprintf(real, sizeof(real), "%s", r->t.npm.ptr);
+    resolved = realpath(r->t.npm.ptr, NULL);
+    real = resolved ? resolved : r->t.npm.ptr;
     argv[0] = strstr(real, ".js") ? r->t.node.ptr : real;
     argv[1] = strstr(real, ".js") ? real : "--version";
     argv[2] = strstr(real, ".js") ? "--version" : NULL;
@@ -148,6 +148,7 @@ static int describe_pm(sg_rebuild_run *r)
     error = sg_rebuild__add_step(r, "package manager: npm %.*s, the machine's (%s)",
                                  (int)strcspn(v.ptr, "\r\n"), v.ptr, r->pl.pm_why);
     sg_buf_dispose(&v);
+    free(resolved);
     return error;
 }
 
@@ -163,7 +164,8 @@ static int prepare(sg_rebuild_run *r)
     }
     if (error < 0)
         return error;
-    sg_rebuild__plan_default_pm_version(&r->pl, r->ctx, r->in->root);
+    if ((error = sg_rebuild__plan_default_pm_version(&r->pl, r->ctx, r->in->root)) < 0)
+        return error;
     if ((error = sg_rebuild__choose_node(&r->t, r->ctx, r->o, &r->pl)) == SG_ENOTFOUND ||
         error == SG_EIO) {
         sg_rebuild__set_reason(r, SG_REBUILD_FAILED, "missing Node: %s", sg_error_message(r->ctx));
@@ -222,7 +224,8 @@ static int build_all(sg_rebuild_run *r)
     sg_buf_clear(&r->pkg_dir);
     sg_buf_printf(&r->pkg_dir, "%s%s%s", r->src.ptr, *r->in->subdir ? "/" : "", r->in->subdir);
     sg_buf_clear(&r->lock_dir);
-    sg_buf_printf(&r->lock_dir, "%s%s%s", r->src.ptr, *r->pl.lock_dir ? "/" : "", r->pl.lock_dir);
+    sg_buf_printf(&r->lock_dir, "%s%s%s", r->src.ptr, r->pl.lock_dir.size ? "/" : "",
+                  r->pl.lock_dir.ptr);
     if ((rc = sg_buf_check(&r->pkg_dir, r->ctx, "a path")) < 0 ||
         (rc = sg_buf_check(&r->lock_dir, r->ctx, "a path")) < 0)
         goto done;

@@ -171,17 +171,18 @@ const char *sg_rebuild__pm_name(sg_rebuild_pm pm);
 
 /** Everything decided from the source tree before running anything. */
 typedef struct sg_rebuild_plan {
-    sg_rebuild_pm pm;            /**< package manager */
-    char pm_version[64];         /**< pinned version ("" when none) */
-    char pm_why[256];            /**< how it was chosen */
-    char lock_dir[1024];         /**< repository-relative folder of the lockfile ("" root) */
-    int has_lockfile;            /**< a lockfile was found */
-    int needs_install;           /**< there are dependencies to install */
-    int in_workspace;            /**< the package is below the install folder */
-    char node_wanted[128];       /**< the version the repository asks for ("" none) */
-    char node_wanted_from[1200]; /**< ".nvmrc", ".node-version", "engines.node" */
-    cJSON *pkg;                  /**< the package's package.json */
-    cJSON *root;                 /**< the install folder's package.json (may equal pkg's) */
+    sg_rebuild_pm pm;        /**< package manager */
+    char pm_version[64];     /**< pinned version ("" when none) */
+    char pm_why[256];        /**< how it was chosen */
+    sg_buf lock_dir;         /**< repository-relative install folder: the lockfile's
+                                  ("" the root) */
+    int has_lockfile;        /**< a lockfile was found */
+    int needs_install;       /**< there are dependencies to install */
+    int in_workspace;        /**< the package is below the install folder */
+    char node_wanted[128];   /**< the version the repository asks for ("" none) */
+    sg_buf node_wanted_from; /**< the file naming it (its path), or "engines.node" */
+    cJSON *pkg;              /**< the package's package.json */
+    cJSON *root;             /**< the install folder's package.json (may equal pkg's) */
 } sg_rebuild_plan;
 
 /**
@@ -192,8 +193,9 @@ typedef struct sg_rebuild_plan {
 int sg_rebuild__plan_make(sg_rebuild_plan *pl, sg_ctx *ctx, const sg_tree *tree,
                           const char *subdir);
 
-/** A pnpm or yarn version when the repository pins none: from the lockfile's format. */
-void sg_rebuild__plan_default_pm_version(sg_rebuild_plan *pl, sg_ctx *ctx, const sg_tree *tree);
+/** A pnpm or yarn version when the repository pins none: from the lockfile's format. Errors:
+ * SG_ENOMEM. */
+int sg_rebuild__plan_default_pm_version(sg_rebuild_plan *pl, sg_ctx *ctx, const sg_tree *tree);
 
 void sg_rebuild__plan_dispose(sg_rebuild_plan *pl);
 

@@ -53,34 +53,52 @@ static void read_small(char *out, size_t size, sg_ctx *ctx, const sg_tree *tree,
     sg_buf_dispose(&b);
 }
 
-static void join_path(char *out, size_t size, const char *dir, const char *name)
+/* dir + "/" + name, or name alone when dir is "" (repository-relative tree paths). */
+static int join_path(sg_buf *out, sg_ctx *ctx, const char *dir, const char *name)
 {
-    snprintf(out, size, "%s%s%s", dir, *dir ? "/" : "", name);
+    sg_buf_clear(out);
+    sg_buf_printf(out, "%s%s%s", dir, *dir ? "/" : "", name);
+    return sg_buf_check(out, ctx, "a path");
 }
 
-static int has_file(const sg_tree *tree, const char *dir, const char *name)
+/* Cut the last component off a repository-relative folder: "a/b" -> "a", "a" -> "". */
+static void parent_dir(sg_buf *dir)
 {
-    char p[1200];
-    join_path(p, sizeof(p), dir, name);
-    return sg_tree_find(tree, p) != NULL;
+    const char *s = strrchr(dir->ptr, '/');
+    sg_buf_truncate(dir, s ? (size_t)(s - dir->ptr) : 0);
 }
 
-/* The package manager's lockfile in dir, or -1 when none. */
-static int lockfile_in(sg_ctx *ctx, const sg_tree *tree, const char *dir)
+/* The package manager's lockfile in dir: *kind, or -1 when none. Errors: SG_ENOMEM. */
+static int lockfile_in(int *kind, sg_ctx *ctx, const sg_tree *tree, const char *dir)
 {
-    char p[1200], head[4096];
-    if (has_file(tree, dir, "pnpm-lock.yaml"))
-        return SG_REBUILD_PM_PNPM;
-    if (has_file(tree, dir, "yarn.lock")) {
-        join_path(p, sizeof(p), dir, "yarn.lock");
-        read_small(head, sizeof(head), ctx, tree, p);
-        return strstr(head, "__metadata:") ? SG_REBUILD_PM_YARN_BERRY : SG_REBUILD_PM_YARN_CLASSIC;
+    static const struct {
+        const char *file; /* the lockfile's name */
+        sg_rebuild_pm pm; /* its package manager (yarn: by the lockfile's format) */
+    } locks[] = {
+        {"pnpm-lock.yaml", SG_REBUILD_PM_PNPM},   {"yarn.lock", SG_REBUILD_PM_YARN_CLASSIC},
+        {"package-lock.json", SG_REBUILD_PM_NPM}, {"npm-shrinkwrap.json", SG_REBUILD_PM_NPM},
+        {"bun.lockb", SG_REBUILD_PM_BUN},         {"bun.lock", SG_REBUILD_PM_BUN},
+    };
+    sg_buf p = SG_BUF_INIT;
+    char head[4096];
+    size_t i;
+    int error = 0;
+
+    *kind = -1;
+    for (i = 0; i < SG_ARRAY_SIZE(locks) && *kind < 0; i++) {
+        if ((error = join_path(&p, ctx, dir, locks[i].file)) < 0)
+            break;
+        if (!sg_tree_find(tree, p.ptr))
+            continue;
+        *kind = (int)locks[i].pm;
+        if (locks[i].pm == SG_REBUILD_PM_YARN_CLASSIC) {
+            read_small(head, sizeof(head), ctx, tree, p.ptr);
+            if (strstr(head, "__metadata:"))
+                *kind = SG_REBUILD_PM_YARN_BERRY;
+        }
     }
-    if (has_file(tree, dir, "package-lock.json") || has_file(tree, dir, "npm-shrinkwrap.json"))
-        return SG_REBUILD_PM_NPM;
-    if (has_file(tree, dir, "bun.lockb") || has_file(tree, dir, "bun.lock"))
-        return SG_REBUILD_PM_BUN;
-    return -1;
+    sg_buf_dispose(&p);
+    return error;
 }
 
 /* Apply "packageManager": "pnpm@9.1.0+sha512...." when it names a known manager. */
@@ -125,46 +143,65 @@ static int deps_nonempty(const cJSON *pj)
     return 0;
 }
 
+/* A version file (.nvmrc, .node-version) in the package folder or the nearest folder above it
+ * that names a version: into the plan, 1; 0 when none does. Errors: SG_ENOMEM. */
+static int node_wanted_file(sg_rebuild_plan *pl, sg_ctx *ctx, const sg_tree *tree,
+                            const char *subdir, const char *file)
+{
+    sg_buf dir = SG_BUF_INIT, p = SG_BUF_INIT;
+    char text[128];
+    int found = 0;
+
+    sg_buf_puts(&dir, subdir);
+    if ((found = sg_buf_check(&dir, ctx, "a path")) < 0)
+        goto done;
+    for (;;) {
+        size_t n;
+        char *s;
+        if ((found = join_path(&p, ctx, dir.ptr, file)) < 0)
+            break;
+        read_small(text, sizeof(text), ctx, tree, p.ptr);
+        s = text + strspn(text, " \t\r\n");
+        n = strcspn(s, " \t\r\n#");
+        s[n] = '\0';
+        if (*s) {
+            snprintf(pl->node_wanted, sizeof(pl->node_wanted), "%s", s);
+            sg_buf_clear(&pl->node_wanted_from);
+            sg_buf_puts(&pl->node_wanted_from, p.ptr);
+            found = sg_buf_check(&pl->node_wanted_from, ctx, "a path") < 0 ? SG_ENOMEM : 1;
+            break;
+        }
+        if (!dir.size)
+            break;
+        parent_dir(&dir);
+    }
+done:
+    sg_buf_dispose(&dir);
+    sg_buf_dispose(&p);
+    return found;
+}
+
 /* The version the repository asks for: .nvmrc, .node-version (package folder, then up to the
- * root), then engines.node. */
-static void node_wanted(sg_rebuild_plan *pl, sg_ctx *ctx, const sg_tree *tree, const char *subdir)
+ * root), then engines.node. Errors: SG_ENOMEM. */
+static int node_wanted(sg_rebuild_plan *pl, sg_ctx *ctx, const sg_tree *tree, const char *subdir)
 {
     static const char *const files[] = {".nvmrc", ".node-version"};
-    char dir[1024], p[1200], text[128];
     size_t f;
+    int rc;
     const char *eng;
 
-    for (f = 0; f < SG_ARRAY_SIZE(files); f++) {
-        snprintf(dir, sizeof(dir), "%s", subdir);
-        for (;;) {
-            size_t n;
-            char *s;
-            join_path(p, sizeof(p), dir, files[f]);
-            read_small(text, sizeof(text), ctx, tree, p);
-            s = text + strspn(text, " \t\r\n");
-            n = strcspn(s, " \t\r\n#");
-            s[n] = '\0';
-            if (*s) {
-                snprintf(pl->node_wanted, sizeof(pl->node_wanted), "%s", s);
-                snprintf(pl->node_wanted_from, sizeof(pl->node_wanted_from), "%s", p);
-                return;
-            }
-            if (!*dir)
-                break;
-            s = strrchr(dir, '/');
-            if (s)
-                *s = '\0';
-            else
-                dir[0] = '\0';
-        }
-    }
+    for (f = 0; f < SG_ARRAY_SIZE(files); f++)
+        if ((rc = node_wanted_file(pl, ctx, tree, subdir, files[f])) != 0)
+            return rc < 0 ? rc : 0;
     eng = sg_json_str(cJSON_GetObjectItemCaseSensitive(pl->pkg, "engines"), "node");
     if (!eng && pl->root != pl->pkg)
         eng = sg_json_str(cJSON_GetObjectItemCaseSensitive(pl->root, "engines"), "node");
     if (eng) {
         snprintf(pl->node_wanted, sizeof(pl->node_wanted), "%s", eng);
-        snprintf(pl->node_wanted_from, sizeof(pl->node_wanted_from), "engines.node");
+        sg_buf_clear(&pl->node_wanted_from);
+        sg_buf_puts(&pl->node_wanted_from, "engines.node");
     }
+    return sg_buf_check(&pl->node_wanted_from, ctx, "a path");
 }
 
 void sg_rebuild__plan_dispose(sg_rebuild_plan *pl)
@@ -172,55 +209,73 @@ void sg_rebuild__plan_dispose(sg_rebuild_plan *pl)
     if (pl->root != pl->pkg)
         cJSON_Delete(pl->root);
     cJSON_Delete(pl->pkg);
+    sg_buf_dispose(&pl->lock_dir);
+    sg_buf_dispose(&pl->node_wanted_from);
     memset(pl, 0, sizeof(*pl));
+}
+
+/* The install folder into pl->lock_dir: the lockfile's (in the package folder or the nearest
+ * folder above it); without one, the workspace root's, else the package folder. */
+static int find_install_dir(sg_rebuild_plan *pl, sg_ctx *ctx, const sg_tree *tree,
+                            const char *subdir)
+{
+    sg_buf *dir = &pl->lock_dir;
+    cJSON *rootpj = NULL;
+    int kind = -1, error;
+
+    sg_buf_puts(dir, subdir);
+    if ((error = sg_buf_check(dir, ctx, "a path")) < 0)
+        return error;
+    for (;;) {
+        if ((error = lockfile_in(&kind, ctx, tree, dir->ptr)) < 0)
+            return error;
+        if (kind >= 0 || !dir->size)
+            break;
+        parent_dir(dir);
+    }
+    if (kind >= 0) {
+        pl->pm = (sg_rebuild_pm)kind;
+        pl->has_lockfile = 1;
+        snprintf(pl->pm_why, sizeof(pl->pm_why), "lockfile in '%.200s'",
+                 dir->size ? dir->ptr : ".");
+        return 0;
+    }
+    sg_buf_clear(dir);
+    sg_buf_puts(dir, subdir);
+    if (*subdir && read_tree_json(&rootpj, ctx, tree, "package.json") == 0 &&
+        (cJSON_GetObjectItemCaseSensitive(rootpj, "workspaces") ||
+         sg_tree_find(tree, "pnpm-workspace.yaml")))
+        sg_buf_clear(dir);
+    sg_error_clear(ctx);
+    cJSON_Delete(rootpj);
+    pl->pm = sg_tree_find(tree, "pnpm-workspace.yaml") ? SG_REBUILD_PM_PNPM : SG_REBUILD_PM_NPM;
+    snprintf(pl->pm_why, sizeof(pl->pm_why), "no lockfile");
+    return sg_buf_check(dir, ctx, "a path");
 }
 
 int sg_rebuild__plan_make(sg_rebuild_plan *pl, sg_ctx *ctx, const sg_tree *tree, const char *subdir)
 {
-    char dir[1024], p[1200], *s;
-    int kind = -1, error;
+    sg_buf p = SG_BUF_INIT;
+    int error;
 
     memset(pl, 0, sizeof(*pl));
-    join_path(p, sizeof(p), subdir, "package.json");
-    if ((error = read_tree_json(&pl->pkg, ctx, tree, p)) < 0) {
+    sg_buf_init(&pl->lock_dir, 0);
+    sg_buf_init(&pl->node_wanted_from, 0);
+    if ((error = join_path(&p, ctx, subdir, "package.json")) < 0)
+        goto done;
+    if ((error = read_tree_json(&pl->pkg, ctx, tree, p.ptr)) < 0) {
         if (error == SG_ENOTFOUND)
-            error = sg_error_set(ctx, SG_ENOTFOUND, "no package.json at '%s'", p);
-        return error;
+            error = sg_error_set(ctx, SG_ENOTFOUND, "no package.json at '%s'", p.ptr);
+        goto done;
     }
-    /* The lockfile: in the package folder or the nearest folder above it. */
-    snprintf(dir, sizeof(dir), "%s", subdir);
-    for (;;) {
-        if ((kind = lockfile_in(ctx, tree, dir)) >= 0 || !*dir)
-            break;
-        s = strrchr(dir, '/');
-        if (s)
-            *s = '\0';
-        else
-            dir[0] = '\0';
-    }
-    if (kind < 0) {
-        /* No lockfile: install where the workspace root is, else in the package folder. */
-        cJSON *rootpj = NULL;
-        snprintf(dir, sizeof(dir), "%s", subdir);
-        if (*subdir && read_tree_json(&rootpj, ctx, tree, "package.json") == 0 &&
-            (cJSON_GetObjectItemCaseSensitive(rootpj, "workspaces") ||
-             sg_tree_find(tree, "pnpm-workspace.yaml")))
-            dir[0] = '\0';
-        sg_error_clear(ctx);
-        cJSON_Delete(rootpj);
-        pl->pm = sg_tree_find(tree, "pnpm-workspace.yaml") ? SG_REBUILD_PM_PNPM : SG_REBUILD_PM_NPM;
-        snprintf(pl->pm_why, sizeof(pl->pm_why), "no lockfile");
-    } else {
-        pl->pm = (sg_rebuild_pm)kind;
-        pl->has_lockfile = 1;
-        snprintf(pl->pm_why, sizeof(pl->pm_why), "lockfile in '%.200s'", *dir ? dir : ".");
-    }
-    snprintf(pl->lock_dir, sizeof(pl->lock_dir), "%s", dir);
-    pl->in_workspace = strcmp(dir, subdir) != 0;
+    if ((error = find_install_dir(pl, ctx, tree, subdir)) < 0)
+        goto done;
+    pl->in_workspace = strcmp(pl->lock_dir.ptr, subdir) != 0;
     pl->root = pl->pkg;
     if (pl->in_workspace) {
-        join_path(p, sizeof(p), dir, "package.json");
-        if (read_tree_json(&pl->root, ctx, tree, p) < 0) {
+        if ((error = join_path(&p, ctx, pl->lock_dir.ptr, "package.json")) < 0)
+            goto done;
+        if (read_tree_json(&pl->root, ctx, tree, p.ptr) < 0) {
             sg_error_clear(ctx);
             pl->root = pl->pkg;
         }
@@ -230,8 +285,10 @@ int sg_rebuild__plan_make(sg_rebuild_plan *pl, sg_ctx *ctx, const sg_tree *tree,
         apply_package_manager(pl, sg_json_str(pl->pkg, "packageManager"));
     pl->needs_install = pl->has_lockfile || deps_nonempty(pl->pkg) || deps_nonempty(pl->root) ||
                         cJSON_GetObjectItemCaseSensitive(pl->root, "workspaces") != NULL;
-    node_wanted(pl, ctx, tree, subdir);
-    return 0;
+    error = node_wanted(pl, ctx, tree, subdir);
+done:
+    sg_buf_dispose(&p);
+    return error;
 }
 
 /* The decimal number at p (at most 6 digits; 0 when none). */
@@ -244,15 +301,18 @@ static int atoi_small(const char *p)
 }
 
 /* A pnpm or yarn version when the repository pins none: from the lockfile's format. */
-void sg_rebuild__plan_default_pm_version(sg_rebuild_plan *pl, sg_ctx *ctx, const sg_tree *tree)
+int sg_rebuild__plan_default_pm_version(sg_rebuild_plan *pl, sg_ctx *ctx, const sg_tree *tree)
 {
-    char p[1200], head[4096];
+    sg_buf p = SG_BUF_INIT;
+    char head[4096];
     const char *v = NULL;
+    int error = 0;
     if (pl->pm_version[0])
-        return;
+        return 0;
     if (pl->pm == SG_REBUILD_PM_PNPM) {
-        join_path(p, sizeof(p), pl->lock_dir, "pnpm-lock.yaml");
-        read_small(head, sizeof(head), ctx, tree, p);
+        if ((error = join_path(&p, ctx, pl->lock_dir.ptr, "pnpm-lock.yaml")) < 0)
+            goto done;
+        read_small(head, sizeof(head), ctx, tree, p.ptr);
         if (strstr(head, "lockfileVersion: '9") || strstr(head, "lockfileVersion: 9"))
             v = "9.15.9";
         else if (strstr(head, "lockfileVersion: '6") || strstr(head, "lockfileVersion: 6"))
@@ -269,14 +329,18 @@ void sg_rebuild__plan_default_pm_version(sg_rebuild_plan *pl, sg_ctx *ctx, const
         /* __metadata.version: 4 (yarn 2), 6 (yarn 3), 8 (yarn 4). yarn 2 is not on the
          * registry: such repositories commit their yarnPath, which yarn 3 then runs. */
         const char *meta, *ver;
-        join_path(p, sizeof(p), pl->lock_dir, "yarn.lock");
-        read_small(head, sizeof(head), ctx, tree, p);
+        if ((error = join_path(&p, ctx, pl->lock_dir.ptr, "yarn.lock")) < 0)
+            goto done;
+        read_small(head, sizeof(head), ctx, tree, p.ptr);
         meta = strstr(head, "__metadata:");
         ver = meta ? strstr(meta, "\n  version: ") : NULL;
         v = ver && atoi_small(ver + 12) <= 6 ? "3.8.7" : "4.10.3";
     }
     if (v)
         snprintf(pl->pm_version, sizeof(pl->pm_version), "%s", v);
+done:
+    sg_buf_dispose(&p);
+    return error;
 }
 
 /* ---------------------------------------------------------------- tools on the machine */
@@ -328,41 +392,50 @@ static int node_satisfies(sg_ctx *ctx, const char *version, const char *wanted)
     return ok;
 }
 
-/* The highest Node in the node_versions folders that satisfies wanted; path into out. */
+/* The highest Node in the node_versions folders that satisfies wanted; path into out. 1 when
+ * found, 0 when not; SG_ENOMEM. */
 static int find_other_node(sg_buf *out, char *version, size_t vsize, sg_ctx *ctx, const char *dirs,
                            const char *wanted)
 {
     const char *p = dirs;
+    sg_buf dir = SG_BUF_INIT, bin = SG_BUF_INIT;
     sg_semver best, v;
-    int found = 0;
+    int found = 0, error = 0;
 
-    while (p && *p) {
+    while (p && *p && !error) {
         size_t n = strcspn(p, ":");
-        char dir[2048];
         DIR *d;
         struct dirent *de;
-        snprintf(dir, sizeof(dir), "%.*s", (int)n, p);
+        sg_buf_clear(&dir);
+        sg_buf_put(&dir, p, n);
         p += n + (p[n] == ':');
-        if (!(d = opendir(dir)))
+        if ((error = sg_buf_check(&dir, ctx, "a path")) < 0)
+            break;
+        if (!(d = opendir(dir.ptr)))
             continue;
-        while ((de = readdir(d))) {
-            char bin[4096];
+        while (!error && (de = readdir(d))) {
             if (sg_semver_parse(&v, de->d_name, 1) < 0 || v.pre[0] ||
                 !node_satisfies(ctx, de->d_name, wanted))
                 continue;
-            snprintf(bin, sizeof(bin), "%s/%s/bin/node", dir, de->d_name);
-            if (access(bin, X_OK) != 0 || (found && sg_semver_cmp(&v, &best) <= 0))
+            sg_buf_clear(&bin);
+            sg_buf_printf(&bin, "%s/%s/bin/node", dir.ptr, de->d_name);
+            if ((error = sg_buf_check(&bin, ctx, "a path")) < 0)
+                break;
+            if (access(bin.ptr, X_OK) != 0 || (found && sg_semver_cmp(&v, &best) <= 0))
                 continue;
             best = v;
             found = 1;
             sg_buf_clear(out);
-            sg_buf_puts(out, bin);
+            sg_buf_puts(out, bin.ptr);
+            error = sg_buf_check(out, ctx, "a path");
             snprintf(version, vsize, "v%llu.%llu.%llu", (unsigned long long)v.major,
                      (unsigned long long)v.minor, (unsigned long long)v.patch);
         }
         closedir(d);
     }
-    return found;
+    sg_buf_dispose(&dir);
+    sg_buf_dispose(&bin);
+    return error < 0 ? error : found;
 }
 
 static void dirname_into(sg_buf *out, const char *path)
@@ -375,13 +448,85 @@ static void dirname_into(sg_buf *out, const char *path)
         sg_buf_puts(out, "/");
 }
 
-/* The machine's node, or another installed one the repository asks for. */
+/* Which node to use and why, into t (t->node is the machine's, t->node_version its version):
+ * the machine's, or another installed one the repository asks for. */
+static int pick_node(sg_rebuild_tools *t, sg_ctx *ctx, const sg_rebuild_opts *o,
+                     const sg_rebuild_plan *pl)
+{
+    sg_buf other = SG_BUF_INIT;
+    const char *from = pl->node_wanted_from.ptr;
+    char oversion[64];
+    int found = 0;
+
+    if (!pl->node_wanted[0]) {
+        snprintf(t->node_note, sizeof(t->node_note),
+                 "the machine's; the repository names no "
+                 "version");
+    } else if (strcmp(from, "engines.node") == 0 &&
+               node_satisfies(ctx, t->node_version, pl->node_wanted)) {
+        snprintf(t->node_note, sizeof(t->node_note), "the machine's; %.300s '%.60s' accepts it",
+                 from, pl->node_wanted);
+    } else if (o->node_versions &&
+               (found = find_other_node(&other, oversion, sizeof(oversion), ctx, o->node_versions,
+                                        pl->node_wanted)) > 0) {
+        sg_buf_clear(&t->node);
+        sg_buf_puts(&t->node, other.ptr);
+        snprintf(t->node_version, sizeof(t->node_version), "%s", oversion);
+        snprintf(t->node_note, sizeof(t->node_note), "from %.300s '%.60s'", from, pl->node_wanted);
+        found = sg_buf_check(&t->node, ctx, "a path");
+    } else if (found < 0) {
+        /* the error is in ctx */
+    } else if (node_satisfies(ctx, t->node_version, pl->node_wanted)) {
+        snprintf(t->node_note, sizeof(t->node_note), "the machine's; %.300s '%.60s' accepts it",
+                 from, pl->node_wanted);
+    } else {
+        snprintf(t->node_note, sizeof(t->node_note),
+                 "the machine's; %.300s asks for '%.60s', which is not on this machine", from,
+                 pl->node_wanted);
+    }
+    sg_buf_dispose(&other);
+    return found < 0 ? found : 0;
+}
+
+/* Program `name` next to the chosen node, else on the search path; "" when neither. */
+static int find_beside_node(sg_buf *out, sg_ctx *ctx, const sg_rebuild_tools *t,
+                            const sg_rebuild_opts *o, const char *name)
+{
+    sg_buf path = SG_BUF_INIT;
+    int error;
+    sg_buf_printf(&path, "%s/%s", t->node_bin.ptr, name);
+    if ((error = sg_buf_check(&path, ctx, "a path")) == 0 &&
+        sg_sandbox__which(out, ctx, path.ptr, NULL) < 0) {
+        sg_error_clear(ctx);
+        if (sg_sandbox__which(out, ctx, name, search_path(o)) < 0)
+            sg_error_clear(ctx);
+    }
+    sg_buf_dispose(&path);
+    return error;
+}
+
+/* The node's folder (first on PATH) and installation prefix (through its symlinks). */
+static int node_folders(sg_rebuild_tools *t, sg_ctx *ctx)
+{
+    sg_buf bin = SG_BUF_INIT;
+    char *real = realpath(t->node.ptr, NULL);
+    int error;
+    dirname_into(&t->node_bin, t->node.ptr);
+    dirname_into(&bin, real ? real : t->node.ptr);
+    dirname_into(&t->node_prefix, bin.ptr);
+    free(real);
+    if ((error = sg_buf_check(&bin, ctx, "a path")) == 0 &&
+        (error = sg_buf_check(&t->node_bin, ctx, "a path")) == 0)
+        error = sg_buf_check(&t->node_prefix, ctx, "a path");
+    sg_buf_dispose(&bin);
+    return error;
+}
+
 int sg_rebuild__choose_node(sg_rebuild_tools *t, sg_ctx *ctx, const sg_rebuild_opts *o,
                             const sg_rebuild_plan *pl)
 {
     const char *argv[3];
-    sg_buf ver = SG_BUF_INIT, other = SG_BUF_INIT;
-    char real[4096], oversion[64];
+    sg_buf ver = SG_BUF_INIT;
     int error;
 
     if ((error = sg_sandbox__which(&t->node, ctx, o->node ? o->node : "node", search_path(o))) < 0)
@@ -394,53 +539,12 @@ int sg_rebuild__choose_node(sg_rebuild_tools *t, sg_ctx *ctx, const sg_rebuild_o
         goto done;
     snprintf(t->node_version, sizeof(t->node_version), "%.*s", (int)strcspn(ver.ptr, "\r\n"),
              ver.ptr);
-    if (!pl->node_wanted[0]) {
-        snprintf(t->node_note, sizeof(t->node_note),
-                 "the machine's; the repository names no "
-                 "version");
-    } else if (strcmp(pl->node_wanted_from, "engines.node") == 0 &&
-               node_satisfies(ctx, t->node_version, pl->node_wanted)) {
-        snprintf(t->node_note, sizeof(t->node_note), "the machine's; %.300s '%.60s' accepts it",
-                 pl->node_wanted_from, pl->node_wanted);
-    } else if (o->node_versions && find_other_node(&other, oversion, sizeof(oversion), ctx,
-                                                   o->node_versions, pl->node_wanted)) {
-        sg_buf_clear(&t->node);
-        sg_buf_puts(&t->node, other.ptr);
-        snprintf(t->node_version, sizeof(t->node_version), "%s", oversion);
-        snprintf(t->node_note, sizeof(t->node_note), "from %.300s '%.60s'", pl->node_wanted_from,
-                 pl->node_wanted);
-    } else if (node_satisfies(ctx, t->node_version, pl->node_wanted)) {
-        snprintf(t->node_note, sizeof(t->node_note), "the machine's; %.300s '%.60s' accepts it",
-                 pl->node_wanted_from, pl->node_wanted);
-    } else {
-        snprintf(t->node_note, sizeof(t->node_note),
-                 "the machine's; %.300s asks for '%.60s', which is not on this machine",
-                 pl->node_wanted_from, pl->node_wanted);
-    }
-    if (!realpath(t->node.ptr, real))
-        snprintf(real, sizeof(real), "%s", t->node.ptr);
-    dirname_into(&t->node_bin, t->node.ptr);
-    dirname_into(&ver, real);
-    dirname_into(&t->node_prefix, ver.ptr);
     /* npm and corepack next to that node, else on the search path. */
-    sg_buf_clear(&ver);
-    sg_buf_printf(&ver, "%s/npm", t->node_bin.ptr);
-    if (sg_sandbox__which(&t->npm, ctx, ver.ptr, NULL) < 0) {
-        sg_error_clear(ctx);
-        if (sg_sandbox__which(&t->npm, ctx, "npm", search_path(o)) < 0)
-            sg_error_clear(ctx);
-    }
-    sg_buf_clear(&ver);
-    sg_buf_printf(&ver, "%s/corepack", t->node_bin.ptr);
-    if (sg_sandbox__which(&t->corepack, ctx, ver.ptr, NULL) < 0) {
-        sg_error_clear(ctx);
-        if (sg_sandbox__which(&t->corepack, ctx, "corepack", search_path(o)) < 0)
-            sg_error_clear(ctx);
-    }
-    error = sg_buf_check(&t->node_bin, ctx, "a path");
+    if ((error = pick_node(t, ctx, o, pl)) == 0 && (error = node_folders(t, ctx)) == 0 &&
+        (error = find_beside_node(&t->npm, ctx, t, o, "npm")) == 0)
+        error = find_beside_node(&t->corepack, ctx, t, o, "corepack");
 done:
     sg_buf_dispose(&ver);
-    sg_buf_dispose(&other);
     return error;
 }
 
