@@ -86,38 +86,53 @@ void sg_rebuild__set_reason(sg_rebuild_run *r, sg_rebuild_status st, const char 
 
 /* ---- the log ---- */
 
-static void log_name(char *out, size_t size, const sg_rebuild_input *in)
+/* The log's path in the cache: rebuild/logs/<name>-<version>-<commit>.log, with every byte
+ * outside [A-Za-z0-9._-] made '_' and no leading dot. */
+static int log_name(sg_buf *out, sg_ctx *ctx, const sg_rebuild_input *in)
 {
-    char base[300];
+    sg_buf base = SG_BUF_INIT;
     size_t i;
-    snprintf(base, sizeof(base), "%s-%s-%.12s", in->name ? in->name : "package",
-             in->version ? in->version : "0", in->commit ? in->commit : "unknown");
-    for (i = 0; base[i]; i++) {
-        char c = base[i];
+    int error;
+    sg_buf_printf(&base, "%s-%s-%.12s", in->name ? in->name : "package",
+                  in->version ? in->version : "0", in->commit ? in->commit : "unknown");
+    for (i = 0; i < base.size; i++) {
+        char c = base.ptr[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '.' || c == '-' || c == '_'))
-            base[i] = '_';
+            base.ptr[i] = '_';
     }
-    snprintf(out, size, "rebuild/logs/%s.log", base[0] == '.' ? base + 1 : base);
+    sg_buf_clear(out);
+    sg_buf_printf(out, "rebuild/logs/%s.log", base.ptr[0] == '.' ? base.ptr + 1 : base.ptr);
+    if ((error = sg_buf_check(&base, ctx, "the log's name")) == 0)
+        error = sg_buf_check(out, ctx, "the log's name");
+    sg_buf_dispose(&base);
+    return error;
 }
 
+/* Write the log into the cache; its path into the result (only when it fits there whole). */
 static int keep_log(sg_rebuild_run *r)
 {
     sg_cache *cache = NULL;
-    sg_buf path = SG_BUF_INIT;
-    char rel[400];
+    sg_buf path = SG_BUF_INIT, rel = SG_BUF_INIT;
     int error;
 
     if (!r->o->cache_dir)
         return 0;
-    log_name(rel, sizeof(rel), r->in);
-    if ((error = sg_cache_open(&cache, r->ctx, r->o->cache_dir)) == 0 &&
+    if ((error = log_name(&rel, r->ctx, r->in)) == 0 &&
+        (error = sg_cache_open(&cache, r->ctx, r->o->cache_dir)) == 0 &&
         (error = sg_buf_check(&r->log, r->ctx, "the rebuild log")) == 0 &&
-        (error = sg_cache_write(cache, r->ctx, rel, r->log.ptr, r->log.size)) == 0 &&
-        (error = sg_cache_path(&path, r->ctx, cache, rel)) == 0)
-        snprintf(r->res->log, sizeof(r->res->log), "%s", path.ptr);
+        (error = sg_cache_write(cache, r->ctx, rel.ptr, r->log.ptr, r->log.size)) == 0 &&
+        (error = sg_cache_path(&path, r->ctx, cache, rel.ptr)) == 0) {
+        if (path.size < sizeof(r->res->log))
+            memcpy(r->res->log, path.ptr, path.size + 1);
+        else
+            error = sg_error_set(r->ctx, SG_ELIMIT,
+                                 "the rebuild log's path '%s' is longer than %zu bytes", path.ptr,
+                                 sizeof(r->res->log) - 1);
+    }
     sg_cache_free(cache);
     sg_buf_dispose(&path);
+    sg_buf_dispose(&rel);
     return error;
 }
 

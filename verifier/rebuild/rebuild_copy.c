@@ -179,7 +179,8 @@ int sg_rebuild__make_git(const sg_rebuild_input *in, const char *dir)
     git_index *index = NULL;
     git_reference *head = NULL;
     git_oid id;
-    char shallow[4200], line[42];
+    sg_buf shallow = SG_BUF_INIT;
+    char line[GIT_OID_HEXSZ + 2];
     int rc, fd;
 
     if ((rc = git_oid_fromstr(&id, in->commit)) < 0 ||
@@ -189,9 +190,12 @@ int sg_rebuild__make_git(const sg_rebuild_input *in, const char *dir)
         (rc = copy_tree(src, dodb, sodb, git_commit_tree_id(commit), 0)) < 0 ||
         (rc = copy_object(dodb, sodb, &id)) < 0)
         goto done;
-    snprintf(shallow, sizeof(shallow), "%s/.git/shallow", dir);
-    snprintf(line, sizeof(line), "%s\n", in->commit);
-    fd = open(shallow, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    sg_buf_printf(&shallow, "%s/.git/shallow", dir);
+    git_oid_tostr(line, GIT_OID_HEXSZ + 1, &id);
+    memcpy(line + GIT_OID_HEXSZ, "\n", 2);
+    fd = shallow.error
+             ? -1
+             : open(shallow.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0 || write(fd, line, strlen(line)) != (ssize_t)strlen(line)) {
         rc = -1;
         if (fd >= 0)
@@ -215,5 +219,6 @@ done:
     git_odb_free(sodb);
     git_odb_free(dodb);
     git_repository_free(dst);
+    sg_buf_dispose(&shallow);
     return rc;
 }

@@ -31,31 +31,37 @@ static int make_dir(sg_rebuild_run *r, sg_buf *b, const char *name)
 /* mkdir -p for a folder under the cache (0700). */
 static int make_dirs(sg_ctx *ctx, const char *path)
 {
-    char tmp[4096];
+    sg_buf tmp = SG_BUF_INIT;
     size_t i, n = strlen(path);
-    if (n >= sizeof(tmp))
-        return sg_error_set(ctx, SG_EINVALID, "path '%s' is too long", path);
-    memcpy(tmp, path, n + 1);
+    int error;
+    sg_buf_put(&tmp, path, n);
+    if ((error = sg_buf_check(&tmp, ctx, "a path")) < 0)
+        goto done;
     for (i = 1; i <= n; i++) {
-        if (tmp[i] == '/' || tmp[i] == '\0') {
-            char c = tmp[i];
-            tmp[i] = '\0';
-            if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-                return sg_error_set(ctx, SG_EIO, "cannot make '%s': %s", tmp, strerror(errno));
-            tmp[i] = c;
+        if (tmp.ptr[i] == '/' || tmp.ptr[i] == '\0') {
+            char c = tmp.ptr[i];
+            tmp.ptr[i] = '\0';
+            if (mkdir(tmp.ptr, 0700) < 0 && errno != EEXIST) {
+                error = sg_error_set(ctx, SG_EIO, "cannot make '%s': %s", tmp.ptr, strerror(errno));
+                goto done;
+            }
+            tmp.ptr[i] = c;
         }
     }
-    return 0;
+done:
+    sg_buf_dispose(&tmp);
+    return error;
 }
 
 /* Replace a relative path of an existing folder with its absolute one. */
 static int make_absolute(sg_rebuild_run *r, sg_buf *path)
 {
-    char real[4096];
-    if (!realpath(path->ptr, real))
+    char *real = realpath(path->ptr, NULL);
+    if (!real)
         return sg_error_set(r->ctx, SG_EIO, "cannot resolve '%s': %s", path->ptr, strerror(errno));
     sg_buf_clear(path);
     sg_buf_puts(path, real);
+    free(real);
     return sg_buf_check(path, r->ctx, "a path");
 }
 
@@ -579,12 +585,39 @@ int sg_rebuild__step_install(sg_rebuild_run *r, const char *pm)
     return run_step(r, "install", c.v, r->lock_dir.ptr, 1);
 }
 
+/* In a pnpm or yarn 2+ workspace: the build script of the package and of the workspace packages
+ * it depends on, in dependency order, from the install folder. */
+static int build_with_dependencies(sg_rebuild_run *r, cmdline *c, const char *name)
+{
+    sg_buf filter = SG_BUF_INIT;
+    int rc;
+
+    if (r->pl.pm == SG_REBUILD_PM_PNPM) {
+        sg_buf_printf(&filter, "%s...", name);
+        if ((rc = sg_buf_check(&filter, r->ctx, "a pnpm filter")) < 0)
+            goto done;
+        cmd_add(c, "--filter");
+        cmd_add(c, filter.ptr);
+    } else {
+        cmd_add(c, "workspaces");
+        cmd_add(c, "foreach");
+        cmd_add(c, "-Rt");
+        cmd_add(c, "--from");
+        cmd_add(c, name);
+    }
+    cmd_add(c, "run");
+    cmd_add(c, "build");
+    rc = run_step(r, "build", c->v, r->lock_dir.ptr, 0);
+done:
+    sg_buf_dispose(&filter);
+    return rc;
+}
+
 /* Build before packing when the pack command will not (no prepack or prepare script). */
 int sg_rebuild__step_build(sg_rebuild_run *r, const char *pm)
 {
     const cJSON *pkg = r->pl.pkg, *root = r->pl.root;
     const char *name = sg_json_str(pkg, "name");
-    char filter[600];
     cmdline c;
 
     cmd_init(&c, pm);
@@ -598,25 +631,9 @@ int sg_rebuild__step_build(sg_rebuild_run *r, const char *pm)
         return sg_rebuild__add_step(r, "build: by the pack command (the package has a %s script)",
                                     has_script(pkg, "prepack") ? "prepack" : "prepare");
     if (has_script(pkg, "build")) {
-        if (r->pl.in_workspace && r->pl.pm == SG_REBUILD_PM_PNPM && name) {
-            /* The package and the workspace packages it depends on, in dependency order. */
-            snprintf(filter, sizeof(filter), "%s...", name);
-            cmd_add(&c, "--filter");
-            cmd_add(&c, filter);
-            cmd_add(&c, "run");
-            cmd_add(&c, "build");
-            return run_step(r, "build", c.v, r->lock_dir.ptr, 0);
-        }
-        if (r->pl.in_workspace && r->pl.pm == SG_REBUILD_PM_YARN_BERRY && name) {
-            cmd_add(&c, "workspaces");
-            cmd_add(&c, "foreach");
-            cmd_add(&c, "-Rt");
-            cmd_add(&c, "--from");
-            cmd_add(&c, name);
-            cmd_add(&c, "run");
-            cmd_add(&c, "build");
-            return run_step(r, "build", c.v, r->lock_dir.ptr, 0);
-        }
+        if (r->pl.in_workspace && name &&
+            (r->pl.pm == SG_REBUILD_PM_PNPM || r->pl.pm == SG_REBUILD_PM_YARN_BERRY))
+            return build_with_dependencies(r, &c, name);
         cmd_add(&c, "run");
         cmd_add(&c, "build");
         return run_step(r, "build", c.v, r->pkg_dir.ptr, 0);
@@ -664,34 +681,34 @@ int sg_rebuild__step_pack(sg_rebuild_run *r, const char *pm)
     return rc;
 }
 
-/* Read the one tarball the pack command left in out/. 1 when there is none. */
-int sg_rebuild__read_packed(sg_rebuild_run *r)
+/* The .tgz files the pack command left in out/: how many, and the first one's path. */
+static int find_packed(size_t *count, sg_buf *path, sg_rebuild_run *r)
 {
     DIR *d = opendir(r->out.ptr);
     struct dirent *de;
-    char path[4600];
-    sg_tar_info info;
-    unsigned char *bytes = NULL;
-    size_t len = 0, n = 0;
-    uint64_t limit = sg_ctx_limit(r->ctx, SG_LIMIT_TARBALL_BYTES);
-    int fd, error = 0;
-    struct stat st;
 
-    path[0] = '\0';
+    *count = 0;
     while (d && (de = readdir(d))) {
         size_t l = strlen(de->d_name);
-        if (l > 4 && strcmp(de->d_name + l - 4, ".tgz") == 0 && n++ == 0)
-            snprintf(path, sizeof(path), "%s/%s", r->out.ptr, de->d_name);
+        if (l > 4 && strcmp(de->d_name + l - 4, ".tgz") == 0 && (*count)++ == 0)
+            sg_buf_printf(path, "%s/%s", r->out.ptr, de->d_name);
     }
     if (d)
         closedir(d);
-    if (n != 1) {
-        sg_rebuild__set_reason(
-            r, SG_REBUILD_FAILED,
-            n ? "the pack command made %zu tarballs" : "the pack command made no tarball", n);
-        return 1;
-    }
-    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    return sg_buf_check(path, r->ctx, "a path");
+}
+
+/* The whole of a regular file of at most limit bytes (malloc'd, one byte spare) into *out.
+ * 0; 1 when it is not one, too large or cannot be read (reason set); SG_ENOMEM. */
+static int read_whole(unsigned char **out, size_t *len, sg_rebuild_run *r, const char *path,
+                      uint64_t limit)
+{
+    struct stat st;
+    unsigned char *bytes;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+    *out = NULL;
+    *len = 0;
     if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > limit) {
         if (fd >= 0)
             close(fd);
@@ -701,19 +718,45 @@ int sg_rebuild__read_packed(sg_rebuild_run *r)
         return 1;
     }
     bytes = sg_malloc((size_t)st.st_size + 1);
-    while (bytes && len < (size_t)st.st_size) {
-        ssize_t k = read(fd, bytes + len, (size_t)st.st_size - len);
+    while (bytes && *len < (size_t)st.st_size) {
+        ssize_t k = read(fd, bytes + *len, (size_t)st.st_size - *len);
         if (k <= 0)
             break;
-        len += (size_t)k;
+        *len += (size_t)k;
     }
     close(fd);
-    if (!bytes) {
-        error = sg_error_set(r->ctx, SG_ENOMEM, "out of memory reading the rebuilt tarball");
-    } else if (len != (size_t)st.st_size) {
+    if (!bytes)
+        return sg_error_set(r->ctx, SG_ENOMEM, "out of memory reading the rebuilt tarball");
+    *out = bytes;
+    if (*len != (size_t)st.st_size) {
         sg_rebuild__set_reason(r, SG_REBUILD_FAILED, "cannot read the packed tarball");
+        return 1;
+    }
+    return 0;
+}
+
+/* Read the one tarball the pack command left in out/. 1 when there is none. */
+int sg_rebuild__read_packed(sg_rebuild_run *r)
+{
+    sg_buf path = SG_BUF_INIT;
+    sg_tar_info info;
+    unsigned char *bytes = NULL;
+    size_t len = 0, n = 0;
+    int error;
+
+    if ((error = find_packed(&n, &path, r)) < 0)
+        goto done;
+    if (n != 1) {
+        sg_rebuild__set_reason(
+            r, SG_REBUILD_FAILED,
+            n ? "the pack command made %zu tarballs" : "the pack command made no tarball", n);
         error = 1;
-    } else if ((error = sg_tar_read(&r->res->tree, &info, r->ctx, bytes, len, NULL)) < 0) {
+        goto done;
+    }
+    if ((error = read_whole(&bytes, &len, r, path.ptr,
+                            sg_ctx_limit(r->ctx, SG_LIMIT_TARBALL_BYTES))) != 0)
+        goto done;
+    if ((error = sg_tar_read(&r->res->tree, &info, r->ctx, bytes, len, NULL)) < 0) {
         sg_rebuild__set_reason(r, SG_REBUILD_FAILED, "the packed tarball is not readable: %s",
                                sg_error_message(r->ctx));
         sg_error_clear(r->ctx);
@@ -721,6 +764,8 @@ int sg_rebuild__read_packed(sg_rebuild_run *r)
     } else {
         error = sg_rebuild__add_step(r, "packed: %zu files", sg_tree_count(r->res->tree));
     }
+done:
     sg_free(bytes);
+    sg_buf_dispose(&path);
     return error;
 }

@@ -62,16 +62,17 @@ static uint64_t now_ms(void)
 int sg_sandbox__which(sg_buf *out, sg_ctx *ctx, const char *name, const char *search_path)
 {
     const char *p = search_path ? search_path : "/usr/local/bin:/usr/bin:/bin";
-    char cwd[4096];
 
     sg_buf_clear(out);
     if (!name || !*name)
         return sg_error_set(ctx, SG_EINVALID, "no program name");
     if (strchr(name, '/')) {
-        if (name[0] != '/' && getcwd(cwd, sizeof(cwd)))
+        char *cwd = name[0] != '/' ? getcwd(NULL, 0) : NULL;
+        if (cwd)
             sg_buf_printf(out, "%s/%s", cwd, name);
         else
             sg_buf_puts(out, name);
+        free(cwd);
         if (sg_buf_check(out, ctx, "a program path") < 0)
             return SG_ENOMEM;
         if (access(out->ptr, X_OK) != 0)
@@ -244,7 +245,8 @@ static void add_system_binds(strv *a)
             continue;
         /* Top-level symlinks (merged /usr: /bin -> usr/bin) stay symlinks. */
         if (S_ISLNK(st.st_mode) && strchr(system_paths[i] + 1, '/') == NULL &&
-            (n = readlink(system_paths[i], target, sizeof(target) - 1)) > 0) {
+            (n = readlink(system_paths[i], target, sizeof(target) - 1)) > 0 &&
+            (size_t)n < sizeof(target) - 1) { /* else cut short: bind what it points to */
             target[n] = '\0';
             strv_add3(a, "--symlink", target, system_paths[i]);
             continue;
