@@ -323,6 +323,50 @@ static short want(int eof, size_t have_room_len, size_t pending_other)
     return ev;
 }
 
+/* The poll set: the stop pipe, the listening socket, then each connection's client and
+ * upstream (fd -1 for empty slots). */
+static void poll_set(struct pollfd *fds, const sg_sandbox_proxy *p)
+{
+    size_t i;
+    fds[0].fd = p->stop[0];
+    fds[0].events = POLLIN;
+    fds[1].fd = p->listen_fd;
+    fds[1].events = POLLIN;
+    for (i = 0; i < SG_PROXY_MAX_CONNS; i++) {
+        const pconn *c = p->conns[i];
+        fds[2 + 2 * i].fd = c ? c->client : -1;
+        fds[3 + 2 * i].fd = c && c->tunnel ? c->upstream : -1;
+        fds[2 + 2 * i].events = fds[3 + 2 * i].events = 0;
+        fds[2 + 2 * i].revents = fds[3 + 2 * i].revents = 0;
+        if (c) {
+            fds[2 + 2 * i].events =
+                c->tunnel ? want(c->client_eof, c->up_len, c->down_len) : POLLIN;
+            if (c->tunnel)
+                fds[3 + 2 * i].events = want(c->upstream_eof, c->down_len, c->up_len);
+        }
+    }
+}
+
+/* Accept a connection into a free slot (closing it when there is none). 1 when one was added. */
+static int accept_conn(sg_sandbox_proxy *p)
+{
+    int fd = accept4(p->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    size_t i;
+    pconn *c;
+    if (fd < 0)
+        return 0;
+    for (i = 0; i < SG_PROXY_MAX_CONNS && p->conns[i]; i++)
+        ;
+    if (i == SG_PROXY_MAX_CONNS || !(c = sg_calloc(1, sizeof(pconn)))) {
+        close(fd);
+        return 0;
+    }
+    c->client = fd;
+    c->upstream = -1;
+    p->conns[i] = c;
+    return 1;
+}
+
 static void *proxy_main(void *arg)
 {
     sg_sandbox_proxy *p = arg;
@@ -330,47 +374,13 @@ static void *proxy_main(void *arg)
     size_t i;
 
     for (;;) {
-        nfds_t n = 2;
-        fds[0].fd = p->stop[0];
-        fds[0].events = POLLIN;
-        fds[1].fd = p->listen_fd;
-        fds[1].events = POLLIN;
-        for (i = 0; i < SG_PROXY_MAX_CONNS; i++) {
-            pconn *c = p->conns[i];
-            fds[2 + 2 * i].fd = c ? c->client : -1;
-            fds[3 + 2 * i].fd = c && c->tunnel ? c->upstream : -1;
-            fds[2 + 2 * i].events = fds[3 + 2 * i].events = 0;
-            fds[2 + 2 * i].revents = fds[3 + 2 * i].revents = 0;
-            if (c) {
-                fds[2 + 2 * i].events =
-                    c->tunnel ? want(c->client_eof, c->up_len, c->down_len) : POLLIN;
-                if (c->tunnel)
-                    fds[3 + 2 * i].events = want(c->upstream_eof, c->down_len, c->up_len);
-            }
-        }
-        n = 2 + 2 * SG_PROXY_MAX_CONNS;
-        if (poll(fds, n, -1) < 0 && errno != EINTR)
+        poll_set(fds, p);
+        if (poll(fds, 2 + 2 * SG_PROXY_MAX_CONNS, -1) < 0 && errno != EINTR)
             break;
         if (fds[0].revents)
             break;
-        if (fds[1].revents & POLLIN) {
-            int fd = accept4(p->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-            for (i = 0; fd >= 0 && i < SG_PROXY_MAX_CONNS && p->conns[i]; i++)
-                ;
-            if (fd >= 0 && i == SG_PROXY_MAX_CONNS) {
-                close(fd);
-            } else if (fd >= 0) {
-                pconn *c = sg_calloc(1, sizeof(pconn));
-                if (!c) {
-                    close(fd);
-                } else {
-                    c->client = fd;
-                    c->upstream = -1;
-                    p->conns[i] = c;
-                    continue; /* poll again with the new connection in the set */
-                }
-            }
-        }
+        if ((fds[1].revents & POLLIN) && accept_conn(p))
+            continue; /* poll again with the new connection in the set */
         for (i = 0; i < SG_PROXY_MAX_CONNS; i++) {
             pconn *c = p->conns[i];
             if (c && pconn_step(p, c, fds[2 + 2 * i].revents, fds[3 + 2 * i].revents) < 0) {

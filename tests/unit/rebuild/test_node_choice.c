@@ -47,7 +47,7 @@ static void test_node_choice__long_node_path_gives_its_own_prefix(void **state)
     }
     assert_true(strlen(prefix) > 300);
     make_node(node, sizeof(node), prefix);
-    snprintf(bin, sizeof(bin), "%s/bin", prefix);
+    snprintf(bin, sizeof(bin), "%.4000s/bin", prefix);
 
     memset(&o, 0, sizeof(o));
     o.node = node;
