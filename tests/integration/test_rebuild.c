@@ -1,5 +1,5 @@
 /*
- * Rebuild (verifier/rebuild/rebuild.c, the rebuilt tree in diff/tree_diff.c): fixture repositories
+ * Rebuild (verifier/rebuild/rebuild*.c, the rebuilt tree in diff/tree_diff.c): fixture repositories
  * made by the test, whose build is a node script that writes dist/ from src/ and needs no
  * third-party package, so everything runs offline. A clean one reproduces and passes; an
  * artifact whose dist/ file has an extra line fails naming it; a build that writes the time is

@@ -1,6 +1,9 @@
 /*
- * Internals of the rebuild (rebuild.c) and its sandbox (sandbox.c), shared with verify.c and
- * the tests.
+ * Internals of the rebuild and its sandbox, shared with verify.c and the tests, and between the
+ * rebuild's files: rebuild.c (the run from start to end), rebuild_plan.c (what package manager,
+ * which node, which tools), rebuild_copy.c (the source copy and its .git), rebuild_run.c
+ * (running the steps and reading the packed output). The sandbox's own internals are in
+ * sandbox_int.h.
  */
 #ifndef SG_REBUILD_INT_H
 #define SG_REBUILD_INT_H
@@ -151,5 +154,165 @@ int sg_rebuild__run(sg_rebuild_result *res, sg_ctx *ctx, const sg_rebuild_opts *
  * sg_tree_read().
  */
 int sg_rebuild__materialize(sg_ctx *ctx, const sg_tree *tree, const char *dir);
+
+/* ---------------------------------------------------------------- between the rebuild's files */
+
+/** The package manager a repository uses. */
+typedef enum {
+    SG_REBUILD_PM_NPM,          /**< npm */
+    SG_REBUILD_PM_YARN_CLASSIC, /**< yarn 1 */
+    SG_REBUILD_PM_YARN_BERRY,   /**< yarn 2 and later */
+    SG_REBUILD_PM_PNPM,         /**< pnpm */
+    SG_REBUILD_PM_BUN,          /**< bun (not supported yet) */
+} sg_rebuild_pm;
+
+/** The program name of a package manager ("yarn" for both yarns). */
+const char *sg_rebuild__pm_name(sg_rebuild_pm pm);
+
+/** Everything decided from the source tree before running anything. */
+typedef struct sg_rebuild_plan {
+    sg_rebuild_pm pm;        /**< package manager */
+    char pm_version[64];     /**< pinned version ("" when none) */
+    char pm_why[256];        /**< how it was chosen */
+    sg_buf lock_dir;         /**< repository-relative install folder: the lockfile's
+                                  ("" the root) */
+    int has_lockfile;        /**< a lockfile was found */
+    int needs_install;       /**< there are dependencies to install */
+    int in_workspace;        /**< the package is below the install folder */
+    char node_wanted[128];   /**< the version the repository asks for ("" none) */
+    sg_buf node_wanted_from; /**< the file naming it (its path), or "engines.node" */
+    cJSON *pkg;              /**< the package's package.json */
+    cJSON *root;             /**< the install folder's package.json (may equal pkg's) */
+} sg_rebuild_plan;
+
+/**
+ * Read the package's package.json at subdir of tree, find its lockfile (in the package folder
+ * or the nearest above), the package manager and the Node version the repository asks for.
+ * Errors: SG_ENOTFOUND (no package.json), SG_EINVALID (unreadable JSON), SG_ENOMEM.
+ */
+int sg_rebuild__plan_make(sg_rebuild_plan *pl, sg_ctx *ctx, const sg_tree *tree,
+                          const char *subdir);
+
+/** A pnpm or yarn version when the repository pins none: from the lockfile's format. Errors:
+ * SG_ENOMEM. */
+int sg_rebuild__plan_default_pm_version(sg_rebuild_plan *pl, sg_ctx *ctx, const sg_tree *tree);
+
+void sg_rebuild__plan_dispose(sg_rebuild_plan *pl);
+
+/** The programs of the machine the rebuild uses. */
+typedef struct sg_rebuild_tools {
+    sg_buf bwrap;           /**< bubblewrap, "" when not found */
+    sg_buf node;            /**< the node used */
+    sg_buf node_bin;        /**< its folder (first on PATH) */
+    sg_buf node_prefix;     /**< its installation prefix (bound read-only when outside /usr) */
+    char node_version[64];  /**< "v20.20.2" */
+    char node_note[512];    /**< how it was chosen */
+    sg_buf npm;             /**< npm next to that node (or on the search path) */
+    sg_buf corepack;        /**< corepack, "" when absent */
+    int sandboxed;          /**< bubblewrap works */
+    char sandbox_note[512]; /**< why not, when it does not */
+} sg_rebuild_tools;
+
+void sg_rebuild__tools_init(sg_rebuild_tools *t);
+void sg_rebuild__tools_dispose(sg_rebuild_tools *t);
+
+/**
+ * The machine's node, or another installed one (opts->node_versions) the repository asks for;
+ * npm and corepack next to it. Errors: SG_ENOTFOUND (no node), SG_EIO (it does not run),
+ * SG_ENOMEM.
+ */
+int sg_rebuild__choose_node(sg_rebuild_tools *t, sg_ctx *ctx, const sg_rebuild_opts *o,
+                            const sg_rebuild_plan *pl);
+
+/**
+ * Find bubblewrap and check that it makes a sandbox: t->sandboxed, or the reason in
+ * t->sandbox_note (not an error). Errors: SG_EINVALID, SG_ENOMEM.
+ */
+int sg_rebuild__check_sandbox(sg_rebuild_tools *t, sg_ctx *ctx, const sg_rebuild_opts *o);
+
+#define SG_REBUILD_ALLOW_MAX 4    /**< entries of an allowlist */
+#define SG_REBUILD_ALLOW_SIZE 300 /**< bytes of an entry, with its NUL */
+
+/** The hosts the install step's proxy lets through. */
+typedef struct sg_rebuild_allow {
+    char entry[SG_REBUILD_ALLOW_MAX][SG_REBUILD_ALLOW_SIZE]; /**< "host:port", host unbracketed */
+    size_t n;                                                /**< entries used */
+} sg_rebuild_allow;
+
+/**
+ * The allowlist for a registry URL, parsed with libcurl's URL API: its host (never the userinfo;
+ * an IPv6 address without its brackets, as the proxy reads CONNECT targets) and its port (else
+ * the scheme's default: 443 for https, 80 for http), plus npm's other host name for npm's
+ * registry. A URL libcurl cannot parse, or one without a host, gives an empty list (the install
+ * step then reaches nothing).
+ */
+void sg_rebuild__allow_registry(sg_rebuild_allow *out, const char *url);
+
+/** Everything about one rebuild run. */
+typedef struct sg_rebuild_run {
+    sg_ctx *ctx;                /**< errors */
+    const sg_rebuild_opts *o;   /**< options */
+    const sg_rebuild_input *in; /**< what to build */
+    sg_rebuild_result *res;     /**< the outcome */
+    sg_rebuild_plan pl;         /**< choices */
+    sg_rebuild_tools t;         /**< programs */
+    sg_buf work;                /**< scratch folder */
+    sg_buf src;                 /**< the source copy, in work */
+    sg_buf home;                /**< the build's $HOME, in work */
+    sg_buf out;                 /**< where the pack command writes, in work */
+    sg_buf bin;                 /**< the package manager's shims (first on PATH), in work */
+    sg_buf net;                 /**< the proxy's socket and forwarder (in work, or /tmp) */
+    sg_buf npm_cache;           /**< dependency caches (in the cache folder, or work) */
+    sg_buf pkg_dir;             /**< the package folder in src */
+    sg_buf lock_dir;            /**< the install folder in src */
+    int net_separate;           /**< net is its own folder under /tmp (short socket path) */
+    sg_buf log;                 /**< the log being written */
+    sg_buf registry;            /**< the registry URL */
+    sg_rebuild_allow allow;     /**< what the install step may reach */
+    uint64_t used_ms;           /**< ms used by the steps so far */
+    char limits[256];           /**< how the sandbox enforced the limits (last step) */
+} sg_rebuild_run;
+
+/** Add a line to the result's steps and the log. 0 or SG_ENOMEM. */
+int sg_rebuild__add_step(sg_rebuild_run *r, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/** End the run as FAILED or SKIPPED with a reason (also logged). */
+void sg_rebuild__set_reason(sg_rebuild_run *r, sg_rebuild_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/**
+ * Make dir a git work tree whose HEAD is in->commit: its objects copied, shallow (no parents),
+ * branch "main", index from its tree, the tag in->ref when it names the commit. Returns 0 or a
+ * libgit2 error (git_error_last() says why).
+ */
+int sg_rebuild__make_git(const sg_rebuild_input *in, const char *dir);
+
+/** Make the scratch folders of r (work and the folders in it) and the dependency cache. */
+int sg_rebuild__make_work(sg_rebuild_run *r);
+
+/**
+ * The program that runs the package manager into out: a corepack shim, or the machine's npm.
+ * 0; 1 when the rebuild cannot go on (result set); < 0 on an error.
+ */
+int sg_rebuild__pm_program(sg_rebuild_run *r, sg_buf *out);
+
+/**
+ * The install, build and pack steps, run through the package manager program pm. Each returns
+ * 0 when it succeeded or had nothing to do, 1 when it failed (the result says why), < 0 on an
+ * operational error.
+ */
+int sg_rebuild__step_install(sg_rebuild_run *r, const char *pm);
+int sg_rebuild__step_build(sg_rebuild_run *r, const char *pm);
+int sg_rebuild__step_pack(sg_rebuild_run *r, const char *pm);
+
+/** Read the one tarball the pack command left into the result. 1 when there is none. */
+int sg_rebuild__read_packed(sg_rebuild_run *r);
 
 #endif

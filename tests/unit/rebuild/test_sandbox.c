@@ -1,8 +1,9 @@
 /*
- * Tests of the rebuild's sandbox (verifier/rebuild/sandbox.c): the build cannot reach the network, cannot
- * read files planted in $HOME or the cache, cannot write outside its tree, is killed with its
- * whole process tree at the time limit, and the install step's proxy reaches the allowed host
- * only. Skipped when bubblewrap cannot make a sandbox here (and node for the network tests).
+ * Tests of the rebuild's sandbox (verifier/rebuild/sandbox.c, sandbox_proxy.c and
+ * sandbox_cgroup.c): the build cannot reach the network, cannot read files planted in $HOME or
+ * the cache, cannot write outside its tree, is killed with its whole process tree at the time
+ * limit, and the install step's proxy reaches the allowed host only. Skipped when bubblewrap
+ * cannot make a sandbox here (and node for the network tests).
  */
 #include "sg_test.h"
 #include "http_server.h"

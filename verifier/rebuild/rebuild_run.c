@@ -1,0 +1,771 @@
+/*
+ * Running the rebuild's steps: the scratch folders, the package manager's program (a corepack
+ * shim or the machine's npm), the environment, each of install, build and pack in the sandbox,
+ * and the tarball the pack command made.
+ */
+#include "common/common.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "verifier/rebuild/rebuild_int.h"
+
+#define STEP_OUTPUT_LIMIT (4u << 20) /* bytes of one step's output kept for the log */
+#define MAX_FILE_BYTES (4ull << 30)  /* RLIMIT_FSIZE of the build */
+
+/* ---- the scratch folders ---- */
+
+static int make_dir(sg_rebuild_run *r, sg_buf *b, const char *name)
+{
+    sg_buf_clear(b);
+    sg_buf_printf(b, "%s/%s", r->work.ptr, name);
+    if (sg_buf_check(b, r->ctx, "a path") < 0)
+        return SG_ENOMEM;
+    if (mkdir(b->ptr, 0700) < 0 && errno != EEXIST)
+        return sg_error_set(r->ctx, SG_EIO, "cannot make '%s': %s", b->ptr, strerror(errno));
+    return 0;
+}
+
+/* mkdir -p for a folder under the cache (0700). */
+static int make_dirs(sg_ctx *ctx, const char *path)
+{
+    sg_buf tmp = SG_BUF_INIT;
+    size_t i, n = strlen(path);
+    int error;
+    sg_buf_put(&tmp, path, n);
+    if ((error = sg_buf_check(&tmp, ctx, "a path")) < 0)
+        goto done;
+    for (i = 1; i <= n; i++) {
+        if (tmp.ptr[i] == '/' || tmp.ptr[i] == '\0') {
+            char c = tmp.ptr[i];
+            tmp.ptr[i] = '\0';
+            if (mkdir(tmp.ptr, 0700) < 0 && errno != EEXIST) {
+                error = sg_error_set(ctx, SG_EIO, "cannot make '%s': %s", tmp.ptr, strerror(errno));
+                goto done;
+            }
+            tmp.ptr[i] = c;
+        }
+    }
+done:
+    sg_buf_dispose(&tmp);
+    return error;
+}
+
+/* Replace a relative path of an existing folder with its absolute one. */
+static int make_absolute(sg_rebuild_run *r, sg_buf *path)
+{
+    char *real = realpath(path->ptr, NULL);
+    if (!real)
+        return sg_error_set(r->ctx, SG_EIO, "cannot resolve '%s': %s", path->ptr, strerror(errno));
+    sg_buf_clear(path);
+    sg_buf_puts(path, real);
+    free(real);
+    return sg_buf_check(path, r->ctx, "a path");
+}
+
+int sg_rebuild__make_work(sg_rebuild_run *r)
+{
+    const char *cache = r->o->cache_dir;
+    int error;
+
+    sg_buf_clear(&r->work);
+    if (cache) {
+        sg_buf_printf(&r->work, "%s/tmp", cache);
+        if ((error = sg_buf_check(&r->work, r->ctx, "a path")) < 0 ||
+            (error = make_dirs(r->ctx, r->work.ptr)) < 0)
+            return error;
+        sg_buf_puts(&r->work, "/rebuild-XXXXXX");
+    } else {
+        sg_buf_puts(&r->work, "/tmp/sourcegate-rebuild-XXXXXX");
+    }
+    if ((error = sg_buf_check(&r->work, r->ctx, "a path")) < 0)
+        return error;
+    if (!mkdtemp(r->work.ptr)) {
+        error = sg_error_set(r->ctx, SG_EIO, "cannot make a scratch folder '%s': %s", r->work.ptr,
+                             strerror(errno));
+        sg_buf_clear(&r->work);
+        return error;
+    }
+    if (r->work.ptr[0] != '/' && (error = make_absolute(r, &r->work)) < 0)
+        return error; /* a relative cache folder: every bind needs a full path */
+    if ((error = make_dir(r, &r->src, "src")) < 0 || (error = make_dir(r, &r->home, "home")) < 0 ||
+        (error = make_dir(r, &r->out, "out")) < 0 || (error = make_dir(r, &r->bin, "bin")) < 0 ||
+        (error = make_dir(r, &r->net, "net")) < 0)
+        return error;
+    if (r->net.size + 16 > 100) { /* a Unix socket path must fit in sun_path */
+        sg_buf_clear(&r->net);
+        sg_buf_puts(&r->net, "/tmp/sourcegate-net-XXXXXX");
+        if (!mkdtemp(r->net.ptr))
+            return sg_error_set(r->ctx, SG_EIO, "cannot make a scratch folder: %s",
+                                strerror(errno));
+        r->net_separate = 1;
+    }
+    sg_buf_clear(&r->npm_cache);
+    if (cache)
+        sg_buf_printf(&r->npm_cache, "%s/rebuild/npm-cache", cache);
+    else
+        sg_buf_printf(&r->npm_cache, "%s/npm-cache", r->work.ptr);
+    if ((error = sg_buf_check(&r->npm_cache, r->ctx, "a path")) < 0 ||
+        (error = make_dirs(r->ctx, r->npm_cache.ptr)) < 0 ||
+        (r->npm_cache.ptr[0] != '/' && (error = make_absolute(r, &r->npm_cache)) < 0))
+        return error;
+    return 0;
+}
+
+static void quote_sh(sg_buf *b, const char *s)
+{
+    sg_buf_putc(b, '\'');
+    for (; *s; s++) {
+        if (*s == '\'')
+            sg_buf_puts(b, "'\\''");
+        else
+            sg_buf_putc(b, *s);
+    }
+    sg_buf_putc(b, '\'');
+}
+
+/* ---- the package manager's program ---- */
+
+/* A #!/bin/sh wrapper in bin/ that runs `name` through corepack at the chosen version. */
+static int write_shim(sg_rebuild_run *r, const char *name, const char *pm, const char *version)
+{
+    sg_buf path = SG_BUF_INIT, text = SG_BUF_INIT;
+    char spec[128];
+    int fd, error = 0;
+
+    snprintf(spec, sizeof(spec), "%s@%s", pm, version);
+    sg_buf_printf(&path, "%s/%s", r->bin.ptr, name);
+    sg_buf_puts(&text, "#!/bin/sh\nexec ");
+    quote_sh(&text, r->t.corepack.ptr);
+    sg_buf_putc(&text, ' ');
+    quote_sh(&text, spec);
+    if (strcmp(name, pm) != 0) { /* npx, pnpx: corepack npm@x npx? run the bin by name */
+        sg_buf_putc(&text, ' ');
+        quote_sh(&text, name);
+    }
+    sg_buf_puts(&text, " \"$@\"\n");
+    if ((error = sg_buf_check(&path, r->ctx, "a path")) < 0 ||
+        (error = sg_buf_check(&text, r->ctx, "a shim")) < 0)
+        goto done;
+    fd = open(path.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0755);
+    if (fd < 0 || write(fd, text.ptr, text.size) != (ssize_t)text.size) {
+        error = sg_error_set(r->ctx, SG_EIO, "cannot write '%s': %s", path.ptr, strerror(errno));
+    }
+    if (fd >= 0)
+        close(fd);
+done:
+    sg_buf_dispose(&path);
+    sg_buf_dispose(&text);
+    return error;
+}
+
+/* The program that runs the package manager: a corepack shim, or the machine's npm. */
+int sg_rebuild__pm_program(sg_rebuild_run *r, sg_buf *out)
+{
+    sg_rebuild_pm pm = r->pl.pm;
+    int error;
+
+    sg_buf_clear(out);
+    if (pm == SG_REBUILD_PM_NPM && !r->pl.pm_version[0]) {
+        if (!r->t.npm.size) {
+            sg_rebuild__set_reason(r, SG_REBUILD_FAILED, "npm is not installed next to node '%s'",
+                                   r->t.node.ptr);
+            return 1;
+        }
+        sg_buf_puts(out, r->t.npm.ptr);
+        return 0;
+    }
+    if (pm == SG_REBUILD_PM_BUN) {
+        sg_rebuild__set_reason(r, SG_REBUILD_SKIPPED,
+                               "the repository uses bun, which the rebuild does not "
+                               "support yet");
+        return 1;
+    }
+    if (!r->t.corepack.size) {
+        sg_rebuild__set_reason(r, SG_REBUILD_FAILED,
+                               "%s %s is needed and corepack is not installed next to node '%s'",
+                               sg_rebuild__pm_name(pm), r->pl.pm_version, r->t.node.ptr);
+        return 1;
+    }
+    if ((error =
+             write_shim(r, sg_rebuild__pm_name(pm), sg_rebuild__pm_name(pm), r->pl.pm_version)) < 0)
+        return error;
+    if (pm == SG_REBUILD_PM_NPM && (error = write_shim(r, "npx", "npm", r->pl.pm_version)) < 0)
+        return error;
+    sg_buf_printf(out, "%s/%s", r->bin.ptr, sg_rebuild__pm_name(pm));
+    return sg_buf_check(out, r->ctx, "a path");
+}
+
+/* ---- environment (a flat NULL-terminated array of owned strings) ---- */
+
+typedef struct envv {
+    char *v[64]; /* entries */
+    size_t n;    /* used */
+    int error;   /* sticky */
+} envv;
+
+static void env_add(envv *e, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static void env_add(envv *e, const char *fmt, ...)
+{
+    sg_buf b = SG_BUF_INIT;
+    va_list ap;
+    if (e->error || e->n + 1 >= SG_ARRAY_SIZE(e->v)) {
+        e->error = SG_ELIMIT;
+        return;
+    }
+    va_start(ap, fmt);
+    sg_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    if (b.error || !(e->v[e->n] = sg_buf_detach(&b, NULL))) {
+        e->error = SG_ENOMEM;
+        sg_buf_dispose(&b);
+        return;
+    }
+    e->n++;
+    e->v[e->n] = NULL;
+}
+
+static void env_dispose(envv *e)
+{
+    size_t i;
+    for (i = 0; i < e->n; i++)
+        free(e->v[i]);
+    memset(e, 0, sizeof(*e));
+}
+
+static void build_env(sg_rebuild_run *r, envv *e, int install)
+{
+    const char *reg = r->registry.ptr;
+    size_t i, rl = strlen(reg);
+
+    env_add(e, "PATH=%s:%s:/usr/local/bin:/usr/bin:/bin", r->bin.ptr, r->t.node_bin.ptr);
+    env_add(e, "HOME=%s", r->home.ptr);
+    env_add(e, "USER=build");
+    env_add(e, "LOGNAME=build");
+    env_add(e, "LANG=C.UTF-8");
+    env_add(e, "TZ=UTC");
+    env_add(e, "TMPDIR=/tmp");
+    env_add(e, "CI=true");
+    /* The build gets an empty cache of its own: npm pack writes there, and nothing the build
+     * does can touch the dependency tarballs later rebuilds use. */
+    if (install)
+        env_add(e, "npm_config_cache=%s", r->npm_cache.ptr);
+    else
+        env_add(e, "npm_config_cache=%s/.npm-build-cache", r->home.ptr);
+    /* yarn's cache and pnpm's store live beside npm's (visible to the install step only);
+     * pnpm copies packages out of its store so that no build can write into it. */
+    env_add(e, "YARN_CACHE_FOLDER=%s/yarn", r->npm_cache.ptr);
+    env_add(e, "npm_config_store_dir=%s/pnpm-store", r->npm_cache.ptr);
+    env_add(e, "npm_config_package_import_method=copy");
+    env_add(e, "npm_config_logs_dir=%s/.npm-logs", r->home.ptr); /* the cache is read-only */
+    env_add(e, "npm_config_userconfig=%s/.npmrc", r->home.ptr);
+    env_add(e, "npm_config_globalconfig=%s/.npmrc-global", r->home.ptr);
+    env_add(e, "npm_config_registry=%s", reg);
+    env_add(e, "npm_config_update_notifier=false");
+    env_add(e, "npm_config_fund=false");
+    env_add(e, "npm_config_audit=false");
+    env_add(e, "npm_config_progress=false");
+    env_add(e, "COREPACK_HOME=%s/.cache/node/corepack", r->home.ptr);
+    env_add(e, "COREPACK_ENABLE_DOWNLOAD_PROMPT=0");
+    env_add(e, "COREPACK_ENABLE_AUTO_PIN=0");
+    env_add(e, "COREPACK_ENABLE_STRICT=0");
+    env_add(e, "COREPACK_NPM_REGISTRY=%.*s", (int)(rl && reg[rl - 1] == '/' ? rl - 1 : rl), reg);
+    env_add(e, "YARN_NPM_REGISTRY_SERVER=%.*s", (int)(rl && reg[rl - 1] == '/' ? rl - 1 : rl), reg);
+    env_add(e, "YARN_ENABLE_TELEMETRY=0");
+    env_add(e, "YARN_ENABLE_PROGRESS_BARS=0");
+    env_add(e, "YARN_ENABLE_GLOBAL_CACHE=0");
+    if (install) {
+        env_add(e, "YARN_ENABLE_SCRIPTS=0");
+        env_add(e, "npm_config_ignore_scripts=true");
+    } else {
+        env_add(e, "COREPACK_ENABLE_NETWORK=0");
+        env_add(e, "npm_config_offline=true");
+    }
+    if (r->o->ca_file)
+        env_add(e, "NODE_EXTRA_CA_CERTS=%s", r->o->ca_file);
+    for (i = 0; r->o->env && r->o->env[i]; i++)
+        env_add(e, "%s", r->o->env[i]);
+}
+
+/* ---- running one step ---- */
+
+static int contains(const char *p, size_t n, const char *needle)
+{
+    size_t i, nl = strlen(needle);
+    for (i = 0; i + nl <= n; i++)
+        if (memcmp(p + i, needle, nl) == 0)
+            return 1;
+    return 0;
+}
+
+/* The line that says why a step failed: the first one mentioning an error among the last 50,
+ * else the last one; control characters shown as '?', at most 200 bytes. */
+static const char *failure_line(const sg_buf *out, char *buf, size_t size)
+{
+    size_t end = out->size, start, lines = 0, best_s = 0, best_e = 0;
+    const char *p = out->ptr;
+    int found = 0;
+
+    while (end && (p[end - 1] == '\n' || p[end - 1] == '\r' || p[end - 1] == ' '))
+        end--;
+    start = end;
+    while (start && p[start - 1] != '\n')
+        start--;
+    best_s = start;
+    best_e = end;
+    /* walk back over up to 50 lines, remembering the earliest error line */
+    while (lines < 50) {
+        size_t ls = start, le = end, i;
+        for (i = ls; i + 5 <= le; i++) {
+            if ((sg_strncasecmp(p + i, "error", 5) == 0 || strncmp(p + i, "ERR!", 4) == 0) &&
+                !contains(p + ls, le - ls, "complete log")) {
+                best_s = ls;
+                best_e = le;
+                found = 1;
+                break;
+            }
+        }
+        if (!ls)
+            break;
+        end = ls - 1;
+        start = end;
+        while (start && p[start - 1] != '\n')
+            start--;
+        lines++;
+    }
+    (void)found;
+    snprintf(buf, size, "%.*s", (int)(best_e - best_s < 200 ? best_e - best_s : 200), p + best_s);
+    for (char *q = buf; *q; q++)
+        if ((unsigned char)*q < 0x20 || (unsigned char)*q == 0x7f)
+            *q = '?';
+    return buf;
+}
+
+/* The folders a step sees: the source copy, $HOME, the pack output and the shims; the
+ * dependency cache for the install step only; node's prefix and the CA file when needed. */
+static size_t step_binds(sg_sandbox_bind *binds, const sg_rebuild_run *r, int install)
+{
+    size_t nb = 0;
+    binds[nb].path = r->src.ptr;
+    binds[nb++].flags = SG_SANDBOX_RW;
+    binds[nb].path = r->home.ptr;
+    binds[nb++].flags = SG_SANDBOX_RW;
+    binds[nb].path = r->out.ptr;
+    binds[nb++].flags = SG_SANDBOX_RW;
+    binds[nb].path = r->bin.ptr;
+    binds[nb++].flags = 0;
+    if (install) { /* dependency tarballs persist in the cache; the build sees none of it */
+        binds[nb].path = r->npm_cache.ptr;
+        binds[nb++].flags = SG_SANDBOX_RW;
+    }
+    if (strncmp(r->t.node_prefix.ptr, "/usr", 4) != 0) {
+        binds[nb].path = r->t.node_prefix.ptr;
+        binds[nb++].flags = SG_SANDBOX_TRY;
+    }
+    if (r->o->ca_file) {
+        binds[nb].path = r->o->ca_file;
+        binds[nb++].flags = SG_SANDBOX_TRY;
+    }
+    return nb;
+}
+
+/* The whole rebuild's time limit in ms. */
+static uint64_t time_budget(const sg_rebuild_run *r)
+{
+    return (uint64_t)(r->o->timeout_seconds ? r->o->timeout_seconds : SG_REBUILD_DEFAULT_TIMEOUT) *
+           1000u;
+}
+
+/* The sandbox spec of a step: the network (the registry only) for install, none otherwise;
+ * what is left of the time budget; the memory, process and file limits. */
+static void step_spec(sg_sandbox_spec *spec, const sg_rebuild_run *r, int install)
+{
+    uint64_t budget = time_budget(r);
+    spec->bwrap = r->t.bwrap.ptr;
+    spec->unsafe = !r->t.sandboxed;
+    spec->net = install ? SG_SANDBOX_NET_PROXY : SG_SANDBOX_NET_NONE;
+    spec->nallow = r->allow.n;
+    spec->node = r->t.node.ptr;
+    spec->scratch = r->net.ptr;
+    spec->timeout_ms = budget > r->used_ms ? budget - r->used_ms : 1;
+    spec->memory_bytes = r->o->memory_bytes ? r->o->memory_bytes : SG_REBUILD_DEFAULT_MEMORY;
+    spec->max_processes = r->o->max_processes ? r->o->max_processes : SG_REBUILD_DEFAULT_PROCESSES;
+    spec->max_file_bytes = MAX_FILE_BYTES;
+}
+
+/* Log the step's output and how it ended. */
+static void log_step_end(sg_rebuild_run *r, const char *what, const sg_buf *out,
+                         const sg_sandbox_result *sr)
+{
+    sg_buf_put(&r->log, out->ptr, out->size);
+    if (sr->dropped)
+        sg_buf_printf(&r->log, "\n[%llu more bytes of output not kept]\n",
+                      (unsigned long long)sr->dropped);
+    sg_buf_printf(&r->log, "\n== %s: %s %d after %.1f s\n", what,
+                  sr->exited ? "exit status" : "killed by signal",
+                  sr->exited ? sr->status : sr->signal, (double)sr->elapsed_ms / 1000.0);
+}
+
+/* Set the reason when the step failed: 1 when it did, 0 when it succeeded. line is the line of
+ * its output that says why. */
+static int step_failed(sg_rebuild_run *r, const char *what, const sg_sandbox_result *sr,
+                       const char *line, int install)
+{
+    if (sr->timed_out) {
+        sg_rebuild__set_reason(r, SG_REBUILD_FAILED,
+                               "time limit of %llu s reached during the %s step",
+                               (unsigned long long)time_budget(r) / 1000u, what);
+        return 1;
+    }
+    if (!sr->exited) {
+        sg_rebuild__set_reason(r, SG_REBUILD_FAILED, "the %s step was killed by signal %d%s", what,
+                               sr->signal,
+                               sr->signal == 9 || sr->signal == 11 || sr->signal == 6
+                                   ? " (the memory or process limit may have been reached)"
+                                   : "");
+        return 1;
+    }
+    if (sr->status != 0) {
+        sg_rebuild__set_reason(r, SG_REBUILD_FAILED, "%s (exit status %d): %s",
+                               install ? "install failure" : "build error", sr->status,
+                               line[0] ? line : "no output");
+        return 1;
+    }
+    return 0;
+}
+
+/* The report's line for a step that succeeded, scratch paths shortened. */
+static int report_step(sg_rebuild_run *r, const char *what, const char *const *argv,
+                       const char *cwd, uint64_t elapsed_ms)
+{
+    sg_buf shown = SG_BUF_INIT;
+    size_t i;
+    int error;
+    sg_buf_puts(&shown, sg_path_basename(argv[0]));
+    for (i = 1; argv[i]; i++) {
+        if (strncmp(argv[i], r->work.ptr, r->work.size) == 0)
+            sg_buf_printf(&shown, " <scratch>%s", argv[i] + r->work.size);
+        else
+            sg_buf_printf(&shown, " %s", argv[i]);
+    }
+    error = sg_rebuild__add_step(r, "%s: %.600s in '%s' (%.1f s)", what, shown.ptr,
+                                 strlen(cwd) > r->src.size ? cwd + r->src.size + 1 : ".",
+                                 (double)elapsed_ms / 1000.0);
+    sg_buf_dispose(&shown);
+    return error;
+}
+
+/* Run argv in the sandbox as step `what` ("install", "build", "pack"). 0 when it succeeded;
+ * 1 when it failed (the result says why); < 0 on an operational error. */
+static int run_step(sg_rebuild_run *r, const char *what, const char *const *argv, const char *cwd,
+                    int install)
+{
+    sg_sandbox_spec spec;
+    sg_sandbox_result sr;
+    sg_sandbox_bind binds[8];
+    sg_buf out = SG_BUF_INIT;
+    envv env = {{0}, 0, 0};
+    const char *allow[SG_REBUILD_ALLOW_MAX];
+    char line[256];
+    size_t i;
+    int error;
+
+    build_env(r, &env, install);
+    if (env.error) {
+        env_dispose(&env);
+        return sg_error_set(r->ctx, env.error, "too many environment variables for the build");
+    }
+    for (i = 0; i < r->allow.n; i++)
+        allow[i] = r->allow.entry[i];
+    memset(&spec, 0, sizeof(spec));
+    step_spec(&spec, r, install);
+    spec.argv = argv;
+    spec.env = (const char *const *)env.v;
+    spec.cwd = cwd;
+    spec.binds = binds;
+    spec.nbinds = step_binds(binds, r, install);
+    spec.allow = allow;
+    spec.output = &out;
+    sg_buf_init(&out, STEP_OUTPUT_LIMIT);
+
+    sg_buf_printf(&r->log, "\n== %s:", what);
+    for (i = 0; argv[i]; i++)
+        sg_buf_printf(&r->log, " %s", argv[i]);
+    sg_buf_printf(&r->log, "\n   in %s\n", cwd);
+    error = sg_sandbox__run(&sr, r->ctx, &spec);
+    env_dispose(&env);
+    if (error < 0) {
+        sg_buf_dispose(&out);
+        return error;
+    }
+    r->used_ms += sr.elapsed_ms;
+    snprintf(r->limits, sizeof(r->limits), "%s", sr.limits);
+    log_step_end(r, what, &out, &sr);
+    failure_line(&out, line, sizeof(line));
+    sg_buf_dispose(&out);
+    if (step_failed(r, what, &sr, line, install))
+        return 1;
+    return report_step(r, what, argv, cwd, sr.elapsed_ms);
+}
+
+/* ---- the steps ---- */
+
+static int has_script(const cJSON *pj, const char *name)
+{
+    const char *s = sg_json_str(cJSON_GetObjectItemCaseSensitive(pj, "scripts"), name);
+    return s && *s;
+}
+
+/* Up to 12 arguments after the program. */
+typedef struct cmdline {
+    const char *v[16]; /* argv, NULL-terminated */
+    size_t n;          /* used */
+} cmdline;
+
+static void cmd_init(cmdline *c, const char *prog)
+{
+    memset(c, 0, sizeof(*c));
+    c->v[c->n++] = prog;
+}
+
+static void cmd_add(cmdline *c, const char *arg)
+{
+    if (c->n + 1 < SG_ARRAY_SIZE(c->v))
+        c->v[c->n++] = arg;
+}
+
+int sg_rebuild__step_install(sg_rebuild_run *r, const char *pm)
+{
+    cmdline c;
+    int lock = r->pl.has_lockfile;
+
+    if (!r->pl.needs_install)
+        return sg_rebuild__add_step(r, "install: skipped (no lockfile and no dependencies)");
+    cmd_init(&c, pm);
+    switch (r->pl.pm) {
+    case SG_REBUILD_PM_NPM:
+        cmd_add(&c, lock ? "ci" : "install");
+        cmd_add(&c, "--ignore-scripts");
+        cmd_add(&c, "--no-audit");
+        cmd_add(&c, "--no-fund");
+        cmd_add(&c, "--include=dev");
+        if (!lock)
+            cmd_add(&c, "--no-package-lock");
+        break;
+    case SG_REBUILD_PM_PNPM:
+        cmd_add(&c, "install");
+        cmd_add(&c, lock ? "--frozen-lockfile" : "--no-frozen-lockfile");
+        cmd_add(&c, "--ignore-scripts");
+        cmd_add(&c, "--config.confirmModulesPurge=false");
+        break;
+    case SG_REBUILD_PM_YARN_CLASSIC:
+        cmd_add(&c, "install");
+        if (lock)
+            cmd_add(&c, "--frozen-lockfile");
+        cmd_add(&c, "--ignore-scripts");
+        cmd_add(&c, "--non-interactive");
+        cmd_add(&c, "--no-progress");
+        break;
+    case SG_REBUILD_PM_YARN_BERRY:
+        cmd_add(&c, "install");
+        if (lock)
+            cmd_add(&c, "--immutable");
+        cmd_add(&c, "--mode=skip-build");
+        break;
+    case SG_REBUILD_PM_BUN:
+        return 1;
+    }
+    return run_step(r, "install", c.v, r->lock_dir.ptr, 1);
+}
+
+/* In a pnpm or yarn 2+ workspace: the build script of the package and of the workspace packages
+ * it depends on, in dependency order, from the install folder. */
+static int build_with_dependencies(sg_rebuild_run *r, cmdline *c, const char *name)
+{
+    sg_buf filter = SG_BUF_INIT;
+    int rc;
+
+    if (r->pl.pm == SG_REBUILD_PM_PNPM) {
+        sg_buf_printf(&filter, "%s...", name);
+        if ((rc = sg_buf_check(&filter, r->ctx, "a pnpm filter")) < 0)
+            goto done;
+        cmd_add(c, "--filter");
+        cmd_add(c, filter.ptr);
+    } else {
+        cmd_add(c, "workspaces");
+        cmd_add(c, "foreach");
+        cmd_add(c, "-Rt");
+        cmd_add(c, "--from");
+        cmd_add(c, name);
+    }
+    cmd_add(c, "run");
+    cmd_add(c, "build");
+    rc = run_step(r, "build", c->v, r->lock_dir.ptr, 0);
+done:
+    sg_buf_dispose(&filter);
+    return rc;
+}
+
+/* Build before packing when the pack command will not (no prepack or prepare script). */
+int sg_rebuild__step_build(sg_rebuild_run *r, const char *pm)
+{
+    const cJSON *pkg = r->pl.pkg, *root = r->pl.root;
+    const char *name = sg_json_str(pkg, "name");
+    cmdline c;
+
+    cmd_init(&c, pm);
+    if (has_script(pkg, "prepublishOnly")) {
+        /* npm publish runs it before prepack: the closest thing to the release. */
+        cmd_add(&c, "run");
+        cmd_add(&c, "prepublishOnly");
+        return run_step(r, "build", c.v, r->pkg_dir.ptr, 0);
+    }
+    if (has_script(pkg, "prepack") || has_script(pkg, "prepare"))
+        return sg_rebuild__add_step(r, "build: by the pack command (the package has a %s script)",
+                                    has_script(pkg, "prepack") ? "prepack" : "prepare");
+    if (has_script(pkg, "build")) {
+        if (r->pl.in_workspace && name &&
+            (r->pl.pm == SG_REBUILD_PM_PNPM || r->pl.pm == SG_REBUILD_PM_YARN_BERRY))
+            return build_with_dependencies(r, &c, name);
+        cmd_add(&c, "run");
+        cmd_add(&c, "build");
+        return run_step(r, "build", c.v, r->pkg_dir.ptr, 0);
+    }
+    if (r->pl.in_workspace && root != pkg && has_script(root, "build")) {
+        /* A monorepo whose root builds every package (rollup, preconstruct, turbo). */
+        cmd_add(&c, "run");
+        cmd_add(&c, "build");
+        return run_step(r, "build", c.v, r->lock_dir.ptr, 0);
+    }
+    return sg_rebuild__add_step(
+        r, "build: none (no build script; the pack command runs what there is)");
+}
+
+int sg_rebuild__step_pack(sg_rebuild_run *r, const char *pm)
+{
+    sg_buf dest = SG_BUF_INIT;
+    cmdline c;
+    int rc;
+
+    cmd_init(&c, pm);
+    cmd_add(&c, "pack");
+    switch (r->pl.pm) {
+    case SG_REBUILD_PM_NPM:
+    case SG_REBUILD_PM_PNPM:
+        cmd_add(&c, "--pack-destination");
+        sg_buf_puts(&dest, r->out.ptr);
+        break;
+    case SG_REBUILD_PM_YARN_BERRY:
+        cmd_add(&c, "--out");
+        sg_buf_printf(&dest, "%s/package.tgz", r->out.ptr);
+        break;
+    case SG_REBUILD_PM_YARN_CLASSIC:
+        cmd_add(&c, "--filename");
+        sg_buf_printf(&dest, "%s/package.tgz", r->out.ptr);
+        break;
+    case SG_REBUILD_PM_BUN:
+        return 1;
+    }
+    if ((rc = sg_buf_check(&dest, r->ctx, "a path")) == 0) {
+        cmd_add(&c, dest.ptr);
+        rc = run_step(r, "pack", c.v, r->pkg_dir.ptr, 0);
+    }
+    sg_buf_dispose(&dest);
+    return rc;
+}
+
+/* The .tgz files the pack command left in out/: how many, and the first one's path. */
+static int find_packed(size_t *count, sg_buf *path, sg_rebuild_run *r)
+{
+    DIR *d = opendir(r->out.ptr);
+    struct dirent *de;
+
+    *count = 0;
+    while (d && (de = readdir(d))) {
+        size_t l = strlen(de->d_name);
+        if (l > 4 && strcmp(de->d_name + l - 4, ".tgz") == 0 && (*count)++ == 0)
+            sg_buf_printf(path, "%s/%s", r->out.ptr, de->d_name);
+    }
+    if (d)
+        closedir(d);
+    return sg_buf_check(path, r->ctx, "a path");
+}
+
+/* The whole of a regular file of at most limit bytes (malloc'd, one byte spare) into *out.
+ * 0; 1 when it is not one, too large or cannot be read (reason set); SG_ENOMEM. */
+static int read_whole(unsigned char **out, size_t *len, sg_rebuild_run *r, const char *path,
+                      uint64_t limit)
+{
+    struct stat st;
+    unsigned char *bytes;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+    *out = NULL;
+    *len = 0;
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > limit) {
+        if (fd >= 0)
+            close(fd);
+        sg_rebuild__set_reason(r, SG_REBUILD_FAILED,
+                               "the packed tarball is unreadable or over the "
+                               "tarball-bytes limit");
+        return 1;
+    }
+    bytes = sg_malloc((size_t)st.st_size + 1);
+    while (bytes && *len < (size_t)st.st_size) {
+        ssize_t k = read(fd, bytes + *len, (size_t)st.st_size - *len);
+        if (k <= 0)
+            break;
+        *len += (size_t)k;
+    }
+    close(fd);
+    if (!bytes)
+        return sg_error_set(r->ctx, SG_ENOMEM, "out of memory reading the rebuilt tarball");
+    *out = bytes;
+    if (*len != (size_t)st.st_size) {
+        sg_rebuild__set_reason(r, SG_REBUILD_FAILED, "cannot read the packed tarball");
+        return 1;
+    }
+    return 0;
+}
+
+/* Read the one tarball the pack command left in out/. 1 when there is none. */
+int sg_rebuild__read_packed(sg_rebuild_run *r)
+{
+    sg_buf path = SG_BUF_INIT;
+    sg_tar_info info;
+    unsigned char *bytes = NULL;
+    size_t len = 0, n = 0;
+    int error;
+
+    if ((error = find_packed(&n, &path, r)) < 0)
+        goto done;
+    if (n != 1) {
+        sg_rebuild__set_reason(
+            r, SG_REBUILD_FAILED,
+            n ? "the pack command made %zu tarballs" : "the pack command made no tarball", n);
+        error = 1;
+        goto done;
+    }
+    if ((error = read_whole(&bytes, &len, r, path.ptr,
+                            sg_ctx_limit(r->ctx, SG_LIMIT_TARBALL_BYTES))) != 0)
+        goto done;
+    if ((error = sg_tar_read(&r->res->tree, &info, r->ctx, bytes, len, NULL)) < 0) {
+        sg_rebuild__set_reason(r, SG_REBUILD_FAILED, "the packed tarball is not readable: %s",
+                               sg_error_message(r->ctx));
+        sg_error_clear(r->ctx);
+        error = 1;
+    } else {
+        error = sg_rebuild__add_step(r, "packed: %zu files", sg_tree_count(r->res->tree));
+    }
+done:
+    sg_free(bytes);
+    sg_buf_dispose(&path);
+    return error;
+}

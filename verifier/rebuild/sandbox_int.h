@@ -1,0 +1,94 @@
+/*
+ * Internals shared by the sandbox's files: the bubblewrap command and the process supervision
+ * (sandbox.c), the install step's allow-one-host proxy (sandbox_proxy.c) and the cgroups that
+ * carry the memory and process limits (sandbox_cgroup.c).
+ */
+#ifndef SG_SANDBOX_INT_H
+#define SG_SANDBOX_INT_H
+
+#include <pthread.h>
+
+#include "verifier/rebuild/rebuild_int.h"
+
+/** Write all of data to fd (retrying short writes and EINTR). 0, or -1 with errno set. */
+int sg_sandbox__write_all(int fd, const void *data, size_t len);
+
+/* ---------------------------------------------------------------- cgroups */
+
+/** Which of a run's cgroups (an index into sg_sandbox_cgroups' arrays). */
+enum { SG_CGROUP_V2 = 0, SG_CGROUP_PIDS = 1, SG_CGROUP_MEM = 2, SG_CGROUP_COUNT = 3 };
+
+/** Cgroups one run made (empty buffers when none): a v2 one, or v1 pids and memory ones. */
+typedef struct sg_sandbox_cgroups {
+    sg_buf dir[SG_CGROUP_COUNT];   /**< the cgroup folders, "" when not made */
+    sg_buf procs[SG_CGROUP_COUNT]; /**< their cgroup.procs files, made before the fork so that
+                                        the child joins them without allocating */
+    int mem_limited;               /**< memory limit written */
+    int pids_limited;              /**< pids limit written */
+} sg_sandbox_cgroups;
+
+/** Empty cgroups (nothing made); safe to kill, remove and dispose. */
+void sg_sandbox__cgroups_init(sg_sandbox_cgroups *cg);
+
+/**
+ * Make child cgroups of ours with the memory and process limits when a controller is writable
+ * (v2, else v1); none when neither limit is set or nothing is writable: the rlimits still apply.
+ * Also removes the empty cgroups of rebuilds whose process died.
+ */
+void sg_sandbox__cgroups_setup(sg_sandbox_cgroups *cg, uint64_t memory, unsigned procs);
+
+/** In the forked child, before exec: join the cgroups (async-signal-safe calls only). */
+void sg_sandbox__cgroups_join(const sg_sandbox_cgroups *cg);
+
+/** Kill every process left in the cgroups. */
+void sg_sandbox__cgroups_kill(const sg_sandbox_cgroups *cg);
+
+/** Remove the cgroup folders (waiting for them to empty) and free the paths. */
+void sg_sandbox__cgroups_dispose(sg_sandbox_cgroups *cg);
+
+/** How the memory and process limits were enforced, for the report ("" when none was set). */
+void sg_sandbox__cgroups_describe(char *out, size_t size, const sg_sandbox_spec *spec,
+                                  const sg_sandbox_cgroups *cg);
+
+/* ---------------------------------------------------------------- the proxy */
+
+#define SG_PROXY_MAX_CONNS 64
+
+struct sg_proxy_conn;
+
+/** The install step's proxy: a thread serving a Unix socket, allowing some hosts only. */
+typedef struct sg_sandbox_proxy {
+    int listen_fd;                                   /**< the Unix socket */
+    int stop[2];                                     /**< pipe: a byte written stops the thread */
+    const char *const *allow;                        /**< "host:port" allowed */
+    size_t nallow;                                   /**< entries of allow */
+    struct sg_proxy_conn *conns[SG_PROXY_MAX_CONNS]; /**< live connections */
+    char refused[1024];     /**< hosts refused, for the log (read after stop) */
+    unsigned allowed_count; /**< tunnels opened */
+    pthread_t thread;       /**< the serving thread */
+    int running;            /**< thread started */
+} sg_sandbox_proxy;
+
+/** A proxy not started (stop and the refused list are safe to use). */
+void sg_sandbox__proxy_init(sg_sandbox_proxy *px);
+
+/**
+ * Write the forwarder script into spec->scratch and start the proxy on a socket there. script
+ * and sock receive their paths (the forwarder's arguments). Errors: SG_EINVALID (no scratch
+ * folder or node, a socket path too long), SG_EIO, SG_ENOMEM.
+ */
+int sg_sandbox__proxy_open(sg_sandbox_proxy *px, sg_buf *script, sg_buf *sock, sg_ctx *ctx,
+                           const sg_sandbox_spec *spec);
+
+/** Stop the thread and close the sockets; the refused list stays readable. */
+void sg_sandbox__proxy_stop(sg_sandbox_proxy *px);
+
+/**
+ * Would the proxy let this request through? method is the request line's first word and target
+ * its second ("CONNECT" and "host:443", or "GET" and "http://host/path"), checked against allow
+ * the way a live request is. 1 when allowed, 0 when refused or malformed.
+ */
+int sg_sandbox__proxy_allows(const char *const *allow, size_t nallow, const char *method,
+                             const char *target);
+
+#endif
