@@ -21,8 +21,8 @@
 
 #include <sourcegate/store.h>
 
-#include "cli/cli.h"
-#include "cli/cli_audit.h"
+#include "cli.h"
+#include "cli_audit.h"
 
 #define MAX_LIST_BYTES (64u << 20)
 #define MAX_LIST_ENTRIES 1000000

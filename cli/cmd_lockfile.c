@@ -14,8 +14,8 @@
 #include <sourcegate/lockfile.h>
 #include <sourcegate/sarif.h>
 
-#include "cli/cli.h"
-#include "cli/cli_lockfile.h"
+#include "cli.h"
+#include "cli_lockfile.h"
 
 enum {
     OPT_LOCKFILE,

@@ -2,6 +2,8 @@
 
 #include <ctype.h>
 
+#include "sourcegate/semver.h"
+
 /* ---- versions ---- */
 
 /* Parse a decimal number of at most 16 digits (node-semver: MAX_SAFE_COMPONENT_LENGTH). */
