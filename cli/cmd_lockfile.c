@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <sourcegate/lockfile.h>
 #include <sourcegate/sarif.h>
 
