@@ -17,12 +17,12 @@
 #include <unistd.h>
 
 typedef struct work_state {
-    const sg_store_work_opts *opts; /* the caller's settings */
-    const sg_ctx *limits;           /* the caller's ctx: its limits apply to every worker */
-    int stop;                       /* set (atomically) to stop claiming */
-    int active;                     /* workers still running (atomic) */
-    int fatal;                      /* first store error of a worker, 0 if none (atomic) */
-    char fatal_msg[1024];           /* its message (written by the worker that set fatal) */
+    const sg_store_work_opts *opts;   /* the caller's settings */
+    uint64_t limits[SG_LIMIT__COUNT]; /* the caller's ctx's limits, for every worker's ctx */
+    int stop;                         /* set (atomically) to stop claiming */
+    int active;                       /* workers still running (atomic) */
+    int fatal;                        /* first store error of a worker, 0 if none (atomic) */
+    char fatal_msg[1024];             /* its message (written by the worker that set fatal) */
 } work_state;
 
 typedef struct worker {
@@ -171,8 +171,7 @@ static int worker_open(sg_ctx **ctx, sg_store **store, sg_cache **cache, const w
     if ((error = sg_ctx_new(ctx)) < 0)
         return error;
     for (i = 0; i < SG_LIMIT__COUNT; i++)
-        if ((error = sg_ctx_set_limit(*ctx, (sg_limit)i, sg_ctx_limit(st->limits, (sg_limit)i))) <
-            0)
+        if ((error = sg_ctx_set_limit(*ctx, (sg_limit)i, st->limits[i])) < 0)
             return error;
     if ((error = sg_store_open(store, *ctx, st->opts->url, NULL)) < 0 ||
         (error = sg_cache_open(cache, *ctx, st->opts->cache_dir)) < 0)
@@ -321,7 +320,8 @@ int sg_store_work(sg_ctx *ctx, sg_store *store, const sg_store_work_opts *opts)
         return sg_error_set(ctx, SG_EINVALID, "invalid options for the audit workers");
     memset(&st, 0, sizeof(st));
     st.opts = opts;
-    st.limits = ctx;
+    for (i = 0; i < SG_LIMIT__COUNT; i++)
+        st.limits[i] = sg_ctx_limit(ctx, (sg_limit)i);
     if (!(w = sg_calloc((size_t)opts->workers, sizeof(*w)))) {
         error = sg_error_set(ctx, SG_ENOMEM, "out of memory starting the audit workers");
         goto done;
