@@ -8,10 +8,6 @@
 
 #include "attest/attest_int.h"
 
-/* Finding kinds that make a verdict inconclusive (sg_report_decide(), report.h). */
-static const char *const inconclusive_kinds[] = {"file-unverified", "ref-unresolved",
-                                                 "source-missing"};
-
 int sg_attest__format_time(char out[32], sg_ctx *ctx, int64_t t)
 {
     struct tm tm;
@@ -37,7 +33,8 @@ static int kind_cmp(const void *a, const void *b)
 int sg_attest_policy_document(sg_buf *out, sg_ctx *ctx, sg_severity fail_on)
 {
     const sg_finding_kind *kinds = NULL, **sorted = NULL;
-    size_t n = 0, i;
+    const char *const *inconclusive = NULL;
+    size_t n = 0, ninconclusive = 0, i;
     int error = 0;
 
     kinds = sg_finding_kinds(&n);
@@ -52,10 +49,11 @@ int sg_attest_policy_document(sg_buf *out, sg_ctx *ctx, sg_severity fail_on)
     sg_buf_puts(out, "{\"fail_on\":");
     sg_json_put_string(out, sg_severity_name(fail_on));
     sg_buf_puts(out, ",\"inconclusive_kinds\":[");
-    for (i = 0; i < SG_ARRAY_SIZE(inconclusive_kinds); i++) {
+    inconclusive = sg_finding_kinds_inconclusive(&ninconclusive);
+    for (i = 0; i < ninconclusive; i++) {
         if (i)
             sg_buf_putc(out, ',');
-        sg_json_put_string(out, inconclusive_kinds[i]);
+        sg_json_put_string(out, inconclusive[i]);
     }
     sg_buf_puts(out, "],\"schema\":");
     sg_json_put_string(out, SG_VSA_POLICY_URI);

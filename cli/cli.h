@@ -6,7 +6,7 @@
 
 #include <sourcegate/sourcegate.h>
 
-#include "cli/opt.h"
+#include "opt.h"
 
 /** Exit codes (DESIGN.md). */
 enum {

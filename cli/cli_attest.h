@@ -10,7 +10,7 @@
 #include <sourcegate/sourcegate.h>
 #include <sourcegate/attest.h>
 
-#include "cli/opt.h"
+#include "opt.h"
 
 /** sourcegate keygen [--type p256|ed25519] --out KEY.pem [--force] [--passphrase-env VAR |
  *  --passphrase-file FILE] */

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli/cli.h"
-#include "cli/cli_attest.h"
+#include "cli.h"
+#include "cli_attest.h"
 
 /* Read a whole file into out, refusing more than limit bytes. 0 or an exit code. */
 static int read_file(sg_buf *out, const char *cmd, const char *what, const char *path,

@@ -2,12 +2,13 @@
  * sourcegate audit: verify a list of releases through a store's job queue.
  *
  * The list becomes an audit run in the store (resumed when the same list and options were
- * interrupted); --jobs worker threads each hold their own store connection, claim a job with
- * a lease, verify the release as `verify NAME@SPEC` would and complete the job with its
- * result in one transaction. The main thread extends this process's leases, draws the
- * progress and, on SIGINT or SIGTERM, gives the jobs in hand back before exiting. A process
- * killed outright (SIGKILL) leaves its jobs leased: a rerun on the same host requeues the jobs
- * of owners whose process is gone, any other worker takes them once their lease runs out.
+ * interrupted); the library's audit worker (sg_store_work(), verifier/store/audit_worker.c)
+ * runs --jobs threads that claim, verify and complete the jobs and renews this process's
+ * leases. This file parses the options and the list, prints the messages and the progress
+ * the workers report, and on SIGINT or SIGTERM lets the library give the jobs in hand back
+ * before exiting. A process killed outright (SIGKILL) leaves its jobs leased: a rerun on the
+ * same host requeues the jobs of owners whose process is gone, any other worker takes them
+ * once their lease runs out.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -21,8 +22,8 @@
 
 #include <sourcegate/store.h>
 
-#include "cli/cli.h"
-#include "cli/cli_audit.h"
+#include "cli.h"
+#include "cli_audit.h"
 
 #define MAX_LIST_BYTES (64u << 20)
 #define MAX_LIST_ENTRIES 1000000
@@ -318,7 +319,12 @@ static int read_list(audit_list *l, sg_ctx *ctx, const char *path)
     return rc;
 }
 
-/* ---- shared state of the workers ----------------------------------------------------- */
+/* ---- the command's side of the workers ----------------------------------------------- */
+
+typedef struct progress {
+    struct timespec start; /* when this process started working */
+    uint64_t finished0;    /* jobs finished (done or error) then */
+} progress;
 
 typedef struct audit_state {
     const audit_args *args;     /* the options */
@@ -329,19 +335,12 @@ typedef struct audit_state {
     sg_npm_config *cfg;         /* shared, read-only */
     sg_url_rewrites *rw;        /* shared, read-only */
     int64_t lease_ms;           /* lease length */
-    int stop;                   /* set (atomically) to stop claiming */
-    int active;                 /* workers still running (atomic) */
-    int fatal;                  /* a worker stopped on a store error (atomic) */
+    int store_failed;           /* a worker reported a store error (atomic) */
     int tty;                    /* progress as a redrawn bar */
     int bar_drawn;              /* a bar is on screen (under print_lock) */
+    progress progress;          /* for the rate and ETA */
     pthread_mutex_t print_lock; /* one writer on stderr at a time */
 } audit_state;
-
-typedef struct worker {
-    audit_state *st;  /* shared state */
-    int id;           /* worker number */
-    pthread_t thread; /* its thread */
-} worker;
 
 static volatile sig_atomic_t interrupted;
 
@@ -350,9 +349,10 @@ static void on_signal(int sig)
     interrupted = sig;
 }
 
-static int get_flag(int *p)
+static int is_interrupted(void *payload)
 {
-    return __atomic_load_n(p, __ATOMIC_SEQ_CST);
+    (void)payload;
+    return interrupted != 0;
 }
 
 /* A message on stderr, clearing a progress bar first. */
@@ -370,199 +370,7 @@ static void say(audit_state *st, const char *fmt, ...)
     pthread_mutex_unlock(&st->print_lock);
 }
 
-static void nap_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-/* Operational errors worth another attempt (network, disk, a dependency hiccup). */
-static int retryable(int code)
-{
-    return code == SG_ENET || code == SG_EIO || code == SG_EDEP || code == SG_ENOMEM;
-}
-
-/* Verify one claimed release and record the outcome. Returns 0, or -1 on a store failure. */
-static int verify_job(audit_state *st, sg_ctx *ctx, sg_store *store, sg_cache *cache,
-                      const sg_store_job *job)
-{
-    sg_verify_release_opts o = SG_VERIFY_RELEASE_OPTS_INIT;
-    sg_store_result res = SG_STORE_RESULT_INIT;
-    sg_report *report = NULL;
-    sg_buf json = SG_BUF_INIT;
-    char msg[1024];
-    int error, rc = 0;
-
-    o.name = job->name;
-    o.spec = job->spec;
-    o.cache = cache;
-    o.npm_config = st->cfg;
-    o.rewrites = st->rw;
-    o.offline = st->args->offline;
-    o.fail_on = st->args->fail_on;
-    error = sg_verify_release(&report, ctx, &o);
-    if (error == 0 && (error = sg_report_write_json(&json, ctx, report)) == 0) {
-        const char *version = sg_report_get(report, SG_REPORT_VERSION);
-        res.ecosystem = job->ecosystem;
-        res.name = job->name;
-        res.version = (char *)(version ? version : job->spec);
-        res.integrity = (char *)sg_report_get(report, SG_REPORT_ARTIFACT_INTEGRITY);
-        res.verdict = sg_report_verdict(report);
-        res.report_json = json.ptr;
-        res.report_len = json.size;
-        res.verified_at = (int64_t)time(NULL);
-        error = sg_store_complete(store, ctx, job, &res);
-        if (error == SG_ENOTFOUND) {
-            say(st, "sourcegate audit: %s@%s: %s; its result was dropped\n", job->name, job->spec,
-                sg_error_message(ctx));
-            error = 0;
-        } else if (error < 0) {
-            say(st, "sourcegate: error: %s\n", sg_error_message(ctx));
-            rc = -1;
-        }
-    } else if (error < 0) {
-        int retry = retryable(error) && job->attempts < MAX_ATTEMPTS;
-        snprintf(msg, sizeof(msg), "%s", sg_error_message(ctx));
-        sg_error_clear(ctx);
-        say(st, "sourcegate audit: %s@%s: %s (%s)\n", job->name, job->spec, msg,
-            retry ? "will retry" : "gave up");
-        if ((error = sg_store_fail(store, ctx, job, msg, retry)) < 0 && error != SG_ENOTFOUND) {
-            say(st, "sourcegate: error: %s\n", sg_error_message(ctx));
-            rc = -1;
-        }
-    }
-    sg_error_clear(ctx);
-    sg_buf_dispose(&json);
-    sg_report_free(report);
-    return rc;
-}
-
-/* Nothing claimable now: 1 when the run has nothing left at all, 0 to wait, -1 on error. */
-static int run_finished(audit_state *st, sg_ctx *ctx, sg_store *store)
-{
-    sg_store_stats s;
-    sg_error_clear(ctx);
-    if (sg_store_run_stats(&s, ctx, store, st->run) < 0) {
-        say(st, "sourcegate: error: %s\n", sg_error_message(ctx));
-        return -1;
-    }
-    return s.queued == 0 && s.running == 0;
-}
-
-static void *worker_main(void *arg)
-{
-    worker *w = arg;
-    audit_state *st = w->st;
-    sg_ctx *ctx = NULL;
-    sg_store *store = NULL;
-    sg_cache *cache = NULL;
-    sg_store_job job = SG_STORE_JOB_INIT;
-    int error, done;
-
-    if (sg_ctx_new(&ctx) < 0 || apply_limits(st->args, ctx) != 0 ||
-        sg_store_open(&store, ctx, st->store_url, NULL) < 0 ||
-        sg_cache_open(&cache, ctx, st->cache_dir) < 0) {
-        say(st, "sourcegate: error: %s\n", ctx ? sg_error_message(ctx) : "out of memory");
-        __atomic_store_n(&st->fatal, 1, __ATOMIC_SEQ_CST);
-        goto out;
-    }
-    while (!get_flag(&st->stop)) {
-        error = sg_store_claim(&job, ctx, store, st->run, st->owner, st->lease_ms);
-        if (error == 0) {
-            if (verify_job(st, ctx, store, cache, &job) < 0)
-                break;
-            continue;
-        }
-        if (error != SG_ENOTFOUND) {
-            say(st, "sourcegate: error: %s\n", sg_error_message(ctx));
-            break;
-        }
-        if ((done = run_finished(st, ctx, store)) != 0) {
-            if (done > 0)
-                goto out;
-            break;
-        }
-        nap_ms(300); /* jobs are leased by other workers: wait for them or their leases */
-    }
-    if (!get_flag(&st->stop))
-        __atomic_store_n(&st->fatal, 1, __ATOMIC_SEQ_CST);
-out:
-    sg_store_job_dispose(&job);
-    sg_cache_free(cache);
-    sg_store_free(store);
-    sg_ctx_free(ctx);
-    __atomic_sub_fetch(&st->active, 1, __ATOMIC_SEQ_CST);
-    return NULL;
-}
-
-/* ---- owners, progress ---------------------------------------------------------------- */
-
-/* "hostname:bootid/pid/nonce": unique per process; the host part says where it ran. */
-static void make_owner(char *out, size_t size)
-{
-    char host[128] = "localhost", boot[40] = "", *nl;
-    FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
-    struct timespec ts;
-    if (f) {
-        if (!fgets(boot, sizeof(boot), f))
-            boot[0] = '\0';
-        fclose(f);
-    }
-    if ((nl = strchr(boot, '\n')) != NULL)
-        *nl = '\0';
-    boot[8] = '\0';
-    gethostname(host, sizeof(host) - 1);
-    host[sizeof(host) - 1] = '\0';
-    clock_gettime(CLOCK_REALTIME, &ts);
-    snprintf(out, size, "%.100s:%s/%ld/%lx", host, boot, (long)getpid(),
-             (unsigned long)ts.tv_nsec ^ ((unsigned long)ts.tv_sec << 20));
-}
-
-typedef struct dead_owners {
-    audit_state *st;    /* for our owner name */
-    sg_store *store;    /* where to requeue (used after the walk) */
-    char found[8][256]; /* dead owners seen */
-    size_t n;           /* how many */
-} dead_owners;
-
-/* An owner on this host whose process is gone (or whose pid is now ours). */
-static int note_dead_owner(const char *owner, void *payload)
-{
-    dead_owners *d = payload;
-    const char *slash = strchr(owner, '/'), *mine = strchr(d->st->owner, '/');
-    long pid;
-    char *end = NULL;
-    if (!slash || !mine || slash - owner != mine - d->st->owner ||
-        strncmp(owner, d->st->owner, (size_t)(slash - owner)) != 0 || d->n == 8)
-        return 0;
-    pid = strtol(slash + 1, &end, 10);
-    if (!end || *end != '/' || pid <= 0 || strcmp(owner, d->st->owner) == 0)
-        return 0;
-    if (pid == (long)getpid() || (kill((pid_t)pid, 0) < 0 && errno == ESRCH))
-        snprintf(d->found[d->n++], sizeof(d->found[0]), "%s", owner);
-    return 0;
-}
-
-static int requeue_dead(audit_state *st, sg_ctx *ctx, sg_store *store)
-{
-    dead_owners d;
-    size_t i;
-    uint64_t n = 0, total = 0;
-    memset(&d, 0, sizeof(d));
-    d.st = st;
-    d.store = store;
-    if (sg_store_foreach_owner(store, ctx, st->run, note_dead_owner, &d) < 0)
-        return -1;
-    for (i = 0; i < d.n; i++) {
-        if (sg_store_requeue_owner(store, ctx, st->run, d.found[i], &n) < 0)
-            return -1;
-        total += n;
-    }
-    if (total && !st->args->quiet)
-        say(st, "audit: %llu job%s of a stopped worker on this host queued again\n",
-            (unsigned long long)total, total == 1 ? "" : "s");
-    return 0;
-}
+/* ---- progress ------------------------------------------------------------------------ */
 
 static void fmt_duration(char *out, size_t size, double s)
 {
@@ -572,12 +380,6 @@ static void fmt_duration(char *out, size_t size, double s)
     else
         snprintf(out, size, "%ld:%02ld", t / 60, t % 60);
 }
-
-typedef struct progress {
-    struct timespec start; /* when this process started working */
-    uint64_t finished0;    /* jobs finished (done or error) then */
-    time_t last_plain;     /* last plain line */
-} progress;
 
 static double elapsed_s(const struct timespec *since)
 {
@@ -622,6 +424,41 @@ static void draw_progress(audit_state *st, progress *p, const sg_store_stats *s,
     pthread_mutex_unlock(&st->print_lock);
 }
 
+/* What the workers report (sg_store_work()): the messages the command prints. */
+static void on_event(const sg_store_event *ev, void *payload)
+{
+    audit_state *st = payload;
+    switch (ev->kind) {
+    case SG_STORE_EVENT_DROPPED:
+        say(st, "sourcegate audit: %s@%s: %s; its result was dropped\n", ev->job->name,
+            ev->job->spec, ev->message);
+        break;
+    case SG_STORE_EVENT_JOB_FAILED:
+        say(st, "sourcegate audit: %s@%s: %s (%s)\n", ev->job->name, ev->job->spec, ev->message,
+            ev->retry ? "will retry" : "gave up");
+        break;
+    case SG_STORE_EVENT_STORE_ERROR:
+        __atomic_store_n(&st->store_failed, 1, __ATOMIC_SEQ_CST);
+        say(st, "sourcegate: error: %s\n", ev->message);
+        break;
+    case SG_STORE_EVENT_LEASE_ERROR:
+        say(st, "sourcegate audit: cannot renew leases: %s\n", ev->message);
+        break;
+    case SG_STORE_EVENT_THREAD_ERROR:
+        say(st, "sourcegate: error: cannot start worker thread %llu\n",
+            (unsigned long long)ev->count);
+        break;
+    case SG_STORE_EVENT_PROGRESS:
+        draw_progress(st, &st->progress, ev->stats, 0);
+        break;
+    case SG_STORE_EVENT_CANCELLED:
+        say(st, "sourcegate audit: interrupted; %llu job%s given back, rerun to continue\n",
+            (unsigned long long)ev->count, ev->count == 1 ? "" : "s");
+        fflush(NULL);
+        _exit(130); /* the workers may be deep in a verification: do not wait for them */
+    }
+}
+
 /* ---- the command --------------------------------------------------------------------- */
 
 int cli_audit_store_url(char *out, size_t size, const char *cmd, const char *store_arg,
@@ -648,51 +485,44 @@ int cli_audit_store_url(char *out, size_t size, const char *cmd, const char *sto
     return 0;
 }
 
-/* Heartbeats, progress and signals until the workers are done. */
+/* Run the workers with progress and signals; the exit code from the run's counts. */
 static int supervise(audit_state *st, sg_ctx *ctx, sg_store *store)
 {
-    progress p;
+    sg_store_work_opts o = SG_STORE_WORK_OPTS_INIT;
+    sg_verify_release_opts v = SG_VERIFY_RELEASE_OPTS_INIT;
     sg_store_stats s;
-    struct timespec last_beat;
-    int show = !st->args->quiet;
+    int show = !st->args->quiet, error;
 
-    memset(&p, 0, sizeof(p));
-    clock_gettime(CLOCK_MONOTONIC, &p.start);
-    last_beat = p.start;
+    v.npm_config = st->cfg;
+    v.rewrites = st->rw;
+    v.offline = st->args->offline;
+    v.fail_on = st->args->fail_on;
+    o.url = st->store_url;
+    o.cache_dir = st->cache_dir;
+    o.run = st->run;
+    o.owner = st->owner;
+    o.lease_ms = st->lease_ms;
+    o.workers = st->args->jobs;
+    o.max_attempts = MAX_ATTEMPTS;
+    o.verify = &v;
+    o.tick_ms = st->tty ? 200 : 250;
+    o.progress_ms = !show ? 0 : st->tty ? 1 : PLAIN_PROGRESS_S * 1000;
+    o.on_event = on_event;
+    o.cancelled = is_interrupted;
+    o.payload = st;
+    clock_gettime(CLOCK_MONOTONIC, &st->progress.start);
     if (sg_store_run_stats(&s, ctx, store, st->run) == 0)
-        p.finished0 = s.done + s.errors;
-    p.last_plain = time(NULL);
-    while (get_flag(&st->active) > 0) {
-        nap_ms(st->tty ? 200 : 250);
-        if (interrupted) {
-            uint64_t n = 0;
-            __atomic_store_n(&st->stop, 1, __ATOMIC_SEQ_CST);
-            sg_error_clear(ctx);
-            sg_store_requeue_owner(store, ctx, st->run, st->owner, &n);
-            say(st, "sourcegate audit: interrupted; %llu job%s given back, rerun to continue\n",
-                (unsigned long long)n, n == 1 ? "" : "s");
-            fflush(NULL);
-            _exit(130); /* the workers may be deep in a verification: do not wait for them */
-        }
-        if (elapsed_s(&last_beat) * 1000 >= (double)st->lease_ms / 3) {
-            clock_gettime(CLOCK_MONOTONIC, &last_beat);
-            if (sg_store_heartbeat(store, ctx, st->owner, st->lease_ms, NULL) < 0) {
-                say(st, "sourcegate audit: cannot renew leases: %s\n", sg_error_message(ctx));
-                sg_error_clear(ctx);
-            }
-        }
-        if (!show || (!st->tty && time(NULL) - p.last_plain < PLAIN_PROGRESS_S))
-            continue;
-        p.last_plain = time(NULL);
-        if (sg_store_run_stats(&s, ctx, store, st->run) == 0)
-            draw_progress(st, &p, &s, 0);
-        sg_error_clear(ctx);
-    }
+        st->progress.finished0 = s.done + s.errors;
+    sg_error_clear(ctx);
+    error = sg_store_work(ctx, store, &o);
+    if (error < 0 && !__atomic_load_n(&st->store_failed, __ATOMIC_SEQ_CST))
+        return cli_report_error(ctx, error);
+    sg_error_clear(ctx);
     if (sg_store_run_stats(&s, ctx, store, st->run) < 0)
         return cli_report_error(ctx, sg_error_code_of(ctx));
     if (show)
-        draw_progress(st, &p, &s, 1);
-    if (get_flag(&st->fatal))
+        draw_progress(st, &st->progress, &s, 1);
+    if (error < 0)
         return CLI_EXIT_OPERATIONAL;
     if (show)
         printf("audit %s: %llu releases: %llu pass, %llu fail, %llu inconclusive, %llu errors\n",
@@ -703,23 +533,6 @@ static int supervise(audit_state *st, sg_ctx *ctx, sg_store *store)
            : s.errors       ? CLI_EXIT_OPERATIONAL
            : s.inconclusive ? CLI_EXIT_INCONCLUSIVE
                             : CLI_EXIT_PASS;
-}
-
-static int start_workers(audit_state *st, worker *w, long n)
-{
-    long i;
-    __atomic_store_n(&st->active, (int)n, __ATOMIC_SEQ_CST);
-    for (i = 0; i < n; i++) {
-        w[i].st = st;
-        w[i].id = (int)i;
-        if (pthread_create(&w[i].thread, NULL, worker_main, &w[i]) != 0) {
-            __atomic_store_n(&st->active, (int)i, __ATOMIC_SEQ_CST);
-            __atomic_store_n(&st->stop, 1, __ATOMIC_SEQ_CST);
-            fprintf(stderr, "sourcegate: error: cannot start worker thread %ld\n", i);
-            return (int)i;
-        }
-    }
-    return (int)n;
 }
 
 static void install_signals(void)
@@ -733,12 +546,12 @@ static void install_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
-/* Everything the workers share: cache folder, npm configuration, rewrites, store, run. */
 static int prepare(audit_state *st, sg_ctx *ctx, sg_store **store, const audit_list *list)
 {
     const audit_args *a = st->args;
     sg_cache *cache = NULL;
     char params[1200], *run = NULL;
+    uint64_t requeued = 0;
     int created = 0, rc;
 
     if (a->cache)
@@ -765,9 +578,12 @@ static int prepare(audit_state *st, sg_ctx *ctx, sg_store **store, const audit_l
         0)
         return cli_report_error(ctx, sg_error_code_of(ctx));
     st->run = run;
-    make_owner(st->owner, sizeof(st->owner));
-    if (requeue_dead(st, ctx, *store) < 0)
+    sg_store_owner_name(st->owner, sizeof(st->owner));
+    if (sg_store_requeue_dead(&requeued, ctx, *store, run, st->owner) < 0)
         return cli_report_error(ctx, sg_error_code_of(ctx));
+    if (requeued && !a->quiet)
+        say(st, "audit: %llu job%s of a stopped worker on this host queued again\n",
+            (unsigned long long)requeued, requeued == 1 ? "" : "s");
     if (!a->quiet)
         say(st, "audit %s: %s, %zu releases listed, store %s\n", run,
             created ? "new run" : "resuming", list->n, sg_store_backend_name(*store));
@@ -779,10 +595,9 @@ int cli_cmd_audit(int argc, char **argv)
     audit_args a;
     audit_state st;
     audit_list list;
-    worker w[MAX_JOBS];
     sg_ctx *ctx = NULL;
     sg_store *store = NULL;
-    int rc, started = 0, i;
+    int rc;
 
     memset(&a, 0, sizeof(a));
     memset(&st, 0, sizeof(st));
@@ -816,10 +631,7 @@ int cli_cmd_audit(int argc, char **argv)
         (rc = prepare(&st, ctx, &store, &list)) != 0)
         goto done;
     install_signals();
-    started = start_workers(&st, w, a.jobs);
     rc = supervise(&st, ctx, store);
-    for (i = 0; i < started; i++)
-        pthread_join(w[i].thread, NULL);
 done:
     sg_store_string_free((char *)st.run);
     sg_store_free(store);

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 enum { OPT_ACTION, OPT_OLDER, OPT_DIR, OPT_HELP };
 

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cli.h"
-#include "cli/cli_attest.h"
+#include "cli.h"
+#include "cli_attest.h"
 
 enum {
     OPT_TYPE,

@@ -11,11 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <sourcegate/lockfile.h>
 #include <sourcegate/sarif.h>
 
-#include "cli/cli.h"
-#include "cli/cli_lockfile.h"
+#include "cli.h"
+#include "cli_lockfile.h"
 
 enum {
     OPT_LOCKFILE,

@@ -13,8 +13,8 @@
 #include <sourcegate/audit.h>
 #include <sourcegate/store.h>
 
-#include "cli/cli.h"
-#include "cli/cli_audit.h"
+#include "cli.h"
+#include "cli_audit.h"
 
 enum {
     OPT_STORE,

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
-#include "cli/cli_attest.h"
+#include "cli.h"
+#include "cli_attest.h"
 #include "sourcegate/rebuild.h"
 
 enum {

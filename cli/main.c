@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cli.h"
-#include "cli/cli_attest.h"
-#include "cli/cli_audit.h"
-#include "cli/cli_lockfile.h"
+#include "cli.h"
+#include "cli_attest.h"
+#include "cli_audit.h"
+#include "cli_lockfile.h"
 
 static const cli_command commands[] = {
     {"verify", "verify NAME@VERSION | --tarball FILE --source GIT",

@@ -1,4 +1,4 @@
-#include "cli/opt.h"
+#include "opt.h"
 
 #include <string.h>
 

@@ -1,5 +1,11 @@
 /*
- * Everything every module includes: the public API plus the internal common helpers.
+ * The internal common helpers every module includes, with the public headers common/
+ * implements (buffers, errors and contexts, limits, trees).
+ *
+ * verifier/ sits above every other module and implements most of the public API, so it (and
+ * the tests and fuzz targets, which look at everything) sees all of it: CMake defines
+ * SG_WHOLE_API for those targets only. common/, diff/ and attest/ never do; they include the
+ * public headers of their own layer explicitly. ci/lint checks the direction.
  */
 #ifndef SG_COMMON_H
 #define SG_COMMON_H
@@ -16,7 +22,14 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "sourcegate/buf.h"
+#include "sourcegate/errors.h"
+#include "sourcegate/limits.h"
+#include "sourcegate/tree.h"
+#include "sourcegate/version.h"
+#ifdef SG_WHOLE_API
 #include "sourcegate/sourcegate.h"
+#endif
 #include "alloc.h"
 #include "arena.h"
 #include "hash.h"

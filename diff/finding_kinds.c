@@ -1,5 +1,7 @@
 #include "common/common.h"
 
+#include "sourcegate/report.h"
+
 /* The closed set of finding kinds (DESIGN.md "Finding kinds", docs/finding-kinds.md).
  * Severities are defaults; a finding may carry another (e.g. file-added for docs is low). */
 static const sg_finding_kind kinds[] = {
@@ -57,6 +59,16 @@ const sg_finding_kind *sg_finding_kinds(size_t *count)
 {
     *count = SG_ARRAY_SIZE(kinds);
     return kinds;
+}
+
+/* Kinds that say the comparison could not be made; in byte order (the policy document). */
+static const char *const inconclusive_kinds[] = {"file-unverified", "ref-unresolved",
+                                                 "source-missing"};
+
+const char *const *sg_finding_kinds_inconclusive(size_t *count)
+{
+    *count = SG_ARRAY_SIZE(inconclusive_kinds);
+    return inconclusive_kinds;
 }
 
 static const char *const severity_names[] = {"info", "low", "medium", "high", "critical"};

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "sourcegate/report.h"
+
 struct sg_report {
     sg_arena strings;                         /* every string of the report */
     const char *fields[SG_REPORT__FIELD_COUNT]; /* single-string fields, NULL when unset */
@@ -249,8 +251,12 @@ static int finding_cmp(const void *pa, const void *pb)
 
 static int makes_inconclusive(const char *kind)
 {
-    return strcmp(kind, "file-unverified") == 0 || strcmp(kind, "ref-unresolved") == 0 ||
-           strcmp(kind, "source-missing") == 0;
+    size_t n = 0, i;
+    const char *const *kinds = sg_finding_kinds_inconclusive(&n);
+    for (i = 0; i < n; i++)
+        if (strcmp(kind, kinds[i]) == 0)
+            return 1;
+    return 0;
 }
 
 sg_verdict sg_report_decide(sg_report *r, sg_severity fail_on)

@@ -8,10 +8,12 @@
 #define SOURCEGATE_DIFF_H
 
 #include <stddef.h>
-#include <cjson/cJSON.h>
 #include "errors.h"
 #include "tree.h"
 #include "report.h"
+
+/* Only a pointer crosses this API: callers that build one include cJSON themselves. */
+struct cJSON;
 
 #ifdef __cplusplus
 extern "C" {
@@ -109,8 +111,9 @@ int sg_diff_trees(sg_report *report, sg_ctx *ctx, const sg_tree *source, const s
  * "node-gyp rebuild" install script npm adds when the tarball has a root binding.gyp
  * (has_root_gyp) and gypfile is not false.
  */
-int sg_diff_registry_manifest(sg_report *report, sg_ctx *ctx, const cJSON *registry_version,
-                              const char *tarball_manifest, size_t len, int has_root_gyp);
+int sg_diff_registry_manifest(sg_report *report, sg_ctx *ctx,
+                              const struct cJSON *registry_version, const char *tarball_manifest,
+                              size_t len, int has_root_gyp);
 
 #ifdef __cplusplus
 }

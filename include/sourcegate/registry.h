@@ -93,6 +93,16 @@ int sg_registry_packument(cJSON **out, sg_ctx *ctx, sg_registry *reg, const char
 int sg_registry_tarball(unsigned char **out, size_t *len, sg_ctx *ctx, sg_registry *reg,
                         const char *url, const char *integrity, const char *shasum);
 
+/**
+ * The version `spec` names in a packument, as npm picks it: an exact version; a dist-tag
+ * ("latest", "next"); or a range, where the `latest` dist-tag wins if it satisfies the range,
+ * else the highest satisfying version that is not deprecated (deprecated ones only when
+ * nothing else satisfies). "" and "*" mean latest. *out is borrowed from the packument.
+ * SG_ENOTFOUND with a message listing the closest versions when nothing matches;
+ * SG_EINVALID for a packument without "versions".
+ */
+int sg_semver_pick(const char **out, sg_ctx *ctx, const cJSON *packument, const char *spec);
+
 /** Base64 SRI sha512 of bytes: "sha512-..." into out (replaced). */
 int sg_integrity_sha512(sg_buf *out, sg_ctx *ctx, const unsigned char *bytes, size_t len);
 

@@ -54,6 +54,12 @@ const sg_finding_kind *sg_finding_kind_lookup(const char *kind);
 /** All rows; *count receives their number. */
 const sg_finding_kind *sg_finding_kinds(size_t *count);
 
+/**
+ * The kinds that make a verdict inconclusive whatever their severity (sg_report_decide()),
+ * in byte order; *count receives their number. The VSA policy document lists the same.
+ */
+const char *const *sg_finding_kinds_inconclusive(size_t *count);
+
 /** One finding. Every string is optional (NULL when absent). */
 typedef struct sg_finding {
     const char *kind;     /**< a kind of the table */

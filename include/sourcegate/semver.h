@@ -1,12 +1,11 @@
 /*
- * sourcegate: semantic versions and ranges as npm reads them (node-semver), and choosing the
- * version a spec names in a packument (npm-pick-manifest).
+ * sourcegate: semantic versions and ranges as npm reads them (node-semver). Choosing the
+ * version a spec names in a packument (npm-pick-manifest) is the registry's: registry.h.
  */
 #ifndef SOURCEGATE_SEMVER_H
 #define SOURCEGATE_SEMVER_H
 
 #include <stdint.h>
-#include <cjson/cJSON.h>
 #include "errors.h"
 
 #ifdef __cplusplus
@@ -46,16 +45,6 @@ void sg_semver_range_free(sg_semver_range *range);
  * that set has a prerelease on the same major.minor.patch (node-semver's default).
  */
 int sg_semver_satisfies(const sg_semver_range *range, const sg_semver *v);
-
-/**
- * The version `spec` names in a packument, as npm picks it: an exact version; a dist-tag
- * ("latest", "next"); or a range, where the `latest` dist-tag wins if it satisfies the range,
- * else the highest satisfying version that is not deprecated (deprecated ones only when
- * nothing else satisfies). "" and "*" mean latest. *out is borrowed from the packument.
- * SG_ENOTFOUND with a message listing the closest versions when nothing matches;
- * SG_EINVALID for a packument without "versions".
- */
-int sg_semver_pick(const char **out, sg_ctx *ctx, const cJSON *packument, const char *spec);
 
 #ifdef __cplusplus
 }

@@ -5,7 +5,6 @@
 #define SOURCEGATE_SOURCE_H
 
 #include <stddef.h>
-#include <cjson/cJSON.h>
 #include "errors.h"
 #include "buf.h"
 #include "cache.h"

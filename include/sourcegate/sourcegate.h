@@ -26,8 +26,6 @@
 #include "audit.h"
 #include "lockfile.h"
 #include "sarif.h"
-
-/** Library version, "MAJOR.MINOR.PATCH". */
-const char *sg_version(void);
+#include "version.h"
 
 #endif

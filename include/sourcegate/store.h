@@ -29,6 +29,7 @@
 #include <stdint.h>
 #include "errors.h"
 #include "report.h"
+#include "verify.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -246,6 +247,87 @@ typedef int (*sg_store_job_cb)(const sg_store_job_info *job, void *payload);
  */
 int sg_store_foreach_job(sg_store *store, sg_ctx *ctx, const char *run, sg_store_job_cb cb,
                          void *payload);
+
+/* ---- the audit worker ---------------------------------------------------------------- */
+
+/**
+ * This process's lease owner: "hostname:bootid/pid/nonce", unique per process; the part
+ * before '/' says on which host (and boot) it runs. Truncated to size - 1 bytes.
+ */
+void sg_store_owner_name(char *out, size_t size);
+
+/**
+ * Queue again the running jobs of `run` held by owners on the same host as `owner` whose
+ * process is gone (SIGKILL'd workers of an earlier audit); *requeued receives how many.
+ * At most 8 dead owners are handled per call. Errors: those of sg_store_foreach_owner() and
+ * sg_store_requeue_owner().
+ */
+int sg_store_requeue_dead(uint64_t *requeued, sg_ctx *ctx, sg_store *store, const char *run,
+                          const char *owner);
+
+/** What a sg_store_work() callback is told. */
+typedef enum sg_store_event_kind {
+    SG_STORE_EVENT_DROPPED,      /**< a result was dropped: the claim was superseded */
+    SG_STORE_EVENT_JOB_FAILED,   /**< a verification ended in an operational error */
+    SG_STORE_EVENT_STORE_ERROR,  /**< a worker stopped on a store (or setup) error */
+    SG_STORE_EVENT_LEASE_ERROR,  /**< the leases could not be renewed; the work goes on */
+    SG_STORE_EVENT_THREAD_ERROR, /**< a worker thread could not be started (count: which) */
+    SG_STORE_EVENT_PROGRESS,     /**< the run's counts (every progress_ms) */
+    SG_STORE_EVENT_CANCELLED,    /**< cancelled: count jobs in hand were given back */
+} sg_store_event_kind;
+
+/** One event. Everything is borrowed for the duration of the callback. */
+typedef struct sg_store_event {
+    sg_store_event_kind kind;    /**< what happened */
+    const sg_store_job *job;     /**< DROPPED, JOB_FAILED: the job; else NULL */
+    const char *message;         /**< the error message, or NULL */
+    int retry;                   /**< JOB_FAILED: the job will be tried again */
+    uint64_t count;              /**< CANCELLED: jobs given back; THREAD_ERROR: thread number */
+    const sg_store_stats *stats; /**< PROGRESS: the run's counts; else NULL */
+} sg_store_event;
+
+/** Settings of sg_store_work(). */
+typedef struct sg_store_work_opts {
+    const char *url;        /**< the store every worker opens (one connection per worker) */
+    const char *cache_dir;  /**< the cache folder every worker opens */
+    const char *run;        /**< the run whose jobs are worked on (sg_store_run_open()) */
+    const char *owner;      /**< lease owner of this process (sg_store_owner_name()) */
+    int64_t lease_ms;       /**< lease length; renewed every lease_ms / 3 */
+    long workers;           /**< worker threads, 1 or more */
+    int max_attempts;       /**< claims of a job before an operational error is final */
+    const sg_verify_release_opts *verify; /**< template for every job: name, spec and cache
+                                               are set per job, the rest is used as given */
+    long tick_ms;           /**< how often cancelled and the leases are looked at */
+    long progress_ms;       /**< PROGRESS at most this often; 0: never */
+    /** Called from the worker threads and the calling thread, possibly concurrently. */
+    void (*on_event)(const sg_store_event *event, void *payload);
+    /** Polled every tick from the calling thread; nonzero stops the run (see below). */
+    int (*cancelled)(void *payload);
+    void *payload;          /**< passed to both callbacks */
+} sg_store_work_opts;
+
+#define SG_STORE_WORK_OPTS_INIT                                                              \
+    { NULL, NULL, NULL, NULL, 60000, 1, 3, NULL, 250, 0, NULL, NULL, NULL }
+
+/**
+ * Work on the jobs of a run until none is left (the audit worker of `sourcegate audit`):
+ * opts->workers threads, each with its own store connection, cache handle and sg_ctx (with
+ * the limits of ctx), claim a job with a lease, verify the release with sg_verify_release()
+ * and complete the job with its result in one transaction. An operational error is recorded
+ * with sg_store_fail(), retried while the job has had fewer than max_attempts claims
+ * (network, disk, dependency or memory errors only). Meanwhile the calling thread renews
+ * this owner's leases on `store` and reports progress.
+ *
+ * When cancelled() returns nonzero, the workers stop claiming, the jobs this owner holds are
+ * queued again and CANCELLED is reported; a caller that wants to stop at once exits from
+ * that callback (the workers may be deep in a verification); otherwise the call waits for
+ * the verifications in progress to end (their results are dropped) and returns.
+ *
+ * Returns 0 when every worker ended normally; the first error of a worker that stopped on
+ * a store error (already reported as STORE_ERROR), with its message in ctx; SG_EINVALID for
+ * bad options. Either way the run's outcome is in the store (sg_store_run_stats()).
+ */
+int sg_store_work(sg_ctx *ctx, sg_store *store, const sg_store_work_opts *opts);
 
 #ifdef __cplusplus
 }

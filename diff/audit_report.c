@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "sourcegate/audit.h"
+#include "sourcegate/semver.h"
 
 /* Most findings listed for one release on the page (the JSON keeps them all). */
 #define HTML_MAX_FINDINGS 60
