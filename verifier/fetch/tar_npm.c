@@ -435,17 +435,17 @@ static const char *base_name(const char *p)
     return s ? s + 1 : p;
 }
 
-/* pacote: a .npmignore is remembered; a .gitignore becomes .npmignore unless one was seen. 0
- * to keep (path may be rewritten), 1 to drop. */
-static int pacote_ignores(walk *w, const char **path)
+/* pacote: a .npmignore is remembered; a .gitignore becomes .npmignore unless one was seen
+ * (then it is dropped: *dropped). *path may be rewritten. */
+static int pacote_ignores(walk *w, const char **path, int *dropped)
 {
     const char *base = base_name(*path);
     size_t len = strlen(*path);
     char *ni;
 
+    *dropped = 0;
     if (strcmp(base, ".npmignore") == 0) {
-        if (w->nnpmignores == w->npmignores_cap &&
-            SG_ARRAY_GROW(w->npmignores, w->npmignores_cap, w->nnpmignores + 1, 16) < 0)
+        if (SG_ARRAY_GROW(w->npmignores, w->npmignores_cap, w->nnpmignores + 1, 16) < 0)
             return sg_error_set(w->ctx, SG_ENOMEM, "out of memory");
         w->npmignores[w->nnpmignores++] = (char *)*path;
         return 0;
@@ -456,8 +456,9 @@ static int pacote_ignores(walk *w, const char **path)
         return sg_error_set(w->ctx, SG_ENOMEM, "out of memory");
     memcpy(ni + len - strlen(".gitignore"), ".npmignore", strlen(".npmignore"));
     if (seen_npmignore(w, ni))
-        return 1;
-    *path = ni;
+        *dropped = 1;
+    else
+        *path = ni;
     return 0;
 }
 
@@ -509,17 +510,18 @@ static int install_path(walk *w, const char **out, const char *path)
     return 0;
 }
 
-static int add_file(walk *w, const char *path, size_t offset, size_t size, unsigned mode,
-                    size_t header)
+static int add_file(walk *w, const char *path, const char *archive_path, int dropped,
+                    size_t offset, size_t size, unsigned mode, size_t header)
 {
     sg_tar_npm_view *v = w->view;
     sg_tar_npm_file *f;
 
-    if (v->nfiles == v->files_cap &&
-        SG_ARRAY_GROW(v->files, v->files_cap, v->nfiles + 1, 64) < 0)
+    if (SG_ARRAY_GROW(v->files, v->files_cap, v->nfiles + 1, 64) < 0)
         return sg_error_set(w->ctx, SG_ENOMEM, "out of memory");
     f = &v->files[v->nfiles++];
     f->path = path;
+    f->archive_path = archive_path;
+    f->dropped = dropped;
     f->offset = offset;
     f->size = size;
     f->mode = mode;
@@ -692,7 +694,8 @@ static int entry_type_check(walk *w, const hdr *h, size_t pos)
 /* A file, directory, link or ignored entry: node-tar clears EX; pacote keeps files only. */
 static int consume_entry(walk *w, const hdr *h, size_t pos, size_t body)
 {
-    const char *path = h->path, *installed;
+    const char *path = h->path, *installed, *archive_path;
+    int dropped;
     size_t avail = w->len - body;
     size_t size = h->size < avail ? (size_t)h->size : avail;
     int error;
@@ -707,13 +710,13 @@ static int consume_entry(walk *w, const hdr *h, size_t pos, size_t body)
         (error = ambiguous(w, pos, path, "truncated: npm installs the first %zu of %" PRIu64
                            " bytes", size, h->size)) < 0)
         return error;
-    if ((error = pacote_ignores(w, &path)) != 0)
-        return error < 0 ? error : 0;
-    if ((error = install_path(w, &installed, path)) < 0)
+    if ((error = pacote_ignores(w, &path, &dropped)) < 0 ||
+        (error = install_path(w, &installed, path)) < 0 ||
+        (error = install_path(w, &archive_path, h->path)) < 0)
         return error;
-    if (!installed)
+    if (!installed || !archive_path)
         return 0;
-    return add_file(w, installed, body, size, h->mode, pos);
+    return add_file(w, installed, archive_path, dropped, body, size, h->mode, pos);
 }
 
 static int walk_blocks(walk *w, uint64_t max_entries)
@@ -807,8 +810,9 @@ static int check_file_dir_clash(walk *w)
         return 0;
     if (!(paths = sg_calloc(n, sizeof(*paths))))
         return sg_error_set(w->ctx, SG_ENOMEM, "out of memory");
-    for (i = 0; i < n; i++)
-        paths[i] = v->files[i].path;
+    for (i = 0, n = 0; i < v->nfiles; i++)
+        if (!v->files[i].dropped)
+            paths[n++] = v->files[i].path;
     qsort(paths, n, sizeof(*paths), cmp_paths);
     for (i = 0; i + 1 < n && !error; i++) {
         size_t len = strlen(paths[i]);
@@ -856,7 +860,7 @@ void sg_tar__npm_view_dispose(sg_tar_npm_view *view)
 /* ---- decompression -------------------------------------------------------------------------- */
 
 int sg_tar__decompress(sg_buf *out, sg_ctx *ctx, const unsigned char *bytes, size_t len,
-                       uint64_t limit)
+                       uint64_t limit, sg_limit which)
 {
     struct archive *a = NULL;
     struct archive_entry *ae;
@@ -866,7 +870,7 @@ int sg_tar__decompress(sg_buf *out, sg_ctx *ctx, const unsigned char *bytes, siz
     if (len < 3 || bytes[0] != 0x1f || bytes[1] != 0x8b || bytes[2] != 0x08) {
         if (len > limit)
             return sg_error_set(ctx, SG_ELIMIT, "tar stream exceeds limit '%s'",
-                                sg_limit_name(SG_LIMIT_UNPACKED_BYTES));
+                                sg_limit_name(which));
         sg_buf_put(out, bytes, len);
         return sg_buf_check(out, ctx, "the tar stream");
     }
@@ -898,7 +902,7 @@ int sg_tar__decompress(sg_buf *out, sg_ctx *ctx, const unsigned char *bytes, siz
         out->ptr[out->size] = '\0';
         if (out->size > limit) {
             error = sg_error_set(ctx, SG_ELIMIT, "tar stream exceeds limit '%s'",
-                                 sg_limit_name(SG_LIMIT_UNPACKED_BYTES));
+                                 sg_limit_name(which));
             goto done;
         }
     }

@@ -17,6 +17,8 @@
 /** One file npm installs. */
 typedef struct sg_tar_npm_file {
     const char *path;   /**< installed path, package-relative, '/'-separated (arena) */
+    const char *archive_path; /**< the same before pacote renames a .gitignore to .npmignore */
+    int dropped;        /**< pacote drops this .gitignore: a .npmignore came before it */
     size_t offset;      /**< where its bytes start in the decompressed stream */
     size_t size;        /**< bytes written (less than the header says when truncated) */
     unsigned mode;      /**< the header's permission bits (mode & 07777) */
@@ -34,7 +36,8 @@ typedef struct sg_tar_npm_ambiguity {
 #define SG_TAR_NPM_MAX_AMBIGUITIES 64
 
 typedef struct sg_tar_npm_view {
-    sg_tar_npm_file *files;          /**< files in archive order (a later one overwrites) */
+    sg_tar_npm_file *files;          /**< files in archive order (a later one overwrites);
+                                          `dropped` ones are listed but not written */
     size_t nfiles;                   /**< number of files */
     size_t files_cap;                /**< allocated slots */
     sg_tar_npm_ambiguity *amb;       /**< the first SG_TAR_NPM_MAX_AMBIGUITIES ambiguities */
@@ -56,11 +59,11 @@ int sg_tar__npm_view(sg_tar_npm_view *view, sg_ctx *ctx, const unsigned char *ta
 void sg_tar__npm_view_dispose(sg_tar_npm_view *view);
 
 /**
- * The decompressed stream of a gzip tarball (libarchive's raw format), at most `limit` bytes.
- * A tarball that is not gzip is copied as it is. Errors: SG_EINVALID (corrupt gzip),
- * SG_ELIMIT, SG_ENOMEM.
+ * The decompressed stream of a gzip tarball (libarchive's raw format), at most `limit` bytes;
+ * past it, an SG_ELIMIT error that names `which`. A tarball that is not gzip is copied as it
+ * is. Errors: SG_EINVALID (corrupt gzip), SG_ELIMIT, SG_ENOMEM.
  */
 int sg_tar__decompress(sg_buf *out, sg_ctx *ctx, const unsigned char *bytes, size_t len,
-                       uint64_t limit);
+                       uint64_t limit, sg_limit which);
 
 #endif

@@ -269,10 +269,14 @@ static void test_tar_npm__gitignore_becomes_npmignore(void **state)
     file(&f->t, "package/sub/.gitignore", "y\n");
     end(&f->t);
     run(f);
-    assert_int_equal(f->view.nfiles, 2);
+    assert_int_equal(f->view.nfiles, 3);
     assert_string_equal(f->view.files[0].path, ".npmignore");
+    assert_string_equal(f->view.files[0].archive_path, ".gitignore");
+    assert_false(f->view.files[0].dropped);
     assert_string_equal(f->view.files[1].path, "sub/.npmignore");
     assert_string_equal(body_of(f, 1), "x\n");
+    assert_string_equal(f->view.files[2].archive_path, "sub/.gitignore");
+    assert_true(f->view.files[2].dropped);
     assert_int_equal(f->view.namb_total, 0);
 }
 
@@ -406,9 +410,9 @@ static void test_tar_npm__decompress_plain_and_gzip(void **state)
     fx *f = *state;
     sg_buf out = SG_BUF_INIT;
     static const unsigned char plain[] = "not gzip";
-    assert_int_equal(sg_tar__decompress(&out, f->ctx, plain, 8, 100), 0);
+    assert_int_equal(sg_tar__decompress(&out, f->ctx, plain, 8, 100, SG_LIMIT_UNPACKED_BYTES), 0);
     assert_int_equal(out.size, 8);
-    assert_int_equal(sg_tar__decompress(&out, f->ctx, plain, 8, 4), SG_ELIMIT);
+    assert_int_equal(sg_tar__decompress(&out, f->ctx, plain, 8, 4, SG_LIMIT_UNPACKED_BYTES), SG_ELIMIT);
     sg_buf_dispose(&out);
 }
 
