@@ -107,12 +107,33 @@ static void octal(unsigned char *field, size_t width, uint64_t v)
 }
 
 static const char *const names[] = {
-    "package/index.js", "package/lib/a.js", "package/README.md", "package/notes.txt",
-    "./index.js", ".//index.js", "package/./lib/a.js", "package//lib/a.js", "other/index.js",
-    "package/../index.js", "package/Index.js", "package/lib", "package/lib/", "package/.gitignore",
-    "package/.npmignore", "package/lib/.gitignore", "package/a\\b.js", "package/\xc3\xa9.js",
-    "package/\xff.js", "/package/abs.js", "package", "package/", "package/a.js/", "./package/x.js",
-    "package/lib/../../x.js", "package/.", "package/bin/cli",
+    "package/index.js",
+    "package/lib/a.js",
+    "package/README.md",
+    "package/notes.txt",
+    "./index.js",
+    ".//index.js",
+    "package/./lib/a.js",
+    "package//lib/a.js",
+    "other/index.js",
+    "package/../index.js",
+    "package/Index.js",
+    "package/lib",
+    "package/lib/",
+    "package/.gitignore",
+    "package/.npmignore",
+    "package/lib/.gitignore",
+    "package/a\\b.js",
+    "package/\xc3\xa9.js",
+    "package/\xff.js",
+    "/package/abs.js",
+    "package",
+    "package/",
+    "package/a.js/",
+    "./package/x.js",
+    "package/lib/../../x.js",
+    "package/.",
+    "package/bin/cli",
 };
 
 static const char *name(void)
@@ -133,18 +154,18 @@ static const char *name(void)
 /* Mutations of the next header. */
 enum {
     MUT_NONE,
-    MUT_CHECKSUM,      /* wrong checksum */
-    MUT_CHECKSUM_8,    /* 8 digits, no terminator */
-    MUT_MAGIC_GNU,     /* "ustar  \0" */
-    MUT_MAGIC_ODD,     /* "ustar\0" + "  " */
-    MUT_MAGIC_NONE,    /* v7 */
-    MUT_SIZE_B256,     /* base-256 size */
-    MUT_SIZE_PLUS,     /* "+000..." */
-    MUT_SIZE_GARBAGE,  /* digits then garbage */
-    MUT_SIZE_SPACES,   /* leading spaces */
-    MUT_NAME_GARBAGE,  /* bytes after the name's NUL */
-    MUT_LINKNAME,      /* a link target on any entry */
-    MUT_SIGNED_SUM,    /* a checksum computed with signed bytes */
+    MUT_CHECKSUM,     /* wrong checksum */
+    MUT_CHECKSUM_8,   /* 8 digits, no terminator */
+    MUT_MAGIC_GNU,    /* "ustar  \0" */
+    MUT_MAGIC_ODD,    /* "ustar\0" + "  " */
+    MUT_MAGIC_NONE,   /* v7 */
+    MUT_SIZE_B256,    /* base-256 size */
+    MUT_SIZE_PLUS,    /* "+000..." */
+    MUT_SIZE_GARBAGE, /* digits then garbage */
+    MUT_SIZE_SPACES,  /* leading spaces */
+    MUT_NAME_GARBAGE, /* bytes after the name's NUL */
+    MUT_LINKNAME,     /* a link target on any entry */
+    MUT_SIGNED_SUM,   /* a checksum computed with signed bytes */
     MUT__COUNT
 };
 
@@ -269,9 +290,10 @@ static void pax_record(char *out, size_t cap, const char *key, const char *value
 
 static void pax_body(char *out, size_t cap, int global)
 {
-    static const char *const keys[] = {"path", "path", "size", "size", "linkpath", "mtime",
-                                       "comment", "GNU.sparse.size", "type", "mode", "uid",
-                                       "SCHILY.xattr.user.x", "hdrcharset"};
+    static const char *const keys[] = {"path",      "path",  "size",    "size",
+                                       "linkpath",  "mtime", "comment", "GNU.sparse.size",
+                                       "type",      "mode",  "uid",     "SCHILY.xattr.user.x",
+                                       "hdrcharset"};
     size_t n = 1 + pick(3), i, used = 0;
     out[0] = '\0';
     for (i = 0; i < n; i++) {
@@ -498,11 +520,11 @@ static void pacote_renames(result *sg, const result *npm)
 }
 
 typedef struct tally {
-    size_t tried;       /* archives checked */
-    size_t passes;      /* sourcegate would pass them */
-    size_t refused;     /* sourcegate fails them or errors */
-    size_t npm_errors;  /* npm's extract errored */
-    size_t violations;  /* sourcegate passes and npm writes something else */
+    size_t tried;      /* archives checked */
+    size_t passes;     /* sourcegate would pass them */
+    size_t refused;    /* sourcegate fails them or errors */
+    size_t npm_errors; /* npm's extract errored */
+    size_t violations; /* sourcegate passes and npm writes something else */
 } tally;
 
 static void check_one(tally *t, const char *dir, const char *archive, const char *npm_line)
@@ -532,8 +554,7 @@ static void check_one(tally *t, const char *dir, const char *archive, const char
     if (!same) {
         const char *keep = getenv("SG_TAR_DIFF_KEEP");
         t->violations++;
-        fprintf(stderr, "VIOLATION %s: sourcegate passes but npm installs other files\n",
-                archive);
+        fprintf(stderr, "VIOLATION %s: sourcegate passes but npm installs other files\n", archive);
         for (i = 0; i < sg.n; i++)
             fprintf(stderr, "  sourcegate  %s\n", sg.files[i]);
         for (i = 0; i < npm.n; i++)
@@ -656,13 +677,15 @@ static void test_tar_differential__sourcegate_passes_only_what_npm_installs(void
         free(dir);
         seed += n;
         if (secs)
-            fprintf(stderr, "tar-differential: %zu archives, %zu pass, %zu refused, %zu npm "
-                    "errors, %zu violations (%lds)\n", t.tried, t.passes, t.refused,
-                    t.npm_errors, t.violations, (long)(time(NULL) - start));
+            fprintf(stderr,
+                    "tar-differential: %zu archives, %zu pass, %zu refused, %zu npm "
+                    "errors, %zu violations (%lds)\n",
+                    t.tried, t.passes, t.refused, t.npm_errors, t.violations,
+                    (long)(time(NULL) - start));
     } while (secs && time(NULL) - start < secs);
     print_message("tar-differential: %zu archives tried: %zu would pass, %zu refused, "
-                  "%zu npm extract errors, %zu violations\n", t.tried, t.passes, t.refused,
-                  t.npm_errors, t.violations);
+                  "%zu npm extract errors, %zu violations\n",
+                  t.tried, t.passes, t.refused, t.npm_errors, t.violations);
     assert_int_equal(t.violations, 0);
     /* the generator must produce both outcomes, or it tests nothing */
     assert_true(t.passes > 0);

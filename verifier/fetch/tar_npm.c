@@ -154,29 +154,29 @@ static number get_number(const unsigned char *b, size_t off, size_t size)
 
 /* Extended attributes pending for the next entry (node-tar's EX and GEX). */
 typedef struct pending {
-    const char *path;     /* path from pax, L or N (arena), or NULL */
-    int has_size;         /* size given */
-    uint64_t size;        /* the size */
-    int has_linkpath;     /* linkpath given */
-    unsigned path_sources;/* headers that named the path */
-    unsigned locals;      /* x/X headers merged into it */
-    unsigned longnames;   /* L/N headers */
-    unsigned longlinks;   /* K headers */
+    const char *path;      /* path from pax, L or N (arena), or NULL */
+    int has_size;          /* size given */
+    uint64_t size;         /* the size */
+    int has_linkpath;      /* linkpath given */
+    unsigned path_sources; /* headers that named the path */
+    unsigned locals;       /* x/X headers merged into it */
+    unsigned longnames;    /* L/N headers */
+    unsigned longlinks;    /* K headers */
 } pending;
 
 typedef struct walk {
-    sg_tar_npm_view *view; /* what we fill */
-    sg_ctx *ctx;           /* errors */
+    sg_tar_npm_view *view;    /* what we fill */
+    sg_ctx *ctx;              /* errors */
     const unsigned char *tar; /* the stream */
-    size_t len;            /* its length */
-    pending ex;            /* EX */
-    int have_ex;           /* EX is set */
-    pending gex;           /* GEX */
-    int have_gex;          /* GEX is set */
-    char **npmignores;     /* pre-strip paths of .npmignore files seen (pacote sawIgnores) */
-    size_t nnpmignores;    /* count */
-    size_t npmignores_cap; /* allocated */
-    sg_buf scratch;        /* building paths */
+    size_t len;               /* its length */
+    pending ex;               /* EX */
+    int have_ex;              /* EX is set */
+    pending gex;              /* GEX */
+    int have_gex;             /* GEX is set */
+    char **npmignores;        /* pre-strip paths of .npmignore files seen (pacote sawIgnores) */
+    size_t nnpmignores;       /* count */
+    size_t npmignores_cap;    /* allocated */
+    sg_buf scratch;           /* building paths */
 } walk;
 
 static const char *shown(walk *w, const unsigned char *p, size_t len)
@@ -284,9 +284,19 @@ static int key_prefix(const unsigned char *k, size_t klen, const char *prefix)
 /* Keys that neither reader turns into a different path, type, size or content. */
 static int harmless_key(const unsigned char *k, size_t klen, int global)
 {
-    static const char *const keys[] = {"mtime", "atime", "ctime", "uid", "gid", "uname",
-                                       "gname", "comment", "charset", "SCHILY.dev",
-                                       "SCHILY.ino", "SCHILY.nlink", "LIBARCHIVE.creationtime"};
+    static const char *const keys[] = {"mtime",
+                                       "atime",
+                                       "ctime",
+                                       "uid",
+                                       "gid",
+                                       "uname",
+                                       "gname",
+                                       "comment",
+                                       "charset",
+                                       "SCHILY.dev",
+                                       "SCHILY.ino",
+                                       "SCHILY.nlink",
+                                       "LIBARCHIVE.creationtime"};
     size_t i;
     for (i = 0; i < SG_ARRAY_SIZE(keys); i++)
         if (key_is(k, klen, keys[i]))
@@ -364,8 +374,7 @@ static int apply_pax(walk *w, size_t header, const unsigned char *body, size_t s
         if (all_zero(body + pos, size - pos))
             break; /* padding some writers leave */
         if (!pax_record(body, size, &pos, &k, &klen, &v, &vlen))
-            return ambiguous(w, header, NULL, "%s has a malformed record at byte %zu", what,
-                             pos);
+            return ambiguous(w, header, NULL, "%s has a malformed record at byte %zu", what, pos);
         if (key_is(k, klen, "path") && !global) {
             if (vlen == 0 &&
                 (error = ambiguous(w, header, NULL, "pax header sets an empty path")) < 0)
@@ -385,8 +394,10 @@ static int apply_pax(walk *w, size_t header, const unsigned char *body, size_t s
         } else if (key_is(k, klen, "linkpath") && !global) {
             pd->has_linkpath = 1;
         } else if (!harmless_key(k, klen, global)) {
-            if ((error = ambiguous(w, header, pd->path, "%s sets '%s', which tar readers apply "
-                                   "differently", what, shown(w, k, klen))) < 0)
+            if ((error = ambiguous(w, header, pd->path,
+                                   "%s sets '%s', which tar readers apply "
+                                   "differently",
+                                   what, shown(w, k, klen))) < 0)
                 return error;
         }
     }
@@ -394,8 +405,7 @@ static int apply_pax(walk *w, size_t header, const unsigned char *body, size_t s
 }
 
 /* L, N or K: the next entry's path or link path is the body up to the first NUL. */
-static int apply_longname(walk *w, size_t header, char code, const unsigned char *body,
-                          size_t size)
+static int apply_longname(walk *w, size_t header, char code, const unsigned char *body, size_t size)
 {
     field f = get_field(body, 0, size);
     int error;
@@ -481,7 +491,7 @@ static int install_path(walk *w, const char **out, const char *path)
     if (depth > MAX_DEPTH)
         return 0;
     while (*rest == '/')
-        rest++; /* stripAbsolutePath: a root '/' (again and again) */
+        rest++;           /* stripAbsolutePath: a root '/' (again and again) */
     for (s = rest; *s;) { /* '..' as a segment, with '\' as a separator too */
         const char *e = s;
         while (*e && *e != '/' && *e != '\\')
@@ -510,8 +520,8 @@ static int install_path(walk *w, const char **out, const char *path)
     return 0;
 }
 
-static int add_file(walk *w, const char *path, const char *archive_path, int dropped,
-                    size_t offset, size_t size, unsigned mode, size_t header)
+static int add_file(walk *w, const char *path, const char *archive_path, int dropped, size_t offset,
+                    size_t size, unsigned mode, size_t header)
 {
     sg_tar_npm_view *v = w->view;
     sg_tar_npm_file *f;
@@ -533,21 +543,23 @@ static int add_file(walk *w, const char *path, const char *archive_path, int dro
 
 /* What one header decodes to. */
 typedef struct hdr {
-    unsigned char flag;  /* the raw type byte */
-    char code;           /* node-tar's type code, 0 for Unsupported */
-    const char *path;    /* the entry's path (ReadEntry: EX's path, else prefix/name) */
+    unsigned char flag;      /* the raw type byte */
+    char code;               /* node-tar's type code, 0 for Unsupported */
+    const char *path;        /* the entry's path (ReadEntry: EX's path, else prefix/name) */
     const char *header_path; /* Header.path: prefix joined also to EX's path */
-    uint64_t size;       /* bytes of body */
-    uint64_t raw_size;   /* the size field before node-tar zeroes it for a directory */
-    unsigned mode;       /* permission bits */
-    int linkname;        /* the linkname field is not empty */
+    uint64_t size;           /* bytes of body */
+    uint64_t raw_size;       /* the size field before node-tar zeroes it for a directory */
+    unsigned mode;           /* permission bits */
+    int linkname;            /* the linkname field is not empty */
 } hdr;
 
-static int name_of(walk *w, const unsigned char *b, size_t pos, const char **name,
-                   int *canonical)
+static int name_of(walk *w, const unsigned char *b, size_t pos, const char **name, int *canonical)
 {
     field name_f = get_field(b, 0, 100), prefix_f = {NULL, 0, 1};
-    int posix = memcmp(b + 257, "ustar\0" "00", 8) == 0;
+    int posix = memcmp(b + 257,
+                       "ustar\0"
+                       "00",
+                       8) == 0;
     int error = 0;
 
     *canonical = name_f.canonical;
@@ -618,7 +630,8 @@ static int invalid_header(walk *w, const hdr *h, size_t pos, int *drop)
 
     *drop = 1;
     if (!ck.present || ck.negative || ck.value != block_sum(b))
-        return ambiguous(w, pos, h->path, "header checksum does not match (npm skips the "
+        return ambiguous(w, pos, h->path,
+                         "header checksum does not match (npm skips the "
                          "block and reads the next one as a header)");
     if (!ck8.canonical || ck8.value != ck.value)
         return ambiguous(w, pos, h->path, "checksum field in an unusual encoding");
@@ -627,7 +640,8 @@ static int invalid_header(walk *w, const hdr *h, size_t pos, int *drop)
     if (is_link && !h->linkname && !(w->have_ex && w->ex.has_linkpath))
         return ambiguous(w, pos, h->path, "link without a target (npm skips the block)");
     if (!is_link && h->code != 'x' && h->code != 'g' && h->linkname)
-        return ambiguous(w, pos, h->path, "link target on an entry that is not a link "
+        return ambiguous(w, pos, h->path,
+                         "link target on an entry that is not a link "
                          "(npm skips the block)");
     *drop = 0;
     return 0;
@@ -660,8 +674,8 @@ static int check_pending(walk *w, const hdr *h, size_t pos)
     if (!w->have_ex)
         return 0;
     if (e->path_sources > 1)
-        error = ambiguous(w, pos, h->path, "the name is given by %u extended headers",
-                          e->path_sources);
+        error =
+            ambiguous(w, pos, h->path, "the name is given by %u extended headers", e->path_sources);
     else if (e->locals > 1 || e->longnames > 1 || e->longlinks > 1)
         error = ambiguous(w, pos, h->path, "several extended headers for one entry");
     return error;
@@ -707,8 +721,9 @@ static int consume_entry(walk *w, const hdr *h, size_t pos, size_t body)
     if (h->code != '0' && h->code != '7')
         return 0; /* pacote: links dropped, directories and the rest not written */
     if (h->size > avail &&
-        (error = ambiguous(w, pos, path, "truncated: npm installs the first %zu of %" PRIu64
-                           " bytes", size, h->size)) < 0)
+        (error =
+             ambiguous(w, pos, path, "truncated: npm installs the first %zu of %" PRIu64 " bytes",
+                       size, h->size)) < 0)
         return error;
     if ((error = pacote_ignores(w, &path, &dropped)) < 0 ||
         (error = install_path(w, &installed, path)) < 0 ||
@@ -734,9 +749,9 @@ static int walk_blocks(walk *w, uint64_t max_entries)
         size_t body, blocks;
 
         if (!ck.present && sum == 8 * 0x20) { /* node-tar's null block */
-            if (!all_zero(b, BLOCK) &&
-                (error = ambiguous(w, pos, NULL, "end-of-archive block that is not all "
-                                   "zeros")) < 0)
+            if (!all_zero(b, BLOCK) && (error = ambiguous(w, pos, NULL,
+                                                          "end-of-archive block that is not all "
+                                                          "zeros")) < 0)
                 return error;
             if (saw_null)
                 return 0;
@@ -744,15 +759,15 @@ static int walk_blocks(walk *w, uint64_t max_entries)
             pos += BLOCK;
             continue;
         }
-        if (saw_null &&
-            (error = ambiguous(w, pos, NULL, "entries after an end-of-archive block (npm "
-                               "reads them, other readers stop)")) < 0)
+        if (saw_null && (error = ambiguous(w, pos, NULL,
+                                           "entries after an end-of-archive block (npm "
+                                           "reads them, other readers stop)")) < 0)
             return error;
         saw_null = 0;
         if (++headers > max_entries)
-            return sg_error_set(w->ctx, SG_ELIMIT, "tarball has more than %" PRIu64
-                                " headers (limit '%s')", max_entries,
-                                sg_limit_name(SG_LIMIT_ENTRIES));
+            return sg_error_set(w->ctx, SG_ELIMIT,
+                                "tarball has more than %" PRIu64 " headers (limit '%s')",
+                                max_entries, sg_limit_name(SG_LIMIT_ENTRIES));
         if ((error = decode(w, &h, pos)) < 0 || (error = invalid_header(w, &h, pos, &drop)) < 0)
             return error;
         if (drop) {
@@ -763,11 +778,13 @@ static int walk_blocks(walk *w, uint64_t max_entries)
         blocks = (size_t)((h.size + BLOCK - 1) / BLOCK);
         if (meta_type(h.code)) {
             if (h.code == 'g' && w->have_ex &&
-                (error = ambiguous(w, pos, NULL, "global header between an extended header "
+                (error = ambiguous(w, pos, NULL,
+                                   "global header between an extended header "
                                    "and its entry")) < 0)
                 return error;
             if (h.size > MAX_META_SIZE) {
-                if ((error = ambiguous(w, pos, NULL, "extended header over 1 MiB (npm "
+                if ((error = ambiguous(w, pos, NULL,
+                                       "extended header over 1 MiB (npm "
                                        "ignores it)")) < 0)
                     return error;
             } else if (h.size > 0 && body + h.size <= w->len) {
@@ -777,8 +794,8 @@ static int walk_blocks(walk *w, uint64_t max_entries)
                 return ambiguous(w, pos, NULL, "truncated extended header");
             }
             if (h.code == 'N' || h.code == 'X')
-                if ((error = ambiguous(w, pos, NULL, "archaic extended header type '%c'",
-                                       h.code)) < 0)
+                if ((error = ambiguous(w, pos, NULL, "archaic extended header type '%c'", h.code)) <
+                    0)
                     return error;
         } else if ((error = consume_entry(w, &h, pos, body)) < 0) {
             return error;
@@ -819,8 +836,7 @@ static int check_file_dir_clash(walk *w)
         size_t j;
         for (j = i + 1; j < n && strncmp(paths[j], paths[i], len) == 0; j++)
             if (paths[j][len] == '/') {
-                error = ambiguous(w, 0, paths[i], "'%s' is both a file and a folder",
-                                  paths[i]);
+                error = ambiguous(w, 0, paths[i], "'%s' is both a file and a folder", paths[i]);
                 break;
             }
     }
@@ -901,8 +917,8 @@ int sg_tar__decompress(sg_buf *out, sg_ctx *ctx, const unsigned char *bytes, siz
         out->size += (size_t)n;
         out->ptr[out->size] = '\0';
         if (out->size > limit) {
-            error = sg_error_set(ctx, SG_ELIMIT, "tar stream exceeds limit '%s'",
-                                 sg_limit_name(which));
+            error =
+                sg_error_set(ctx, SG_ELIMIT, "tar stream exceeds limit '%s'", sg_limit_name(which));
             goto done;
         }
     }

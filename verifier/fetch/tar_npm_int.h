@@ -16,13 +16,13 @@
 
 /** One file npm installs. */
 typedef struct sg_tar_npm_file {
-    const char *path;   /**< installed path, package-relative, '/'-separated (arena) */
+    const char *path;         /**< installed path, package-relative, '/'-separated (arena) */
     const char *archive_path; /**< the same before pacote renames a .gitignore to .npmignore */
-    int dropped;        /**< pacote drops this .gitignore: a .npmignore came before it */
-    size_t offset;      /**< where its bytes start in the decompressed stream */
-    size_t size;        /**< bytes written (less than the header says when truncated) */
-    unsigned mode;      /**< the header's permission bits (mode & 07777) */
-    size_t header;      /**< offset of its header block, for messages */
+    int dropped;              /**< pacote drops this .gitignore: a .npmignore came before it */
+    size_t offset;            /**< where its bytes start in the decompressed stream */
+    size_t size;              /**< bytes written (less than the header says when truncated) */
+    unsigned mode;            /**< the header's permission bits (mode & 07777) */
+    size_t header;            /**< offset of its header block, for messages */
 } sg_tar_npm_file;
 
 /** One construct that tar readers may interpret differently. */
@@ -36,17 +36,20 @@ typedef struct sg_tar_npm_ambiguity {
 #define SG_TAR_NPM_MAX_AMBIGUITIES 64
 
 typedef struct sg_tar_npm_view {
-    sg_tar_npm_file *files;          /**< files in archive order (a later one overwrites);
-                                          `dropped` ones are listed but not written */
-    size_t nfiles;                   /**< number of files */
-    size_t files_cap;                /**< allocated slots */
-    sg_tar_npm_ambiguity *amb;       /**< the first SG_TAR_NPM_MAX_AMBIGUITIES ambiguities */
-    size_t namb;                     /**< recorded */
-    size_t namb_total;               /**< found, recorded or not */
-    sg_arena arena;                  /**< paths and details */
+    sg_tar_npm_file *files;    /**< files in archive order (a later one overwrites);
+                                    `dropped` ones are listed but not written */
+    size_t nfiles;             /**< number of files */
+    size_t files_cap;          /**< allocated slots */
+    sg_tar_npm_ambiguity *amb; /**< the first SG_TAR_NPM_MAX_AMBIGUITIES ambiguities */
+    size_t namb;               /**< recorded */
+    size_t namb_total;         /**< found, recorded or not */
+    sg_arena arena;            /**< paths and details */
 } sg_tar_npm_view;
 
-#define SG_TAR_NPM_VIEW_INIT {NULL, 0, 0, NULL, 0, 0, SG_ARENA_INIT}
+#define SG_TAR_NPM_VIEW_INIT                                                                       \
+    {                                                                                              \
+        NULL, 0, 0, NULL, 0, 0, SG_ARENA_INIT                                                      \
+    }
 
 /**
  * Walk the decompressed tar stream `tar` (len bytes) as npm's installer would and fill

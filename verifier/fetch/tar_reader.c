@@ -15,11 +15,11 @@
 
 #include "verifier/fetch/tar_npm_int.h"
 
-#define NPM_MTIME 499162500   /* 1985-10-26T08:15:00Z: npm >= 5.8 and pnpm */
-#define BERRY_MTIME 456789000 /* 1984-06-22T21:50:00Z: yarn berry */
-#define CHUNK_SIZE 65536      /* bytes per archive_read_data() call */
-#define SHOWN_MAX 200         /* bytes of an untrusted name quoted in a message */
-#define GZIP_NONE -1          /* gzip_os value of a plain tar */
+#define NPM_MTIME 499162500        /* 1985-10-26T08:15:00Z: npm >= 5.8 and pnpm */
+#define BERRY_MTIME 456789000      /* 1984-06-22T21:50:00Z: yarn berry */
+#define CHUNK_SIZE 65536           /* bytes per archive_read_data() call */
+#define SHOWN_MAX 200              /* bytes of an untrusted name quoted in a message */
+#define GZIP_NONE -1               /* gzip_os value of a plain tar */
 #define STREAM_SLACK (1024 * 1024) /* tar stream bytes allowed past the ratio limit */
 
 const char *sg_packer_name(sg_packer packer)
@@ -742,8 +742,7 @@ static int cmp_file(const void *a, const void *b)
 
 /* The files npm finally writes (a later entry overwrites an earlier one), sorted by archive
  * path: the last entry for each path, dropped ones included so that they are known. */
-static int npm_final(const sg_tar_npm_file ***out, size_t *n, sg_ctx *ctx,
-                     const sg_tar_npm_view *v)
+static int npm_final(const sg_tar_npm_file ***out, size_t *n, sg_ctx *ctx, const sg_tar_npm_view *v)
 {
     const sg_tar_npm_file **f;
     size_t i, k = 0;
@@ -770,10 +769,9 @@ static int npm_ambiguities(tar_state *st, const sg_tar_npm_view *v)
     size_t i;
     int error;
     for (i = 0; i < v->namb; i++)
-        if ((error = add_finding(st, "tar-ambiguous", SG_SEV_HIGH,
-                                 v->amb[i].path[0] ? v->amb[i].path : NULL, NULL,
-                                 "%s (header at byte %zu)", v->amb[i].detail,
-                                 v->amb[i].header)) < 0)
+        if ((error = add_finding(
+                 st, "tar-ambiguous", SG_SEV_HIGH, v->amb[i].path[0] ? v->amb[i].path : NULL, NULL,
+                 "%s (header at byte %zu)", v->amb[i].detail, v->amb[i].header)) < 0)
             return error;
     if (v->namb_total > v->namb)
         return add_finding(st, "tar-ambiguous", SG_SEV_HIGH, NULL, NULL,
@@ -802,7 +800,8 @@ static int npm_compare(tar_state *st, const unsigned char *stream, const sg_tar_
         if (at == SLOT_EMPTY) {
             error = add_finding(st, "tar-ambiguous", SG_SEV_HIGH, f[i]->path, NULL,
                                 "npm installs this file (header at byte %zu); the archive "
-                                "reader does not see it", f[i]->header);
+                                "reader does not see it",
+                                f[i]->header);
             continue;
         }
         if ((error = sg_sha256(sha, st->ctx, stream + f[i]->offset, f[i]->size)) < 0)
@@ -810,8 +809,8 @@ static int npm_compare(tar_state *st, const unsigned char *stream, const sg_tar_
         if (st->items[at].e.size != f[i]->size || memcmp(sha, st->items[at].e.sha256, 32) != 0)
             error = add_finding(st, "tar-ambiguous", SG_SEV_HIGH, f[i]->path, NULL,
                                 "npm installs %zu bytes here (header at byte %zu); the "
-                                "archive reader sees %" PRIu64 " other bytes", f[i]->size,
-                                f[i]->header, st->items[at].e.size);
+                                "archive reader sees %" PRIu64 " other bytes",
+                                f[i]->size, f[i]->header, st->items[at].e.size);
     }
     if (n)
         qsort(npm_paths, n, sizeof(*npm_paths), cmp_str);

@@ -412,7 +412,8 @@ static void test_tar_npm__decompress_plain_and_gzip(void **state)
     static const unsigned char plain[] = "not gzip";
     assert_int_equal(sg_tar__decompress(&out, f->ctx, plain, 8, 100, SG_LIMIT_UNPACKED_BYTES), 0);
     assert_int_equal(out.size, 8);
-    assert_int_equal(sg_tar__decompress(&out, f->ctx, plain, 8, 4, SG_LIMIT_UNPACKED_BYTES), SG_ELIMIT);
+    assert_int_equal(sg_tar__decompress(&out, f->ctx, plain, 8, 4, SG_LIMIT_UNPACKED_BYTES),
+                     SG_ELIMIT);
     sg_buf_dispose(&out);
 }
 
