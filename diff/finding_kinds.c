@@ -38,6 +38,9 @@ static const sg_finding_kind kinds[] = {
     {"file-unverified", SG_SEV_MEDIUM, "a generated file that was not rebuilt or not reproduced"},
     {"mode-changed", SG_SEV_MEDIUM, "the executable bit differs"},
     {"duplicate-entry", SG_SEV_HIGH, "the tarball holds two entries for one path with different bytes"},
+    {"tar-ambiguous", SG_SEV_HIGH,
+     "tar readers disagree on the archive: npm's installer would write other files or bytes "
+     "than the archive reader sees"},
     {"unsafe-entry", SG_SEV_HIGH,
      "a tar entry that leaves the package root or is a device, FIFO or otherwise not a file"},
     {"link-entry", SG_SEV_MEDIUM, "a symbolic or hard link entry in the tarball"},

@@ -13,11 +13,14 @@
 #include <errno.h>
 #include <inttypes.h>
 
-#define NPM_MTIME 499162500   /* 1985-10-26T08:15:00Z: npm >= 5.8 and pnpm */
-#define BERRY_MTIME 456789000 /* 1984-06-22T21:50:00Z: yarn berry */
-#define CHUNK_SIZE 65536      /* bytes per archive_read_data() call */
-#define SHOWN_MAX 200         /* bytes of an untrusted name quoted in a message */
-#define GZIP_NONE -1          /* gzip_os value of a plain tar */
+#include "verifier/fetch/tar_npm_int.h"
+
+#define NPM_MTIME 499162500        /* 1985-10-26T08:15:00Z: npm >= 5.8 and pnpm */
+#define BERRY_MTIME 456789000      /* 1984-06-22T21:50:00Z: yarn berry */
+#define CHUNK_SIZE 65536           /* bytes per archive_read_data() call */
+#define SHOWN_MAX 200              /* bytes of an untrusted name quoted in a message */
+#define GZIP_NONE -1               /* gzip_os value of a plain tar */
+#define STREAM_SLACK (1024 * 1024) /* tar stream bytes allowed past the ratio limit */
 
 const char *sg_packer_name(sg_packer packer)
 {
@@ -721,6 +724,134 @@ static int process_entry(tar_state *st, struct archive_entry *ae, uint64_t ordin
     return add_file(st, &e);
 }
 
+/* ---- npm's reading against libarchive's (tar_npm.c) --------------------------------------- */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Archive path, then archive order: the last of a run of equal paths is what npm keeps. */
+static int cmp_file(const void *a, const void *b)
+{
+    const sg_tar_npm_file *x = *(const sg_tar_npm_file *const *)a;
+    const sg_tar_npm_file *y = *(const sg_tar_npm_file *const *)b;
+    int c = strcmp(x->archive_path, y->archive_path);
+    return c ? c : (x < y ? -1 : x > y);
+}
+
+/* The files npm finally writes (a later entry overwrites an earlier one), sorted by archive
+ * path: the last entry for each path, dropped ones included so that they are known. */
+static int npm_final(const sg_tar_npm_file ***out, size_t *n, sg_ctx *ctx, const sg_tar_npm_view *v)
+{
+    const sg_tar_npm_file **f;
+    size_t i, k = 0;
+
+    *out = NULL;
+    *n = 0;
+    if (!v->nfiles)
+        return 0;
+    if (!(f = sg_calloc(v->nfiles, sizeof(*f))))
+        return sg_error_set(ctx, SG_ENOMEM, "out of memory");
+    for (i = 0; i < v->nfiles; i++)
+        f[i] = &v->files[i];
+    qsort(f, v->nfiles, sizeof(*f), cmp_file);
+    for (i = 0; i < v->nfiles; i++)
+        if (i + 1 == v->nfiles || strcmp(f[i]->archive_path, f[i + 1]->archive_path) != 0)
+            f[k++] = f[i];
+    *out = f;
+    *n = k;
+    return 0;
+}
+
+static int npm_ambiguities(tar_state *st, const sg_tar_npm_view *v)
+{
+    size_t i;
+    int error;
+    for (i = 0; i < v->namb; i++)
+        if ((error = add_finding(
+                 st, "tar-ambiguous", SG_SEV_HIGH, v->amb[i].path[0] ? v->amb[i].path : NULL, NULL,
+                 "%s (header at byte %zu)", v->amb[i].detail, v->amb[i].header)) < 0)
+            return error;
+    if (v->namb_total > v->namb)
+        return add_finding(st, "tar-ambiguous", SG_SEV_HIGH, NULL, NULL,
+                           "%zu more ambiguous constructs", v->namb_total - v->namb);
+    return 0;
+}
+
+/* Every file npm writes must be in the tree with the same bytes, and every file of the tree
+ * must be one npm writes. */
+static int npm_compare(tar_state *st, const unsigned char *stream, const sg_tar_npm_file **f,
+                       size_t n)
+{
+    const char **npm_paths = NULL;
+    size_t i;
+    int error = 0;
+
+    if (n && !(npm_paths = sg_calloc(n, sizeof(*npm_paths))))
+        return sg_error_set(st->ctx, SG_ENOMEM, "out of memory");
+    for (i = 0; i < n && !error; i++) {
+        const char *p = f[i]->archive_path;
+        size_t at = table_find(&st->exact, st->items, p, strlen(p));
+        unsigned char sha[32];
+        npm_paths[i] = p;
+        if (f[i]->dropped)
+            continue;
+        if (at == SLOT_EMPTY) {
+            error = add_finding(st, "tar-ambiguous", SG_SEV_HIGH, f[i]->path, NULL,
+                                "npm installs this file (header at byte %zu); the archive "
+                                "reader does not see it",
+                                f[i]->header);
+            continue;
+        }
+        if ((error = sg_sha256(sha, st->ctx, stream + f[i]->offset, f[i]->size)) < 0)
+            break;
+        if (st->items[at].e.size != f[i]->size || memcmp(sha, st->items[at].e.sha256, 32) != 0)
+            error = add_finding(st, "tar-ambiguous", SG_SEV_HIGH, f[i]->path, NULL,
+                                "npm installs %zu bytes here (header at byte %zu); the "
+                                "archive reader sees %" PRIu64 " other bytes",
+                                f[i]->size, f[i]->header, st->items[at].e.size);
+    }
+    if (n)
+        qsort(npm_paths, n, sizeof(*npm_paths), cmp_str);
+    for (i = 0; i < st->n_items && !error; i++) {
+        const char *p = st->items[i].e.path;
+        if (!n || !bsearch(&p, npm_paths, n, sizeof(*npm_paths), cmp_str))
+            error = add_finding(st, "tar-ambiguous", SG_SEV_HIGH, p, NULL,
+                                "the archive reader sees this file; npm does not install it");
+    }
+    sg_free(npm_paths);
+    return error;
+}
+
+/* Read the tarball a second time as npm's installer does and report where the two readings
+ * differ: what npm installs is what must be compared (DESIGN.md invariant 1). */
+static int npm_cross_check(tar_state *st, const unsigned char *bytes, size_t len)
+{
+    sg_buf stream = SG_BUF_INIT;
+    sg_tar_npm_view v = SG_TAR_NPM_VIEW_INIT;
+    const sg_tar_npm_file **final = NULL;
+    size_t nfinal = 0;
+    int error;
+
+    sg_buf_init(&stream, (size_t)-1);
+    /* The first pass held the data to the ratio; the stream also has headers, padding and
+     * the end blocks, which the slack covers. */
+    if ((error = sg_tar__decompress(&stream, st->ctx, bytes, len,
+                                    st->max_ratio_bytes + STREAM_SLACK, SG_LIMIT_RATIO)) < 0 ||
+        (error = sg_tar__npm_view(&v, st->ctx, (const unsigned char *)stream.ptr, stream.size,
+                                  st->max_entries)) < 0 ||
+        (error = npm_ambiguities(st, &v)) < 0 ||
+        (error = npm_final(&final, &nfinal, st->ctx, &v)) < 0)
+        goto done;
+    error = npm_compare(st, (const unsigned char *)stream.ptr, final, nfinal);
+done:
+    sg_free(final);
+    sg_tar__npm_view_dispose(&v);
+    sg_buf_dispose(&stream);
+    return error;
+}
+
 /* ---- packer detection ----------------------------------------------------------------------- */
 
 /* The first 512 bytes of the tar stream (decompressed when gzip). 0 or -1. */
@@ -921,7 +1052,8 @@ int sg_tar_read(sg_tree **out, sg_tar_info *info, sg_ctx *ctx, const unsigned ch
         goto done;
     }
     if ((error = open_archive(&st.a, ctx, bytes, len)) < 0 ||
-        (error = read_entries(&st, is_gzip(bytes, len))) < 0)
+        (error = read_entries(&st, is_gzip(bytes, len))) < 0 ||
+        (error = npm_cross_check(&st, bytes, len)) < 0)
         goto done;
     st.info->packer = detect_packer(&st, bytes, len);
     if ((error = add_normalizations(&st)) < 0)

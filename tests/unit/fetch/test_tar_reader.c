@@ -485,20 +485,38 @@ static void test_tar__drops_dot_segments(void **state)
 {
     fx *f = *state;
     const sgt_tar_entry e[] = {{.path = "package/./dist/x.js", .content = "x"},
-                               {.path = "package//a.js", .content = "a"},
-                               {.path = "./package/b.js", .content = "b"}};
+                               {.path = "package//a.js", .content = "a"}};
+    unsigned char *t;
+    size_t len;
+
+    sgt_tar_build(&t, &len, e, 2, 1);
+    rd_ok(f, t, len);
+    assert_int_equal(sg_tree_count(f->tree), 2);
+    check_file(f, "dist/x.js", "x", 1, 0);
+    check_file(f, "a.js", "a", 1, 0);
+    assert_true(has_norm(f, "tar-dot-segments"));
+    assert_false(has_norm(f, "tar-top-folder"));
+    assert_int_equal(sg_report_finding_count(f->report), 0);
+    free(t);
+}
+
+/* npm strips the first segment whatever it is: "./package/b.js" installs package/b.js, and
+ * "./index.js" installs index.js (issue 12). Where the archive reader sees another tree, the
+ * tarball fails. */
+static void test_tar__leading_dot_segment_is_ambiguous(void **state)
+{
+    fx *f = *state;
+    const sgt_tar_entry e[] = {{.path = "package/a.js", .content = "a"},
+                               {.path = "./package/b.js", .content = "b"},
+                               {.path = "./index.js", .content = "evil()"}};
     unsigned char *t;
     size_t len;
 
     sgt_tar_build(&t, &len, e, 3, 1);
     rd_ok(f, t, len);
-    assert_int_equal(sg_tree_count(f->tree), 3);
-    check_file(f, "dist/x.js", "x", 1, 0);
-    check_file(f, "a.js", "a", 1, 0);
-    check_file(f, "b.js", "b", 1, 0);
-    assert_true(has_norm(f, "tar-dot-segments"));
-    assert_false(has_norm(f, "tar-top-folder"));
-    assert_int_equal(sg_report_finding_count(f->report), 0);
+    assert_true(count_kind(f, "tar-ambiguous") >= 2);
+    assert_non_null(find_kind(f, "tar-ambiguous", "package/b.js"));
+    assert_non_null(find_kind(f, "tar-ambiguous", "index.js"));
     free(t);
 }
 
@@ -1165,6 +1183,7 @@ int main(void)
         T(test_tar__packer_names),
         T(test_tar__accepts_other_top_folder),
         T(test_tar__drops_dot_segments),
+        T(test_tar__leading_dot_segment_is_ambiguous),
         T(test_tar__no_dot_normalization_for_clean_paths),
         T(test_tar__reads_pax_long_and_non_ascii_names),
         T(test_tar__reads_gnu_and_v7_formats),

@@ -1,0 +1,703 @@
+/*
+ * The differential test of DESIGN.md invariant 1: for generated tar header sequences, if
+ * sourcegate's tar reading would let a verdict pass (no finding of high severity or more), then
+ * the files npm's own installer writes (pacote's extract, run by tests/tar-differential/
+ * extract.js with the npm on PATH) are exactly the files of the tree sourcegate compares: same
+ * paths, same bytes.
+ *
+ * The generator mixes the header classes where tar readers are known to part ways: extended
+ * headers in every order and combination (pax x and g, GNU L, K, N), ustar prefixes and magic
+ * variants, numeric fields in unusual encodings, damaged checksums, zero blocks in the middle,
+ * links and directories with data, archaic and unknown types, '.', '..', absolute, backslash,
+ * case-twin and non-UTF-8 names, truncation; half of the archives are gzipped.
+ *
+ * Environment:
+ *   SG_TAR_DIFF_COUNT    archives for a plain run (default 300)
+ *   SG_TAR_DIFF_SECONDS  fuzz mode: keep generating batches for this many seconds
+ *   SG_TAR_DIFF_SEED     first seed (default 1; fuzz mode: the time)
+ *   SG_TAR_DIFF_SEEDS    a folder of extra archives (.tar, .tgz) to check as they are
+ *   SG_TAR_DIFF_KEEP     a folder where archives that break the rule are copied
+ * Skipped (exit 0 with a message) when node or npm is missing.
+ */
+#include "sg_test.h"
+
+#include <dirent.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "common/common.h"
+
+#define BATCH 200
+
+/* A malloc'd printf. */
+static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt(const char *f, ...)
+{
+    va_list ap;
+    int n;
+    char *out;
+    va_start(ap, f);
+    n = vsnprintf(NULL, 0, f, ap);
+    va_end(ap);
+    assert_true(n >= 0);
+    out = malloc((size_t)n + 1);
+    assert_non_null(out);
+    va_start(ap, f);
+    vsnprintf(out, (size_t)n + 1, f, ap);
+    va_end(ap);
+    return out;
+}
+
+/* ---- a small deterministic generator ----------------------------------------------------- */
+
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+    uint64_t x = rng_state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return rng_state = x;
+}
+
+static size_t pick(size_t n)
+{
+    return (size_t)(rnd() % n);
+}
+
+static int chance(unsigned percent)
+{
+    return pick(100) < percent;
+}
+
+typedef struct tb {
+    unsigned char *p; /* the stream */
+    size_t len;       /* bytes used */
+    size_t cap;       /* allocated */
+} tb;
+
+static unsigned char *blocks(tb *t, size_t n)
+{
+    unsigned char *b;
+    if (t->len + n * 512 > t->cap) {
+        t->cap = (t->len + n * 512) * 2 + 4096;
+        t->p = realloc(t->p, t->cap);
+        assert_non_null(t->p);
+    }
+    b = t->p + t->len;
+    memset(b, 0, n * 512);
+    t->len += n * 512;
+    return b;
+}
+
+static void octal(unsigned char *field, size_t width, uint64_t v)
+{
+    char tmp[40];
+    snprintf(tmp, sizeof(tmp), "%0*llo ", (int)(width - 2), (unsigned long long)v);
+    memcpy(field, tmp, width - 1);
+    field[width - 1] = '\0';
+}
+
+static const char *const names[] = {
+    "package/index.js",
+    "package/lib/a.js",
+    "package/README.md",
+    "package/notes.txt",
+    "./index.js",
+    ".//index.js",
+    "package/./lib/a.js",
+    "package//lib/a.js",
+    "other/index.js",
+    "package/../index.js",
+    "package/Index.js",
+    "package/lib",
+    "package/lib/",
+    "package/.gitignore",
+    "package/.npmignore",
+    "package/lib/.gitignore",
+    "package/a\\b.js",
+    "package/\xc3\xa9.js",
+    "package/\xff.js",
+    "/package/abs.js",
+    "package",
+    "package/",
+    "package/a.js/",
+    "./package/x.js",
+    "package/lib/../../x.js",
+    "package/.",
+    "package/bin/cli",
+};
+
+static const char *name(void)
+{
+    static char long_name[300];
+    if (chance(8)) {
+        size_t n = 90 + pick(120), i;
+        memcpy(long_name, "package/", 8);
+        for (i = 8; i < n; i++)
+            long_name[i] = (char)('a' + (i % 26));
+        long_name[n / 2] = '/';
+        memcpy(long_name + n, "/deep.js", 9);
+        return long_name;
+    }
+    return names[pick(SG_ARRAY_SIZE(names))];
+}
+
+/* Mutations of the next header. */
+enum {
+    MUT_NONE,
+    MUT_CHECKSUM,     /* wrong checksum */
+    MUT_CHECKSUM_8,   /* 8 digits, no terminator */
+    MUT_MAGIC_GNU,    /* "ustar  \0" */
+    MUT_MAGIC_ODD,    /* "ustar\0" + "  " */
+    MUT_MAGIC_NONE,   /* v7 */
+    MUT_SIZE_B256,    /* base-256 size */
+    MUT_SIZE_PLUS,    /* "+000..." */
+    MUT_SIZE_GARBAGE, /* digits then garbage */
+    MUT_SIZE_SPACES,  /* leading spaces */
+    MUT_NAME_GARBAGE, /* bytes after the name's NUL */
+    MUT_LINKNAME,     /* a link target on any entry */
+    MUT_SIGNED_SUM,   /* a checksum computed with signed bytes */
+    MUT__COUNT
+};
+
+static void seal(unsigned char *h, int mut)
+{
+    unsigned sum = 0;
+    int ssum = 0;
+    size_t k;
+    memset(h + 148, ' ', 8);
+    for (k = 0; k < 512; k++) {
+        sum += h[k];
+        ssum += (signed char)h[k];
+    }
+    if (mut == MUT_SIGNED_SUM) {
+        octal(h + 148, 8, (uint64_t)(unsigned)ssum & 0777777);
+        return;
+    }
+    octal(h + 148, 8, sum);
+    if (mut == MUT_CHECKSUM)
+        h[150] = (unsigned char)(h[150] == '7' ? '6' : '7');
+    if (mut == MUT_CHECKSUM_8) {
+        char tmp[16];
+        snprintf(tmp, sizeof(tmp), "%08o", sum);
+        memcpy(h + 148, tmp, 8);
+    }
+}
+
+/* A header for `nm` of `type` whose body is `size` bytes. Long names go into the ustar prefix
+ * when they fit there. */
+static unsigned char *header(tb *t, const char *nm, char type, uint64_t size, int mut)
+{
+    unsigned char *h = blocks(t, 1);
+    size_t len = strlen(nm);
+
+    if (len > 100) {
+        const char *slash = strchr(nm + len - 100 < nm ? nm : nm + len - 100, '/');
+        if (slash && (size_t)(slash - nm) <= 155) {
+            memcpy(h + 345, nm, (size_t)(slash - nm));
+            memcpy(h, slash + 1, strlen(slash + 1));
+        } else {
+            memcpy(h, nm, 100);
+        }
+    } else {
+        memcpy(h, nm, len);
+    }
+    octal(h + 100, 8, chance(20) ? 0755 : 0644);
+    octal(h + 108, 8, 0);
+    octal(h + 116, 8, 0);
+    octal(h + 124, 12, size);
+    octal(h + 136, 12, 499162500);
+    h[156] = (unsigned char)type;
+    memcpy(h + 257, "ustar\00000", 8);
+    switch (mut) {
+    case MUT_MAGIC_GNU:
+        memcpy(h + 257, "ustar  \0", 8);
+        break;
+    case MUT_MAGIC_ODD:
+        memcpy(h + 257, "ustar\0  ", 8);
+        break;
+    case MUT_MAGIC_NONE:
+        memset(h + 257, 0, 8);
+        break;
+    case MUT_SIZE_B256:
+        memset(h + 124, 0, 12);
+        h[124] = 0x80;
+        h[135] = (unsigned char)(size & 0xff);
+        h[134] = (unsigned char)((size >> 8) & 0xff);
+        break;
+    case MUT_SIZE_PLUS:
+        h[124] = '+';
+        break;
+    case MUT_SIZE_GARBAGE:
+        h[134] = 'x';
+        break;
+    case MUT_SIZE_SPACES:
+        h[124] = ' ';
+        h[125] = ' ';
+        break;
+    case MUT_NAME_GARBAGE:
+        if (len < 97) {
+            h[len + 1] = 'z';
+            if (chance(50))
+                h[len + 2] = '\n';
+        }
+        break;
+    case MUT_LINKNAME:
+        memcpy(h + 157, "package/index.js", 16);
+        break;
+    default:
+        break;
+    }
+    seal(h, mut);
+    return h;
+}
+
+static void body(tb *t, const void *data, size_t len)
+{
+    size_t off = t->len;
+    if (!len)
+        return;
+    blocks(t, (len + 511) / 512);
+    memcpy(t->p + off, data, len);
+}
+
+static size_t content(char *buf, size_t cap)
+{
+    size_t n = chance(10) ? 0 : 1 + pick(chance(10) ? 1400 : 60), i;
+    if (n > cap)
+        n = cap;
+    for (i = 0; i < n; i++)
+        buf[i] = (char)('!' + pick(90));
+    return n;
+}
+
+static void pax_record(char *out, size_t cap, const char *key, const char *value)
+{
+    size_t n = strlen(key) + strlen(value) + 3, digits = 1, d;
+    for (d = n + 1; d >= 10; d /= 10)
+        digits++;
+    snprintf(out, cap, "%zu %s=%s\n", n + digits, key, value);
+}
+
+static void pax_body(char *out, size_t cap, int global)
+{
+    static const char *const keys[] = {"path",      "path",  "size",    "size",
+                                       "linkpath",  "mtime", "comment", "GNU.sparse.size",
+                                       "type",      "mode",  "uid",     "SCHILY.xattr.user.x",
+                                       "hdrcharset"};
+    size_t n = 1 + pick(3), i, used = 0;
+    out[0] = '\0';
+    for (i = 0; i < n; i++) {
+        const char *k = keys[pick(SG_ARRAY_SIZE(keys))];
+        char v[300], rec[400];
+        if (strcmp(k, "path") == 0 || strcmp(k, "linkpath") == 0)
+            snprintf(v, sizeof(v), "%s", name());
+        else if (strcmp(k, "size") == 0)
+            snprintf(v, sizeof(v), "%s",
+                     (const char *[]){"3", "0", "17", "0x10", " 5", "1e2", "-1", "007"}[pick(8)]);
+        else if (strcmp(k, "type") == 0)
+            snprintf(v, sizeof(v), "%s", (const char *[]){"0", "File", "5", "2"}[pick(4)]);
+        else
+            snprintf(v, sizeof(v), "%u", (unsigned)pick(1000));
+        pax_record(rec, sizeof(rec), k, v);
+        if (chance(5))
+            rec[0] = (char)(rec[0] == '9' ? '8' : rec[0] + 1); /* a wrong length */
+        if (used + strlen(rec) + 1 < cap) {
+            memcpy(out + used, rec, strlen(rec) + 1);
+            used += strlen(rec);
+        }
+    }
+    (void)global;
+}
+
+static void unit(tb *t)
+{
+    char data[1600];
+    size_t n, r = pick(100);
+    int mut = chance(15) ? (int)(1 + pick(MUT__COUNT - 1)) : MUT_NONE;
+
+    if (r < 42) { /* a file */
+        n = content(data, sizeof(data));
+        header(t, name(), chance(5) ? 0 : '0', n, mut);
+        body(t, data, n);
+    } else if (r < 52) { /* pax */
+        char pb[1400];
+        int g = chance(25);
+        pax_body(pb, sizeof(pb), g);
+        header(t, "PaxHeader/x", g ? 'g' : 'x', strlen(pb), mut);
+        body(t, pb, strlen(pb));
+    } else if (r < 62) { /* GNU long names */
+        const char *nm = name();
+        char type = "LLKN"[pick(4)];
+        header(t, "././@LongLink", type, strlen(nm) + 1, mut);
+        body(t, nm, strlen(nm) + 1);
+    } else if (r < 68) { /* directory */
+        n = chance(30) ? content(data, sizeof(data)) : 0;
+        header(t, chance(50) ? "package/lib/" : "package/lib", '5', n, mut);
+        body(t, data, n);
+    } else if (r < 74) { /* links */
+        unsigned char *h;
+        n = chance(30) ? content(data, sizeof(data)) : 0;
+        h = header(t, name(), chance(50) ? '1' : '2', n, MUT_NONE);
+        memcpy(h + 157, "package/index.js", 16);
+        seal(h, mut);
+        body(t, data, n);
+    } else if (r < 80) { /* other types */
+        n = chance(50) ? content(data, sizeof(data)) : 0;
+        header(t, name(), "34567DSVMAIXZ"[pick(13)], n, mut);
+        body(t, data, n);
+    } else if (r < 84) { /* a zero block */
+        blocks(t, 1);
+    } else { /* a plain file */
+        n = content(data, sizeof(data));
+        header(t, "package/lib/b.js", '0', n, MUT_NONE);
+        body(t, data, n);
+    }
+}
+
+static void archive_bytes(tb *t)
+{
+    static const char pj[] = "{\"name\":\"x\",\"version\":\"1.0.0\"}\n";
+    size_t units = 1 + pick(6), i;
+    t->len = 0;
+    header(t, "package/package.json", '0', sizeof(pj) - 1, MUT_NONE);
+    body(t, pj, sizeof(pj) - 1);
+    for (i = 0; i < units; i++)
+        unit(t);
+    blocks(t, chance(10) ? pick(2) : 2);
+    if (chance(4) && t->len > 600)
+        t->len -= 1 + pick(500);
+}
+
+/* ---- gzip, files, extraction ----------------------------------------------------------------- */
+
+static unsigned char *gzip(const unsigned char *data, size_t len, size_t *out_len)
+{
+    struct archive *a = archive_write_new();
+    struct archive_entry *e = archive_entry_new();
+    size_t cap = len + 4096, used = 0;
+    unsigned char *out = malloc(cap);
+    assert_non_null(out);
+    assert_int_equal(archive_write_set_format_raw(a), ARCHIVE_OK);
+    assert_int_equal(archive_write_add_filter_gzip(a), ARCHIVE_OK);
+    assert_int_equal(archive_write_set_bytes_per_block(a, 0), ARCHIVE_OK);
+    assert_int_equal(archive_write_open_memory(a, out, cap, &used), ARCHIVE_OK);
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_pathname(e, "x");
+    assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+    assert_true(archive_write_data(a, data, len) == (la_ssize_t)len);
+    assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+    archive_write_free(a);
+    archive_entry_free(e);
+    *out_len = used;
+    return out;
+}
+
+typedef struct result {
+    char **files; /* "path\tsize\tsha256" lines, sorted */
+    size_t n;     /* count */
+} result;
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void result_free(result *r)
+{
+    size_t i;
+    for (i = 0; i < r->n; i++)
+        free(r->files[i]);
+    free(r->files);
+    memset(r, 0, sizeof(*r));
+}
+
+/* sourcegate's reading: 1 when it would let the verdict pass, with the tree's files. */
+static int sourcegate_passes(result *out, const unsigned char *bytes, size_t len)
+{
+    sg_ctx *ctx = NULL;
+    sg_report *report = NULL;
+    sg_tree *tree = NULL;
+    size_t i;
+    int passes = 1;
+
+    assert_int_equal(sg_ctx_new(&ctx), 0);
+    assert_int_equal(sg_report_new(&report, ctx), 0);
+    if (sg_tar_read(&tree, NULL, ctx, bytes, len, report) < 0) {
+        passes = 0;
+        goto done;
+    }
+    for (i = 0; i < sg_report_finding_count(report); i++)
+        if (sg_report_finding(report, i)->severity >= SG_SEV_HIGH)
+            passes = 0;
+    out->files = calloc(sg_tree_count(tree) + 1, sizeof(char *));
+    for (i = 0; i < sg_tree_count(tree); i++) {
+        const sg_entry *e = sg_tree_entry(tree, i);
+        char hex[65];
+        if (e->kind != SG_ENTRY_FILE)
+            continue;
+        sg_hex(hex, e->sha256, 32);
+        out->files[out->n++] = fmt("%s\t%llu\t%s", e->path, (unsigned long long)e->size, hex);
+    }
+    qsort(out->files, out->n, sizeof(char *), cmp_str);
+done:
+    sg_tree_free(tree);
+    sg_report_free(report);
+    sg_ctx_free(ctx);
+    return passes;
+}
+
+/* One JSON line of extract.js into "path\tsize\tsha256" lines. The extractor prints paths as
+ * JSON strings; the generated names need only \\ and \" unescaped (others stay as printed). */
+static void parse_npm(result *out, const char *line)
+{
+    const char *p = strstr(line, "\"files\":[");
+    assert_non_null(p);
+    p += 9;
+    while (*p == '[') {
+        char path[1024];
+        size_t k = 0;
+        unsigned long long size;
+        char sha[80];
+        int used = 0;
+        p += 2; /* [" */
+        while (*p && *p != '"' && k + 1 < sizeof(path)) {
+            if (*p == '\\' && p[1])
+                p++;
+            path[k++] = *p++;
+        }
+        path[k] = '\0';
+        assert_int_equal(sscanf(p, "\",%llu,\"%64[^\"]\"]%n", &size, sha, &used), 2);
+        p += used;
+        if (*p == ',')
+            p++;
+        out->files = realloc(out->files, (out->n + 1) * sizeof(char *));
+        out->files[out->n++] = fmt("%s\t%llu\t%s", path, size, sha);
+    }
+    qsort(out->files, out->n, sizeof(char *), cmp_str);
+}
+
+static int has_line(const result *r, const char *line)
+{
+    return bsearch(&line, r->files, r->n, sizeof(char *), cmp_str) != NULL;
+}
+
+/* pacote installs a .gitignore as .npmignore, or not at all when a .npmignore of that folder
+ * came first; sourcegate compares it under the name it was packed with (the bytes are the
+ * same, and npm pack puts both names in a tarball only when `files` forces them in). Apply the
+ * rename to sourcegate's list where npm has the renamed file with the same bytes, and drop it
+ * where npm has none. */
+static void pacote_renames(result *sg, const result *npm)
+{
+    size_t i, k = 0;
+    for (i = 0; i < sg->n; i++) {
+        char *line = sg->files[i], *tab = strchr(line, '\t'), *renamed;
+        size_t plen = (size_t)(tab - line);
+        const size_t glen = strlen(".gitignore");
+        if (plen >= glen && memcmp(tab - glen, ".gitignore", glen) == 0 &&
+            (plen == glen || tab[-(long)glen - 1] == '/')) {
+            renamed = fmt("%.*s.npmignore%s", (int)(plen - glen), line, tab);
+            free(line);
+            if (!has_line(npm, renamed)) {
+                free(renamed);
+                continue;
+            }
+            line = renamed;
+        }
+        sg->files[k++] = line;
+    }
+    sg->n = k;
+    qsort(sg->files, sg->n, sizeof(char *), cmp_str);
+}
+
+typedef struct tally {
+    size_t tried;      /* archives checked */
+    size_t passes;     /* sourcegate would pass them */
+    size_t refused;    /* sourcegate fails them or errors */
+    size_t npm_errors; /* npm's extract errored */
+    size_t violations; /* sourcegate passes and npm writes something else */
+} tally;
+
+static void check_one(tally *t, const char *dir, const char *archive, const char *npm_line)
+{
+    char *path = fmt("%s/%s", dir, archive);
+    size_t len;
+    unsigned char *bytes;
+    result sg = {0}, npm = {0};
+    int same = 1;
+    size_t i;
+
+    bytes = (unsigned char *)sgt_read_file(path, &len);
+    free(path);
+    t->tried++;
+    if (strstr(npm_line, "\"error\":null") == NULL)
+        t->npm_errors++;
+    if (!sourcegate_passes(&sg, bytes, len)) {
+        t->refused++;
+        goto done;
+    }
+    t->passes++;
+    parse_npm(&npm, npm_line);
+    pacote_renames(&sg, &npm);
+    same = sg.n == npm.n;
+    for (i = 0; same && i < sg.n; i++)
+        same = strcmp(sg.files[i], npm.files[i]) == 0;
+    if (!same) {
+        const char *keep = getenv("SG_TAR_DIFF_KEEP");
+        t->violations++;
+        fprintf(stderr, "VIOLATION %s: sourcegate passes but npm installs other files\n", archive);
+        for (i = 0; i < sg.n; i++)
+            fprintf(stderr, "  sourcegate  %s\n", sg.files[i]);
+        for (i = 0; i < npm.n; i++)
+            fprintf(stderr, "  npm         %s\n", npm.files[i]);
+        if (keep) {
+            char *dst = fmt("%s/%s", keep, archive);
+            sgt_write_file(dst, bytes, len, 0644);
+            free(dst);
+        }
+    }
+done:
+    result_free(&sg);
+    result_free(&npm);
+    free(bytes);
+}
+
+/* Extract every archive of dir with npm and check each; all `expect` of them. */
+static void run_dir(tally *t, const char *dir, size_t expect)
+{
+    size_t before = t->tried;
+    char *cmd, *out = NULL, *err = NULL, *line, *save = NULL;
+    int rc;
+    cmd = fmt("node '%s/tests/tar-differential/extract.js' '%s'", getenv("SG_SOURCE_DIR"), dir);
+    rc = sgt_run(cmd, &out, &err);
+    free(cmd);
+    if (rc != 0)
+        fail_msg("extract.js failed (%d): %s", rc, err ? err : "");
+    for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char archive[256];
+        assert_int_equal(sscanf(line, "{\"archive\":\"%255[^\"]\"", archive), 1);
+        check_one(t, dir, archive, line);
+    }
+    if (t->tried - before != expect)
+        fail_msg("extract.js reported %zu of %zu archives: %s", t->tried - before, expect,
+                 err ? err : "");
+    free(out);
+    free(err);
+}
+
+static void generate_batch(const char *dir, uint64_t seed, size_t count)
+{
+    tb t = {0};
+    size_t i;
+    for (i = 0; i < count; i++) {
+        char *path;
+        size_t glen;
+        unsigned char *gz = NULL;
+        rng_state = (seed + i) * 0x9e3779b97f4a7c15ull | 1;
+        archive_bytes(&t);
+        path = fmt("%s/a%012llu.tgz", dir, (unsigned long long)(seed + i));
+        if (chance(50)) {
+            gz = gzip(t.p, t.len, &glen);
+            sgt_write_file(path, gz, glen, 0644);
+        } else {
+            sgt_write_file(path, t.p, t.len, 0644);
+        }
+        free(path);
+        free(gz);
+    }
+    free(t.p);
+}
+
+/* Copy the archives of SG_TAR_DIFF_SEEDS into dir as .tgz (extract.js takes that suffix;
+ * node-tar sniffs gzip whatever the name). */
+static size_t copy_seeds(const char *dir, const char *seeds)
+{
+    DIR *d = opendir(seeds);
+    struct dirent *de;
+    size_t n = 0;
+    if (!d)
+        fail_msg("cannot open SG_TAR_DIFF_SEEDS '%s'", seeds);
+    while ((de = readdir(d))) {
+        char *src, *dst, *bytes;
+        size_t len;
+        const char *dot = strrchr(de->d_name, '.');
+        if (!dot || (strcmp(dot, ".tar") != 0 && strcmp(dot, ".tgz") != 0 && strcmp(dot, ".gz")))
+            continue;
+        src = fmt("%s/%s", seeds, de->d_name);
+        dst = fmt("%s/seed-%zu.tgz", dir, n++);
+        bytes = sgt_read_file(src, &len);
+        sgt_write_file(dst, bytes, len, 0644);
+        free(bytes);
+        free(src);
+        free(dst);
+    }
+    closedir(d);
+    return n;
+}
+
+static void test_tar_differential__sourcegate_passes_only_what_npm_installs(void **state)
+{
+    tally t = {0};
+    const char *count_s = getenv("SG_TAR_DIFF_COUNT"), *secs_s = getenv("SG_TAR_DIFF_SECONDS");
+    const char *seed_s = getenv("SG_TAR_DIFF_SEED"), *seeds = getenv("SG_TAR_DIFF_SEEDS");
+    size_t count = count_s ? (size_t)strtoul(count_s, NULL, 10) : 300;
+    long secs = secs_s ? strtol(secs_s, NULL, 10) : 0;
+    uint64_t seed = seed_s ? strtoull(seed_s, NULL, 10) : (secs ? (uint64_t)time(NULL) : 1);
+    time_t start = time(NULL);
+    char *tmp = sgt_tmpdir();
+    (void)state;
+
+    if (!sgt_have_program("node") || !sgt_have_program("npm")) {
+        print_message("skipped: node and npm are needed to run npm's extractor\n");
+        return;
+    }
+    if (seeds) {
+        char *dir = fmt("%s/seeds", tmp);
+        assert_int_equal(mkdir(dir, 0755), 0);
+        run_dir(&t, dir, copy_seeds(dir, seeds));
+        sgt_rm_rf(dir);
+        free(dir);
+    }
+    do {
+        size_t n = secs ? BATCH : count;
+        char *dir = fmt("%s/b%llu", tmp, (unsigned long long)seed);
+        assert_int_equal(mkdir(dir, 0755), 0);
+        generate_batch(dir, seed, n);
+        run_dir(&t, dir, n);
+        sgt_rm_rf(dir);
+        free(dir);
+        seed += n;
+        if (secs)
+            fprintf(stderr,
+                    "tar-differential: %zu archives, %zu pass, %zu refused, %zu npm "
+                    "errors, %zu violations (%lds)\n",
+                    t.tried, t.passes, t.refused, t.npm_errors, t.violations,
+                    (long)(time(NULL) - start));
+    } while (secs && time(NULL) - start < secs);
+    print_message("tar-differential: %zu archives tried: %zu would pass, %zu refused, "
+                  "%zu npm extract errors, %zu violations\n",
+                  t.tried, t.passes, t.refused, t.npm_errors, t.violations);
+    assert_int_equal(t.violations, 0);
+    /* the generator must produce both outcomes, or it tests nothing */
+    assert_true(t.passes > 0);
+    assert_true(t.refused > 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tar_differential__sourcegate_passes_only_what_npm_installs),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    sgt_cleanup();
+    return rc;
+}
