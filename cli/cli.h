@@ -31,6 +31,18 @@ int cli_exit_for_error(int code);
 /** Print "sourcegate: error: MESSAGE" for the error in ctx and return its exit code. */
 int cli_report_error(sg_ctx *ctx, int code);
 
+/** Create a command's context; on failure print "out of memory" and return exit code 4. */
+int cli_ctx_new(sg_ctx **ctx);
+
+/**
+ * Write b to path (created or truncated), or to stdout when path is NULL, and flush it.
+ * Returns 0 or CLI_EXIT_OPERATIONAL after printing why. With `what` NULL the messages are the
+ * report's ("cannot write 'PATH': REASON", "writing the report failed", "writing 'PATH'
+ * failed"); otherwise `what` names the output ("cannot write WHAT 'PATH': REASON", "writing
+ * WHAT failed").
+ */
+int cli_write_output(const char *path, const sg_buf *b, const char *what);
+
 /** Exit code for a verdict. */
 int cli_exit_for_verdict(sg_verdict verdict);
 

@@ -506,10 +506,8 @@ int cli_cmd_attest(int argc, char **argv)
         fprintf(stderr, "sourcegate attest: unknown subcommand '%s' (verify or policy)\n", sub);
         return CLI_EXIT_USAGE;
     }
-    if (sg_ctx_new(&ctx) < 0) {
-        fprintf(stderr, "sourcegate: error: out of memory\n");
-        return CLI_EXIT_OPERATIONAL;
-    }
+    if ((rc = cli_ctx_new(&ctx)) != 0)
+        return rc;
     a.ctx = ctx;
     rc = cli_opt_parse(strcmp(sub, "verify") == 0 ? verify_opts : policy_opts, argc, argv, 3,
                        "attest", on_opt, &a);

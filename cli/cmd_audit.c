@@ -606,10 +606,8 @@ int cli_cmd_audit(int argc, char **argv)
     a.lease_s = DEFAULT_LEASE_S;
     pthread_mutex_init(&st.print_lock, NULL);
     st.args = &a;
-    if (sg_ctx_new(&ctx) < 0) {
-        fprintf(stderr, "sourcegate: error: out of memory\n");
-        return CLI_EXIT_OPERATIONAL;
-    }
+    if ((rc = cli_ctx_new(&ctx)) != 0)
+        return rc;
     if ((rc = cli_opt_parse(audit_opts, argc, argv, 2, "audit", on_opt, &a)) != 0)
         goto done;
     if (a.help) {

@@ -79,10 +79,8 @@ int cli_cmd_keygen(int argc, char **argv)
 
     memset(&a, 0, sizeof(a));
     a.type = SG_KEY_P256;
-    if (sg_ctx_new(&ctx) < 0) {
-        fprintf(stderr, "sourcegate: error: out of memory\n");
-        return CLI_EXIT_OPERATIONAL;
-    }
+    if ((rc = cli_ctx_new(&ctx)) != 0)
+        return rc;
     if ((rc = cli_opt_parse(keygen_opts, argc, argv, 2, "keygen", on_opt, &a)) != 0)
         goto done;
     if (a.help) {

@@ -612,7 +612,6 @@ static int emit(const lock_args *a, const sg_lockfile *lock, const sg_lockfile_r
                 const tally *t)
 {
     sg_buf out = SG_BUF_INIT;
-    FILE *f = stdout;
     int error, rc = 0;
 
     if (strcmp(a->format, "json") == 0)
@@ -625,19 +624,7 @@ static int emit(const lock_args *a, const sg_lockfile *lock, const sg_lockfile_r
         rc = cli_report_error(a->ctx, error);
         goto done;
     }
-    if (a->output && !(f = fopen(a->output, "w"))) {
-        fprintf(stderr, "sourcegate: error: cannot write '%s': %s\n", a->output, strerror(errno));
-        rc = CLI_EXIT_OPERATIONAL;
-        goto done;
-    }
-    if (fwrite(out.ptr, 1, out.size, f) != out.size || fflush(f) != 0) {
-        fprintf(stderr, "sourcegate: error: writing the report failed\n");
-        rc = CLI_EXIT_OPERATIONAL;
-    }
-    if (f != stdout && fclose(f) != 0 && rc == 0) {
-        fprintf(stderr, "sourcegate: error: writing '%s' failed\n", a->output);
-        rc = CLI_EXIT_OPERATIONAL;
-    }
+    rc = cli_write_output(a->output, &out, NULL);
 done:
     sg_buf_dispose(&out);
     return rc;
@@ -654,10 +641,8 @@ int cli_cmd_lockfile(int argc, char **argv)
     memset(&a, 0, sizeof(a));
     a.format = "text";
     a.fail_on = SG_SEV_HIGH;
-    if (sg_ctx_new(&a.ctx) < 0) {
-        fprintf(stderr, "sourcegate: error: out of memory\n");
-        return CLI_EXIT_OPERATIONAL;
-    }
+    if ((rc = cli_ctx_new(&a.ctx)) != 0)
+        return rc;
     if ((rc = cli_opt_parse(lockfile_opts, argc, argv, 2, "lockfile", on_opt, &a)) != 0)
         goto done;
     if (a.help) {

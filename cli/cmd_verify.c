@@ -228,7 +228,6 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
 static int write_report(const verify_args *a, const sg_report *report)
 {
     sg_buf out = SG_BUF_INIT;
-    FILE *f = stdout;
     unsigned flags = 0;
     int error, rc = 0;
 
@@ -245,19 +244,7 @@ static int write_report(const verify_args *a, const sg_report *report)
         rc = cli_report_error(a->ctx, error);
         goto done;
     }
-    if (a->output && !(f = fopen(a->output, "w"))) {
-        fprintf(stderr, "sourcegate: error: cannot write '%s'\n", a->output);
-        rc = CLI_EXIT_OPERATIONAL;
-        goto done;
-    }
-    if (fwrite(out.ptr, 1, out.size, f) != out.size || fflush(f) != 0) {
-        fprintf(stderr, "sourcegate: error: writing the report failed\n");
-        rc = CLI_EXIT_OPERATIONAL;
-    }
-    if (f != stdout && fclose(f) != 0 && rc == 0) {
-        fprintf(stderr, "sourcegate: error: writing '%s' failed\n", a->output);
-        rc = CLI_EXIT_OPERATIONAL;
-    }
+    rc = cli_write_output(a->output, &out, NULL);
 done:
     sg_buf_dispose(&out);
     return rc;
@@ -387,10 +374,8 @@ int cli_cmd_verify(int argc, char **argv)
     a.rebuild = (sg_rebuild_opts)SG_REBUILD_OPTS_INIT;
     a.rebuild.mode = SG_REBUILD_AUTO;
     a.format = "text";
-    if (sg_ctx_new(&a.ctx) < 0) {
-        fprintf(stderr, "sourcegate: error: out of memory\n");
-        return CLI_EXIT_OPERATIONAL;
-    }
+    if ((rc = cli_ctx_new(&a.ctx)) != 0)
+        return rc;
     if ((rc = cli_opt_parse(verify_opts, argc, argv, 2, "verify", on_opt, &a)) != 0)
         goto done;
     if (a.help) {
