@@ -31,6 +31,22 @@ int cli_exit_for_error(int code);
 /** Print "sourcegate: error: MESSAGE" for the error in ctx and return its exit code. */
 int cli_report_error(sg_ctx *ctx, int code);
 
+/**
+ * The option-table rows of the commands that fetch releases (verify, lockfile, audit):
+ * --registry, --cache, --git-rewrite and --offline, with the ids given, in that order.
+ */
+/* clang-format off */
+#define CLI_FETCH_OPT_ROWS(registry_id, cache_id, rewrite_id, offline_id) \
+    {"registry", 0, CLI_OPT_VALUE, "URL", \
+     "npm registry (default: npm_config_registry, then .npmrc, then registry.npmjs.org)", \
+     (registry_id)}, \
+    {"cache", 0, CLI_OPT_VALUE, "DIR", "cache folder (default $XDG_CACHE_HOME/sourcegate)", \
+     (cache_id)}, \
+    {"git-rewrite", 0, CLI_OPT_VALUE, "FROM=TO", \
+     "rewrite repository URLs starting with FROM to start with TO (repeatable)", (rewrite_id)}, \
+    {"offline", 0, CLI_OPT_FLAG, NULL, "use only the cache; say what is missing", (offline_id)}
+/* clang-format on */
+
 /** Create a command's context; on failure print "out of memory" and return exit code 4. */
 int cli_ctx_new(sg_ctx **ctx);
 
