@@ -71,6 +71,10 @@ char *cli_read_small_file(const char *path, size_t *len);
 /** $XDG_CACHE_HOME/sourcegate or ~/.cache/sourcegate; -1 when neither is set. */
 int cli_default_cache_dir(char *out, size_t size);
 
+/** The cache folder: arg when given, else the default written into buf (of size bytes).
+ *  SG_EINVALID in ctx when there is neither. */
+int cli_cache_dir(const char **out, sg_ctx *ctx, const char *arg, char *buf, size_t size);
+
 /** npm's configuration: ~/.npmrc (or $npm_config_userconfig), ./.npmrc, npm_config_registry,
  *  then --registry. */
 int cli_load_npm_config(sg_npm_config **out, sg_ctx *ctx, const char *registry_arg);

@@ -303,18 +303,11 @@ static int verify_lock(lock_args *a, const sg_lockfile *lock, sg_lockfile_run **
     sg_url_rewrites *rw = NULL;
     sg_cache *cache = NULL;
     char dir[4096];
-    const char *cache_dir = a->cache;
+    const char *cache_dir = NULL;
     int error;
 
-    if (!cache_dir) {
-        if (cli_default_cache_dir(dir, sizeof(dir)) < 0) {
-            error = sg_error_set(a->ctx, SG_EINVALID,
-                                 "no cache folder: set --cache, XDG_CACHE_HOME or HOME");
-            goto done;
-        }
-        cache_dir = dir;
-    }
-    if ((error = cli_load_npm_config(&cfg, a->ctx, a->registry)) < 0 ||
+    if ((error = cli_cache_dir(&cache_dir, a->ctx, a->cache, dir, sizeof(dir))) < 0 ||
+        (error = cli_load_npm_config(&cfg, a->ctx, a->registry)) < 0 ||
         (error = cli_load_rewrites(&rw, a->ctx, a->rewrites, a->nrewrites)) < 0 ||
         (error = sg_cache_open(&cache, a->ctx, cache_dir)) < 0)
         goto done;
