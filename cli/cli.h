@@ -83,6 +83,14 @@ int cli_load_npm_config(sg_npm_config **out, sg_ctx *ctx, const char *registry_a
  *  (2) on a bad spec, 0 when set. */
 int cli_set_limit(sg_ctx *ctx, const char *cmd, const char *spec);
 
+/** --fail-on VALUE of command `cmd` into *out; prints one line and returns the exit code (2) on
+ *  a bad severity, 0 when set. */
+int cli_parse_fail_on(sg_severity *out, const char *cmd, const char *value);
+
+/** Append one --git-rewrite rule of command `cmd` to rules[0..*n) (room for max); prints one
+ *  line and returns the exit code (2) when full, 0 when added. */
+int cli_add_rewrite(char **rules, size_t *n, size_t max, const char *cmd, const char *value);
+
 /** git's url.<base>.insteadOf from the user's git config, then the FROM=TO rules. */
 int cli_load_rewrites(sg_url_rewrites **out, sg_ctx *ctx, char **rules, size_t nrules);
 

@@ -310,13 +310,7 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
     case OPT_REQUIRE_PASSED: a->require_passed = 1; break;
     case OPT_QUIET: a->quiet = 1; break;
     case OPT_FAIL_ON:
-        if (sg_severity_parse(&a->fail_on, value) < 0) {
-            fprintf(stderr, "sourcegate attest: --fail-on must be info, low, medium, high or "
-                            "critical, not '%s'\n",
-                    value);
-            return CLI_EXIT_USAGE;
-        }
-        break;
+        return cli_parse_fail_on(&a->fail_on, "attest", value);
     case OPT_DIGEST: a->digest = 1; break;
     case OPT_LIMIT: return cli_set_limit(a->ctx, "attest", value);
     case OPT_HELP: a->help = 1; break;

@@ -159,12 +159,8 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
         a->help = 1;
         break;
     case OPT_REWRITE:
-        if (a->nrewrites == sizeof(a->rewrites) / sizeof(a->rewrites[0])) {
-            fprintf(stderr, "sourcegate audit: at most 64 --git-rewrite rules\n");
-            return CLI_EXIT_USAGE;
-        }
-        a->rewrites[a->nrewrites++] = (char *)value;
-        break;
+        return cli_add_rewrite(a->rewrites, &a->nrewrites,
+                               sizeof(a->rewrites) / sizeof(a->rewrites[0]), "audit", value);
     case OPT_LIMIT:
         if (a->nlimits == sizeof(a->limits) / sizeof(a->limits[0])) {
             fprintf(stderr, "sourcegate audit: at most 32 --limit options\n");
@@ -173,14 +169,7 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
         a->limits[a->nlimits++] = value;
         break;
     case OPT_FAIL_ON:
-        if (sg_severity_parse(&a->fail_on, value) < 0) {
-            fprintf(stderr,
-                    "sourcegate audit: --fail-on must be info, low, medium, high or critical, "
-                    "not '%s'\n",
-                    value);
-            return CLI_EXIT_USAGE;
-        }
-        break;
+        return cli_parse_fail_on(&a->fail_on, "audit", value);
     default:
         break;
     }

@@ -163,26 +163,15 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
         a->cache = value;
         break;
     case OPT_REWRITE:
-        if (a->nrewrites == sizeof(a->rewrites) / sizeof(a->rewrites[0])) {
-            fprintf(stderr, "sourcegate lockfile: at most 64 --git-rewrite rules\n");
-            return CLI_EXIT_USAGE;
-        }
-        a->rewrites[a->nrewrites++] = (char *)value;
-        break;
+        return cli_add_rewrite(a->rewrites, &a->nrewrites,
+                               sizeof(a->rewrites) / sizeof(a->rewrites[0]), "lockfile", value);
     case OPT_STORE: a->store = value; break;
     case OPT_NO_STORE: a->no_store = 1; break;
     case OPT_OFFLINE:
         a->offline = 1;
         break;
     case OPT_FAIL_ON:
-        if (sg_severity_parse(&a->fail_on, value) < 0) {
-            fprintf(stderr,
-                    "sourcegate lockfile: --fail-on must be info, low, medium, high or "
-                    "critical, not '%s'\n",
-                    value);
-            return CLI_EXIT_USAGE;
-        }
-        break;
+        return cli_parse_fail_on(&a->fail_on, "lockfile", value);
     case OPT_LIMIT:
         return cli_set_limit(a->ctx, "lockfile", value);
     case OPT_QUIET:

@@ -166,14 +166,7 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
         a->format = value;
         break;
     case OPT_FAIL_ON:
-        if (sg_severity_parse(&a->opts.fail_on, value) < 0) {
-            fprintf(stderr,
-                    "sourcegate verify: --fail-on must be info, low, medium, high or critical, "
-                    "not '%s'\n",
-                    value);
-            return CLI_EXIT_USAGE;
-        }
-        break;
+        return cli_parse_fail_on(&a->opts.fail_on, "verify", value);
     case OPT_LIMIT: return cli_set_limit(a->ctx, "verify", value);
     case OPT_OUTPUT: a->output = value; break;
     case OPT_REGISTRY: a->registry = value; break;
@@ -201,12 +194,8 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
         break;
     case OPT_TRUSTED_ROOT: a->trusted_root = value; break;
     case OPT_REWRITE:
-        if (a->nrewrites == sizeof(a->rewrites) / sizeof(a->rewrites[0])) {
-            fprintf(stderr, "sourcegate verify: at most 64 --git-rewrite rules\n");
-            return CLI_EXIT_USAGE;
-        }
-        a->rewrites[a->nrewrites++] = (char *)value;
-        break;
+        return cli_add_rewrite(a->rewrites, &a->nrewrites,
+                               sizeof(a->rewrites) / sizeof(a->rewrites[0]), "verify", value);
     case OPT_QUIET: a->quiet = 1; break;
     case OPT_VERBOSE: a->verbose = 1; break;
     case OPT_HELP: a->help = 1; break;
