@@ -4,6 +4,8 @@
 #ifndef SG_CLI_H
 #define SG_CLI_H
 
+#include <stdio.h>
+
 #include <sourcegate/sourcegate.h>
 
 #include "opt.h"
@@ -47,8 +49,23 @@ int cli_report_error(sg_ctx *ctx, int code);
     {"offline", 0, CLI_OPT_FLAG, NULL, "use only the cache; say what is missing", (offline_id)}
 /* clang-format on */
 
-/** Create a command's context; on failure print "out of memory" and return exit code 4. */
-int cli_ctx_new(sg_ctx **ctx);
+/** How a subcommand reads its arguments and explains them. */
+typedef struct cli_command_spec {
+    const cli_opt *opts;     /**< its option table */
+    const char *cmd;         /**< its name in messages ("verify") */
+    int first;               /**< index in argv of its first argument */
+    cli_opt_cb on_opt;       /**< stores one option into the payload */
+    void (*help)(FILE *out); /**< prints its --help */
+} cli_command_spec;
+
+/**
+ * The start of every subcommand: create *ctx, parse argv with spec into payload, and answer
+ * --help when the parse set *help. Returns 0 to go on; 1 to stop with *rc the exit code (4
+ * after "out of memory", the parser's code after a bad option, 0 after --help), the command
+ * then only cleans up (*ctx may be NULL).
+ */
+int cli_begin(int *rc, sg_ctx **ctx, const cli_command_spec *spec, int argc, char **argv,
+              void *payload, const int *help);
 
 /**
  * Write b to path (created or truncated), or to stdout when path is NULL, and flush it.

@@ -485,8 +485,8 @@ done:
 
 int cli_cmd_attest(int argc, char **argv)
 {
+    cli_command_spec spec = {NULL, "attest", 3, on_opt, attest_help};
     attest_args a;
-    sg_ctx *ctx = NULL;
     const char *sub = argc > 2 ? argv[2] : NULL;
     int rc = 0;
 
@@ -500,19 +500,11 @@ int cli_cmd_attest(int argc, char **argv)
         fprintf(stderr, "sourcegate attest: unknown subcommand '%s' (verify or policy)\n", sub);
         return CLI_EXIT_USAGE;
     }
-    if ((rc = cli_ctx_new(&ctx)) != 0)
-        return rc;
-    a.ctx = ctx;
-    rc = cli_opt_parse(strcmp(sub, "verify") == 0 ? verify_opts : policy_opts, argc, argv, 3,
-                       "attest", on_opt, &a);
-    if (rc != 0)
+    spec.opts = strcmp(sub, "verify") == 0 ? verify_opts : policy_opts;
+    if (cli_begin(&rc, &a.ctx, &spec, argc, argv, &a, &a.help))
         goto done;
-    if (a.help) {
-        attest_help(stdout);
-        goto done;
-    }
-    rc = strcmp(sub, "verify") == 0 ? attest_verify(&a, ctx) : attest_policy(&a, ctx);
+    rc = strcmp(sub, "verify") == 0 ? attest_verify(&a, a.ctx) : attest_policy(&a, a.ctx);
 done:
-    sg_ctx_free(ctx);
+    sg_ctx_free(a.ctx);
     return rc;
 }

@@ -574,6 +574,7 @@ static int prepare(audit_state *st, sg_ctx *ctx, sg_store **store, const audit_l
 
 int cli_cmd_audit(int argc, char **argv)
 {
+    static const cli_command_spec spec = {audit_opts, "audit", 2, on_opt, audit_help};
     audit_args a;
     audit_state st;
     audit_list list;
@@ -588,14 +589,8 @@ int cli_cmd_audit(int argc, char **argv)
     a.lease_s = DEFAULT_LEASE_S;
     pthread_mutex_init(&st.print_lock, NULL);
     st.args = &a;
-    if ((rc = cli_ctx_new(&ctx)) != 0)
-        return rc;
-    if ((rc = cli_opt_parse(audit_opts, argc, argv, 2, "audit", on_opt, &a)) != 0)
+    if (cli_begin(&rc, &ctx, &spec, argc, argv, &a, &a.help))
         goto done;
-    if (a.help) {
-        audit_help(stdout);
-        goto done;
-    }
     if (!a.list) {
         fprintf(stderr, "sourcegate audit: --list FILE is required (see --help)\n");
         rc = CLI_EXIT_USAGE;

@@ -607,6 +607,7 @@ done:
 
 int cli_cmd_lockfile(int argc, char **argv)
 {
+    static const cli_command_spec spec = {lockfile_opts, "lockfile", 2, on_opt, lockfile_help};
     lock_args a;
     sg_lockfile *lock = NULL, *base = NULL, *delta = NULL;
     sg_lockfile_run *run = NULL;
@@ -616,14 +617,8 @@ int cli_cmd_lockfile(int argc, char **argv)
     memset(&a, 0, sizeof(a));
     a.format = "text";
     a.fail_on = SG_SEV_HIGH;
-    if ((rc = cli_ctx_new(&a.ctx)) != 0)
-        return rc;
-    if ((rc = cli_opt_parse(lockfile_opts, argc, argv, 2, "lockfile", on_opt, &a)) != 0)
+    if (cli_begin(&rc, &a.ctx, &spec, argc, argv, &a, &a.help))
         goto done;
-    if (a.help) {
-        lockfile_help(stdout);
-        goto done;
-    }
     if (!a.lockfile) {
         fprintf(stderr, "sourcegate lockfile: LOCKFILE is required (see --help)\n");
         rc = CLI_EXIT_USAGE;

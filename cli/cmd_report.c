@@ -235,18 +235,13 @@ done:
 
 int cli_cmd_report(int argc, char **argv)
 {
+    static const cli_command_spec spec = {report_opts, "report", 2, on_opt, report_help};
     report_args a;
     int rc;
 
     memset(&a, 0, sizeof(a));
-    if ((rc = cli_ctx_new(&a.ctx)) != 0)
-        return rc;
-    if ((rc = cli_opt_parse(report_opts, argc, argv, 2, "report", on_opt, &a)) != 0)
+    if (cli_begin(&rc, &a.ctx, &spec, argc, argv, &a, &a.help))
         goto done;
-    if (a.help) {
-        report_help(stdout);
-        goto done;
-    }
     if ((rc = collect(&a)) == 0)
         rc = emit(&a);
 done:

@@ -339,6 +339,7 @@ done:
 
 int cli_cmd_verify(int argc, char **argv)
 {
+    static const cli_command_spec spec = {verify_opts, "verify", 2, on_opt, verify_help};
     verify_args a;
     sg_report *report = NULL;
     sg_buf tarball = SG_BUF_INIT;
@@ -349,14 +350,8 @@ int cli_cmd_verify(int argc, char **argv)
     a.rebuild = (sg_rebuild_opts)SG_REBUILD_OPTS_INIT;
     a.rebuild.mode = SG_REBUILD_AUTO;
     a.format = "text";
-    if ((rc = cli_ctx_new(&a.ctx)) != 0)
-        return rc;
-    if ((rc = cli_opt_parse(verify_opts, argc, argv, 2, "verify", on_opt, &a)) != 0)
+    if (cli_begin(&rc, &a.ctx, &spec, argc, argv, &a, &a.help))
         goto done;
-    if (a.help) {
-        verify_help(stdout);
-        goto done;
-    }
     if (a.target && a.opts.tarball_path) {
         fprintf(stderr, "sourcegate verify: give either NAME@VERSION or --tarball, not both\n");
         rc = CLI_EXIT_USAGE;

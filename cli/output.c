@@ -1,21 +1,11 @@
 /*
- * Shared pieces of the subcommands' ends: the context every command starts with and the
- * report written to -o FILE or stdout.
+ * The end of a subcommand: its report written to -o FILE or stdout.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
-
-int cli_ctx_new(sg_ctx **ctx)
-{
-    if (sg_ctx_new(ctx) < 0) {
-        fprintf(stderr, "sourcegate: error: out of memory\n");
-        return CLI_EXIT_OPERATIONAL;
-    }
-    return 0;
-}
 
 /* The messages of a report written without a name: the failed write says "the report", the
  * failed close names the file. */
