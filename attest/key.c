@@ -238,12 +238,64 @@ static int check_pem_size(sg_ctx *ctx, size_t len, const char *what)
     return 0;
 }
 
+/* Why PEM text that OpenSSL refused is not the private key wanted. */
+static int private_refusal(sg_ctx *ctx, const char *pem, size_t len, const passphrase *p,
+                           const char *what)
+{
+    int encrypted = p->asked || contains(pem, len, "ENCRYPTED");
+    if (encrypted && !p->bytes)
+        return sg_error_set(ctx, SG_EINVALID, "%s is encrypted and no passphrase was given",
+                            what);
+    if (encrypted)
+        return sg_error_set(ctx, SG_EINVALID,
+                            "cannot decrypt %s: wrong passphrase or damaged key", what);
+    if (contains(pem, len, "BEGIN PUBLIC KEY"))
+        return sg_error_set(ctx, SG_EINVALID,
+                            "%s is a public key; signing needs the private key", what);
+    return sg_error_set(ctx, SG_EINVALID, "%s is not a PEM private key", what);
+}
+
+/* Why PEM text that OpenSSL refused is not the public key wanted. */
+static int public_refusal(sg_ctx *ctx, const char *pem, size_t len, const char *what)
+{
+    if (contains(pem, len, "PRIVATE KEY"))
+        return sg_error_set(ctx, SG_EINVALID,
+                            "%s holds a private key; give its public key (.pub.pem)", what);
+    return sg_error_set(ctx, SG_EINVALID, "%s is not a PEM public key (BEGIN PUBLIC KEY)", what);
+}
+
+/* Parse a private key (p not NULL: its passphrase) or a public key (p NULL) from PEM text of
+ * a checked size, and wrap it. */
+static int key_from_pem(sg_key **out, sg_ctx *ctx, const char *pem, size_t len, passphrase *p,
+                        const char *what)
+{
+    EVP_PKEY *pkey = NULL;
+    BIO *bio = NULL;
+    int error;
+
+    if (!(bio = BIO_new_mem_buf(pem, (int)len))) {
+        error = sg_attest__ossl_error(ctx, SG_ENOMEM, "cannot read the key");
+        goto done;
+    }
+    pkey = p ? PEM_read_bio_PrivateKey(bio, NULL, pass_cb, p)
+             : PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+    if (!pkey) {
+        ERR_clear_error();
+        error = p ? private_refusal(ctx, pem, len, p, what) : public_refusal(ctx, pem, len, what);
+        goto done;
+    }
+    error = sg_attest__key_wrap(out, ctx, pkey, p != NULL, what);
+    pkey = NULL;
+done:
+    EVP_PKEY_free(pkey);
+    BIO_free(bio);
+    return error;
+}
+
 int sg_key_from_private_pem(sg_key **out, sg_ctx *ctx, const char *pem, size_t len,
                             const unsigned char *pass, size_t pass_len, const char *what)
 {
     passphrase p = {pass, pass_len, 0};
-    EVP_PKEY *pkey = NULL;
-    BIO *bio = NULL;
     int error;
 
     *out = NULL;
@@ -255,32 +307,8 @@ int sg_key_from_private_pem(sg_key **out, sg_ctx *ctx, const char *pem, size_t l
                              SG_ATTEST_PASSPHRASE_MAX);
         goto done;
     }
-    if (!(bio = BIO_new_mem_buf(pem, (int)len))) {
-        error = sg_attest__ossl_error(ctx, SG_ENOMEM, "cannot read the key");
-        goto done;
-    }
-    pkey = PEM_read_bio_PrivateKey(bio, NULL, pass_cb, &p);
-    if (!pkey) {
-        int encrypted = p.asked || contains(pem, len, "ENCRYPTED");
-        ERR_clear_error();
-        if (encrypted && !pass)
-            error = sg_error_set(ctx, SG_EINVALID,
-                                 "%s is encrypted and no passphrase was given", what);
-        else if (encrypted)
-            error = sg_error_set(ctx, SG_EINVALID,
-                                 "cannot decrypt %s: wrong passphrase or damaged key", what);
-        else if (contains(pem, len, "BEGIN PUBLIC KEY"))
-            error = sg_error_set(ctx, SG_EINVALID,
-                                 "%s is a public key; signing needs the private key", what);
-        else
-            error = sg_error_set(ctx, SG_EINVALID, "%s is not a PEM private key", what);
-        goto done;
-    }
-    error = sg_attest__key_wrap(out, ctx, pkey, 1, what);
-    pkey = NULL;
+    error = key_from_pem(out, ctx, pem, len, &p, what);
 done:
-    EVP_PKEY_free(pkey);
-    BIO_free(bio);
     ERR_clear_error();
     return error;
 }
@@ -288,34 +316,12 @@ done:
 int sg_key_from_public_pem(sg_key **out, sg_ctx *ctx, const char *pem, size_t len,
                            const char *what)
 {
-    EVP_PKEY *pkey = NULL;
-    BIO *bio = NULL;
     int error;
 
     *out = NULL;
     ERR_clear_error();
-    if ((error = check_pem_size(ctx, len, what)) < 0)
-        goto done;
-    if (!(bio = BIO_new_mem_buf(pem, (int)len))) {
-        error = sg_attest__ossl_error(ctx, SG_ENOMEM, "cannot read the key");
-        goto done;
-    }
-    pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
-    if (!pkey) {
-        ERR_clear_error();
-        if (contains(pem, len, "PRIVATE KEY"))
-            error = sg_error_set(ctx, SG_EINVALID,
-                                 "%s holds a private key; give its public key (.pub.pem)", what);
-        else
-            error = sg_error_set(ctx, SG_EINVALID,
-                                 "%s is not a PEM public key (BEGIN PUBLIC KEY)", what);
-        goto done;
-    }
-    error = sg_attest__key_wrap(out, ctx, pkey, 0, what);
-    pkey = NULL;
-done:
-    EVP_PKEY_free(pkey);
-    BIO_free(bio);
+    if ((error = check_pem_size(ctx, len, what)) == 0)
+        error = key_from_pem(out, ctx, pem, len, NULL, what);
     ERR_clear_error();
     return error;
 }

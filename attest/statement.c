@@ -104,14 +104,7 @@ static int subject_name(sg_buf *out, sg_ctx *ctx, const sg_report *report)
     if (!name || !*name)
         return sg_error_set(ctx, SG_EINVALID,
                             "cannot attest: the report names no package (no purl, no name)");
-    sg_buf_puts(out, "pkg:npm/");
-    if (name[0] == '@') {
-        sg_buf_puts(out, "%40");
-        name++;
-    }
-    sg_buf_puts(out, name);
-    if (version && *version)
-        sg_buf_printf(out, "@%s", version);
+    sg_purl_npm(out, name, version && *version ? version : NULL);
     return sg_buf_check(out, ctx, "the subject name");
 }
 

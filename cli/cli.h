@@ -4,6 +4,8 @@
 #ifndef SG_CLI_H
 #define SG_CLI_H
 
+#include <stdio.h>
+
 #include <sourcegate/sourcegate.h>
 
 #include "opt.h"
@@ -31,6 +33,49 @@ int cli_exit_for_error(int code);
 /** Print "sourcegate: error: MESSAGE" for the error in ctx and return its exit code. */
 int cli_report_error(sg_ctx *ctx, int code);
 
+/**
+ * The option-table rows of the commands that fetch releases (verify, lockfile, audit):
+ * --registry, --cache, --git-rewrite and --offline, with the ids given, in that order.
+ */
+/* clang-format off */
+#define CLI_FETCH_OPT_ROWS(registry_id, cache_id, rewrite_id, offline_id) \
+    {"registry", 0, CLI_OPT_VALUE, "URL", \
+     "npm registry (default: npm_config_registry, then .npmrc, then registry.npmjs.org)", \
+     (registry_id)}, \
+    {"cache", 0, CLI_OPT_VALUE, "DIR", "cache folder (default $XDG_CACHE_HOME/sourcegate)", \
+     (cache_id)}, \
+    {"git-rewrite", 0, CLI_OPT_VALUE, "FROM=TO", \
+     "rewrite repository URLs starting with FROM to start with TO (repeatable)", (rewrite_id)}, \
+    {"offline", 0, CLI_OPT_FLAG, NULL, "use only the cache; say what is missing", (offline_id)}
+/* clang-format on */
+
+/** How a subcommand reads its arguments and explains them. */
+typedef struct cli_command_spec {
+    const cli_opt *opts;     /**< its option table */
+    const char *cmd;         /**< its name in messages ("verify") */
+    int first;               /**< index in argv of its first argument */
+    cli_opt_cb on_opt;       /**< stores one option into the payload */
+    void (*help)(FILE *out); /**< prints its --help */
+} cli_command_spec;
+
+/**
+ * The start of every subcommand: create *ctx, parse argv with spec into payload, and answer
+ * --help when the parse set *help. Returns 0 to go on; 1 to stop with *rc the exit code (4
+ * after "out of memory", the parser's code after a bad option, 0 after --help), the command
+ * then only cleans up (*ctx may be NULL).
+ */
+int cli_begin(int *rc, sg_ctx **ctx, const cli_command_spec *spec, int argc, char **argv,
+              void *payload, const int *help);
+
+/**
+ * Write b to path (created or truncated), or to stdout when path is NULL, and flush it.
+ * Returns 0 or CLI_EXIT_OPERATIONAL after printing why. With `what` NULL the messages are the
+ * report's ("cannot write 'PATH': REASON", "writing the report failed", "writing 'PATH'
+ * failed"); otherwise `what` names the output ("cannot write WHAT 'PATH': REASON", "writing
+ * WHAT failed").
+ */
+int cli_write_output(const char *path, const sg_buf *b, const char *what);
+
 /** Exit code for a verdict. */
 int cli_exit_for_verdict(sg_verdict verdict);
 
@@ -43,6 +88,10 @@ char *cli_read_small_file(const char *path, size_t *len);
 /** $XDG_CACHE_HOME/sourcegate or ~/.cache/sourcegate; -1 when neither is set. */
 int cli_default_cache_dir(char *out, size_t size);
 
+/** The cache folder: arg when given, else the default written into buf (of size bytes).
+ *  SG_EINVALID in ctx when there is neither. */
+int cli_cache_dir(const char **out, sg_ctx *ctx, const char *arg, char *buf, size_t size);
+
 /** npm's configuration: ~/.npmrc (or $npm_config_userconfig), ./.npmrc, npm_config_registry,
  *  then --registry. */
 int cli_load_npm_config(sg_npm_config **out, sg_ctx *ctx, const char *registry_arg);
@@ -50,6 +99,14 @@ int cli_load_npm_config(sg_npm_config **out, sg_ctx *ctx, const char *registry_a
 /** Apply one --limit NAME=N of command `cmd` to ctx; prints one line and returns the exit code
  *  (2) on a bad spec, 0 when set. */
 int cli_set_limit(sg_ctx *ctx, const char *cmd, const char *spec);
+
+/** --fail-on VALUE of command `cmd` into *out; prints one line and returns the exit code (2) on
+ *  a bad severity, 0 when set. */
+int cli_parse_fail_on(sg_severity *out, const char *cmd, const char *value);
+
+/** Append one --git-rewrite rule of command `cmd` to rules[0..*n) (room for max); prints one
+ *  line and returns the exit code (2) when full, 0 when added. */
+int cli_add_rewrite(char **rules, size_t *n, size_t max, const char *cmd, const char *value);
 
 /** git's url.<base>.insteadOf from the user's git config, then the FROM=TO rules. */
 int cli_load_rewrites(sg_url_rewrites **out, sg_ctx *ctx, char **rules, size_t nrules);

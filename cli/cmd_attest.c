@@ -310,13 +310,7 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
     case OPT_REQUIRE_PASSED: a->require_passed = 1; break;
     case OPT_QUIET: a->quiet = 1; break;
     case OPT_FAIL_ON:
-        if (sg_severity_parse(&a->fail_on, value) < 0) {
-            fprintf(stderr, "sourcegate attest: --fail-on must be info, low, medium, high or "
-                            "critical, not '%s'\n",
-                    value);
-            return CLI_EXIT_USAGE;
-        }
-        break;
+        return cli_parse_fail_on(&a->fail_on, "attest", value);
     case OPT_DIGEST: a->digest = 1; break;
     case OPT_LIMIT: return cli_set_limit(a->ctx, "attest", value);
     case OPT_HELP: a->help = 1; break;
@@ -491,8 +485,8 @@ done:
 
 int cli_cmd_attest(int argc, char **argv)
 {
+    cli_command_spec spec = {NULL, "attest", 3, on_opt, attest_help};
     attest_args a;
-    sg_ctx *ctx = NULL;
     const char *sub = argc > 2 ? argv[2] : NULL;
     int rc = 0;
 
@@ -506,21 +500,11 @@ int cli_cmd_attest(int argc, char **argv)
         fprintf(stderr, "sourcegate attest: unknown subcommand '%s' (verify or policy)\n", sub);
         return CLI_EXIT_USAGE;
     }
-    if (sg_ctx_new(&ctx) < 0) {
-        fprintf(stderr, "sourcegate: error: out of memory\n");
-        return CLI_EXIT_OPERATIONAL;
-    }
-    a.ctx = ctx;
-    rc = cli_opt_parse(strcmp(sub, "verify") == 0 ? verify_opts : policy_opts, argc, argv, 3,
-                       "attest", on_opt, &a);
-    if (rc != 0)
+    spec.opts = strcmp(sub, "verify") == 0 ? verify_opts : policy_opts;
+    if (cli_begin(&rc, &a.ctx, &spec, argc, argv, &a, &a.help))
         goto done;
-    if (a.help) {
-        attest_help(stdout);
-        goto done;
-    }
-    rc = strcmp(sub, "verify") == 0 ? attest_verify(&a, ctx) : attest_policy(&a, ctx);
+    rc = strcmp(sub, "verify") == 0 ? attest_verify(&a, a.ctx) : attest_policy(&a, a.ctx);
 done:
-    sg_ctx_free(ctx);
+    sg_ctx_free(a.ctx);
     return rc;
 }

@@ -66,14 +66,7 @@ static const cli_opt audit_opts[] = {
     {"lease", 0, CLI_OPT_VALUE, "SECONDS",
      "a job held by a worker that stops renewing it is retried after this long (default 60)",
      OPT_LEASE},
-    {"registry", 0, CLI_OPT_VALUE, "URL",
-     "npm registry (default: npm_config_registry, then .npmrc, then registry.npmjs.org)",
-     OPT_REGISTRY},
-    {"cache", 0, CLI_OPT_VALUE, "DIR", "cache folder (default $XDG_CACHE_HOME/sourcegate)",
-     OPT_CACHE},
-    {"git-rewrite", 0, CLI_OPT_VALUE, "FROM=TO",
-     "rewrite repository URLs starting with FROM to start with TO (repeatable)", OPT_REWRITE},
-    {"offline", 0, CLI_OPT_FLAG, NULL, "use only the cache; say what is missing", OPT_OFFLINE},
+    CLI_FETCH_OPT_ROWS(OPT_REGISTRY, OPT_CACHE, OPT_REWRITE, OPT_OFFLINE),
     {"fail-on", 0, CLI_OPT_VALUE, "SEVERITY",
      "fail on findings at or above: info, low, medium, high (default), critical", OPT_FAIL_ON},
     {"limit", 0, CLI_OPT_VALUE, "NAME=N", "set an input limit (repeatable; see sourcegate(1))",
@@ -166,12 +159,8 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
         a->help = 1;
         break;
     case OPT_REWRITE:
-        if (a->nrewrites == sizeof(a->rewrites) / sizeof(a->rewrites[0])) {
-            fprintf(stderr, "sourcegate audit: at most 64 --git-rewrite rules\n");
-            return CLI_EXIT_USAGE;
-        }
-        a->rewrites[a->nrewrites++] = (char *)value;
-        break;
+        return cli_add_rewrite(a->rewrites, &a->nrewrites,
+                               sizeof(a->rewrites) / sizeof(a->rewrites[0]), "audit", value);
     case OPT_LIMIT:
         if (a->nlimits == sizeof(a->limits) / sizeof(a->limits[0])) {
             fprintf(stderr, "sourcegate audit: at most 32 --limit options\n");
@@ -180,14 +169,7 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
         a->limits[a->nlimits++] = value;
         break;
     case OPT_FAIL_ON:
-        if (sg_severity_parse(&a->fail_on, value) < 0) {
-            fprintf(stderr,
-                    "sourcegate audit: --fail-on must be info, low, medium, high or critical, "
-                    "not '%s'\n",
-                    value);
-            return CLI_EXIT_USAGE;
-        }
-        break;
+        return cli_parse_fail_on(&a->fail_on, "audit", value);
     default:
         break;
     }
@@ -592,6 +574,7 @@ static int prepare(audit_state *st, sg_ctx *ctx, sg_store **store, const audit_l
 
 int cli_cmd_audit(int argc, char **argv)
 {
+    static const cli_command_spec spec = {audit_opts, "audit", 2, on_opt, audit_help};
     audit_args a;
     audit_state st;
     audit_list list;
@@ -606,16 +589,8 @@ int cli_cmd_audit(int argc, char **argv)
     a.lease_s = DEFAULT_LEASE_S;
     pthread_mutex_init(&st.print_lock, NULL);
     st.args = &a;
-    if (sg_ctx_new(&ctx) < 0) {
-        fprintf(stderr, "sourcegate: error: out of memory\n");
-        return CLI_EXIT_OPERATIONAL;
-    }
-    if ((rc = cli_opt_parse(audit_opts, argc, argv, 2, "audit", on_opt, &a)) != 0)
+    if (cli_begin(&rc, &ctx, &spec, argc, argv, &a, &a.help))
         goto done;
-    if (a.help) {
-        audit_help(stdout);
-        goto done;
-    }
     if (!a.list) {
         fprintf(stderr, "sourcegate audit: --list FILE is required (see --help)\n");
         rc = CLI_EXIT_USAGE;

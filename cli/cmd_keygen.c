@@ -71,6 +71,7 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
 
 int cli_cmd_keygen(int argc, char **argv)
 {
+    static const cli_command_spec spec = {keygen_opts, "keygen", 2, on_opt, keygen_help};
     keygen_args a;
     sg_buf pass = SG_BUF_INIT, pub_path = SG_BUF_INIT, keyid = SG_BUF_INIT;
     sg_ctx *ctx = NULL;
@@ -79,16 +80,8 @@ int cli_cmd_keygen(int argc, char **argv)
 
     memset(&a, 0, sizeof(a));
     a.type = SG_KEY_P256;
-    if (sg_ctx_new(&ctx) < 0) {
-        fprintf(stderr, "sourcegate: error: out of memory\n");
-        return CLI_EXIT_OPERATIONAL;
-    }
-    if ((rc = cli_opt_parse(keygen_opts, argc, argv, 2, "keygen", on_opt, &a)) != 0)
+    if (cli_begin(&rc, &ctx, &spec, argc, argv, &a, &a.help))
         goto done;
-    if (a.help) {
-        keygen_help(stdout);
-        goto done;
-    }
     if (!a.out) {
         fprintf(stderr, "sourcegate keygen: --out KEY.pem is required (see --help)\n");
         rc = CLI_EXIT_USAGE;

@@ -49,14 +49,7 @@ static const cli_opt lockfile_opts[] = {
      OPT_OUTPUT},
     {"lockfile-path", 0, CLI_OPT_VALUE, "PATH",
      "the lockfile's path in the repository, for SARIF locations (default: LOCKFILE)", OPT_PATH},
-    {"registry", 0, CLI_OPT_VALUE, "URL",
-     "npm registry (default: npm_config_registry, then .npmrc, then registry.npmjs.org)",
-     OPT_REGISTRY},
-    {"cache", 0, CLI_OPT_VALUE, "DIR", "cache folder (default $XDG_CACHE_HOME/sourcegate)",
-     OPT_CACHE},
-    {"git-rewrite", 0, CLI_OPT_VALUE, "FROM=TO",
-     "rewrite repository URLs starting with FROM to start with TO (repeatable)", OPT_REWRITE},
-    {"offline", 0, CLI_OPT_FLAG, NULL, "use only the cache; say what is missing", OPT_OFFLINE},
+    CLI_FETCH_OPT_ROWS(OPT_REGISTRY, OPT_CACHE, OPT_REWRITE, OPT_OFFLINE),
     {"store", 0, CLI_OPT_VALUE, "URL",
      "reuse and keep verdicts here: sqlite:PATH or postgresql://... (default: audit.sqlite in "
      "the cache folder)",
@@ -170,26 +163,15 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
         a->cache = value;
         break;
     case OPT_REWRITE:
-        if (a->nrewrites == sizeof(a->rewrites) / sizeof(a->rewrites[0])) {
-            fprintf(stderr, "sourcegate lockfile: at most 64 --git-rewrite rules\n");
-            return CLI_EXIT_USAGE;
-        }
-        a->rewrites[a->nrewrites++] = (char *)value;
-        break;
+        return cli_add_rewrite(a->rewrites, &a->nrewrites,
+                               sizeof(a->rewrites) / sizeof(a->rewrites[0]), "lockfile", value);
     case OPT_STORE: a->store = value; break;
     case OPT_NO_STORE: a->no_store = 1; break;
     case OPT_OFFLINE:
         a->offline = 1;
         break;
     case OPT_FAIL_ON:
-        if (sg_severity_parse(&a->fail_on, value) < 0) {
-            fprintf(stderr,
-                    "sourcegate lockfile: --fail-on must be info, low, medium, high or "
-                    "critical, not '%s'\n",
-                    value);
-            return CLI_EXIT_USAGE;
-        }
-        break;
+        return cli_parse_fail_on(&a->fail_on, "lockfile", value);
     case OPT_LIMIT:
         return cli_set_limit(a->ctx, "lockfile", value);
     case OPT_QUIET:
@@ -310,18 +292,11 @@ static int verify_lock(lock_args *a, const sg_lockfile *lock, sg_lockfile_run **
     sg_url_rewrites *rw = NULL;
     sg_cache *cache = NULL;
     char dir[4096];
-    const char *cache_dir = a->cache;
+    const char *cache_dir = NULL;
     int error;
 
-    if (!cache_dir) {
-        if (cli_default_cache_dir(dir, sizeof(dir)) < 0) {
-            error = sg_error_set(a->ctx, SG_EINVALID,
-                                 "no cache folder: set --cache, XDG_CACHE_HOME or HOME");
-            goto done;
-        }
-        cache_dir = dir;
-    }
-    if ((error = cli_load_npm_config(&cfg, a->ctx, a->registry)) < 0 ||
+    if ((error = cli_cache_dir(&cache_dir, a->ctx, a->cache, dir, sizeof(dir))) < 0 ||
+        (error = cli_load_npm_config(&cfg, a->ctx, a->registry)) < 0 ||
         (error = cli_load_rewrites(&rw, a->ctx, a->rewrites, a->nrewrites)) < 0 ||
         (error = sg_cache_open(&cache, a->ctx, cache_dir)) < 0)
         goto done;
@@ -612,7 +587,6 @@ static int emit(const lock_args *a, const sg_lockfile *lock, const sg_lockfile_r
                 const tally *t)
 {
     sg_buf out = SG_BUF_INIT;
-    FILE *f = stdout;
     int error, rc = 0;
 
     if (strcmp(a->format, "json") == 0)
@@ -625,19 +599,7 @@ static int emit(const lock_args *a, const sg_lockfile *lock, const sg_lockfile_r
         rc = cli_report_error(a->ctx, error);
         goto done;
     }
-    if (a->output && !(f = fopen(a->output, "w"))) {
-        fprintf(stderr, "sourcegate: error: cannot write '%s': %s\n", a->output, strerror(errno));
-        rc = CLI_EXIT_OPERATIONAL;
-        goto done;
-    }
-    if (fwrite(out.ptr, 1, out.size, f) != out.size || fflush(f) != 0) {
-        fprintf(stderr, "sourcegate: error: writing the report failed\n");
-        rc = CLI_EXIT_OPERATIONAL;
-    }
-    if (f != stdout && fclose(f) != 0 && rc == 0) {
-        fprintf(stderr, "sourcegate: error: writing '%s' failed\n", a->output);
-        rc = CLI_EXIT_OPERATIONAL;
-    }
+    rc = cli_write_output(a->output, &out, NULL);
 done:
     sg_buf_dispose(&out);
     return rc;
@@ -645,6 +607,7 @@ done:
 
 int cli_cmd_lockfile(int argc, char **argv)
 {
+    static const cli_command_spec spec = {lockfile_opts, "lockfile", 2, on_opt, lockfile_help};
     lock_args a;
     sg_lockfile *lock = NULL, *base = NULL, *delta = NULL;
     sg_lockfile_run *run = NULL;
@@ -654,16 +617,8 @@ int cli_cmd_lockfile(int argc, char **argv)
     memset(&a, 0, sizeof(a));
     a.format = "text";
     a.fail_on = SG_SEV_HIGH;
-    if (sg_ctx_new(&a.ctx) < 0) {
-        fprintf(stderr, "sourcegate: error: out of memory\n");
-        return CLI_EXIT_OPERATIONAL;
-    }
-    if ((rc = cli_opt_parse(lockfile_opts, argc, argv, 2, "lockfile", on_opt, &a)) != 0)
+    if (cli_begin(&rc, &a.ctx, &spec, argc, argv, &a, &a.help))
         goto done;
-    if (a.help) {
-        lockfile_help(stdout);
-        goto done;
-    }
     if (!a.lockfile) {
         fprintf(stderr, "sourcegate lockfile: LOCKFILE is required (see --help)\n");
         rc = CLI_EXIT_USAGE;

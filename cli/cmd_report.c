@@ -2,7 +2,6 @@
  * sourcegate report: summarize what a store holds — every stored result, and the releases of
  * the newest audit run (or --run) that ended in an error — as text, JSON or an HTML page.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,24 +194,6 @@ done:
     return 0;
 }
 
-static int write_file(const char *path, const sg_buf *b, const char *what)
-{
-    FILE *f = path ? fopen(path, "w") : stdout;
-    int rc = 0;
-    if (!f) {
-        fprintf(stderr, "sourcegate: error: cannot write %s '%s': %s\n", what, path,
-                strerror(errno));
-        return CLI_EXIT_OPERATIONAL;
-    }
-    if (fwrite(b->ptr, 1, b->size, f) != b->size || fflush(f) != 0)
-        rc = CLI_EXIT_OPERATIONAL;
-    if (f != stdout && fclose(f) != 0)
-        rc = CLI_EXIT_OPERATIONAL;
-    if (rc)
-        fprintf(stderr, "sourcegate: error: writing %s failed\n", what);
-    return rc;
-}
-
 static int emit(report_args *a)
 {
     sg_audit_write_opts o = SG_AUDIT_WRITE_OPTS_INIT;
@@ -223,7 +204,7 @@ static int emit(report_args *a)
     o.generated_at = (int64_t)time(NULL);
     if (a->html) {
         if ((error = sg_audit_write_html(&out, a->ctx, a->audit, &o)) < 0 ||
-            (rc = write_file(a->html, &out, "the HTML page")) != 0)
+            (rc = cli_write_output(a->html, &out, "the HTML page")) != 0)
             goto done;
         sg_buf_clear(&out);
     }
@@ -244,7 +225,7 @@ static int emit(report_args *a)
         error = sg_audit_write_text(&out, a->ctx, a->audit, &o);
     }
     if (error == 0)
-        rc = write_file(a->output, &out, "the report");
+        rc = cli_write_output(a->output, &out, "the report");
 done:
     if (error < 0)
         rc = cli_report_error(a->ctx, error);
@@ -254,20 +235,13 @@ done:
 
 int cli_cmd_report(int argc, char **argv)
 {
+    static const cli_command_spec spec = {report_opts, "report", 2, on_opt, report_help};
     report_args a;
     int rc;
 
     memset(&a, 0, sizeof(a));
-    if (sg_ctx_new(&a.ctx) < 0) {
-        fprintf(stderr, "sourcegate: error: out of memory\n");
-        return CLI_EXIT_OPERATIONAL;
-    }
-    if ((rc = cli_opt_parse(report_opts, argc, argv, 2, "report", on_opt, &a)) != 0)
+    if (cli_begin(&rc, &a.ctx, &spec, argc, argv, &a, &a.help))
         goto done;
-    if (a.help) {
-        report_help(stdout);
-        goto done;
-    }
     if ((rc = collect(&a)) == 0)
         rc = emit(&a);
 done:

@@ -48,14 +48,7 @@ static const cli_opt verify_opts[] = {
      OPT_REF},
     {"subdir", 0, CLI_OPT_VALUE, "DIR", "package folder inside the repository (monorepos)",
      OPT_SUBDIR},
-    {"registry", 0, CLI_OPT_VALUE, "URL",
-     "npm registry (default: npm_config_registry, then .npmrc, then registry.npmjs.org)",
-     OPT_REGISTRY},
-    {"cache", 0, CLI_OPT_VALUE, "DIR", "cache folder (default $XDG_CACHE_HOME/sourcegate)",
-     OPT_CACHE},
-    {"git-rewrite", 0, CLI_OPT_VALUE, "FROM=TO",
-     "rewrite repository URLs starting with FROM to start with TO (repeatable)", OPT_REWRITE},
-    {"offline", 0, CLI_OPT_FLAG, NULL, "use only the cache; say what is missing", OPT_OFFLINE},
+    CLI_FETCH_OPT_ROWS(OPT_REGISTRY, OPT_CACHE, OPT_REWRITE, OPT_OFFLINE),
     {"rebuild", 0, CLI_OPT_VALUE, "WHEN",
      "rebuild generated files in a bubblewrap sandbox and compare: auto (when files git lacks "
      "or changed code need it; default), always or never",
@@ -173,14 +166,7 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
         a->format = value;
         break;
     case OPT_FAIL_ON:
-        if (sg_severity_parse(&a->opts.fail_on, value) < 0) {
-            fprintf(stderr,
-                    "sourcegate verify: --fail-on must be info, low, medium, high or critical, "
-                    "not '%s'\n",
-                    value);
-            return CLI_EXIT_USAGE;
-        }
-        break;
+        return cli_parse_fail_on(&a->opts.fail_on, "verify", value);
     case OPT_LIMIT: return cli_set_limit(a->ctx, "verify", value);
     case OPT_OUTPUT: a->output = value; break;
     case OPT_REGISTRY: a->registry = value; break;
@@ -208,12 +194,8 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
         break;
     case OPT_TRUSTED_ROOT: a->trusted_root = value; break;
     case OPT_REWRITE:
-        if (a->nrewrites == sizeof(a->rewrites) / sizeof(a->rewrites[0])) {
-            fprintf(stderr, "sourcegate verify: at most 64 --git-rewrite rules\n");
-            return CLI_EXIT_USAGE;
-        }
-        a->rewrites[a->nrewrites++] = (char *)value;
-        break;
+        return cli_add_rewrite(a->rewrites, &a->nrewrites,
+                               sizeof(a->rewrites) / sizeof(a->rewrites[0]), "verify", value);
     case OPT_QUIET: a->quiet = 1; break;
     case OPT_VERBOSE: a->verbose = 1; break;
     case OPT_HELP: a->help = 1; break;
@@ -228,7 +210,6 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
 static int write_report(const verify_args *a, const sg_report *report)
 {
     sg_buf out = SG_BUF_INIT;
-    FILE *f = stdout;
     unsigned flags = 0;
     int error, rc = 0;
 
@@ -245,19 +226,7 @@ static int write_report(const verify_args *a, const sg_report *report)
         rc = cli_report_error(a->ctx, error);
         goto done;
     }
-    if (a->output && !(f = fopen(a->output, "w"))) {
-        fprintf(stderr, "sourcegate: error: cannot write '%s'\n", a->output);
-        rc = CLI_EXIT_OPERATIONAL;
-        goto done;
-    }
-    if (fwrite(out.ptr, 1, out.size, f) != out.size || fflush(f) != 0) {
-        fprintf(stderr, "sourcegate: error: writing the report failed\n");
-        rc = CLI_EXIT_OPERATIONAL;
-    }
-    if (f != stdout && fclose(f) != 0 && rc == 0) {
-        fprintf(stderr, "sourcegate: error: writing '%s' failed\n", a->output);
-        rc = CLI_EXIT_OPERATIONAL;
-    }
+    rc = cli_write_output(a->output, &out, NULL);
 done:
     sg_buf_dispose(&out);
     return rc;
@@ -333,18 +302,11 @@ static int run_release(verify_args *a, sg_report **report, sg_buf *tarball)
     sg_url_rewrites *rw = NULL;
     sg_cache *cache = NULL;
     char *name = NULL, *spec = NULL, dir[4096];
-    const char *cache_dir = a->cache;
+    const char *cache_dir = NULL;
     int error;
 
-    if (!cache_dir) {
-        if (cli_default_cache_dir(dir, sizeof(dir)) < 0) {
-            error = sg_error_set(a->ctx, SG_EINVALID,
-                                 "no cache folder: set --cache, XDG_CACHE_HOME or HOME");
-            goto done;
-        }
-        cache_dir = dir;
-    }
-    if ((error = load_trust(&trust, a->ctx, a)) < 0 ||
+    if ((error = cli_cache_dir(&cache_dir, a->ctx, a->cache, dir, sizeof(dir))) < 0 ||
+        (error = load_trust(&trust, a->ctx, a)) < 0 ||
         (error = sg_release_spec_parse(&name, &spec, a->ctx, a->target)) < 0 ||
         (error = cli_load_npm_config(&cfg, a->ctx, a->registry)) < 0 ||
         (error = cli_load_rewrites(&rw, a->ctx, a->rewrites, a->nrewrites)) < 0 ||
@@ -377,6 +339,7 @@ done:
 
 int cli_cmd_verify(int argc, char **argv)
 {
+    static const cli_command_spec spec = {verify_opts, "verify", 2, on_opt, verify_help};
     verify_args a;
     sg_report *report = NULL;
     sg_buf tarball = SG_BUF_INIT;
@@ -387,16 +350,8 @@ int cli_cmd_verify(int argc, char **argv)
     a.rebuild = (sg_rebuild_opts)SG_REBUILD_OPTS_INIT;
     a.rebuild.mode = SG_REBUILD_AUTO;
     a.format = "text";
-    if (sg_ctx_new(&a.ctx) < 0) {
-        fprintf(stderr, "sourcegate: error: out of memory\n");
-        return CLI_EXIT_OPERATIONAL;
-    }
-    if ((rc = cli_opt_parse(verify_opts, argc, argv, 2, "verify", on_opt, &a)) != 0)
+    if (cli_begin(&rc, &a.ctx, &spec, argc, argv, &a, &a.help))
         goto done;
-    if (a.help) {
-        verify_help(stdout);
-        goto done;
-    }
     if (a.target && a.opts.tarball_path) {
         fprintf(stderr, "sourcegate verify: give either NAME@VERSION or --tarball, not both\n");
         rc = CLI_EXIT_USAGE;

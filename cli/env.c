@@ -43,6 +43,18 @@ int cli_default_cache_dir(char *out, size_t size)
     return n > 0 && (size_t)n < size ? 0 : -1;
 }
 
+int cli_cache_dir(const char **out, sg_ctx *ctx, const char *arg, char *buf, size_t size)
+{
+    *out = arg;
+    if (arg)
+        return 0;
+    if (cli_default_cache_dir(buf, size) < 0)
+        return sg_error_set(ctx, SG_EINVALID,
+                            "no cache folder: set --cache, XDG_CACHE_HOME or HOME");
+    *out = buf;
+    return 0;
+}
+
 static const char *env_lookup(const char *name)
 {
     return getenv(name);

@@ -80,20 +80,6 @@ void sg_audit_free(sg_audit *a)
     sg_free(a);
 }
 
-static int grow(void **arr, size_t *cap, size_t used, size_t elem)
-{
-    size_t ncap, bytes;
-    void *p;
-    if (used < *cap)
-        return 0;
-    ncap = *cap ? *cap * 2 : 16;
-    if (sg_mul_overflow(&bytes, ncap, elem) || !(p = sg_realloc(*arr, bytes)))
-        return SG_ENOMEM;
-    *arr = p;
-    *cap = ncap;
-    return 0;
-}
-
 static const char *keep(sg_audit *a, const char *s, int *failed)
 {
     char *c;
@@ -167,7 +153,7 @@ int sg_audit_add_release(sg_audit *a, sg_ctx *ctx, const sg_audit_release *in)
     if (!sg_verdict_name(in->verdict))
         return sg_error_set(ctx, SG_EINVALID, "release '%s@%s' has an unknown verdict", in->name,
                             in->version);
-    if (grow((void **)&a->rels, &a->crels, a->nrels, sizeof(*a->rels)) < 0)
+    if (SG_ARRAY_GROW(a->rels, a->crels, a->nrels + 1, 16) < 0)
         return sg_error_set(ctx, SG_ENOMEM, "out of memory adding a release");
     r = &a->rels[a->nrels];
     memset(r, 0, sizeof(*r));
@@ -190,7 +176,7 @@ int sg_audit_add_error(sg_audit *a, sg_ctx *ctx, const sg_audit_error *in)
     int failed = 0;
     if (!in->name || !*in->name)
         return sg_error_set(ctx, SG_EINVALID, "an audit error needs a package name");
-    if (grow((void **)&a->errs, &a->cerrs, a->nerrs, sizeof(*a->errs)) < 0)
+    if (SG_ARRAY_GROW(a->errs, a->cerrs, a->nerrs + 1, 16) < 0)
         return sg_error_set(ctx, SG_ENOMEM, "out of memory adding an error");
     e = &a->errs[a->nerrs];
     e->ecosystem = keep(a, in->ecosystem ? in->ecosystem : "npm", &failed);

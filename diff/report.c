@@ -82,24 +82,6 @@ uint64_t sg_report_count(const sg_report *r, sg_report_counter which)
     return (unsigned)which < SG_COUNT__COUNT ? r->counts[which] : 0;
 }
 
-/* Grow an array of elem-sized items to hold one more. */
-static int grow(void **arr, size_t *cap, size_t used, size_t elem)
-{
-    size_t ncap, bytes;
-    void *n;
-    if (used < *cap)
-        return 0;
-    ncap = *cap ? *cap * 2 : 16;
-    if (sg_mul_overflow(&bytes, ncap, elem))
-        return SG_ENOMEM;
-    n = sg_realloc(*arr, bytes);
-    if (!n)
-        return SG_ENOMEM;
-    *arr = n;
-    *cap = ncap;
-    return 0;
-}
-
 int sg_report_add(sg_report *r, sg_ctx *ctx, const sg_finding *f)
 {
     const sg_finding_kind *k = sg_finding_kind_lookup(f->kind);
@@ -111,7 +93,7 @@ int sg_report_add(sg_report *r, sg_ctx *ctx, const sg_finding *f)
                             f->kind ? f->kind : "(null)");
     if ((unsigned)f->severity > SG_SEV_CRITICAL)
         return sg_error_set(ctx, SG_EINVALID, "bad severity for finding '%s'", f->kind);
-    if (grow((void **)&r->findings, &r->cfindings, r->nfindings, sizeof(sg_finding)) < 0)
+    if (SG_ARRAY_GROW(r->findings, r->cfindings, r->nfindings + 1, 16) < 0)
         return sg_error_set(ctx, SG_ENOMEM, "out of memory for findings");
     d = &r->findings[r->nfindings];
     d->kind = k->kind; /* static storage */
@@ -165,7 +147,7 @@ int sg_report_add_normalization(sg_report *r, sg_ctx *ctx, const char *name)
     for (i = 0; i < r->nnorms; i++)
         if (strcmp(r->norms[i], name) == 0)
             return 0;
-    if (grow((void **)&r->norms, &r->cnorms, r->nnorms, sizeof(char *)) < 0 ||
+    if (SG_ARRAY_GROW(r->norms, r->cnorms, r->nnorms + 1, 16) < 0 ||
         !(d = sg_arena_strdup(&r->strings, name)))
         return sg_error_set(ctx, SG_ENOMEM, "out of memory for normalizations");
     r->norms[r->nnorms++] = d;
@@ -187,7 +169,7 @@ int sg_report_list_add(sg_report *r, sg_ctx *ctx, sg_report_list which, const ch
     const char *d;
     if ((unsigned)which >= SG_LIST__COUNT || !line)
         return sg_error_set(ctx, SG_EINVALID, "bad report list");
-    if (grow((void **)&r->lists[which], &r->clists[which], r->nlists[which], sizeof(char *)) < 0 ||
+    if (SG_ARRAY_GROW(r->lists[which], r->clists[which], r->nlists[which] + 1, 16) < 0 ||
         !(d = sg_arena_strdup(&r->strings, line)))
         return sg_error_set(ctx, SG_ENOMEM, "out of memory for the report");
     r->lists[which][r->nlists[which]++] = d;
@@ -420,31 +402,21 @@ static const char *sev_color(sg_severity s)
  * shown as \xHH in the text report (the JSON writer escapes them its own way). */
 static const char *esc(sg_arena *a, const char *s)
 {
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *p;
-    size_t n = 0, need;
-    char *out, *o;
+    sg_buf shown = SG_BUF_INIT;
+    const char *p, *out = "(unprintable)";
+    size_t len;
 
     if (!s)
         return NULL;
-    for (p = (const unsigned char *)s; *p; p++)
-        n += (*p < 0x20 || *p == 0x7f);
-    if (!n)
+    for (p = s; *p && sg_show_byte(NULL, (unsigned char)*p, SG_SHOW_HEX) == 1; p++)
+        ;
+    if (!*p)
         return s;
-    if (sg_add_overflow(&need, strlen(s), 3 * n) || sg_add_overflow(&need, need, 1) ||
-        !(out = sg_arena_alloc(a, need)))
-        return "(unprintable)";
-    for (p = (const unsigned char *)s, o = out; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f) {
-            *o++ = '\\';
-            *o++ = 'x';
-            *o++ = hex[*p >> 4];
-            *o++ = hex[*p & 15];
-        } else {
-            *o++ = (char)*p;
-        }
-    }
-    *o = '\0';
+    len = strlen(s);
+    if (sg_buf_put_shown(&shown, s, len, len, SG_SHOW_HEX) == 0 &&
+        (p = sg_arena_strndup(a, shown.ptr, shown.size)) != NULL)
+        out = p;
+    sg_buf_dispose(&shown);
     return out;
 }
 

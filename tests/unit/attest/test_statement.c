@@ -190,6 +190,26 @@ static void test_statement__report_statement_carries_the_full_report(void **stat
     sg_ctx_free(ctx);
 }
 
+/* An empty version is no version: the purl ends with the name, not with "@". */
+static void test_statement__purl_built_without_version_when_empty(void **state)
+{
+    sg_ctx *ctx;
+    sg_report *r;
+    sg_buf vsa = SG_BUF_INIT;
+    cJSON *st;
+    (void)state;
+    sg_ctx_new(&ctx);
+    r = make_report(ctx, NULL, NULL);
+    assert_int_equal(sg_report_set(r, ctx, SG_REPORT_VERSION, ""), 0);
+    assert_int_equal(sg_attest_statements(&vsa, NULL, ctx, r, tarball, TARBALL_LEN, NULL), 0);
+    st = parse(ctx, &vsa);
+    check_subject(st, "pkg:npm/%40scope/demo");
+    cJSON_Delete(st);
+    sg_buf_dispose(&vsa);
+    sg_report_free(r);
+    sg_ctx_free(ctx);
+}
+
 static void test_statement__purl_built_from_scoped_name_when_absent(void **state)
 {
     sg_ctx *ctx;
@@ -341,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_statement__vsa_of_failed_and_inconclusive_is_failed),
         cmocka_unit_test(test_statement__report_statement_carries_the_full_report),
         cmocka_unit_test(test_statement__purl_built_from_scoped_name_when_absent),
+        cmocka_unit_test(test_statement__purl_built_without_version_when_empty),
         cmocka_unit_test(test_statement__refuses_tarball_other_than_the_verified_one),
         cmocka_unit_test(test_statement__refuses_report_without_package),
         cmocka_unit_test(test_statement__policy_document_is_canonical),
