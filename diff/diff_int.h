@@ -9,16 +9,26 @@
 #include "sourcegate/diff.h"
 
 /** What the tree diff wants to know from the manifest diff, beyond the findings. */
+/** A file a manifest entry point names. */
+typedef struct sg_entry_target {
+    char *field; /**< the field ("main", "exports", ...); sg_malloc'd */
+    char *path;  /**< the path it names, normalized ("lib/index.js"); sg_malloc'd */
+    int changed; /**< the field differs from the source's */
+} sg_entry_target;
+
 typedef struct sg_manifest_info {
-    int residual;     /**< 1 when a difference remained that no accepted rewrite explains */
-    char **bin_paths; /**< the artifact's bin targets, normalized ("cli.js"); sg_malloc'd */
-    size_t bin_count; /**< entries of bin_paths */
-    char *bin_dir;    /**< the artifact's directories.bin, normalized, or NULL */
+    int residual;             /**< 1 when a difference remained that no accepted rewrite explains */
+    char **bin_paths;         /**< the artifact's bin targets, normalized ("cli.js"); sg_malloc'd */
+    size_t bin_count;         /**< entries of bin_paths */
+    char *bin_dir;            /**< the artifact's directories.bin, normalized, or NULL */
+    sg_entry_target *entries; /**< the files main, module, browser, exports, imports name */
+    size_t entry_count;       /**< entries of entries */
+    size_t entry_cap;         /**< allocated */
 } sg_manifest_info;
 
 #define SG_MANIFEST_INFO_INIT                                                                      \
     {                                                                                              \
-        0, NULL, 0, NULL                                                                           \
+        0, NULL, 0, NULL, NULL, 0, 0                                                               \
     }
 
 void sg_diff__manifest_info_dispose(sg_manifest_info *info);

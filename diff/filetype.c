@@ -98,6 +98,10 @@ sg_file_class sg_file_classify(const char *path, const unsigned char *head, size
     }
     if (ext[0] && in_list(ext, doc_exts, SG_ARRAY_SIZE(doc_exts)))
         return SG_FILE_DOCS;
+    /* Node's path.extname() finds no extension (none, or only a leading dot): require('./x')
+     * loads such a file before x.js, as CommonJS (issue 12). */
+    if (base[0] && !strchr(base + 1, '.'))
+        return SG_FILE_CODE;
     return SG_FILE_OTHER;
 }
 

