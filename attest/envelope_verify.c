@@ -30,6 +30,7 @@ void sg_attest_check_dispose(sg_attest_check *c)
     sg_free(c->predicate_type);
     sg_free(c->subject_name);
     sg_free(c->verification_result);
+    sg_free(c->report_verdict);
     *c = init;
 }
 
@@ -211,6 +212,9 @@ static int check_statement(sg_attest_check *c, sg_ctx *ctx, const sg_attest_veri
         c->verification_result = dup_str(
             sg_json_str(cJSON_GetObjectItemCaseSensitive(st, "predicate"), "verificationResult"),
             &failed);
+    else if (strcmp(ptype, SG_REPORT_PREDICATE_V1) == 0)
+        c->report_verdict = dup_str(
+            sg_json_str(cJSON_GetObjectItemCaseSensitive(st, "predicate"), "verdict"), &failed);
     if (failed) {
         error = sg_error_set(ctx, SG_ENOMEM, "out of memory reading the statement");
         goto done;

@@ -321,6 +321,7 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
 /* Counts over the envelopes of a file. */
 typedef struct tally {
     size_t total, verified, failed, malformed; /* envelopes by outcome */
+    size_t passed_vsas;                         /* verified VSAs whose result is PASSED */
 } tally;
 
 static void print_check(const attest_args *a, size_t n, const sg_attest_check *c)
@@ -364,6 +365,20 @@ static void verify_line(tally *t, const attest_args *a, sg_ctx *ctx, const sg_ke
         t->failed++;
         goto done;
     }
+    /* A report statement says only what was verified: with --require-passed, its verdict must
+     * be pass too (issue 12). */
+    if (c.status == SG_ATTEST_VERIFIED && a->require_passed && c.predicate_type &&
+        strcmp(c.predicate_type, SG_REPORT_PREDICATE_V1) == 0 &&
+        (!c.report_verdict || strcmp(c.report_verdict, "pass") != 0)) {
+        if (!a->quiet)
+            printf("envelope %zu: FAILED (not passed): the report's verdict is %s\n", n,
+                   c.report_verdict ? c.report_verdict : "missing");
+        t->failed++;
+        goto done;
+    }
+    if (c.status == SG_ATTEST_VERIFIED && c.verification_result &&
+        strcmp(c.verification_result, "PASSED") == 0)
+        t->passed_vsas++;
     print_check(a, n, &c);
     if (c.status == SG_ATTEST_VERIFIED)
         t->verified++;
@@ -413,7 +428,7 @@ static int attest_verify(attest_args *a, sg_ctx *ctx)
     sg_buf file = SG_BUF_INIT, keyid = SG_BUF_INIT;
     sg_key *key = NULL;
     char sha256[65], sha512[129];
-    tally t = {0, 0, 0, 0};
+    tally t = {0, 0, 0, 0, 0};
     int rc = 0, error;
 
     if (!a->file || !a->key) {
@@ -449,6 +464,12 @@ static int attest_verify(attest_args *a, sg_ctx *ctx)
         printf("\n");
     }
     rc = t.malformed ? CLI_EXIT_USAGE : t.failed ? CLI_EXIT_FAIL : CLI_EXIT_PASS;
+    if (rc == CLI_EXIT_PASS && a->require_passed && t.passed_vsas == 0) {
+        if (!a->quiet)
+            printf("FAILED (not passed): no verified VSA with verificationResult PASSED%s\n",
+                   a->artifact ? " for this artifact" : "");
+        rc = CLI_EXIT_FAIL;
+    }
 done:
     sg_key_free(key);
     sg_buf_dispose(&file);

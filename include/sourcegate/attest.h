@@ -188,10 +188,11 @@ typedef struct sg_attest_check {
     char *subject_name;         /**< matching subject's name (else the first one's); may be NULL */
     size_t subject_count;       /**< subjects in the statement */
     char *verification_result;  /**< a VSA's verificationResult ("PASSED"/"FAILED"), else NULL */
+    char *report_verdict;       /**< a report statement's verdict ("pass", "fail", ...), else NULL */
 } sg_attest_check;
 
 #define SG_ATTEST_CHECK_INIT { SG_ATTEST_BAD_SIGNATURE, "", 0, 0, NULL, NULL, NULL, 0, NULL, \
-                               NULL, 0, NULL }
+                               NULL, 0, NULL, NULL }
 
 /** Free the strings of a check; it is left as SG_ATTEST_CHECK_INIT. */
 void sg_attest_check_dispose(sg_attest_check *check);

@@ -459,6 +459,20 @@ static void test_cli__verify_attest_then_attest_verify(void **state)
                "verificationResult FAILED", NULL);
     expect_cli(1, "attest verify evil.jsonl --key signer.pub.pem --require-passed",
                "FAILED (not passed)", NULL);
+    /* --require-passed needs a passing VSA: a file of report statements alone fails, and a
+     * report statement whose verdict is not pass fails (issue 12) */
+    assert_int_equal(run(NULL, NULL, "sed -n 2p same.jsonl > same-report.jsonl && "
+                                     "sed -n 2p evil.jsonl > evil-report.jsonl"),
+                     0);
+    expect_cli(0, "attest verify same-report.jsonl --key signer.pub.pem", "1 of 1", NULL);
+    expect_cli(1, "attest verify same-report.jsonl --key signer.pub.pem --require-passed",
+               "no verified VSA with verificationResult PASSED", NULL);
+    expect_cli(1, "attest verify evil-report.jsonl --key signer.pub.pem --require-passed",
+               "FAILED (not passed): the report's verdict is fail", NULL);
+    expect_cli(1,
+               "attest verify same.jsonl --key signer.pub.pem --artifact evil.tgz "
+               "--require-passed",
+               NULL, NULL);
     /* and the independent verifier agrees */
     if (have_python) {
         assert_int_equal(run(&out, NULL, PYTHON " '%s' verify signer.pub.pem same.jsonl same.tgz",
