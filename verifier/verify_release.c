@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include "verifier/source/source_int.h"
 #include "verifier/trust/trust_int.h"
 #include "verifier/verify_int.h"
 
@@ -207,6 +208,16 @@ static int open_source(release *r, int *have)
         error = sg_buf_puts(&rewritten, r->canonical.ptr);
     if (error < 0)
         goto done;
+    /* A URL from the registry that no rewrite of the user's took over may only name a public
+     * host: a packument must not make sourcegate connect to this machine or its network. */
+    if (!r->opts->source && strcmp(rewritten.ptr, r->canonical.ptr) == 0 &&
+        !sg_repo_url__public(r->canonical.ptr, msg, sizeof(msg))) {
+        char detail[1400];
+        snprintf(detail, sizeof(detail), "the repository URL is not fetched: %s (a --git-rewrite "
+                 "can point it at a mirror)", msg);
+        error = finding(r, "source-missing", detail);
+        goto done;
+    }
     error = sg_mirror_open(&r->repo, r->ctx, r->opts->cache, r->canonical.ptr, rewritten.ptr,
                            r->opts->offline);
     if (error == SG_ENET || error == SG_ENOTFOUND) {

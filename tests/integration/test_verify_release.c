@@ -283,6 +283,56 @@ static void test_release__warm_run_makes_one_conditional_request(void **state)
     free(out);
 }
 
+/* A packument whose repository URL names this machine: sourcegate does not connect to it
+ * (issue 12); the release fails as source-missing and the server sees no git request. */
+static void test_release__loopback_repository_url_is_not_fetched(void **state)
+{
+    fixture *f = *state;
+    char *out = NULL, url[256], *p, body[16384];
+    const char *from = REPO_URL;
+    size_t before;
+    cJSON *doc, *it;
+    int seen = 0;
+    serve(f, 0, 0);
+    snprintf(url, sizeof(url), "%sacme/demo.git", sgt_http_base_url(f->srv));
+    body[0] = '\0';
+    for (p = f->packument;;) {
+        char *hit = strstr(p, from);
+        if (!hit) {
+            strncat(body, p, sizeof(body) - strlen(body) - 1);
+            break;
+        }
+        strncat(body, p, (size_t)(hit - p));
+        strncat(body, url, sizeof(body) - strlen(body) - 1);
+        p = hit + strlen(from);
+    }
+    free(f->packument);
+    f->packument = strdup(body);
+    f->routes[0].body = f->packument;
+    f->routes[0].etag = "\"loopback\""; /* not the cached packument's */
+    sgt_http_set_routes(f->srv, f->routes, 3);
+    before = sgt_http_request_count(f->srv);
+    assert_int_equal(run(f, "demo@1.0.0", NULL, &out), 1);
+    doc = cJSON_Parse(out);
+    assert_non_null(doc);
+    cJSON_ArrayForEach(it, cJSON_GetObjectItem(doc, "findings"))
+    {
+        const char *k = cJSON_GetStringValue(cJSON_GetObjectItem(it, "kind"));
+        const char *d = cJSON_GetStringValue(cJSON_GetObjectItem(it, "detail"));
+        if (k && !strcmp(k, "source-missing") && d && strstr(d, "not fetched: its host is an IP"))
+            seen = 1;
+    }
+    assert_true(seen);
+    /* the packument (and the tarball when not cached): nothing under /acme/ */
+    for (; before < sgt_http_request_count(f->srv); before++) {
+        sgt_http_request req;
+        sgt_http_request_get(f->srv, before, &req);
+        assert_null(strstr(req.target, "/acme/"));
+    }
+    cJSON_Delete(doc);
+    free(out);
+}
+
 static void test_release__unknown_version_is_bad_input(void **state)
 {
     fixture *f = *state;
@@ -302,6 +352,7 @@ int main(void)
         cmocka_unit_test(test_release__offline_uses_the_cache),
         cmocka_unit_test(test_release__warm_run_makes_one_conditional_request),
         cmocka_unit_test(test_release__unknown_version_is_bad_input),
+        cmocka_unit_test(test_release__loopback_repository_url_is_not_fetched),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

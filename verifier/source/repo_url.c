@@ -22,6 +22,8 @@
  * insteadOf (the user's own settings) may map the canonical URL to a local file:// path.
  */
 #include "common/common.h"
+
+#include <curl/curl.h>
 #include "verifier/source/source_int.h"
 
 #include <ctype.h>
@@ -411,4 +413,49 @@ int sg_repo_url_normalize(sg_buf *out, sg_ctx *ctx, const char *value)
     if (r < 0 || shape_path(&u) < 0 || u.seglen[u.nseg - 1] == 0)
         return refuse(ctx, value, "is not a repository URL");
     return write_url(out, ctx, &u);
+}
+
+/* ---- registry URLs may only name public hosts ------------------------------------------- */
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int is_ipv4_literal(const char *h)
+{
+    for (; *h; h++)
+        if (!((*h >= '0' && *h <= '9') || *h == '.'))
+            return 0;
+    return 1;
+}
+
+int sg_repo_url__public(const char *canonical, char *why, size_t why_size)
+{
+    static const char *const private_suffixes[] = {".localhost", ".local",     ".internal",
+                                                   ".lan",       ".home.arpa", ".localdomain"};
+    CURLU *u = curl_url();
+    char *host = NULL, *port = NULL;
+    const char *reason = NULL;
+    size_t i;
+
+    if (!u || curl_url_set(u, CURLUPART_URL, canonical, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+        reason = "its host cannot be read";
+    else if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK && strcmp(port, "443") != 0)
+        reason = "it names a port other than 443";
+    else if (host[0] == '[' || strchr(host, ':') || is_ipv4_literal(host))
+        reason = "its host is an IP address";
+    else if (strcmp(host, "localhost") == 0 || !strchr(host, '.'))
+        reason = "its host is a local name";
+    for (i = 0; !reason && i < SG_ARRAY_SIZE(private_suffixes); i++)
+        if (ends_with(host, private_suffixes[i]))
+            reason = "its host is a local-network name";
+    if (reason)
+        snprintf(why, why_size, "%s", reason);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return reason == NULL;
 }

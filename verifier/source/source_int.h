@@ -27,6 +27,15 @@ static inline git_repository *sg_source__git(sg_git_repo *repo)
 int sg_source__quote_url(sg_buf *out, const char *value);
 
 /**
+ * 1 when a canonical repository URL that came from registry data may be fetched as it is: its
+ * host is a public DNS name (no IP literal, no "localhost" or single-label name, no .local,
+ * .localhost, .internal, .lan, .home.arpa name) on the default https port. 0 with the reason
+ * in why otherwise: a packument must not make sourcegate connect to this machine or its
+ * network. A user's --git-rewrite or --source is not checked.
+ */
+int sg_repo_url__public(const char *canonical, char *why, size_t why_size);
+
+/**
  * The cache-relative folder of the mirror of `canonical`: "git/<host>/<path>.git", every
  * segment made of [A-Za-z0-9._-] and never starting with '.'; when sanitizing changed
  * anything (or the result would be too long) a "-<12 hex of sha256(canonical)>" suffix keeps

@@ -278,10 +278,46 @@ static void test_repo_url__quote_drops_userinfo_and_caps_length(void **state)
     sg_buf_dispose(&q);
 }
 
+/* Registry data may not point sourcegate at this machine or its network (issue 12). */
+static void test_repo_url__registry_urls_name_public_hosts_only(void **state)
+{
+    static const char *const ok[] = {"https://github.com/acme/demo.git",
+                                     "https://gitlab.example.org/a/b.git",
+                                     "https://git.example.com:443/a/b.git"};
+    static const struct {
+        const char *url, *why;
+    } bad[] = {
+        {"https://127.0.0.1/a/b.git", "IP address"},
+        {"https://127.0.0.1:8443/a/b.git", "port other than 443"},
+        {"https://[::1]/a/b.git", "IP address"},
+        {"https://10.0.0.7/a/b.git", "IP address"},
+        {"https://169.254.169.254/a/b.git", "IP address"},
+        {"https://localhost/a/b.git", "local name"},
+        {"https://gitserver/a/b.git", "local name"},
+        {"https://git.corp.internal/a/b.git", "local-network name"},
+        {"https://printer.local/a/b.git", "local-network name"},
+        {"https://x.localhost/a/b.git", "local-network name"},
+        {"https://github.com:22/a/b.git", "port other than 443"},
+    };
+    char why[128];
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+        if (!sg_repo_url__public(ok[i], why, sizeof(why)))
+            fail_msg("'%s' refused: %s", ok[i], why);
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (sg_repo_url__public(bad[i].url, why, sizeof(why)))
+            fail_msg("'%s' accepted", bad[i].url);
+        if (!strstr(why, bad[i].why))
+            fail_msg("'%s': '%s' does not say '%s'", bad[i].url, why, bad[i].why);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_repo_url__every_form_normalizes),
+        cmocka_unit_test(test_repo_url__registry_urls_name_public_hosts_only),
         cmocka_unit_test(test_repo_url__canonical_form_is_a_fixed_point),
         cmocka_unit_test(test_repo_url__output_is_replaced_not_appended),
         cmocka_unit_test(test_repo_url__refuses_local_and_malformed_values),
