@@ -270,15 +270,17 @@ static void copy_str(char *out, size_t size, const char *s)
     snprintf(out, size, "%s", s ? s : "");
 }
 
-/* "git+<repo>@<ref>" into repo and ref. */
+/* "git+<repo>@<ref>" into repo and ref. The '@' of a ref comes after the "://" (an earlier one
+ * ends credentials); without "://" (a hostile "git+foo@bar") the last '@' splits. */
 static void split_git_uri(sg_provenance *p, const char *uri)
 {
-    const char *at;
+    const char *at, *sep;
     if (!uri || strncmp(uri, "git+", 4) != 0)
         return;
     uri += 4;
     at = strrchr(uri, '@');
-    if (at && at > strstr(uri, "://") + 3) {
+    sep = strstr(uri, "://");
+    if (at && (!sep || at > sep + 3)) {
         if (!p->repository[0])
             snprintf(p->repository, sizeof(p->repository), "%.*s", (int)(at - uri), uri);
         if (!p->ref[0])

@@ -573,6 +573,38 @@ static void test_provenance__scoped_names_use_the_encoded_purl(void **state)
     sg_buf_dispose(&b);
 }
 
+/* A v0.2 configSource uri without "://" once computed strstr(...) + 3 on NULL (undefined). */
+static void test_provenance__a_git_uri_without_a_scheme_separator_is_split_at_its_at(void **state)
+{
+    sgt_sigstore s;
+    sgt_bundle_opts o = {0};
+    sg_provenance p;
+    unsigned char sha[64];
+    sg_buf stmt = SG_BUF_INIT;
+    char *doc;
+    (void)state;
+    sgt_sigstore_init(&s);
+    sg_buf_printf(&stmt,
+                  "{\"_type\":\"https://in-toto.io/Statement/v0.1\",\"subject\":[{\"name\":"
+                  "\"pkg:npm/%%40acme/demo@1.0.0\",\"digest\":{\"sha512\":\"%s\"}}],"
+                  "\"predicateType\":\"https://slsa.dev/provenance/v0.2\",\"predicate\":{"
+                  "\"invocation\":{\"configSource\":{\"uri\":\"git+foo@bar\",\"digest\":{"
+                  "\"sha1\":\"%s\"}}}}}",
+                  DEMO_SHA512, DEMO_COMMIT);
+    o.statement = stmt.ptr;
+    o.predicate_type = "https://slsa.dev/provenance/v0.2";
+    doc = sgt_attestations(&s, &o);
+    hex_to_bytes(sha, DEMO_SHA512, 64);
+    check(&p, doc, "@acme/demo", "1.0.0", sha, NULL);
+    assert_int_equal(p.status, SG_PROV_UNVERIFIED);
+    assert_string_equal(p.repository, "foo");
+    assert_string_equal(p.ref, "bar");
+    assert_string_equal(p.commit, DEMO_COMMIT);
+    free(doc);
+    sg_buf_dispose(&stmt);
+    sgt_sigstore_free(&s);
+}
+
 /* ---- Merkle paths ---- */
 
 static void leaf(unsigned char out[32], int i)
@@ -701,6 +733,7 @@ int main(void)
         cmocka_unit_test(test_provenance__a_leaf_without_code_signing_fails),
         cmocka_unit_test(test_provenance__certificate_and_statement_must_agree),
         cmocka_unit_test(test_provenance__scoped_names_use_the_encoded_purl),
+        cmocka_unit_test(test_provenance__a_git_uri_without_a_scheme_separator_is_split_at_its_at),
         cmocka_unit_test(test_provenance__merkle_paths_of_a_five_leaf_tree),
         cmocka_unit_test(test_provenance__trusted_root_parse_errors),
         cmocka_unit_test(test_provenance__allocation_failures_are_enomem_or_fail_closed),
