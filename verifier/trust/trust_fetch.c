@@ -34,10 +34,13 @@ static int relbase(sg_buf *out, sg_ctx *ctx, const char *kind, const char *url)
     static const char hex[] = "0123456789abcdef";
     sg_url_parts u;
     char key[sizeof(u.host) + sizeof(u.port) + sizeof(u.path) + 4];
+    char shown[512];
     size_t i;
 
-    if (sg_url__split(&u, url) < 0)
-        return sg_error_set(ctx, SG_EINVALID, "'%.200s' is not an http or https URL", url);
+    if (sg_url__split(&u, url) < 0) { /* named without the credentials it may hold */
+        sg_url__redact(shown, sizeof(shown), url);
+        return sg_error_set(ctx, SG_EINVALID, "'%.200s' is not an http or https URL", shown);
+    }
     sg_url__host_path(key, sizeof(key), &u); /* sized to fit */
     sg_buf_printf(out, "trust/%s/", kind);
     for (i = 0; key[i]; i++) {
