@@ -522,15 +522,8 @@ static void backend_free(void *self)
 static int backend_push(git_backend *b, sg_ctx *ctx, const git_oid *id, int filtered,
                         uint64_t *cookie)
 {
-    if (b->count == b->cap) {
-        size_t ncap = b->cap ? b->cap * 2 : 256, bytes;
-        blob_ref *n;
-        if (sg_mul_overflow(&bytes, ncap, sizeof(blob_ref)) ||
-            (n = sg_realloc(b->blobs, bytes)) == NULL)
-            return sg_error_set(ctx, SG_ENOMEM, "out of memory for git blob ids");
-        b->blobs = n;
-        b->cap = ncap;
-    }
+    if (SG_ARRAY_GROW(b->blobs, b->cap, b->count + 1, 256) < 0)
+        return sg_error_set(ctx, SG_ENOMEM, "out of memory for git blob ids");
     git_oid_cpy(&b->blobs[b->count].id, id);
     b->blobs[b->count].filtered = filtered ? 1 : 0;
     *cookie = b->count++;
