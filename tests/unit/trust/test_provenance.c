@@ -36,7 +36,7 @@ static void sha_of_integrity(unsigned char out[64], const char *sri)
 {
     unsigned char *raw = NULL;
     size_t n = 0;
-    assert_int_equal(sg_attest__base64_decode(&raw, &n, ctx, sri + 7, strlen(sri + 7), "sri"), 0);
+    assert_int_equal(sg_base64_decode(&raw, &n, ctx, sri + 7, strlen(sri + 7), "sri"), 0);
     assert_int_equal(n, 64);
     memcpy(out, raw, 64);
     sg_free(raw);
@@ -187,8 +187,7 @@ static char *flip_sig_byte(const char *doc, char **orig_b64)
     char *out;
     *orig_b64 = strdup(sig->valuestring);
     assert_int_equal(
-        sg_attest__base64_decode(&raw, &n, ctx, sig->valuestring, strlen(sig->valuestring), "sig"),
-        0);
+        sg_base64_decode(&raw, &n, ctx, sig->valuestring, strlen(sig->valuestring), "sig"), 0);
     raw[n / 2] ^= 0x01;
     sg_base64_encode(&b, raw, n);
     out = strdup(b.ptr);
@@ -234,9 +233,8 @@ static void test_provenance__one_byte_of_the_signature_is_invalid(void **state)
         size_t n = 0;
         char *body, *newbody;
         sg_buf enc = SG_BUF_INIT;
-        assert_int_equal(sg_attest__base64_decode(&raw, &n, ctx, cb->valuestring,
-                                                  strlen(cb->valuestring), "body"),
-                         0);
+        assert_int_equal(
+            sg_base64_decode(&raw, &n, ctx, cb->valuestring, strlen(cb->valuestring), "body"), 0);
         body = strndup((const char *)raw, n);
         newbody = replace(body, orig_b64b64, flip_b64b64);
         sg_base64_encode(&enc, (const unsigned char *)newbody, strlen(newbody));
@@ -565,10 +563,10 @@ static void test_provenance__scoped_names_use_the_encoded_purl(void **state)
 {
     sg_buf b = SG_BUF_INIT;
     (void)state;
-    sg_provenance__purl(&b, "@scope/name", "1.2.3");
+    sg_purl_npm(&b, "@scope/name", "1.2.3");
     assert_string_equal(b.ptr, "pkg:npm/%40scope/name@1.2.3");
     sg_buf_clear(&b);
-    sg_provenance__purl(&b, "left-pad", "1.0.0");
+    sg_purl_npm(&b, "left-pad", "1.0.0");
     assert_string_equal(b.ptr, "pkg:npm/left-pad@1.0.0");
     sg_buf_dispose(&b);
 }
