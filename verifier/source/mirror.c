@@ -195,24 +195,17 @@ static int credentials(git_credential **out, const char *url, const char *user_f
     return GIT_PASSTHROUGH;
 }
 
-/* The libgit2 message with the URL's credentials (if any) blanked out. */
+/* The libgit2 message with the URL's credentials (if any) blanked out: the userinfo of a URL
+ * with "://" whose authority ends at the first '/' (an scp-like "user@host:path" is left). */
 static void scrub(char *msg, const char *url)
 {
-    const char *p = strstr(url, "://"), *end, *at = NULL, *q;
-    size_t ulen, i, mlen = strlen(msg);
+    size_t b, e, ulen, i, mlen = strlen(msg);
 
-    if (!p)
+    if (!strstr(url, "://") || !sg_url_userinfo(&b, &e, url, strlen(url), "/") || e == b)
         return;
-    p += 3;
-    end = p + strcspn(p, "/");
-    for (q = p; q < end; q++)
-        if (*q == '@')
-            at = q;
-    if (!at || at == p)
-        return;
-    ulen = (size_t)(at - p);
+    ulen = e - b;
     for (i = 0; i + ulen <= mlen; i++)
-        if (memcmp(msg + i, p, ulen) == 0)
+        if (memcmp(msg + i, url + b, ulen) == 0)
             memset(msg + i, '*', ulen);
 }
 
