@@ -306,9 +306,11 @@ static int contains(const char *p, size_t n, const char *needle)
 }
 
 /* The line that says why a step failed: the first one mentioning an error among the last 50,
- * else the last one; control characters shown as '?', at most 200 bytes. */
+ * else the last one; at most 200 of its bytes, shown as the report shows untrusted text
+ * (control bytes as \xHH, so buf needs 4 * 200 + 1 bytes to hold them all). */
 static const char *failure_line(const sg_buf *out, char *buf, size_t size)
 {
+    sg_buf shown = SG_BUF_INIT;
     size_t end = out->size, start, lines = 0, best_s = 0, best_e = 0;
     const char *p = out->ptr;
     int found = 0;
@@ -341,10 +343,11 @@ static const char *failure_line(const sg_buf *out, char *buf, size_t size)
         lines++;
     }
     (void)found;
-    snprintf(buf, size, "%.*s", (int)(best_e - best_s < 200 ? best_e - best_s : 200), p + best_s);
-    for (char *q = buf; *q; q++)
-        if ((unsigned char)*q < 0x20 || (unsigned char)*q == 0x7f)
-            *q = '?';
+    /* cut at 200 bytes without the "..." mark, as the line always was */
+    sg_buf_put_shown(&shown, p + best_s, best_e - best_s < 200 ? best_e - best_s : 200, 200,
+                     SG_SHOW_HEX);
+    snprintf(buf, size, "%s", shown.error ? "" : shown.ptr);
+    sg_buf_dispose(&shown);
     return buf;
 }
 
@@ -473,7 +476,7 @@ static int run_step(sg_rebuild_run *r, const char *what, const char *const *argv
     sg_buf out = SG_BUF_INIT;
     envv env = {{0}, 0, 0};
     const char *allow[SG_REBUILD_ALLOW_MAX];
-    char line[256];
+    char line[4 * 200 + 1];
     size_t i;
     int error;
 
