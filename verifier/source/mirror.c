@@ -109,14 +109,11 @@ int sg_mirror__relpath(sg_buf *out, sg_ctx *ctx, const char *canonical)
                   (sep - p == 4 && sg_strncasecmp(p, "http", 4) == 0)))
         changed = 1;
     if (sep) {
-        const char *auth_end, *at = NULL, *q;
+        size_t b, e;
         p = sep + 3;
-        auth_end = p + strcspn(p, "/");
-        for (q = p; q < auth_end; q++)
-            if (*q == '@')
-                at = q;
-        if (at) /* credentials never name a folder */
-            p = at + 1;
+        /* credentials (up to the last '@' before the first '/') never name a folder */
+        if (sg_url_userinfo(&b, &e, canonical, strlen(canonical), "/"))
+            p = canonical + e + 1;
     }
     end = p + strcspn(p, "?#");
     while (p < end) {
