@@ -949,9 +949,7 @@ static int collect_owner(void *payload, sg_ctx *ctx, const char *const *cols, co
     owner_list *l = payload;
     if (ncols != 1 || !cols[0] || lens[0] > MAX_OWNER_BYTES)
         return sg_error_set(ctx, SG_EINVALID, "store: an owner is malformed");
-    /* refused when the array is full and doubling it would pass MAX_OWNERS (with the
-     * doubling from 8, that is past 65536 owners) */
-    if (l->n == l->cap && l->cap > MAX_OWNERS / 2)
+    if (l->n >= MAX_OWNERS)
         return sg_error_set(ctx, SG_ELIMIT, "store: more than %d owners", MAX_OWNERS);
     if (SG_ARRAY_GROW(l->items, l->cap, l->n + 1, 8) < 0)
         return sg_error_set(ctx, SG_ENOMEM, "out of memory listing owners");
