@@ -220,7 +220,8 @@ int sg_source_facts_init(sg_source_facts *f, sg_ctx *ctx, const sg_tree *root, c
         return error;
     for (i = 0; i < sg_tree_count(pkg); i++) {
         const sg_entry *e = sg_tree_entry(pkg, i);
-        if (e->kind == SG_ENTRY_SUBMODULE && push_str(&f->submodules, &f->nsub, &f->sub_cap, e->path) < 0)
+        if (e->kind == SG_ENTRY_SUBMODULE &&
+            push_str(&f->submodules, &f->nsub, &f->sub_cap, e->path) < 0)
             return sg_error_set(ctx, SG_ENOMEM, "out of memory");
     }
     return 0;
