@@ -75,29 +75,43 @@ static int b64_value(unsigned char c, int url)
     return -1;
 }
 
-int sg_base64_decode(unsigned char **out, size_t *out_len, sg_ctx *ctx, const char *s, size_t len,
-                     const char *what)
+/* The strict rules on the text's shape: the alphabet (*url), the padding and the length. *n
+ * is the number of characters before the padding. */
+static int strict_extent(size_t *n, int *url, sg_ctx *ctx, const unsigned char *p, size_t len,
+                         const char *what)
+{
+    size_t pad = 0, i;
+
+    /* The alphabet: URL-safe when a '-' or '_' appears; mixing is an error later. */
+    for (i = 0; i < len; i++)
+        if (p[i] == '-' || p[i] == '_')
+            *url = 1;
+    while (pad < 2 && len - pad > 0 && p[len - pad - 1] == '=')
+        pad++;
+    *n = len - pad;
+    if (*n % 4 == 1 || (pad && (len % 4 != 0)))
+        return sg_error_set(ctx, SG_EINVALID, "%s is not valid base64: bad length or padding",
+                            what);
+    return 0;
+}
+
+int sg_base64_decode_ex(unsigned char **out, size_t *out_len, sg_ctx *ctx, const char *s,
+                        size_t len, const char *what, unsigned flags)
 {
     const unsigned char *p = (const unsigned char *)s;
+    const int lenient = (flags & SG_BASE64_LENIENT) != 0;
     unsigned char *buf = NULL;
-    size_t pad = 0, n, i, o = 0, rem, cap;
+    size_t n = 0, i, o = 0, cap;
     int url = 0, error = 0;
     uint32_t acc = 0;
     unsigned bits = 0;
 
     *out = NULL;
     *out_len = 0;
-    /* The alphabet: URL-safe when a '-' or '_' appears; mixing is an error below. */
-    for (i = 0; i < len; i++)
-        if (p[i] == '-' || p[i] == '_')
-            url = 1;
-    while (pad < 2 && len - pad > 0 && p[len - pad - 1] == '=')
-        pad++;
-    n = len - pad;
-    rem = n % 4;
-    if (rem == 1 || (pad && (len % 4 != 0))) {
-        error =
-            sg_error_set(ctx, SG_EINVALID, "%s is not valid base64: bad length or padding", what);
+    if (lenient) { /* the text ends at its first '=' */
+        while (n < len && p[n] != '=')
+            n++;
+    } else if ((error = strict_extent(&n, &url, ctx, p, len, what)) < 0) {
         goto done;
     }
     cap = n / 4 * 3 + 3;
@@ -121,7 +135,8 @@ int sg_base64_decode(unsigned char **out, size_t *out_len, sg_ctx *ctx, const ch
             acc &= (1u << bits) - 1;
         }
     }
-    if (acc != 0) { /* leftover bits of the last character must be zero (canonical form) */
+    /* strict: leftover bits of the last character must be zero (canonical form) */
+    if (acc != 0 && !lenient) {
         error =
             sg_error_set(ctx, SG_EINVALID, "%s is not valid base64: non-zero padding bits", what);
         goto done;
@@ -132,4 +147,10 @@ int sg_base64_decode(unsigned char **out, size_t *out_len, sg_ctx *ctx, const ch
 done:
     sg_free(buf);
     return error;
+}
+
+int sg_base64_decode(unsigned char **out, size_t *out_len, sg_ctx *ctx, const char *s, size_t len,
+                     const char *what)
+{
+    return sg_base64_decode_ex(out, out_len, ctx, s, len, what, 0);
 }

@@ -33,4 +33,16 @@ int sg_base64_encode(sg_buf *buf, const unsigned char *bytes, size_t len);
 int sg_base64_decode(unsigned char **out, size_t *out_len, sg_ctx *ctx, const char *s, size_t len,
                      const char *what);
 
+/**
+ * sg_base64_decode_ex() flag: decode as npm's ssri does (Node's Buffer.from(s, 'base64')) the
+ * digests of SRI strings: the standard alphabet only, the text ending at its first '=' (what
+ * follows is ignored), any length (a lone last character adds no byte) and unused trailing
+ * bits ignored. A byte outside the alphabet before the first '=' is still SG_EINVALID.
+ */
+#define SG_BASE64_LENIENT 1u
+
+/** sg_base64_decode() with flags (0 or SG_BASE64_LENIENT); 0 is sg_base64_decode(). */
+int sg_base64_decode_ex(unsigned char **out, size_t *out_len, sg_ctx *ctx, const char *s,
+                        size_t len, const char *what, unsigned flags);
+
 #endif

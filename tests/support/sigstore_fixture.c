@@ -172,7 +172,7 @@ char *sgt_statement_v1(const char *name, const char *version, const char *sha512
 {
     sg_buf b = SG_BUF_INIT, purl = SG_BUF_INIT;
     char *out;
-    sg_provenance__purl(&purl, name, version);
+    sg_purl_npm(&purl, name, version);
     sg_buf_printf(&b,
                   "{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[{\"name\":\"%s\","
                   "\"digest\":{\"sha512\":\"%s\"}}],\"predicateType\":"

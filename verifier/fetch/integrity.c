@@ -159,28 +159,21 @@ int sg_integrity__parse(sg_sri_expect *e, sg_ctx *ctx, const char *integrity, co
     return 0;
 }
 
-/* Decode standard base64 (padding optional) into out; returns bytes or -1. */
+/* Decode an SRI digest as ssri does (SG_BASE64_LENIENT) into out; returns bytes or -1. */
 long sg_integrity__b64_decode(unsigned char *out, size_t out_size, const char *in)
 {
-    unsigned acc = 0;
-    int bits = 0;
+    unsigned char *raw = NULL;
     size_t n = 0;
-    for (; *in && *in != '='; in++) {
-        const char *tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        const char *pos = strchr(tbl, *in);
-        if (!pos)
-            return -1;
-        acc = (acc << 6) | (unsigned)(pos - tbl);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (n >= out_size)
-                return -1;
-            out[n++] = (unsigned char)(acc >> bits);
-            acc &= (1u << bits) - 1;
-        }
+    long got = -1;
+
+    if (sg_base64_decode_ex(&raw, &n, NULL, in, strlen(in), "a digest", SG_BASE64_LENIENT) == 0 &&
+        n <= out_size) {
+        if (n)
+            memcpy(out, raw, n);
+        got = (long)n;
     }
-    return (long)n;
+    sg_free(raw);
+    return got;
 }
 
 /* The actual digest of an algorithm as "alg-base64" into out (replaced). */

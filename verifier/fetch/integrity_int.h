@@ -68,8 +68,8 @@ void sg_integrity__wants(sg_digests *d, const sg_sri_expect *e);
 int sg_integrity__check(sg_ctx *ctx, const sg_sri_expect *e, const sg_digests *d,
                         const char *shown_url);
 
-/** Decode standard base64 (padding optional) into out; the byte count, or -1 when invalid
- *  or longer than out_size. */
+/** Decode an SRI digest into out as ssri does (common/codec.h SG_BASE64_LENIENT); the byte
+ *  count, or -1 when invalid or longer than out_size. */
 long sg_integrity__b64_decode(unsigned char *out, size_t out_size, const char *in);
 
 #endif

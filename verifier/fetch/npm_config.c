@@ -92,15 +92,9 @@ static int kv_set(kv_list *l, sg_ctx *ctx, const char *key, size_t keylen, char 
         return sg_error_set(ctx, SG_ELIMIT, "npm configuration has more than %d entries",
                             MAX_ENTRIES);
     }
-    if (l->n == l->alloc) {
-        size_t na = l->alloc ? l->alloc * 2 : 8, bytes;
-        kv *p;
-        if (sg_mul_overflow(&bytes, na, sizeof(kv)) || !(p = sg_realloc(l->items, bytes))) {
-            secret ? free_secret(value) : sg_free(value);
-            return sg_error_set(ctx, SG_ENOMEM, "out of memory reading the npm configuration");
-        }
-        l->items = p;
-        l->alloc = na;
+    if (SG_ARRAY_GROW(l->items, l->alloc, l->n + 1, 8) < 0) {
+        secret ? free_secret(value) : sg_free(value);
+        return sg_error_set(ctx, SG_ENOMEM, "out of memory reading the npm configuration");
     }
     if (!(l->items[l->n].key = sg_strndup(key, keylen))) {
         secret ? free_secret(value) : sg_free(value);
@@ -239,11 +233,7 @@ static long hex4(const char *s)
     long v = 0;
     int i;
     for (i = 0; i < 4; i++) {
-        char c = s[i];
-        int d = c >= '0' && c <= '9'   ? c - '0'
-                : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                       : -1;
+        int d = sg_hex_digit((unsigned char)s[i]);
         if (d < 0)
             return -1;
         v = v * 16 + d;

@@ -84,10 +84,9 @@ int sg_registry__escape_name(sg_buf *out, sg_ctx *ctx, const char *name)
 /* "packuments/<host[:port][%2fpath]>/<escaped>" (without extension) into out. */
 static int packument_relbase(sg_buf *out, sg_ctx *ctx, const char *registry, const char *escaped)
 {
-    static const char hex[] = "0123456789abcdef";
     sg_url_parts u;
     char key[sizeof(u.host) + sizeof(u.port) + sizeof(u.path) + 4];
-    size_t i, klen;
+    size_t klen;
 
     if (sg_url__split(&u, registry) < 0)
         return sg_error_set(ctx, SG_EINVALID, "registry URL is not an http or https URL");
@@ -97,18 +96,7 @@ static int packument_relbase(sg_buf *out, sg_ctx *ctx, const char *registry, con
     sg_url__host_path(key, sizeof(key), &u); /* sized to fit */
     sg_buf_clear(out);
     sg_buf_puts(out, "packuments/");
-    for (i = 0; key[i]; i++) {
-        unsigned char c = (unsigned char)key[i];
-        int plain = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-                    c == ':' || c == '[' || c == ']' || (c == '.' && i > 0) ||
-                    (c >= 'A' && c <= 'Z');
-        if (plain) {
-            sg_buf_putc(out, (char)c);
-        } else {
-            char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
-            sg_buf_put(out, esc, 3);
-        }
-    }
+    sg_url__escape_name(out, key, ":[]");
     sg_buf_printf(out, "/%s", escaped);
     return sg_buf_check(out, ctx, "a cache path");
 }

@@ -112,3 +112,21 @@ void sg_url__redact(char *out, size_t out_size, const char *url)
         snprintf(out, out_size, "%s", b.ptr);
     sg_buf_dispose(&b);
 }
+
+int sg_url__escape_name(sg_buf *out, const char *s, const char *keep)
+{
+    size_t i;
+
+    for (i = 0; s[i]; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char esc[4] = "%"; /* '%', two hex digits, sg_hex()'s NUL */
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '_' || (c == '.' && i > 0) || (keep && strchr(keep, c))) {
+            sg_buf_putc(out, (char)c);
+            continue;
+        }
+        sg_hex(esc + 1, &c, 1);
+        sg_buf_put(out, esc, 3);
+    }
+    return out->error;
+}

@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "sourcegate/buf.h"
+
 /** An http(s) URL split into the parts npm's rules look at. */
 typedef struct sg_url_parts {
     char scheme[8];  /**< "http" or "https" */
@@ -36,5 +38,13 @@ int sg_url__host_path(char *out, size_t out_size, const sg_url_parts *u);
  * so a message names what the user wrote. Always NUL-terminates out (truncating long URLs).
  */
 void sg_url__redact(char *out, size_t out_size, const char *url);
+
+/**
+ * Append s to out as one cache file name: ASCII letters, digits, '-', '_', a '.' other than
+ * the first byte and the bytes of `keep` as they are, every other byte as "%xx" (lowercase
+ * hex), so no name is "." or "..", holds a '/' or starts a hidden file. keep may be NULL.
+ * Returns 0 or out's error.
+ */
+int sg_url__escape_name(sg_buf *out, const char *s, const char *keep);
 
 #endif

@@ -159,13 +159,8 @@ static int add_rule(gi_file *f, sg_ctx *ctx, size_t *cap, const char *p, size_t 
     if (f->nrules >= max)
         return sg_error_set(ctx, SG_ELIMIT, "'%s' has more than %llu rules", f->entry->path,
                             (unsigned long long)max);
-    if (f->nrules == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 16;
-        gi_rule *nr = sg_realloc(f->rules, ncap * sizeof(*nr));
-        if (!nr)
-            return sg_error_set(ctx, SG_ENOMEM, "out of memory reading '%s'", f->entry->path);
-        f->rules = nr, *cap = ncap;
-    }
+    if (SG_ARRAY_GROW(f->rules, *cap, f->nrules + 1, 16) < 0)
+        return sg_error_set(ctx, SG_ENOMEM, "out of memory reading '%s'", f->entry->path);
     r = &f->rules[f->nrules++];
     memset(r, 0, sizeof(*r));
     if (n && p[0] == '!') {

@@ -54,13 +54,8 @@ static int sl_push3(bx *b, sg_glob_strs *l, const char *a, size_t an, const char
     if (sg_add_overflow(&n, an, mn) || sg_add_overflow(&n, n, cn) || l->n >= b->count_max ||
         n > b->bytes_max || l->bytes + n > b->bytes_max)
         return bx_fail(b, SG_ELIMIT);
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        sg_glob_str *v = sg_realloc(l->v, cap * sizeof(*v));
-        if (!v)
-            return bx_fail(b, SG_ENOMEM);
-        l->v = v, l->cap = cap;
-    }
+    if (SG_ARRAY_GROW(l->v, l->cap, l->n + 1, 8) < 0)
+        return bx_fail(b, SG_ENOMEM);
     p = sg_malloc(n + 1);
     if (!p)
         return bx_fail(b, SG_ENOMEM);

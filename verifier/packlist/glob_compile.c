@@ -72,7 +72,7 @@ typedef struct gcx {
     int nest;               /**< current extglob nesting */
     sg_glob_nstate *st;     /**< NFA states being built */
     uint32_t nst;           /**< used */
-    uint32_t capst;         /**< allocated */
+    size_t capst;           /**< allocated */
     uint32_t nneg;          /**< SG_GLOB_N_NEG states so far */
     uint32_t (*scratch)[2]; /**< class ranges being parsed */
     size_t capscratch;      /**< allocated entries of scratch */
@@ -393,14 +393,9 @@ static size_t parse_class(gcx *cx, const char *s, size_t n, size_t pos, int *kin
             }
         }
         escaping = 0;
-        if (nr + 2 > cx->capscratch) {
-            size_t cap = cx->capscratch ? cx->capscratch * 2 : 16;
-            void *nrg = sg_realloc(cx->scratch, cap * sizeof(*cx->scratch));
-            if (!nrg) {
-                cx->error = SG_ENOMEM;
-                return 0;
-            }
-            cx->scratch = nrg, cx->capscratch = cap;
+        if (SG_ARRAY_GROW(cx->scratch, cx->capscratch, nr + 2, 16) < 0) {
+            cx->error = SG_ENOMEM;
+            return 0;
         }
         ranges = cx->scratch;
         if (have_rs) {
@@ -644,19 +639,13 @@ static uint32_t nfa_add(gcx *cx, unsigned char op, uint32_t x, uint32_t y)
 {
     if (cx->error)
         return 0;
-    if (cx->nst == cx->capst) {
-        uint32_t cap = cx->capst ? cx->capst * 2 : 32;
-        sg_glob_nstate *st;
-        if (cap > GX_MAX_STATES) {
-            cx->error = SG_ELIMIT;
-            return 0;
-        }
-        st = sg_realloc(cx->st, cap * sizeof(*st));
-        if (!st) {
-            cx->error = SG_ENOMEM;
-            return 0;
-        }
-        cx->st = st, cx->capst = cap;
+    if (cx->nst >= GX_MAX_STATES) {
+        cx->error = SG_ELIMIT;
+        return 0;
+    }
+    if (SG_ARRAY_GROW(cx->st, cx->capst, (size_t)cx->nst + 1, 32) < 0) {
+        cx->error = SG_ENOMEM;
+        return 0;
     }
     memset(&cx->st[cx->nst], 0, sizeof(sg_glob_nstate));
     cx->st[cx->nst].op = op;

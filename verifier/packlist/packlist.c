@@ -262,14 +262,9 @@ static void js_string(sg_buf *out, const cJSON *v, int depth)
 
 static int rules_push(pl_ctx *pc, pl_rules *rs, sg_glob *g)
 {
-    if (rs->n == rs->cap) {
-        size_t cap = rs->cap ? rs->cap * 2 : 16;
-        sg_glob **r = sg_realloc(rs->r, cap * sizeof(*r));
-        if (!r) {
-            sg_glob__free(g);
-            return oom(pc);
-        }
-        rs->r = r, rs->cap = cap;
+    if (SG_ARRAY_GROW(rs->r, rs->cap, rs->n + 1, 16) < 0) {
+        sg_glob__free(g);
+        return oom(pc);
     }
     rs->r[rs->n++] = g;
     return 0;
@@ -340,13 +335,8 @@ typedef struct strv {
 static int strv_push(pl_ctx *pc, strv *sv, const char *s, size_t n)
 {
     char *p;
-    if (sv->n == sv->cap) {
-        size_t cap = sv->cap ? sv->cap * 2 : 16;
-        char **v = sg_realloc(sv->v, cap * sizeof(*v));
-        if (!v)
-            return oom(pc);
-        sv->v = v, sv->cap = cap;
-    }
+    if (SG_ARRAY_GROW(sv->v, sv->cap, sv->n + 1, 16) < 0)
+        return oom(pc);
     p = sg_strndup(s, n);
     if (!p)
         return oom(pc);
@@ -380,13 +370,8 @@ static pl_dir *dir_new(pl_ctx *pc, const char *path, size_t len)
 static pl_child *dir_add(pl_dir *d, const char *name, size_t len, int kind)
 {
     pl_child *c;
-    if (d->nkids == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 8;
-        pl_child *k = sg_realloc(d->kids, cap * sizeof(*k));
-        if (!k)
-            return NULL;
-        d->kids = k, d->cap = cap;
-    }
+    if (SG_ARRAY_GROW(d->kids, d->cap, d->nkids + 1, 8) < 0)
+        return NULL;
     c = &d->kids[d->nkids++];
     memset(c, 0, sizeof(*c));
     c->name = name, c->len = len, c->kind = kind;
@@ -638,18 +623,10 @@ static int filter_entry(int *out, pl_ctx *pc, const pl_walker *w, const pl_child
                         int partial)
 {
     size_t need = w->dir->depth + 2, i, start, k = 0;
-    if (need > pc->capcomps) {
-        size_t cap = need * 2;
-        sg_glob_seg *a = sg_realloc(pc->comps, cap * sizeof(*a));
-        sg_glob_seg *b = a ? sg_realloc(pc->forms, (2 * cap + 8) * sizeof(*b)) : NULL;
-        if (a)
-            pc->comps = a;
-        if (!b)
-            return oom(pc);
-        pc->forms = b;
-        pc->capcomps = cap;
-        pc->capforms = 2 * cap + 8;
-    }
+    /* apply_rules() splits at most 2 * capcomps + 8 forms (capcomps stays allocatable) */
+    if (SG_ARRAY_GROW(pc->comps, pc->capcomps, need, 16) < 0 ||
+        SG_ARRAY_GROW(pc->forms, pc->capforms, 2 * pc->capcomps + 8, 40) < 0)
+        return oom(pc);
     for (i = 0, start = 0; i <= w->dir->path_len && w->dir->path_len; i++) {
         if (i == w->dir->path_len || w->dir->path[i] == '/') {
             pc->comps[k].p = w->dir->path + start;
@@ -850,6 +827,7 @@ static int bm_set(pl_ctx *pc, binmap *b, const char *key, const char *val)
 {
     long at = bm_find(b, key);
     char *v = NULL;
+    size_t kcap, vcap;
     if (val && !(v = sg_strdup(val)))
         return oom(pc);
     if (at >= 0) {
@@ -861,20 +839,13 @@ static int bm_set(pl_ctx *pc, binmap *b, const char *key, const char *val)
         sg_free(v);
         return sg_error_set(pc->ctx, SG_ELIMIT, "package.json 'bin' has too many entries");
     }
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 8;
-        char **k = sg_realloc(b->key, cap * sizeof(*k));
-        if (k)
-            b->key = k;
-        char **vv = k ? sg_realloc(b->val, cap * sizeof(*vv)) : NULL;
-        if (vv)
-            b->val = vv;
-        unsigned char *a = vv ? sg_realloc(b->alive, cap) : NULL;
-        if (!a) {
-            sg_free(v);
-            return oom(pc);
-        }
-        b->alive = a, b->cap = cap;
+    /* three arrays of one length: each grows from b->cap the same way */
+    kcap = vcap = b->cap;
+    if (SG_ARRAY_GROW(b->key, kcap, b->n + 1, 8) < 0 ||
+        SG_ARRAY_GROW(b->val, vcap, b->n + 1, 8) < 0 ||
+        SG_ARRAY_GROW(b->alive, b->cap, b->n + 1, 8) < 0) {
+        sg_free(v);
+        return oom(pc);
     }
     b->key[b->n] = sg_strdup(key);
     if (!b->key[b->n]) {

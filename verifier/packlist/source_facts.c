@@ -74,13 +74,9 @@ static void strip_jsonc(sg_buf *b)
     sg_buf_truncate(b, o);
 }
 
-static int push_str(char ***arr, size_t *n, const char *s)
+static int push_str(char ***arr, size_t *n, size_t *cap, const char *s)
 {
-    char **na = sg_realloc(*arr, (*n + 1) * sizeof(char *));
-    if (!na)
-        return SG_ENOMEM;
-    *arr = na;
-    if (!(na[*n] = sg_strdup(s)))
+    if (SG_ARRAY_GROW(*arr, *cap, *n + 1, 4) < 0 || !((*arr)[*n] = sg_strdup(s)))
         return SG_ENOMEM;
     (*n)++;
     return 0;
@@ -112,7 +108,7 @@ static int gather_out_dirs(sg_source_facts *f, sg_ctx *ctx)
             const char *dir = sg_json_str(co, keys[k]);
             if (dir && sg_path_normalize(&norm, dir, strlen(dir), 0, NULL, 0, NULL, 1024, 64) ==
                            SG_PATH_OK &&
-                push_str(&f->out_dirs, &f->nout, norm.ptr) < 0) {
+                push_str(&f->out_dirs, &f->nout, &f->out_cap, norm.ptr) < 0) {
                 cJSON_Delete(doc);
                 sg_buf_dispose(&bytes);
                 sg_buf_dispose(&norm);
@@ -191,16 +187,14 @@ static int gather_workspaces(sg_source_facts *f, sg_ctx *ctx)
         if (name && version) {
             /* One allocation per package: "name\0version". */
             size_t nl = strlen(name), vl = strlen(version);
-            char *pair = sg_malloc(nl + vl + 2), **na;
-            na = pair ? sg_realloc(f->ws_names, (f->nws + 1) * sizeof(char *)) : NULL;
-            if (!na) {
+            char *pair = sg_malloc(nl + vl + 2);
+            if (!pair || SG_ARRAY_GROW(f->ws_names, f->ws_cap, f->nws + 1, 4) < 0) {
                 sg_free(pair);
                 cJSON_Delete(doc);
                 return sg_error_set(ctx, SG_ENOMEM, "out of memory");
             }
             memcpy(pair, name, nl + 1);
             memcpy(pair + nl + 1, version, vl + 1);
-            f->ws_names = na;
             f->ws_names[f->nws++] = pair;
         }
         cJSON_Delete(doc);
@@ -226,7 +220,8 @@ int sg_source_facts_init(sg_source_facts *f, sg_ctx *ctx, const sg_tree *root, c
         return error;
     for (i = 0; i < sg_tree_count(pkg); i++) {
         const sg_entry *e = sg_tree_entry(pkg, i);
-        if (e->kind == SG_ENTRY_SUBMODULE && push_str(&f->submodules, &f->nsub, e->path) < 0)
+        if (e->kind == SG_ENTRY_SUBMODULE &&
+            push_str(&f->submodules, &f->nsub, &f->sub_cap, e->path) < 0)
             return sg_error_set(ctx, SG_ENOMEM, "out of memory");
     }
     return 0;

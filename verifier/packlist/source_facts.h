@@ -17,10 +17,13 @@ typedef struct sg_source_facts {
     char build_reason[160];  /**< what makes it one ("scripts.build", "tsconfig.json") */
     char **out_dirs;         /**< output folders build configs name, package-relative */
     size_t nout;             /**< number of out_dirs */
+    size_t out_cap;          /**< allocated length of out_dirs */
     char **submodules;       /**< package-relative paths of submodules */
     size_t nsub;             /**< number of submodules */
+    size_t sub_cap;          /**< allocated length of submodules */
     char **ws_names;         /**< workspace packages, each "name\0version" */
     size_t nws;              /**< number of workspace packages */
+    size_t ws_cap;           /**< allocated length of ws_names */
     sg_ctx *ctx;             /**< for gitignore evaluation inside callbacks */
     char why[1024];          /**< the last explanation given by the possibly_built callback */
     const char *rebuild_note;/**< what the rebuild says about such a file, ending the

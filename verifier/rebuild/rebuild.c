@@ -58,18 +58,16 @@ void sg_rebuild__result_dispose(sg_rebuild_result *res)
 
 int sg_rebuild__add_step(sg_rebuild_run *r, const char *fmt, ...)
 {
-    char line[1024], **n;
+    sg_rebuild_result *res = r->res;
+    char line[1024];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
-    n = sg_realloc(r->res->steps, (r->res->nsteps + 1) * sizeof(char *));
-    if (!n)
+    if (SG_ARRAY_GROW(res->steps, res->steps_cap, res->nsteps + 1, 8) < 0 ||
+        !(res->steps[res->nsteps] = sg_strdup(line)))
         return sg_error_set(r->ctx, SG_ENOMEM, "out of memory");
-    r->res->steps = n;
-    if (!(n[r->res->nsteps] = sg_strdup(line)))
-        return sg_error_set(r->ctx, SG_ENOMEM, "out of memory");
-    r->res->nsteps++;
+    res->nsteps++;
     sg_buf_printf(&r->log, "%s\n", line);
     return 0;
 }

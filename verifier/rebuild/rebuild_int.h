@@ -128,11 +128,12 @@ typedef struct sg_rebuild_result {
     char log[4096];           /**< the log file in the cache, "" when not kept */
     char **steps;             /**< the choices and steps, one line each, for the report */
     size_t nsteps;            /**< entries of steps */
+    size_t steps_cap;         /**< allocated entries of steps */
 } sg_rebuild_result;
 
 #define SG_REBUILD_RESULT_INIT                                                                     \
     {                                                                                              \
-        SG_REBUILD_SKIPPED, NULL, "", "", NULL, 0                                                  \
+        SG_REBUILD_SKIPPED, NULL, "", "", NULL, 0, 0                                               \
     }
 
 void sg_rebuild__result_dispose(sg_rebuild_result *res);

@@ -306,9 +306,11 @@ static int contains(const char *p, size_t n, const char *needle)
 }
 
 /* The line that says why a step failed: the first one mentioning an error among the last 50,
- * else the last one; control characters shown as '?', at most 200 bytes. */
+ * else the last one; at most 200 of its bytes, shown as the report shows untrusted text
+ * (control bytes as \xHH, so buf needs 4 * 200 + 1 bytes to hold them all). */
 static const char *failure_line(const sg_buf *out, char *buf, size_t size)
 {
+    sg_buf shown = SG_BUF_INIT;
     size_t end = out->size, start, lines = 0, best_s = 0, best_e = 0;
     const char *p = out->ptr;
     int found = 0;
@@ -341,10 +343,11 @@ static const char *failure_line(const sg_buf *out, char *buf, size_t size)
         lines++;
     }
     (void)found;
-    snprintf(buf, size, "%.*s", (int)(best_e - best_s < 200 ? best_e - best_s : 200), p + best_s);
-    for (char *q = buf; *q; q++)
-        if ((unsigned char)*q < 0x20 || (unsigned char)*q == 0x7f)
-            *q = '?';
+    /* cut at 200 bytes without the "..." mark, as the line always was */
+    sg_buf_put_shown(&shown, p + best_s, best_e - best_s < 200 ? best_e - best_s : 200, 200,
+                     SG_SHOW_HEX);
+    snprintf(buf, size, "%s", shown.error ? "" : shown.ptr);
+    sg_buf_dispose(&shown);
     return buf;
 }
 
@@ -473,7 +476,7 @@ static int run_step(sg_rebuild_run *r, const char *what, const char *const *argv
     sg_buf out = SG_BUF_INIT;
     envv env = {{0}, 0, 0};
     const char *allow[SG_REBUILD_ALLOW_MAX];
-    char line[256];
+    char line[4 * 200 + 1];
     size_t i;
     int error;
 
@@ -698,50 +701,59 @@ static int find_packed(size_t *count, sg_buf *path, sg_rebuild_run *r)
     return sg_buf_check(path, r->ctx, "a path");
 }
 
-/* The whole of a regular file of at most limit bytes (malloc'd, one byte spare) into *out.
- * 0; 1 when it is not one, too large or cannot be read (reason set); SG_ENOMEM. */
-static int read_whole(unsigned char **out, size_t *len, sg_rebuild_run *r, const char *path,
-                      uint64_t limit)
-{
-    struct stat st;
-    unsigned char *bytes;
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+/* What read_whole() learns while sg_file_read_ex() runs. */
+typedef struct whole_read {
+    const char *path; /* the file asked for */
+    int opened;       /* the check ran: the file was opened (a later SG_EIO is a read error) */
+} whole_read;
 
-    *out = NULL;
-    *len = 0;
-    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > limit) {
-        if (fd >= 0)
-            close(fd);
+/* The file opened must be the one at the path itself, not a symlink's target: the build wrote
+ * the folder (what O_NOFOLLOW did before the common reader). */
+static int not_a_link(void *payload, sg_ctx *ctx, const struct stat *st)
+{
+    whole_read *w = payload;
+    struct stat lst;
+
+    w->opened = 1;
+    if (lstat(w->path, &lst) < 0 || !S_ISREG(lst.st_mode) || lst.st_dev != st->st_dev ||
+        lst.st_ino != st->st_ino)
+        return sg_error_set(ctx, SG_EINVALID, "'%s' is not a regular file", w->path);
+    return 0;
+}
+
+/* The whole of a regular file of at most limit bytes into out. 0; 1 when it is not one, too
+ * large or cannot be read (reason set); SG_ENOMEM. */
+static int read_whole(sg_buf *out, sg_rebuild_run *r, const char *path, uint64_t limit)
+{
+    sg_file_read_opts opts = SG_FILE_READ_OPTS_INIT;
+    whole_read w = {path, 0};
+    int had = sg_error_code_of(r->ctx), error;
+
+    opts.check = not_a_link;
+    opts.payload = &w;
+    error = sg_file_read_ex(out, r->ctx, path, limit > SIZE_MAX ? SIZE_MAX : (size_t)limit, &opts);
+    if (error == 0)
+        return 0;
+    if (!had) /* the reason below replaces the reader's message */
+        sg_error_clear(r->ctx);
+    if (error == SG_ENOMEM)
+        return sg_error_set(r->ctx, SG_ENOMEM, "out of memory reading the rebuilt tarball");
+    if (error == SG_EIO && w.opened)
+        sg_rebuild__set_reason(r, SG_REBUILD_FAILED, "cannot read the packed tarball");
+    else
         sg_rebuild__set_reason(r, SG_REBUILD_FAILED,
                                "the packed tarball is unreadable or over the "
                                "tarball-bytes limit");
-        return 1;
-    }
-    bytes = sg_malloc((size_t)st.st_size + 1);
-    while (bytes && *len < (size_t)st.st_size) {
-        ssize_t k = read(fd, bytes + *len, (size_t)st.st_size - *len);
-        if (k <= 0)
-            break;
-        *len += (size_t)k;
-    }
-    close(fd);
-    if (!bytes)
-        return sg_error_set(r->ctx, SG_ENOMEM, "out of memory reading the rebuilt tarball");
-    *out = bytes;
-    if (*len != (size_t)st.st_size) {
-        sg_rebuild__set_reason(r, SG_REBUILD_FAILED, "cannot read the packed tarball");
-        return 1;
-    }
-    return 0;
+    return 1;
 }
 
 /* Read the one tarball the pack command left in out/. 1 when there is none. */
 int sg_rebuild__read_packed(sg_rebuild_run *r)
 {
     sg_buf path = SG_BUF_INIT;
+    sg_buf bytes = SG_BUF_INIT;
     sg_tar_info info;
-    unsigned char *bytes = NULL;
-    size_t len = 0, n = 0;
+    size_t n = 0;
     int error;
 
     if ((error = find_packed(&n, &path, r)) < 0)
@@ -753,10 +765,11 @@ int sg_rebuild__read_packed(sg_rebuild_run *r)
         error = 1;
         goto done;
     }
-    if ((error = read_whole(&bytes, &len, r, path.ptr,
-                            sg_ctx_limit(r->ctx, SG_LIMIT_TARBALL_BYTES))) != 0)
+    if ((error = read_whole(&bytes, r, path.ptr, sg_ctx_limit(r->ctx, SG_LIMIT_TARBALL_BYTES))) !=
+        0)
         goto done;
-    if ((error = sg_tar_read(&r->res->tree, &info, r->ctx, bytes, len, NULL)) < 0) {
+    if ((error = sg_tar_read(&r->res->tree, &info, r->ctx, (const unsigned char *)bytes.ptr,
+                             bytes.size, NULL)) < 0) {
         sg_rebuild__set_reason(r, SG_REBUILD_FAILED, "the packed tarball is not readable: %s",
                                sg_error_message(r->ctx));
         sg_error_clear(r->ctx);
@@ -765,7 +778,7 @@ int sg_rebuild__read_packed(sg_rebuild_run *r)
         error = sg_rebuild__add_step(r, "packed: %zu files", sg_tree_count(r->res->tree));
     }
 done:
-    sg_free(bytes);
+    sg_buf_dispose(&bytes);
     sg_buf_dispose(&path);
     return error;
 }

@@ -147,19 +147,10 @@ typedef struct strv {
 
 static void strv_add(strv *s, const char *str)
 {
-    char **nv, *d;
+    char *d;
     if (s->error)
         return;
-    if (s->n + 2 > s->cap) {
-        size_t ncap = s->cap ? s->cap * 2 : 64, bytes;
-        if (sg_mul_overflow(&bytes, ncap, sizeof(char *)) || !(nv = sg_realloc(s->v, bytes))) {
-            s->error = SG_ENOMEM;
-            return;
-        }
-        s->v = nv;
-        s->cap = ncap;
-    }
-    if (!(d = sg_strdup(str))) {
+    if (SG_ARRAY_GROW(s->v, s->cap, s->n + 2, 64) < 0 || !(d = sg_strdup(str))) {
         s->error = SG_ENOMEM;
         return;
     }

@@ -326,40 +326,42 @@ static size_t url_scheme_len(const char *s)
     return strncmp(s + i, "://", 3) == 0 ? i : 0;
 }
 
-static int hex_value(char c)
+int sg_git__file_url_path(sg_buf *out, const char *url)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    const char *p = url + 7; /* after "file://", which the caller checked */
+    int hi, lo;
+
+    if (sg_strncasecmp(p, "localhost/", 10) == 0)
+        p += 9;
+    if (*p != '/')
+        return SG_GIT_FILE_URL_HOST;
+    for (; *p; p++) {
+        if (*p != '%') {
+            sg_buf_putc(out, *p);
+            continue;
+        }
+        hi = sg_hex_digit((unsigned char)p[1]);
+        lo = hi < 0 ? -1 : sg_hex_digit((unsigned char)p[2]);
+        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+            return SG_GIT_FILE_URL_MALFORMED;
+        sg_buf_putc(out, (char)(hi * 16 + lo));
+        p += 2;
+    }
+    return 0;
 }
 
-/* The local path of a file:// URL (after "file://"), percent-decoded. */
-static int file_url_path(sg_buf *out, sg_ctx *ctx, const char *url, const char *rest)
+/* The local path of a file:// URL, percent-decoded. */
+static int file_url_path(sg_buf *out, sg_ctx *ctx, const char *url)
 {
-    size_t i;
+    int rc = sg_git__file_url_path(out, url);
 
-    if (strncmp(rest, "localhost/", 10) == 0)
-        rest += 9;
-    if (rest[0] != '/')
+    if (rc == SG_GIT_FILE_URL_HOST)
         return sg_error_set(ctx, SG_EINVALID,
                             "file URL '%s' names a host: only local repositories are supported "
                             "in local mode",
                             url);
-    for (i = 0; rest[i]; i++) {
-        if (rest[i] == '%') {
-            int hi = hex_value(rest[i + 1]), lo = hi < 0 ? -1 : hex_value(rest[i + 2]);
-            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-                return sg_error_set(ctx, SG_EINVALID, "malformed file URL '%s'", url);
-            sg_buf_putc(out, (char)(hi * 16 + lo));
-            i += 2;
-        } else {
-            sg_buf_putc(out, rest[i]);
-        }
-    }
+    if (rc == SG_GIT_FILE_URL_MALFORMED)
+        return sg_error_set(ctx, SG_EINVALID, "malformed file URL '%s'", url);
     return sg_buf_check(out, ctx, "a repository path");
 }
 
@@ -380,7 +382,7 @@ static int local_path(sg_buf *out, sg_ctx *ctx, const char *path_or_url)
     size_t scheme = url_scheme_len(path_or_url);
 
     if (scheme == 4 && sg_strncasecmp(path_or_url, "file", 4) == 0)
-        return file_url_path(out, ctx, path_or_url, path_or_url + 7);
+        return file_url_path(out, ctx, path_or_url);
     if (scheme) /* the URL itself may carry credentials: name the scheme only */
         return sg_error_set(ctx, SG_EINVALID,
                             "only local repositories are supported in local mode, not '%.*s' "
@@ -520,15 +522,8 @@ static void backend_free(void *self)
 static int backend_push(git_backend *b, sg_ctx *ctx, const git_oid *id, int filtered,
                         uint64_t *cookie)
 {
-    if (b->count == b->cap) {
-        size_t ncap = b->cap ? b->cap * 2 : 256, bytes;
-        blob_ref *n;
-        if (sg_mul_overflow(&bytes, ncap, sizeof(blob_ref)) ||
-            (n = sg_realloc(b->blobs, bytes)) == NULL)
-            return sg_error_set(ctx, SG_ENOMEM, "out of memory for git blob ids");
-        b->blobs = n;
-        b->cap = ncap;
-    }
+    if (SG_ARRAY_GROW(b->blobs, b->cap, b->count + 1, 256) < 0)
+        return sg_error_set(ctx, SG_ENOMEM, "out of memory for git blob ids");
     git_oid_cpy(&b->blobs[b->count].id, id);
     b->blobs[b->count].filtered = filtered ? 1 : 0;
     *cookie = b->count++;
@@ -1030,7 +1025,7 @@ static int parse_commit_id(git_oid *id, sg_ctx *ctx, const char *hex)
     size_t i;
 
     for (i = 0; hex && i < GIT_OID_HEXSZ; i++)
-        if (hex_value(hex[i]) < 0)
+        if (sg_hex_digit((unsigned char)hex[i]) < 0)
             break;
     if (!hex || i != GIT_OID_HEXSZ || hex[i] != '\0' || git_oid_fromstr(id, hex) < 0)
         return sg_error_set(ctx, SG_EINVALID, "invalid commit id '%s'", hex ? hex : "");

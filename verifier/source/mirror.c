@@ -109,14 +109,11 @@ int sg_mirror__relpath(sg_buf *out, sg_ctx *ctx, const char *canonical)
                   (sep - p == 4 && sg_strncasecmp(p, "http", 4) == 0)))
         changed = 1;
     if (sep) {
-        const char *auth_end, *at = NULL, *q;
+        size_t b, e;
         p = sep + 3;
-        auth_end = p + strcspn(p, "/");
-        for (q = p; q < auth_end; q++)
-            if (*q == '@')
-                at = q;
-        if (at) /* credentials never name a folder */
-            p = at + 1;
+        /* credentials (up to the last '@' before the first '/') never name a folder */
+        if (sg_url_userinfo(&b, &e, canonical, strlen(canonical), "/"))
+            p = canonical + e + 1;
     }
     end = p + strcspn(p, "?#");
     while (p < end) {
@@ -195,24 +192,17 @@ static int credentials(git_credential **out, const char *url, const char *user_f
     return GIT_PASSTHROUGH;
 }
 
-/* The libgit2 message with the URL's credentials (if any) blanked out. */
+/* The libgit2 message with the URL's credentials (if any) blanked out: the userinfo of a URL
+ * with "://" whose authority ends at the first '/' (an scp-like "user@host:path" is left). */
 static void scrub(char *msg, const char *url)
 {
-    const char *p = strstr(url, "://"), *end, *at = NULL, *q;
-    size_t ulen, i, mlen = strlen(msg);
+    size_t b, e, ulen, i, mlen = strlen(msg);
 
-    if (!p)
+    if (!strstr(url, "://") || !sg_url_userinfo(&b, &e, url, strlen(url), "/") || e == b)
         return;
-    p += 3;
-    end = p + strcspn(p, "/");
-    for (q = p; q < end; q++)
-        if (*q == '@')
-            at = q;
-    if (!at || at == p)
-        return;
-    ulen = (size_t)(at - p);
+    ulen = e - b;
     for (i = 0; i + ulen <= mlen; i++)
-        if (memcmp(msg + i, p, ulen) == 0)
+        if (memcmp(msg + i, url + b, ulen) == 0)
             memset(msg + i, '*', ulen);
 }
 
@@ -337,14 +327,6 @@ done:
 /* ------------------------------------------------------------------------------------------ */
 /* file:// upstreams: objects copied as files                                                  */
 
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
 /* The objects folder of the repository a file:// URL (or an absolute path) names into out; 0
  * when url names no readable local repository (the fetch then reports what is wrong). */
 static int local_objects(sg_buf *out, const char *url)
@@ -352,30 +334,12 @@ static int local_objects(sg_buf *out, const char *url)
     sg_buf path = SG_BUF_INIT;
     git_repository *src = NULL;
     git_buf objects = GIT_BUF_INIT;
-    const char *p;
     int found = 0;
 
-    if (url[0] == '/') { /* a plain path: libgit2 takes it as a local repository too */
+    if (url[0] == '/') /* a plain path: libgit2 takes it as a local repository too */
         sg_buf_puts(&path, url);
-        goto open;
-    }
-    if (sg_strncasecmp(url, "file://", 7) != 0)
-        return 0;
-    p = url + 7;
-    if (sg_strncasecmp(p, "localhost/", 10) == 0)
-        p += 9;
-    if (*p != '/')
-        return 0;
-    for (; *p; p++) {
-        int hi, lo;
-        if (*p == '%' && (hi = hexval(p[1])) >= 0 && (lo = hexval(p[2])) >= 0 && (hi || lo)) {
-            sg_buf_putc(&path, (char)(hi * 16 + lo));
-            p += 2;
-        } else {
-            sg_buf_putc(&path, *p);
-        }
-    }
-open:
+    else if (sg_strncasecmp(url, "file://", 7) != 0 || sg_git__file_url_path(&path, url) != 0)
+        goto done;
     if (path.error == 0 &&
         git_repository_open_ext(&src, path.ptr, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) == 0 &&
         git_repository_item_path(&objects, src, GIT_REPOSITORY_ITEM_OBJECTS) == 0) {
@@ -383,6 +347,7 @@ open:
         sg_buf_puts(out, objects.ptr);
         found = out->error == 0;
     }
+done:
     git_error_clear();
     git_buf_dispose(&objects);
     git_repository_free(src);
@@ -531,7 +496,8 @@ static int sync_local_objects(sg_ctx *ctx, git_repository *repo, const char *url
     if ((dir = opendir(src.ptr)) == NULL)
         goto done;
     while (!error && (e = readdir(dir)) != NULL)
-        if (strlen(e->d_name) == 2 && hexval(e->d_name[0]) >= 0 && hexval(e->d_name[1]) >= 0)
+        if (strlen(e->d_name) == 2 && sg_hex_digit((unsigned char)e->d_name[0]) >= 0 &&
+            sg_hex_digit((unsigned char)e->d_name[1]) >= 0)
             error = copy_object_dir(ctx, src.ptr, dst.ptr, e->d_name, -1, copied);
     if (!error && git_repository_odb(&odb, repo) == 0)
         git_odb_refresh(odb);

@@ -949,16 +949,10 @@ static int collect_owner(void *payload, sg_ctx *ctx, const char *const *cols, co
     owner_list *l = payload;
     if (ncols != 1 || !cols[0] || lens[0] > MAX_OWNER_BYTES)
         return sg_error_set(ctx, SG_EINVALID, "store: an owner is malformed");
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8, bytes;
-        char **items;
-        if (cap > MAX_OWNERS || sg_mul_overflow(&bytes, cap, sizeof(char *)))
-            return sg_error_set(ctx, SG_ELIMIT, "store: more than %d owners", MAX_OWNERS);
-        if (!(items = sg_realloc(l->items, bytes)))
-            return sg_error_set(ctx, SG_ENOMEM, "out of memory listing owners");
-        l->items = items;
-        l->cap = cap;
-    }
+    if (l->n >= MAX_OWNERS)
+        return sg_error_set(ctx, SG_ELIMIT, "store: more than %d owners", MAX_OWNERS);
+    if (SG_ARRAY_GROW(l->items, l->cap, l->n + 1, 8) < 0)
+        return sg_error_set(ctx, SG_ENOMEM, "out of memory listing owners");
     if (!(l->items[l->n] = sg_strdup(cols[0])))
         return sg_error_set(ctx, SG_ENOMEM, "out of memory listing owners");
     l->n++;

@@ -51,7 +51,7 @@ static int b64_field(unsigned char **out, size_t *len, const cJSON *obj, const c
         return WHY("the bundle lacks %s", key), SG_EINVALID;
     if (strlen(s) / 4 * 3 > max)
         return WHY("the bundle's %s is larger than %zu bytes", key, max), SG_EINVALID;
-    if ((error = sg_attest__base64_decode(out, len, ctx, s, strlen(s), key)) < 0) {
+    if ((error = sg_base64_decode(out, len, ctx, s, strlen(s), key)) < 0) {
         if (error == SG_ENOMEM)
             return error;
         sg_error_clear(ctx);
@@ -129,8 +129,7 @@ static int decode_proof(sg_bundle *b, const cJSON *proof, char *why, size_t why_
     cJSON_ArrayForEach(h, hashes)
     {
         if (!cJSON_IsString(h) ||
-            sg_attest__base64_decode(&raw, &len, ctx, h->valuestring, strlen(h->valuestring),
-                                     "hash") < 0 ||
+            sg_base64_decode(&raw, &len, ctx, h->valuestring, strlen(h->valuestring), "hash") < 0 ||
             len != 32) {
             sg_error_clear(ctx);
             sg_free(raw);
@@ -223,17 +222,6 @@ int sg_bundle__decode(sg_bundle *out, char *why, size_t why_size, sg_ctx *ctx, c
 
 /* ---- the statement ------------------------------------------------------------------------ */
 
-int sg_provenance__purl(sg_buf *out, const char *name, const char *version)
-{
-    sg_buf_puts(out, "pkg:npm/");
-    if (name[0] == '@') {
-        sg_buf_puts(out, "%40");
-        name++;
-    }
-    sg_buf_printf(out, "%s@%s", name, version);
-    return out->error;
-}
-
 /* 1 when subject name s is purl, or purl with a query (npm adds ?repository_url=). */
 static int purl_matches(const char *s, const char *purl)
 {
@@ -270,15 +258,17 @@ static void copy_str(char *out, size_t size, const char *s)
     snprintf(out, size, "%s", s ? s : "");
 }
 
-/* "git+<repo>@<ref>" into repo and ref. */
+/* "git+<repo>@<ref>" into repo and ref. The '@' of a ref comes after the "://" (an earlier one
+ * ends credentials); without "://" (a hostile "git+foo@bar") the last '@' splits. */
 static void split_git_uri(sg_provenance *p, const char *uri)
 {
-    const char *at;
+    const char *at, *sep;
     if (!uri || strncmp(uri, "git+", 4) != 0)
         return;
     uri += 4;
     at = strrchr(uri, '@');
-    if (at && at > strstr(uri, "://") + 3) {
+    sep = strstr(uri, "://");
+    if (at && (!sep || at > sep + 3)) {
         if (!p->repository[0])
             snprintf(p->repository, sizeof(p->repository), "%.*s", (int)(at - uri), uri);
         if (!p->ref[0])
@@ -514,7 +504,7 @@ int sg_provenance__check_json(sg_provenance *out, sg_ctx *ctx, const cJSON *doc,
     memset(out, 0, sizeof(*out));
     out->status = SG_PROV_INVALID;
     sg_hex(hex, sha512, 64);
-    if (sg_provenance__purl(&purl, name, version) < 0) {
+    if (sg_purl_npm(&purl, name, version) < 0) {
         error = sg_error_set(ctx, SG_ENOMEM, "out of memory");
         goto done;
     }

@@ -31,25 +31,17 @@ typedef struct meta {
 /* "trust/<kind>/<host[:port]/path, %-encoded>" (without extension) into out. */
 static int relbase(sg_buf *out, sg_ctx *ctx, const char *kind, const char *url)
 {
-    static const char hex[] = "0123456789abcdef";
     sg_url_parts u;
     char key[sizeof(u.host) + sizeof(u.port) + sizeof(u.path) + 4];
-    size_t i;
+    char shown[512];
 
-    if (sg_url__split(&u, url) < 0)
-        return sg_error_set(ctx, SG_EINVALID, "'%.200s' is not an http or https URL", url);
+    if (sg_url__split(&u, url) < 0) { /* named without the credentials it may hold */
+        sg_url__redact(shown, sizeof(shown), url);
+        return sg_error_set(ctx, SG_EINVALID, "'%.200s' is not an http or https URL", shown);
+    }
     sg_url__host_path(key, sizeof(key), &u); /* sized to fit */
     sg_buf_printf(out, "trust/%s/", kind);
-    for (i = 0; key[i]; i++) {
-        unsigned char c = (unsigned char)key[i];
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '_' || (c == '.' && i > 0)) {
-            sg_buf_putc(out, (char)c);
-        } else {
-            char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
-            sg_buf_put(out, esc, 3);
-        }
-    }
+    sg_url__escape_name(out, key, NULL);
     return sg_buf_check(out, ctx, "a cache path");
 }
 

@@ -283,9 +283,6 @@ int sg_provenance__check_json(sg_provenance *out, sg_ctx *ctx, const cJSON *doc,
                               const char *version, const unsigned char sha512[64],
                               const sg_trusted_root *root);
 
-/** npm's purl of name@version: "pkg:npm/" + name with a leading '@' as "%40" + "@" + version. */
-int sg_provenance__purl(sg_buf *out, const char *name, const char *version);
-
 /* ---- publishing history (publish_history.c) ----------------------------------------------- */
 
 /** What the packument says about how releases were published. */

@@ -116,6 +116,56 @@ static void test_base64__rejects_with_a_reason(void **state)
     b64_bad("YR==", "the field is not valid base64: non-zero padding bits");
 }
 
+/* SRI digests are decoded as ssri (Node's Buffer.from(x, 'base64')) does: leniently. */
+static void test_base64__lenient_decodes_as_ssri_does(void **state)
+{
+    static const struct {
+        const char *in;   /* the text */
+        int rc;           /* 0 or SG_EINVALID */
+        const char *want; /* the bytes when rc is 0 */
+        size_t n;         /* how many */
+    } cases[] = {
+        {"YWJj", 0, "abc", 3},
+        {"YWI", 0, "ab", 2},        /* no padding */
+        {"YWI=", 0, "ab", 2},       /* padding */
+        {"YR==", 0, "a", 1},        /* unused bits not zero */
+        {"YWJjZ", 0, "abc", 3},     /* a lone last character adds nothing */
+        {"Y", 0, "", 0},            /* the same, alone */
+        {"YQ=garbage!", 0, "a", 1}, /* the text ends at the first '=' */
+        {"=YWJj", 0, "", 0},        /* even at the start */
+        {"", 0, "", 0},
+        {"YW-J", SG_EINVALID, NULL, 0}, /* the URL-safe alphabet is not taken */
+        {"YW_J", SG_EINVALID, NULL, 0},
+        {"YW J", SG_EINVALID, NULL, 0}, /* nor blanks */
+        {"YW\nJ", SG_EINVALID, NULL, 0},
+    };
+    sg_ctx *ctx = NULL;
+    unsigned char *out = NULL;
+    size_t i, n = 0;
+    (void)state;
+    assert_int_equal(sg_ctx_new(&ctx), 0);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        print_message("case %zu: %s\n", i, cases[i].in);
+        assert_int_equal(sg_base64_decode_ex(&out, &n, ctx, cases[i].in, strlen(cases[i].in), "x",
+                                             SG_BASE64_LENIENT),
+                         cases[i].rc);
+        if (cases[i].rc == 0) {
+            assert_int_equal(n, cases[i].n);
+            assert_non_null(out);
+            if (n)
+                assert_memory_equal(out, cases[i].want, n);
+        } else {
+            assert_null(out);
+            sg_error_clear(ctx);
+        }
+        sg_free(out);
+        out = NULL;
+    }
+    /* the strict decoder refuses what leniency allows */
+    assert_int_equal(sg_base64_decode_ex(&out, &n, ctx, "YR==", 4, "x", 0), SG_EINVALID);
+    sg_ctx_free(ctx);
+}
+
 static void test_base64__allocation_failure_is_enomem(void **state)
 {
     sg_ctx *ctx = NULL;
@@ -139,6 +189,7 @@ int main(void)
         cmocka_unit_test(test_base64__encodes_across_chunks),
         cmocka_unit_test(test_base64__decodes_with_explicit_length),
         cmocka_unit_test(test_base64__rejects_with_a_reason),
+        cmocka_unit_test(test_base64__lenient_decodes_as_ssri_does),
         cmocka_unit_test(test_base64__allocation_failure_is_enomem),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -133,6 +133,32 @@ static void test_url__redaction_cases(void **state)
     assert_string_equal(out, "https://very...");
 }
 
+/* Cache names of URLs: the trust documents' (keep nothing more) and the packuments' (":[]"). */
+static void test_url__escape_name_cases(void **state)
+{
+    static const struct {
+        const char *s;     /* a host[:port]/path key */
+        const char *keep;  /* extra bytes kept */
+        const char *named; /* the cache name */
+    } cases[] = {
+        {"h.example/-/npm/v1/keys", NULL, "h.example%2f-%2fnpm%2fv1%2fkeys"},
+        {"[::1]:8080/x", NULL, "%5b%3a%3a1%5d%3a8080%2fx"},
+        {"[::1]:8080/x", ":[]", "[::1]:8080%2fx"},
+        {".hidden/..", NULL, "%2ehidden%2f.."},
+        {"A-Z_a.z~ \x7f\xff", "", "A-Z_a.z%7e%20%7f%ff"},
+        {"", NULL, ""},
+    };
+    sg_buf b = SG_BUF_INIT;
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        sg_buf_clear(&b);
+        assert_int_equal(sg_url__escape_name(&b, cases[i].s, cases[i].keep), 0);
+        assert_string_equal(b.ptr, cases[i].named);
+    }
+    sg_buf_dispose(&b);
+}
+
 /* The token a URL gets goes by the split: IPv6, ports, case and encodings as npm sees them. */
 static void test_url__tokens_follow_the_split(void **state)
 {
@@ -164,6 +190,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_url__split_cases),
         cmocka_unit_test(test_url__redaction_cases),
+        cmocka_unit_test(test_url__escape_name_cases),
         cmocka_unit_test(test_url__tokens_follow_the_split),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,7 @@
 
 #include "common/alloc.h"
 #include "common/hash.h"
+#include "verifier/source/git_int.h"
 
 #define NFILES(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -291,11 +292,57 @@ static void test_git__opens_file_urls(void **state)
     assert_int_equal(sg_git_repo_open(&r, ctx, url), SG_ENOTFOUND); /* dir itself: no repo */
     assert_null(r);
 
+    /* "localhost" in any case (local mode took it in lower case only, the mirrors in any) */
+    sg_error_clear(ctx);
+    snprintf(url, sizeof(url), "file://LocalHost%s", dir);
+    assert_int_equal(sg_git_repo_open(&r, ctx, url), SG_ENOTFOUND); /* local: dir has no repo */
+    assert_null(r);
+
+    /* "%00" cannot be in a path (the mirrors passed it through) */
+    sg_error_clear(ctx);
+    snprintf(url, sizeof(url), "file://%s%%00", dir);
+    assert_int_equal(sg_git_repo_open(&r, ctx, url), SG_EINVALID);
+    assert_contains(sg_error_message(ctx), "malformed file URL");
+    assert_null(r);
+
     /* a file URL naming another host is refused */
     sg_error_clear(ctx);
     assert_int_equal(sg_git_repo_open(&r, ctx, "file://server/srv/repo.git"), SG_EINVALID);
     assert_contains(sg_error_message(ctx), "only local repositories are supported");
     sg_ctx_free(ctx);
+}
+
+/* The one file:// decoder of local mode and the mirrors: localhost in any case, %00 refused. */
+static void test_git__file_url_paths_decode_one_way(void **state)
+{
+    static const struct {
+        const char *url;  /* a file:// URL */
+        int rc;           /* what sg_git__file_url_path() returns */
+        const char *path; /* the path it names when rc is 0 */
+    } cases[] = {
+        {"file:///srv/repo.git", 0, "/srv/repo.git"},
+        {"FILE:///srv/repo.git", 0, "/srv/repo.git"},
+        {"file://localhost/srv/repo.git", 0, "/srv/repo.git"},
+        {"file://LocalHost/srv/repo.git", 0, "/srv/repo.git"},
+        {"file://LOCALHOST/a%20b%25c%2Fd", 0, "/a b%c/d"},
+        {"file://server/srv/repo.git", SG_GIT_FILE_URL_HOST, NULL},
+        {"file://localhost", SG_GIT_FILE_URL_HOST, NULL},
+        {"file://", SG_GIT_FILE_URL_HOST, NULL},
+        {"file:///a%00b", SG_GIT_FILE_URL_MALFORMED, NULL},
+        {"file:///a%zz", SG_GIT_FILE_URL_MALFORMED, NULL},
+        {"file:///a%2", SG_GIT_FILE_URL_MALFORMED, NULL},
+        {"file:///a%", SG_GIT_FILE_URL_MALFORMED, NULL},
+    };
+    sg_buf b = SG_BUF_INIT;
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        sg_buf_clear(&b);
+        assert_int_equal(sg_git__file_url_path(&b, cases[i].url), cases[i].rc);
+        if (cases[i].path)
+            assert_string_equal(b.ptr, cases[i].path);
+    }
+    sg_buf_dispose(&b);
 }
 
 static void test_git__refuses_remote_urls(void **state)
@@ -1345,6 +1392,7 @@ int main(void)
         cmocka_unit_test(test_git__opens_bare_repo),
         cmocka_unit_test(test_git__lazy_tree_completes_to_the_eager_digests),
         cmocka_unit_test(test_git__opens_file_urls),
+        cmocka_unit_test(test_git__file_url_paths_decode_one_way),
         cmocka_unit_test(test_git__refuses_remote_urls),
         cmocka_unit_test(test_git__missing_repository_is_not_found),
         cmocka_unit_test(test_git__resolves_tags_branches_and_shas),

@@ -476,6 +476,49 @@ static int remember_owner(const char *owner, void *payload)
     return 0;
 }
 
+static int count_owner(const char *owner, void *payload)
+{
+    (void)owner;
+    (*(size_t *)payload)++;
+    return 0;
+}
+
+/* n running jobs of the run with n different owners, written straight into the file. */
+static void add_running_owners(fixture *f, const char *run, long n)
+{
+    char sql[1024];
+    snprintf(sql, sizeof(sql),
+             "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < %ld) "
+             "INSERT INTO jobs (run, pos, ecosystem, name, spec, state, owner, attempts) "
+             "SELECT '%s', 1000 + i, 'npm', 'p' || i, '1.0.0', 'running', 'owner-' || i, 1 "
+             "FROM k",
+             n, run);
+    raw_sql(f->path, sql);
+}
+
+/* The owner list held up to 65536 owners (where the doubling of its array stopped), not the
+ * 100000 its message names. */
+static void test_store_sqlite__owners_are_listed_up_to_the_limit_named(void **state)
+{
+    fixture *f = *state;
+    sg_store *s = open_store(f);
+    size_t n = 0;
+    char *run = open_run(f, s, three, 3, NULL);
+
+    add_running_owners(f, run, 100000);
+    assert_int_equal(sg_store_foreach_owner(s, f->ctx, run, count_owner, &n), 0);
+    assert_int_equal(n, 100000);
+    raw_sql(f->path, "UPDATE jobs SET owner = 'owner-100001' WHERE name = 'alpha'");
+    raw_sql(f->path, "UPDATE jobs SET state = 'running' WHERE name = 'alpha'");
+    n = 0;
+    assert_int_equal(sg_store_foreach_owner(s, f->ctx, run, count_owner, &n), SG_ELIMIT);
+    assert_string_equal(sg_error_message(f->ctx), "store: more than 100000 owners");
+    assert_int_equal(n, 0);
+    sg_error_clear(f->ctx);
+    sg_store_string_free(run);
+    sg_store_free(s);
+}
+
 static void test_store_sqlite__a_dead_owners_jobs_can_be_requeued(void **state)
 {
     fixture *f = *state;
@@ -630,6 +673,7 @@ int main(void)
         T(test_store_sqlite__heartbeat_and_extend_keep_a_lease),
         T(test_store_sqlite__failures_retry_then_end_in_error),
         T(test_store_sqlite__a_dead_owners_jobs_can_be_requeued),
+        T(test_store_sqlite__owners_are_listed_up_to_the_limit_named),
         T(test_store_sqlite__completion_and_result_share_one_transaction),
         T(test_store_sqlite__concurrent_workers_complete_every_job_exactly_once),
 #undef T

@@ -36,7 +36,7 @@ static void sha_of_integrity(unsigned char out[64], const char *sri)
 {
     unsigned char *raw = NULL;
     size_t n = 0;
-    assert_int_equal(sg_attest__base64_decode(&raw, &n, ctx, sri + 7, strlen(sri + 7), "sri"), 0);
+    assert_int_equal(sg_base64_decode(&raw, &n, ctx, sri + 7, strlen(sri + 7), "sri"), 0);
     assert_int_equal(n, 64);
     memcpy(out, raw, 64);
     sg_free(raw);
@@ -187,8 +187,7 @@ static char *flip_sig_byte(const char *doc, char **orig_b64)
     char *out;
     *orig_b64 = strdup(sig->valuestring);
     assert_int_equal(
-        sg_attest__base64_decode(&raw, &n, ctx, sig->valuestring, strlen(sig->valuestring), "sig"),
-        0);
+        sg_base64_decode(&raw, &n, ctx, sig->valuestring, strlen(sig->valuestring), "sig"), 0);
     raw[n / 2] ^= 0x01;
     sg_base64_encode(&b, raw, n);
     out = strdup(b.ptr);
@@ -234,9 +233,8 @@ static void test_provenance__one_byte_of_the_signature_is_invalid(void **state)
         size_t n = 0;
         char *body, *newbody;
         sg_buf enc = SG_BUF_INIT;
-        assert_int_equal(sg_attest__base64_decode(&raw, &n, ctx, cb->valuestring,
-                                                  strlen(cb->valuestring), "body"),
-                         0);
+        assert_int_equal(
+            sg_base64_decode(&raw, &n, ctx, cb->valuestring, strlen(cb->valuestring), "body"), 0);
         body = strndup((const char *)raw, n);
         newbody = replace(body, orig_b64b64, flip_b64b64);
         sg_base64_encode(&enc, (const unsigned char *)newbody, strlen(newbody));
@@ -565,12 +563,44 @@ static void test_provenance__scoped_names_use_the_encoded_purl(void **state)
 {
     sg_buf b = SG_BUF_INIT;
     (void)state;
-    sg_provenance__purl(&b, "@scope/name", "1.2.3");
+    sg_purl_npm(&b, "@scope/name", "1.2.3");
     assert_string_equal(b.ptr, "pkg:npm/%40scope/name@1.2.3");
     sg_buf_clear(&b);
-    sg_provenance__purl(&b, "left-pad", "1.0.0");
+    sg_purl_npm(&b, "left-pad", "1.0.0");
     assert_string_equal(b.ptr, "pkg:npm/left-pad@1.0.0");
     sg_buf_dispose(&b);
+}
+
+/* A v0.2 configSource uri without "://" once computed strstr(...) + 3 on NULL (undefined). */
+static void test_provenance__a_git_uri_without_a_scheme_separator_is_split_at_its_at(void **state)
+{
+    sgt_sigstore s;
+    sgt_bundle_opts o = {0};
+    sg_provenance p;
+    unsigned char sha[64];
+    sg_buf stmt = SG_BUF_INIT;
+    char *doc;
+    (void)state;
+    sgt_sigstore_init(&s);
+    sg_buf_printf(&stmt,
+                  "{\"_type\":\"https://in-toto.io/Statement/v0.1\",\"subject\":[{\"name\":"
+                  "\"pkg:npm/%%40acme/demo@1.0.0\",\"digest\":{\"sha512\":\"%s\"}}],"
+                  "\"predicateType\":\"https://slsa.dev/provenance/v0.2\",\"predicate\":{"
+                  "\"invocation\":{\"configSource\":{\"uri\":\"git+foo@bar\",\"digest\":{"
+                  "\"sha1\":\"%s\"}}}}}",
+                  DEMO_SHA512, DEMO_COMMIT);
+    o.statement = stmt.ptr;
+    o.predicate_type = "https://slsa.dev/provenance/v0.2";
+    doc = sgt_attestations(&s, &o);
+    hex_to_bytes(sha, DEMO_SHA512, 64);
+    check(&p, doc, "@acme/demo", "1.0.0", sha, NULL);
+    assert_int_equal(p.status, SG_PROV_UNVERIFIED);
+    assert_string_equal(p.repository, "foo");
+    assert_string_equal(p.ref, "bar");
+    assert_string_equal(p.commit, DEMO_COMMIT);
+    free(doc);
+    sg_buf_dispose(&stmt);
+    sgt_sigstore_free(&s);
 }
 
 /* ---- Merkle paths ---- */
@@ -701,6 +731,7 @@ int main(void)
         cmocka_unit_test(test_provenance__a_leaf_without_code_signing_fails),
         cmocka_unit_test(test_provenance__certificate_and_statement_must_agree),
         cmocka_unit_test(test_provenance__scoped_names_use_the_encoded_purl),
+        cmocka_unit_test(test_provenance__a_git_uri_without_a_scheme_separator_is_split_at_its_at),
         cmocka_unit_test(test_provenance__merkle_paths_of_a_five_leaf_tree),
         cmocka_unit_test(test_provenance__trusted_root_parse_errors),
         cmocka_unit_test(test_provenance__allocation_failures_are_enomem_or_fail_closed),

@@ -177,6 +177,21 @@ static void test_fetch__bad_answers_are_errors(void **state)
         sg_ctx_set_limit(ctx, SG_LIMIT_JSON_SIZE, sg_limit_default(SG_LIMIT_JSON_SIZE)), 0);
 }
 
+static void test_fetch__a_url_that_is_not_http_is_named_without_its_credentials(void **state)
+{
+    fx *f = *state;
+    sg_doc_origin o;
+    cJSON *doc = NULL;
+    assert_int_equal(sg_trust__fetch_json(&doc, &o, ctx, &f->src,
+                                          "ftp://user:s3cret@example.com/keys?token=t0k", "test", 0,
+                                          "doc"),
+                     SG_EINVALID);
+    assert_string_equal(sg_error_message(ctx),
+                        "'ftp://example.com/keys?...' is not an http or https URL");
+    assert_null(doc);
+    sg_error_clear(ctx);
+}
+
 static void test_fetch__redirects_are_followed_and_the_token_is_sent(void **state)
 {
     fx *f = *state;
@@ -262,6 +277,7 @@ int main(void)
         cmocka_unit_test(test_fetch__404_is_absent_and_remembered),
         cmocka_unit_test(test_fetch__offline_uses_any_cached_answer_or_says_what_is_missing),
         cmocka_unit_test(test_fetch__bad_answers_are_errors),
+        cmocka_unit_test(test_fetch__a_url_that_is_not_http_is_named_without_its_credentials),
         cmocka_unit_test(test_fetch__redirects_are_followed_and_the_token_is_sent),
         cmocka_unit_test(test_fetch__the_token_never_follows_a_redirect_to_another_host),
         cmocka_unit_test(test_fetch__limit_message_wording),
