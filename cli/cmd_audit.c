@@ -532,7 +532,7 @@ static int prepare(audit_state *st, sg_ctx *ctx, sg_store **store, const audit_l
 {
     const audit_args *a = st->args;
     sg_cache *cache = NULL;
-    char params[1200], *run = NULL;
+    char params[1200], registry[1024], *run = NULL;
     uint64_t requeued = 0;
     int created = 0, rc;
 
@@ -554,8 +554,10 @@ static int prepare(audit_state *st, sg_ctx *ctx, sg_store **store, const audit_l
     }
     sg_cache_free(cache);
     /* what changes verdicts is part of the run's identity; the rest is not */
-    snprintf(params, sizeof(params), "registry=%.1000s fail-on=%s",
-             sg_npm_config_registry_for(st->cfg, ""), sg_severity_name(a->fail_on));
+    /* stored and shown by `report`: never the registry's credentials */
+    sg_registry_url_redact(registry, sizeof(registry), sg_npm_config_registry_for(st->cfg, ""));
+    snprintf(params, sizeof(params), "registry=%s fail-on=%s", registry,
+             sg_severity_name(a->fail_on));
     if (sg_store_run_open(&run, &created, ctx, *store, a->run_name, params, list->jobs, list->n) <
         0)
         return cli_report_error(ctx, sg_error_code_of(ctx));

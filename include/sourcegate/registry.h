@@ -43,6 +43,12 @@ int sg_npm_config_set_registry(sg_npm_config *cfg, sg_ctx *ctx, const char *url)
  */
 const char *sg_npm_config_registry_for(const sg_npm_config *cfg, const char *package_name);
 
+/**
+ * A URL as messages and stored run parameters may show it: without credentials ("user:pw@")
+ * and without its query. Always NUL-terminates out (a long URL is cut).
+ */
+void sg_registry_url_redact(char *out, size_t out_size, const char *url);
+
 typedef struct sg_registry_opts {
     sg_cache *cache;           /**< required: packuments and tarballs are cached here */
     const sg_npm_config *config; /**< registries and tokens; NULL: the public registry */

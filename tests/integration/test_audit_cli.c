@@ -310,6 +310,26 @@ static void test_audit_cli__a_finished_run_is_audited_anew(void **state)
     free(err);
 }
 
+/* The run's stored parameters never hold the registry's credentials (issue 12). */
+static void test_audit_cli__stored_params_hold_no_credentials(void **state)
+{
+    fixture *f = *state;
+    char cmd[16384], reg[512], *out = NULL, *err = NULL;
+    const char *base = sgt_http_base_url(f->srv);
+    snprintf(reg, sizeof(reg), "http://auditor:pw-s3cret@%s", base + strlen("http://"));
+    snprintf(cmd, sizeof(cmd),
+             "env HOME='%s' npm_config_registry= '%s' audit --list '%s' --jobs 1 --registry '%s' "
+             "--cache '%s/cache' --git-rewrite https://github.com/acme/='%s' --run creds -q",
+             f->dir, getenv("SG_CLI"), f->list, reg, f->dir, f->repos_url);
+    sgt_run(cmd, &out, &err);
+    assert_int_equal(store_count(f, "SELECT COUNT(*) FROM runs WHERE params LIKE '%s3cret%'"), 0);
+    assert_int_equal(store_count(f, "SELECT COUNT(*) FROM runs WHERE run LIKE 'creds%' AND "
+                                    "params LIKE 'registry=http://127.0.0.1:%'"),
+                     1);
+    free(out);
+    free(err);
+}
+
 static void test_audit_cli__bad_lists_are_usage_errors(void **state)
 {
     fixture *f = *state;
@@ -348,6 +368,7 @@ int main(void)
         cmocka_unit_test(test_audit_cli__report_counts_what_the_audit_stored),
         cmocka_unit_test(test_audit_cli__a_finished_run_is_audited_anew),
         cmocka_unit_test(test_audit_cli__bad_lists_are_usage_errors),
+        cmocka_unit_test(test_audit_cli__stored_params_hold_no_credentials),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

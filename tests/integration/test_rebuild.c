@@ -45,6 +45,26 @@ static const char build_iso_time[] =
 static const char build_date_string[] =
     BUILD_HEAD "fs.writeFileSync('dist/index.js', '// built on ' + new Date().toString() + "
                "'\\n' + src);\n";
+/* The build also runs as postpack: it swaps the packed tarball for a FIFO, which a reader
+ * that opens it blocking would wait on forever (issue 12). */
+#define PJ_POSTPACK_FIFO                                                                           \
+    "{\n  \"name\": \"fixture-build\",\n  \"version\": \"1.0.0\",\n  \"main\": "                   \
+    "\"dist/index.js\",\n  \"files\": [\"dist\"],\n  \"scripts\": {\"prepack\": \"node "           \
+    "build.js\", \"postpack\": \"node build.js fifo\"}\n}\n"
+static const char build_then_fifo[] =
+    BUILD_HEAD "if (process.argv[2] === 'fifo') {\n"
+               "  const dir = process.env.npm_config_pack_destination;\n"
+               "  for (const n of fs.readdirSync(dir)) {\n"
+               "    const p = require('path').join(dir, n);\n"
+               "    fs.unlinkSync(p);\n"
+               "    require('child_process').execFileSync('mkfifo', [p]);\n"
+               "  }\n"
+               "  process.exit(0);\n"
+               "}\n"
+               "fs.writeFileSync('dist/index.js', '// built from src/index.js\\n' + src);\n";
+static const char build_prints_env[] =
+    "for (const [k, v] of Object.entries(process.env)) console.error(k + '=' + v);\n"
+    "process.exit(3);\n";
 static const char build_fails[] = "console.error('the compiler exploded'); process.exit(3);\n";
 static const char build_hangs[] = "for (;;) {}\n";
 
@@ -474,6 +494,38 @@ static void test_rebuild__prepack_script_builds_through_the_pack_command(void **
     assert_int_equal(sg_report_count(f->report, SG_COUNT_FILES_REBUILT), 1);
 }
 
+static void test_rebuild__packed_fifo_is_refused_not_waited_on(void **state)
+{
+    fx *f = *state;
+    const sg_finding *x;
+    NEED_SANDBOX(f);
+    assert_int_equal(verify(f, PJ_POSTPACK_FIFO, build_then_fifo, BUILT_JS), 0);
+    assert_int_equal(sg_report_verdict(f->report), SG_VERDICT_INCONCLUSIVE);
+    x = finding_at(f->report, "file-unverified", "dist/index.js");
+    assert_non_null(x);
+    assert_non_null(strstr(x->detail, "the packed tarball is unreadable"));
+}
+
+/* Credentials in the registry URL never reach a step: its environment (npm's, corepack's and
+ * yarn's registry settings) gets the URL without userinfo (issue 12). */
+static void test_rebuild__registry_credentials_stay_outside(void **state)
+{
+    fx *f = *state;
+    const char *log;
+    char *text;
+    NEED_SANDBOX(f);
+    f->ro.registry = "http://builder:s3cret-token@127.0.0.1:9/";
+    assert_int_equal(verify(f, PJ_BUILD, build_prints_env, BUILT_JS), 0);
+    log = sg_report_get(f->report, SG_REPORT_REBUILD_LOG);
+    assert_non_null(log);
+    text = sgt_read_file(log, NULL);
+    assert_non_null(strstr(text, "npm_config_registry=http://127.0.0.1:9/"));
+    assert_non_null(strstr(text, "COREPACK_NPM_REGISTRY=http://127.0.0.1:9"));
+    assert_null(strstr(text, "s3cret-token"));
+    free(text);
+    f->ro.registry = NULL;
+}
+
 static void test_rebuild__without_a_sandbox_always_refuses_and_auto_skips(void **state)
 {
     fx *f = *state;
@@ -614,6 +666,8 @@ int main(void)
         T(test_rebuild__build_error_leaves_files_unverified_with_the_reason),
         T(test_rebuild__time_limit_leaves_files_unverified),
         T(test_rebuild__prepack_script_builds_through_the_pack_command),
+        T(test_rebuild__packed_fifo_is_refused_not_waited_on),
+        T(test_rebuild__registry_credentials_stay_outside),
         T(test_rebuild__without_a_sandbox_always_refuses_and_auto_skips),
         T(test_rebuild__unsafe_mode_builds_without_bubblewrap),
         T(test_rebuild__never_leaves_generated_files_unverified),

@@ -130,3 +130,8 @@ int sg_url__escape_name(sg_buf *out, const char *s, const char *keep)
     }
     return out->error;
 }
+
+void sg_registry_url_redact(char *out, size_t out_size, const char *url)
+{
+    sg_url__redact(out, out_size, url);
+}

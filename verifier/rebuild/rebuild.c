@@ -312,7 +312,12 @@ int sg_rebuild__run(sg_rebuild_result *res, sg_ctx *ctx, const sg_rebuild_opts *
     }
     sg_buf_init(&r.log, 64u << 20);
     sg_buf_init(&r.registry, 4096);
-    sg_buf_puts(&r.registry, opts->registry ? opts->registry : DEFAULT_REGISTRY);
+    {
+        /* Credentials in the registry URL never enter the sandbox (its environment, npm's
+         * and corepack's configuration, the log): the URL goes in without its userinfo. */
+        const char *reg = opts->registry ? opts->registry : DEFAULT_REGISTRY;
+        sg_url_redact(&r.registry, reg, strlen(reg), "/?#", NULL);
+    }
     sg_rebuild__allow_registry(&r.allow, r.registry.ptr);
     sg_buf_printf(&r.log, "sourcegate rebuild of %s@%s from commit %s%s%s\n\n",
                   input->name ? input->name : "(unnamed)", input->version ? input->version : "",
