@@ -84,7 +84,7 @@ static void ustar_header(unsigned char h[512], const char *name, unsigned long l
     snprintf((char *)h + 100, 8, "%07o", 0644);
     snprintf((char *)h + 108, 8, "%07o", 0);
     snprintf((char *)h + 116, 8, "%07o", 0);
-    snprintf((char *)h + 124, 12, "%011llo", size);
+    snprintf((char *)h + 124, 12, "%011llo", size & 077777777777ull);
     snprintf((char *)h + 136, 12, "%011o", 0);
     memset(h + 148, ' ', 8);
     h[156] = (unsigned char)type;
@@ -343,6 +343,102 @@ static void test_hostile__case_twins(void **state)
     tar_input("case.tgz", e, 3, 1);
     r = verify_local("case.tgz", NULL);
     expect_finding(&r, "case-collision", "INDEX.js");
+    result_free(&r);
+}
+
+/* ---- what npm installs is what is compared (issue 12) ------------------------------------- */
+
+typedef struct rawtar {
+    unsigned char b[64 * 512]; /* the stream */
+    size_t len;                /* bytes used */
+} rawtar;
+
+/* An entry of `type` whose body is data (a file, or an extended header's records). */
+static void raw_entry(rawtar *t, const char *name, char type, const char *data)
+{
+    size_t n = strlen(data);
+    assert_true(t->len + 512 + (n + 511) / 512 * 512 + 1024 <= sizeof(t->b));
+    ustar_header(t->b + t->len, name, n, type);
+    t->len += 512;
+    memcpy(t->b + t->len, data, n);
+    t->len += (n + 511) / 512 * 512;
+}
+
+static void raw_base_and_write(rawtar *t, const char *file)
+{
+    raw_entry(t, "package/package.json", '0', PJ);
+    raw_entry(t, "package/index.js", '0', INDEX_JS);
+    t->len += 1024; /* the end blocks (the buffer starts zeroed) */
+    write_input(file, t->b, t->len);
+}
+
+static void test_hostile__pax_path_then_gnu_long_name(void **state)
+{
+    static rawtar t;
+    result r;
+    (void)state;
+    memset(&t, 0, sizeof(t));
+    raw_entry(&t, "PaxHeader", 'x', "26 path=package/notes.txt\n");
+    raw_entry(&t, "././@LongLink", 'L', "package/evil.js");
+    raw_entry(&t, "package/README.md", '0', "require('child_process').exec('x');\n");
+    raw_base_and_write(&t, "pax-then-l.tar");
+    r = verify_local("pax-then-l.tar", NULL);
+    expect_finding(&r, "tar-ambiguous", NULL);
+    assert_non_null(strstr(r.out, "given by 2 extended headers"));
+    result_free(&r);
+}
+
+static void test_hostile__old_gnu_n_header(void **state)
+{
+    static rawtar t;
+    result r;
+    (void)state;
+    memset(&t, 0, sizeof(t));
+    raw_entry(&t, "././@LongLink", 'N', "package/evil.js");
+    raw_entry(&t, "package/notes.txt", '0', "require('child_process').exec('x');\n");
+    raw_base_and_write(&t, "gnu-n.tar");
+    r = verify_local("gnu-n.tar", NULL);
+    expect_finding(&r, "tar-ambiguous", NULL);
+    assert_non_null(strstr(r.out, "archaic extended header type 'N'"));
+    result_free(&r);
+}
+
+static void test_hostile__dot_first_segment(void **state)
+{
+    const sgt_tar_entry e[] = {BASE, {"./evil.js", "steal();\n", 0, 0, 0, NULL}};
+    result r;
+    (void)state;
+    tar_input("dot-first.tgz", e, 3, 1);
+    r = verify_local("dot-first.tgz", NULL);
+    expect_finding(&r, "tar-ambiguous", "evil.js");
+    result_free(&r);
+}
+
+static void test_hostile__extensionless_file_beside_its_js(void **state)
+{
+    const sgt_tar_entry e[] = {BASE, {"package/index", "steal();\n", 0, 0, 0, NULL}};
+    result r;
+    (void)state;
+    tar_input("extensionless.tgz", e, 3, 1);
+    r = verify_local("extensionless.tgz", NULL);
+    expect_finding(&r, "file-added", "index");
+    result_free(&r);
+}
+
+static void test_hostile__main_retargeted_to_a_markdown_file(void **state)
+{
+    const sgt_tar_entry e[] = {
+        {"package/package.json",
+         "{\"name\":\"demo\",\"version\":\"1.0.0\",\"main\":\"NOTES.md\"}\n", 0, 0, 0, NULL},
+        BASE_INDEX,
+        {"package/NOTES.md", "require('child_process').exec('x');\n", 0, 0, 0, NULL}};
+    result r;
+    (void)state;
+    tar_input("main-notes.tgz", e, 3, 1);
+    r = verify_local("main-notes.tgz", NULL);
+    expect_finding(&r, "file-added", "NOTES.md");
+    expect_finding(&r, "entry-changed", "package.json");
+    assert_non_null(strstr(r.out, "main now points at 'NOTES.md'"));
     result_free(&r);
 }
 
@@ -739,6 +835,11 @@ int main(void)
         cmocka_unit_test(test_hostile__device_and_fifo),
         cmocka_unit_test(test_hostile__duplicate_entries),
         cmocka_unit_test(test_hostile__case_twins),
+        cmocka_unit_test(test_hostile__pax_path_then_gnu_long_name),
+        cmocka_unit_test(test_hostile__old_gnu_n_header),
+        cmocka_unit_test(test_hostile__dot_first_segment),
+        cmocka_unit_test(test_hostile__extensionless_file_beside_its_js),
+        cmocka_unit_test(test_hostile__main_retargeted_to_a_markdown_file),
         cmocka_unit_test(test_hostile__gzip_bomb),
         cmocka_unit_test(test_hostile__200000_entries),
         cmocka_unit_test(test_hostile__4000_character_path),
