@@ -517,6 +517,15 @@ static void pacote_renames(result *sg, const result *npm)
     }
     sg->n = k;
     qsort(sg->files, sg->n, sizeof(char *), cmp_str);
+    /* a renamed .gitignore equal to the .npmignore beside it is one file on disk */
+    for (i = 0, k = 0; i < sg->n; i++) {
+        if (k && strcmp(sg->files[k - 1], sg->files[i]) == 0) {
+            free(sg->files[i]);
+            continue;
+        }
+        sg->files[k++] = sg->files[i];
+    }
+    sg->n = k;
 }
 
 typedef struct tally {
