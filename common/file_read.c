@@ -1,5 +1,7 @@
 #include "common/common.h"
 
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
@@ -102,4 +104,22 @@ done:
 int sg_file_read(sg_buf *out, sg_ctx *ctx, const char *path, size_t limit)
 {
     return sg_file_read_ex(out, ctx, path, limit, NULL);
+}
+
+int sg_fd_write_all(int fd, const void *data, size_t len, int socket)
+{
+    const char *p = data;
+    while (len) {
+        ssize_t n = socket ? send(fd, p, len, MSG_NOSIGNAL) : write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
 }

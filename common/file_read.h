@@ -42,4 +42,11 @@ int sg_file_read_ex(sg_buf *out, sg_ctx *ctx, const char *path, size_t limit,
 /** sg_file_read_ex() with no options: messages name the file by its quoted path alone. */
 int sg_file_read(sg_buf *out, sg_ctx *ctx, const char *path, size_t limit);
 
+/**
+ * Write all len bytes to fd, again after EINTR. With `socket`, through send(MSG_NOSIGNAL): a
+ * peer that hung up is an error, never a SIGPIPE (the library leaves signal dispositions
+ * alone). 0, or -1 with errno set (a write of 0 bytes is an error, never a loop).
+ */
+int sg_fd_write_all(int fd, const void *data, size_t len, int socket);
+
 #endif

@@ -29,35 +29,6 @@ void sg_json__init(void)
     pthread_once(&json_once, json_init_once);
 }
 
-/* Length of the UTF-8 sequence at p (max n bytes), 0 when invalid (overlong, surrogate,
- * beyond U+10FFFF, truncated). */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-    unsigned c = p[0];
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
-    if (c >= 0xe0 && c <= 0xef) {
-        if (n < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
-            return 0;
-        if (c == 0xe0 && p[1] < 0xa0)
-            return 0;
-        if (c == 0xed && p[1] >= 0xa0)
-            return 0;
-        return 3;
-    }
-    if (c >= 0xf0 && c <= 0xf4) {
-        if (n < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80)
-            return 0;
-        if (c == 0xf0 && p[1] < 0x90)
-            return 0;
-        if (c == 0xf4 && p[1] >= 0x90)
-            return 0;
-        return 4;
-    }
-    return 0;
-}
 
 /* One pass over the text before cJSON sees it: nesting depth outside strings (cJSON recurses,
  * so this bounds its stack), valid UTF-8, no NUL. Returns 0 or an error set in ctx. */
@@ -74,7 +45,7 @@ static int prescan(sg_ctx *ctx, const unsigned char *p, size_t len, const char *
             return sg_error_set(ctx, SG_EINVALID, "%s is not valid JSON: NUL byte at offset %zu",
                                 what, i);
         if (c >= 0x80) {
-            size_t n = utf8_seq(p + i, len - i);
+            size_t n = sg_utf8_seq(p + i, len - i);
             if (!n)
                 return sg_error_set(ctx, SG_EINVALID,
                                     "%s is not valid JSON: invalid UTF-8 at offset %zu", what, i);
@@ -228,7 +199,7 @@ int sg_json_put_string(sg_buf *buf, const char *s)
             if (c < 0x20 || c == 0x7f) {
                 sg_buf_printf(buf, "\\u%04x", c);
             } else if (c >= 0x80) {
-                n = utf8_seq(p + i, len - i);
+                n = sg_utf8_seq(p + i, len - i);
                 if (!n) {
                     sg_buf_puts(buf, "\\ufffd"); /* invalid UTF-8 never reaches the output */
                 } else {

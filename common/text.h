@@ -52,4 +52,13 @@ int sg_url_redact(sg_buf *out, const char *url, size_t len, const char *ends, co
  */
 int sg_purl_npm(sg_buf *out, const char *name, const char *version);
 
+/**
+ * Length of the UTF-8 sequence at p (at most n bytes), 0 when it is invalid: overlong, a
+ * surrogate, beyond U+10FFFF or truncated (RFC 3629, as WHATWG decoders judge).
+ */
+size_t sg_utf8_seq(const unsigned char *p, size_t n);
+
+/** 1 when s[0..len) is valid UTF-8 (sg_utf8_seq at every position). */
+int sg_utf8_valid(const unsigned char *s, size_t len);
+
 #endif

@@ -212,22 +212,6 @@ done:
     return error;
 }
 
-int sg_cache__write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 int sg_cache_write(sg_cache *cache, sg_ctx *ctx, const char *relpath, const void *data, size_t len)
 {
     sg_buf tmp = SG_BUF_INIT;
@@ -240,7 +224,7 @@ int sg_cache_write(sg_cache *cache, sg_ctx *ctx, const char *relpath, const void
     }
     if ((error = sg_cache__tmpfile(&fd, &tmp, ctx, cache)) < 0)
         goto done;
-    if (sg_cache__write_all(fd, data, len) < 0) {
+    if (sg_fd_write_all(fd, data, len, 0) < 0) {
         error =
             sg_error_set(ctx, SG_EIO, "cannot write cache file '%s': %s", relpath, strerror(errno));
         close(fd);

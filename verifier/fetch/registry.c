@@ -155,7 +155,7 @@ typedef struct tarball_sink {
 static int tarball_write(void *data, sg_ctx *ctx, const void *bytes, size_t len)
 {
     tarball_sink *s = data;
-    if (sg_cache__write_all(s->fd, bytes, len) < 0)
+    if (sg_fd_write_all(s->fd, bytes, len, 0) < 0)
         return sg_error_set(ctx, SG_EIO, "cannot write tarball to the cache: %s", strerror(errno));
     if (sg_integrity__digests_update(s->d, bytes, len) < 0)
         return sg_error_set(ctx, SG_ECRYPTO, "cannot hash tarball");

@@ -38,9 +38,6 @@ int sg_cache__commit(sg_ctx *ctx, sg_cache *cache, int fd, const char *tmp_path,
 /** 1 when relpath is a normalized relative path the cache accepts. */
 int sg_cache__relpath_ok(const char *relpath);
 
-/** write(2) all of data, retrying short writes and EINTR; -1 with errno on failure. */
-int sg_cache__write_all(int fd, const void *data, size_t len);
-
 /**
  * Lock file name used for `name` by sg_cache_lock (bytes other than [A-Za-z0-9._-] are
  * %XX-encoded, so "git/github.com/a/b.git" becomes one flat file name). Into out (replaced).

@@ -34,40 +34,6 @@ typedef struct field {
     int canonical;          /* valid UTF-8 and nothing but NULs after the first NUL */
 } field;
 
-static int utf8_valid(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = s[i];
-        size_t n, k;
-        uint32_t cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf)
-            n = 1, cp = c & 0x1f;
-        else if (c >= 0xe0 && c <= 0xef)
-            n = 2, cp = c & 0x0f;
-        else if (c >= 0xf0 && c <= 0xf4)
-            n = 3, cp = c & 0x07;
-        else
-            return 0;
-        if (len - i <= n)
-            return 0;
-        for (k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-            (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-            return 0;
-        i += n + 1;
-    }
-    return 1;
-}
-
 static field get_field(const unsigned char *b, size_t off, size_t size)
 {
     field f;
@@ -76,7 +42,7 @@ static field get_field(const unsigned char *b, size_t off, size_t size)
 
     f.p = b + off;
     f.len = nul ? (size_t)(nul - f.p) : size;
-    f.canonical = utf8_valid(f.p, f.len);
+    f.canonical = sg_utf8_valid(f.p, f.len);
     for (i = f.len; i < size; i++)
         if (b[off + i] != 0)
             f.canonical = 0;
@@ -364,7 +330,7 @@ static int apply_pax(walk *w, size_t header, const unsigned char *body, size_t s
     int error;
     const char *what = global ? "global pax header" : "pax header";
 
-    if (!utf8_valid(body, size) &&
+    if (!sg_utf8_valid(body, size) &&
         (error = ambiguous(w, header, NULL, "%s is not valid UTF-8", what)) < 0)
         return error;
     while (pos < size) {

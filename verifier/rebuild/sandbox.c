@@ -180,21 +180,6 @@ static void strv_dispose(strv *s)
     memset(s, 0, sizeof(*s));
 }
 
-int sg_sandbox__write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* ---------------------------------------------------------------- bwrap arguments */
 
 static int bwrap_supports(const char *bwrap, const char *option)
@@ -218,7 +203,7 @@ static int memfd_text(const char *name, const char *text)
     int fd = (int)syscall(SYS_memfd_create, name, 0u);
     if (fd < 0)
         return -1;
-    if (sg_sandbox__write_all(fd, text, strlen(text)) < 0 || lseek(fd, 0, SEEK_SET) < 0) {
+    if (sg_fd_write_all(fd, text, strlen(text), 0) < 0 || lseek(fd, 0, SEEK_SET) < 0) {
         close(fd);
         return -1;
     }

@@ -34,7 +34,7 @@ static int write_small(const char *path, const char *text)
     int ok;
     if (fd < 0)
         return -1;
-    ok = sg_sandbox__write_all(fd, text, strlen(text));
+    ok = sg_fd_write_all(fd, text, strlen(text), 0);
     close(fd);
     return ok;
 }

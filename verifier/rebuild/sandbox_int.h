@@ -10,9 +10,6 @@
 
 #include "verifier/rebuild/rebuild_int.h"
 
-/** Write all of data to fd (retrying short writes and EINTR). 0, or -1 with errno set. */
-int sg_sandbox__write_all(int fd, const void *data, size_t len);
-
 /* ---------------------------------------------------------------- cgroups */
 
 /** Which of a run's cgroups (an index into sg_sandbox_cgroups' arrays). */

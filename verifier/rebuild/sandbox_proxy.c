@@ -18,30 +18,13 @@
 
 #include "verifier/rebuild/sandbox_int.h"
 
-/* write_all_fd() for sockets: a peer that hung up is an error, never a SIGPIPE (the library
- * leaves the process's signal dispositions alone). */
-static int send_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-    while (len) {
-        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 static int write_text_file(const char *path, const char *text)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
     int ok;
     if (fd < 0)
         return -1;
-    ok = sg_sandbox__write_all(fd, text, strlen(text));
+    ok = sg_fd_write_all(fd, text, strlen(text), 0);
     return close(fd) < 0 || ok < 0 ? -1 : 0;
 }
 
@@ -130,7 +113,7 @@ static void refuse(sg_sandbox_proxy *p, pconn *c, const char *host, const char *
              "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: "
              "%d\r\nConnection: close\r\n\r\n%s",
              status, status == 403 ? "Forbidden" : "Bad Gateway", body_len, body);
-    send_all(c->client, msg, strlen(msg));
+    sg_fd_write_all(c->client, msg, strlen(msg), 1);
     if (status == 403)
         note_refused(p, host, port);
 }
@@ -215,7 +198,7 @@ static int queue_upstream(pconn *c, size_t head_end, const char *line_end, const
     size_t rest = c->head_len - head_end;
     if (connect_method) {
         static const char ok[] = "HTTP/1.1 200 Connection Established\r\n\r\n";
-        if (send_all(c->client, ok, sizeof(ok) - 1) < 0)
+        if (sg_fd_write_all(c->client, ok, sizeof(ok) - 1, 1) < 0)
             return -1;
         memcpy(c->up, c->head + head_end, rest);
         c->up_len = rest;

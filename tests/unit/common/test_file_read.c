@@ -1,6 +1,9 @@
 /* Unit tests of common/file_read.c: a whole file under a size limit, with clean errors. */
 #include "sg_test.h"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -175,10 +178,27 @@ static int teardown(void **state)
     return 0;
 }
 
+static void test_fd_write_all__writes_everything_and_fails_on_a_closed_peer(void **state)
+{
+    int fds[2];
+    char buf[16] = {0};
+    (void)state;
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+    assert_int_equal(sg_fd_write_all(fds[0], "hello", 5, 1), 0);
+    assert_int_equal(read(fds[1], buf, sizeof(buf)), 5);
+    assert_string_equal(buf, "hello");
+    assert_int_equal(sg_fd_write_all(fds[0], "x", 1, 0), 0);
+    close(fds[1]);
+    /* no SIGPIPE through send(MSG_NOSIGNAL): an error */
+    assert_int_equal(sg_fd_write_all(fds[0], "again", 5, 1), -1);
+    close(fds[0]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_file_read__reads_the_whole_file),
+        cmocka_unit_test(test_fd_write_all__writes_everything_and_fails_on_a_closed_peer),
         cmocka_unit_test(test_file_read__empty_file_is_empty_buffer),
         cmocka_unit_test(test_file_read__missing_is_not_found),
         cmocka_unit_test(test_file_read__too_large_is_limit_with_what),

@@ -108,10 +108,40 @@ static void test_purl__encodes_the_scope_at_only(void **state)
     purl("x", "", "pkg:npm/x@");
 }
 
+static void test_utf8__valid_and_invalid_sequences(void **state)
+{
+    static const struct {
+        const char *s;
+        int ok;
+    } cases[] = {
+        {"plain ascii", 1},
+        {"caf\xc3\xa9", 1},
+        {"\xe2\x82\xac", 1},
+        {"\xf0\x9f\x98\x80", 1},
+        {"\xc0\xaf", 0},
+        {"\xe0\x80\xaf", 0},
+        {"\xed\xa0\x80", 0},
+        {"\xf4\x90\x80\x80", 0},
+        {"\xc3", 0},
+        {"\xff", 0},
+        {"a\x80"
+         "b",
+         0},
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        if (sg_utf8_valid((const unsigned char *)cases[i].s, strlen(cases[i].s)) != cases[i].ok)
+            fail_msg("case %zu: want %d", i, cases[i].ok);
+    assert_int_equal(sg_utf8_seq((const unsigned char *)"\xe2\x82\xac", 3), 3);
+    assert_int_equal(sg_utf8_seq((const unsigned char *)"\xe2\x82\xac", 2), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_show__hex_spells_out_control_bytes_and_keeps_utf8),
+        cmocka_unit_test(test_utf8__valid_and_invalid_sequences),
         cmocka_unit_test(test_show__qmark_keeps_printable_ascii_only),
         cmocka_unit_test(test_show__cuts_at_max_with_an_ellipsis),
         cmocka_unit_test(test_show__byte_measures_without_writing),
