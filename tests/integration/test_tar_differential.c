@@ -16,6 +16,7 @@
  *   SG_TAR_DIFF_SECONDS  fuzz mode: keep generating batches for this many seconds
  *   SG_TAR_DIFF_SEED     first seed (default 1; fuzz mode: the time)
  *   SG_TAR_DIFF_SEEDS    a folder of extra archives (.tar, .tgz) to check as they are
+ *                        (tests/tar-differential/corpus is always checked)
  *   SG_TAR_DIFF_KEEP     a folder where archives that break the rule are copied
  * Skipped (exit 0 with a message) when node or npm is missing.
  */
@@ -669,12 +670,25 @@ static void test_tar_differential__sourcegate_passes_only_what_npm_installs(void
         print_message("skipped: node and npm are needed to run npm's extractor\n");
         return;
     }
-    if (seeds) {
-        char *dir = fmt("%s/seeds", tmp);
-        assert_int_equal(mkdir(dir, 0755), 0);
-        run_dir(&t, dir, copy_seeds(dir, seeds));
-        sgt_rm_rf(dir);
-        free(dir);
+    {
+        /* the corpus kept in tests/ (the ambiguous constructs of issue 12, built by hand),
+         * then any folder the caller names */
+        char *corpus = fmt("%s/tests/tar-differential/corpus", getenv("SG_SOURCE_DIR"));
+        const char *folders[2];
+        size_t k;
+        folders[0] = corpus;
+        folders[1] = seeds;
+        for (k = 0; k < 2; k++) {
+            char *dir;
+            if (!folders[k])
+                continue;
+            dir = fmt("%s/seeds%zu", tmp, k);
+            assert_int_equal(mkdir(dir, 0755), 0);
+            run_dir(&t, dir, copy_seeds(dir, folders[k]));
+            sgt_rm_rf(dir);
+            free(dir);
+        }
+        free(corpus);
     }
     do {
         size_t n = secs ? BATCH : count;
