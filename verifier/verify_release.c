@@ -220,7 +220,9 @@ static int open_source(release *r, int *have)
     }
     error = sg_mirror_open(&r->repo, r->ctx, r->opts->cache, r->canonical.ptr, rewritten.ptr,
                            r->opts->offline);
-    if (error == SG_ENET || error == SG_ENOTFOUND) {
+    /* Only a repository that is not there is a fact about the release; a network failure,
+     * or offline with no mirror in the cache, is an error, never a verdict (issue 14). */
+    if (error == SG_ENOTFOUND && !r->opts->offline) {
         snprintf(msg, sizeof(msg), "cannot read the repository: %s", sg_error_message(r->ctx));
         sg_error_clear(r->ctx);
         error = finding(r, "source-missing", msg);

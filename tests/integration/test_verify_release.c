@@ -333,6 +333,56 @@ static void test_release__loopback_repository_url_is_not_fetched(void **state)
     free(out);
 }
 
+/* verify with the repository rewritten to `target`; exit code, stdout and stderr */
+static int run_rewritten(fixture *f, const char *target, char **out, char **err)
+{
+    char cmd[16384];
+    snprintf(cmd, sizeof(cmd),
+             "HOME='%s' npm_config_registry= '%s' verify demo@1.0.0 --registry '%s' --cache "
+             "'%s/cache-net' --git-rewrite https://github.com/acme/demo.git='%s' --format json",
+             f->dir, getenv("SG_CLI"), sgt_http_base_url(f->srv), f->dir, target);
+    return sgt_run(cmd, out, err);
+}
+
+/* A git host that cannot be reached is an operational error (exit 4), never a verdict about
+ * the package (issue 14). */
+static void test_release__unreachable_git_host_is_an_error_not_a_verdict(void **state)
+{
+    fixture *f = *state;
+    char *out = NULL, *err = NULL;
+    serve(f, 0, 0);
+    assert_int_equal(run_rewritten(f, "http://127.0.0.1:1/acme/demo.git", &out, &err), 4);
+    assert_string_equal(out, "");
+    assert_non_null(strstr(err, "cannot fetch"));
+    free(out);
+    free(err);
+}
+
+/* A repository the host says does not exist is a fact about the release: source-missing. */
+static void test_release__missing_repository_is_source_missing(void **state)
+{
+    fixture *f = *state;
+    char *out = NULL, *err = NULL, url[512];
+    cJSON *doc, *it;
+    int seen = 0;
+    serve(f, 0, 0);
+    snprintf(url, sizeof(url), "%snot/there.git", sgt_http_base_url(f->srv));
+    assert_int_equal(run_rewritten(f, url, &out, &err), 1);
+    doc = cJSON_Parse(out);
+    assert_non_null(doc);
+    cJSON_ArrayForEach(it, cJSON_GetObjectItem(doc, "findings"))
+    {
+        const char *k = cJSON_GetStringValue(cJSON_GetObjectItem(it, "kind"));
+        const char *d = cJSON_GetStringValue(cJSON_GetObjectItem(it, "detail"));
+        if (k && !strcmp(k, "source-missing") && d && strstr(d, "does not exist"))
+            seen = 1;
+    }
+    assert_true(seen);
+    cJSON_Delete(doc);
+    free(out);
+    free(err);
+}
+
 static void test_release__unknown_version_is_bad_input(void **state)
 {
     fixture *f = *state;
@@ -353,6 +403,8 @@ int main(void)
         cmocka_unit_test(test_release__warm_run_makes_one_conditional_request),
         cmocka_unit_test(test_release__unknown_version_is_bad_input),
         cmocka_unit_test(test_release__loopback_repository_url_is_not_fetched),
+        cmocka_unit_test(test_release__unreachable_git_host_is_an_error_not_a_verdict),
+        cmocka_unit_test(test_release__missing_repository_is_source_missing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

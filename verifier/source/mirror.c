@@ -206,7 +206,27 @@ static void scrub(char *msg, const char *url)
             memset(msg + i, '*', ulen);
 }
 
-static int fetch_error(sg_ctx *ctx, const char *url)
+/* libgit2's answer when the repository is not there (or not public): a 404, GitHub's 401 for
+ * a missing or private repository, a local path that holds no repository. Anything else
+ * (DNS, connect, TLS, timeout, a 5xx) is the network's fault, not the release's. */
+static int repository_missing(int rc, const char *msg)
+{
+    static const char *const needles[] = {"404", "not found", "could not find repository",
+                                          "does not exist", "authentication required"};
+    char lower[512];
+    size_t i;
+    if (rc == GIT_ENOTFOUND || rc == GIT_EAUTH)
+        return 1;
+    for (i = 0; msg[i] && i + 1 < sizeof(lower); i++)
+        lower[i] = (char)(msg[i] >= 'A' && msg[i] <= 'Z' ? msg[i] + 32 : msg[i]);
+    lower[i] = '\0';
+    for (i = 0; i < SG_ARRAY_SIZE(needles); i++)
+        if (strstr(lower, needles[i]))
+            return 1;
+    return 0;
+}
+
+static int fetch_error(sg_ctx *ctx, const char *url, int rc)
 {
     char msg[512];
     sg_buf q = SG_BUF_INIT;
@@ -215,7 +235,13 @@ static int fetch_error(sg_ctx *ctx, const char *url)
     snprintf(msg, sizeof(msg), "%s", git_message());
     scrub(msg, url);
     sg_source__quote_url(&q, url);
-    code = sg_error_set(ctx, SG_ENET, "cannot fetch '%s': %s", q.ptr, msg);
+    if (repository_missing(rc, msg))
+        code = sg_error_set(ctx, SG_ENOTFOUND,
+                            "repository '%s' does not exist or is not "
+                            "public: %s",
+                            q.ptr, msg);
+    else
+        code = sg_error_set(ctx, SG_ENET, "cannot fetch '%s': %s", q.ptr, msg);
     sg_buf_dispose(&q);
     return code;
 }
@@ -533,8 +559,8 @@ static int fetch(sg_ctx *ctx, git_repository *repo, const char *url, size_t *rec
     attempts = 0;
     if ((error = sync_local_objects(ctx, repo, url, &copied)) < 0)
         goto done;
-    if (git_remote_fetch(remote, &specs, &opts, "sourcegate: fetch") < 0) {
-        error = fetch_error(ctx, url);
+    if ((error = git_remote_fetch(remote, &specs, &opts, "sourcegate: fetch")) < 0) {
+        error = fetch_error(ctx, url, error);
         goto done;
     }
     if (received)
