@@ -461,6 +461,13 @@ int sg_report_write_text(sg_buf *out, sg_ctx *ctx, const sg_report *r, unsigned 
     sg_buf_printf(out, "%s@%s: %s\n", F[SG_REPORT_PACKAGE] ? F[SG_REPORT_PACKAGE] : "(unnamed)",
                   F[SG_REPORT_VERSION] ? F[SG_REPORT_VERSION] : "(no version)",
                   sg_verdict_name(r->verdict));
+    /* Said first and plainly: with no commit for the version, every finding is about another
+     * release's source (issue 14). */
+    if (F[SG_REPORT_COMPARED_REF] || F[SG_REPORT_COMPARED_COMMIT])
+        sg_buf_printf(out, "  NO COMMIT for this version: the findings below compare the tarball "
+                           "with %s, another release\n",
+                      F[SG_REPORT_COMPARED_REF] ? F[SG_REPORT_COMPARED_REF]
+                                                : F[SG_REPORT_COMPARED_COMMIT]);
     sg_buf_printf(out, "  artifact  %s", F[SG_REPORT_ARTIFACT_URL] ? F[SG_REPORT_ARTIFACT_URL] : "");
     sg_buf_printf(out, " (%llu files", (unsigned long long)r->counts[SG_COUNT_ARTIFACT_FILES]);
     if (F[SG_REPORT_PACKER])

@@ -210,9 +210,37 @@ static void test_report__text_hides_info_unless_verbose(void **state)
     sg_ctx_free(ctx);
 }
 
+/* With no commit for the version the text says first, in plain words, that the findings are
+ * about another release (issue 14). */
+static void test_report__text_leads_with_the_release_compared_with(void **state)
+{
+    sg_ctx *ctx;
+    sg_report *r = new_report(&ctx);
+    sg_buf out = SG_BUF_INIT;
+    const char *lead, *artifact;
+    (void)state;
+    sg_report_set(r, ctx, SG_REPORT_PACKAGE, "axios");
+    sg_report_set(r, ctx, SG_REPORT_VERSION, "1.14.1");
+    sg_report_set(r, ctx, SG_REPORT_COMPARED_REF, "v1.14.0");
+    sg_report_set(r, ctx, SG_REPORT_COMPARED_WHY, "nearest earlier tagged release");
+    sg_report_addf(r, ctx, "ref-unresolved", NULL, "no tag, gitHead or history commit");
+    sg_report_decide(r, SG_SEV_HIGH);
+    sg_report_write_text(&out, ctx, r, 0);
+    lead = strstr(out.ptr, "NO COMMIT for this version: the findings below compare the tarball "
+                           "with v1.14.0, another release");
+    artifact = strstr(out.ptr, "  artifact");
+    assert_non_null(lead);
+    assert_non_null(artifact);
+    assert_true(lead < artifact);
+    sg_buf_dispose(&out);
+    sg_report_free(r);
+    sg_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_report__text_leads_with_the_release_compared_with),
         cmocka_unit_test(test_report__refuses_unknown_kind),
         cmocka_unit_test(test_report__every_design_kind_is_known),
         cmocka_unit_test(test_report__verdict_fail_at_threshold),
