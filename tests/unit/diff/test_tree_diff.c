@@ -663,8 +663,11 @@ static void test_tree_diff__allocation_failures_are_errors_not_crashes(void **st
         {"a.js", "b()", 0, 0},
         {"cli.js", "c()", 0, 0755},
         {"LICENSE", "MIT\n", 0, 0},
+        {"dist/x.js", "x()", 0, 0},
+        {"dist/y.js", "y()", 0, 0},
     };
     const sgt_file root[] = {{"LICENSE", "MIT\n", 0, 0}};
+    const sgt_file tracked[] = {{"dist/x.js", "x()", 0, 0}, {"dist/y.js", "z()", 0, 0}};
     sg_diff_opts o = SG_DIFF_OPTS_INIT;
     long n;
     int rc = -1;
@@ -672,7 +675,9 @@ static void test_tree_diff__allocation_failures_are_errors_not_crashes(void **st
     src_tree = sgt_tree(src, N(src));
     art_tree = sgt_tree(art, N(art));
     root_tree = sgt_tree(root, N(root));
+    tracked_tree = sgt_tree(tracked, N(tracked));
     o.root_files = root_tree;
+    o.tracked = tracked_tree;
     for (n = 0; n < 5000; n++) {
         sg_report_free(rep);
         assert_int_equal(sg_report_new(&rep, ctx), 0);
@@ -693,6 +698,8 @@ static void test_tree_diff__allocation_failures_are_errors_not_crashes(void **st
     expect("file-missing", SG_SEV_INFO, "gone.js");
     assert_true(has_norm("case-rename"));
     assert_true(has_norm("workspace-root-license"));
+    assert_true(has_norm("ignored-but-tracked"));
+    expect("file-modified", SG_SEV_HIGH, "dist/y.js");
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
