@@ -562,15 +562,58 @@ done:
     return error;
 }
 
+/* The file committed at a's path that the packing rules left out, or NULL. */
+static const sg_entry *tracked_entry(const tdiff *t, const sg_entry *a)
+{
+    const sg_entry *k = t->opts->tracked ? sg_tree_find(t->opts->tracked, a->path) : NULL;
+    return k && k->kind != SG_ENTRY_SUBMODULE ? k : NULL;
+}
+
+/* Artifact file a, absent from the packed source, against the committed file k at its path:
+ * the same bytes verify it whatever the ignore rules say; other bytes are a modification
+ * (unless the rebuild made this copy), never a "possibly built" file. */
+static int diff_tracked(tdiff *t, const sg_entry *k, const sg_entry *a)
+{
+    char detail[256];
+    sg_file_class cls;
+    int error, handled;
+
+    if (k->kind == a->kind && memcmp(k->sha256, a->sha256, 32) == 0) {
+        t->explained++;
+        if ((error = sg_report_add_normalization(t->report, t->ctx, "ignored-but-tracked")) < 0)
+            return error;
+        return check_mode(t, k, a);
+    }
+    if ((error = check_rebuilt(t, a, &handled)) < 0 || handled)
+        return error;
+    cls = worse_class(t, a, k);
+    if (k->kind != a->kind)
+        snprintf(detail, sizeof(detail),
+                 "a %s in the artifact, a %s committed at this path, which the packing rules "
+                 "leave out (%s)",
+                 a->kind == SG_ENTRY_SYMLINK ? "symbolic link" : "file",
+                 k->kind == SG_ENTRY_SYMLINK ? "symbolic link" : "file", sg_file_class_name(cls));
+    else
+        snprintf(detail, sizeof(detail),
+                 "%s from the file committed at this path, which the packing rules leave out "
+                 "(%s)",
+                 a->kind == SG_ENTRY_SYMLINK ? "link target differs" : "bytes differ",
+                 sg_file_class_name(cls));
+    return add(t, "file-modified", sg_file_class_severity(cls), a->path, NULL, NULL, detail);
+}
+
 /* An artifact entry with no source entry at its path. */
 static int diff_absent(tdiff *t, const sg_entry *a)
 {
+    const sg_entry *k = tracked_entry(t, a);
     const char *why = NULL;
     char detail[256];
     sg_file_class cls;
     size_t twin;
     int error, handled;
 
+    if (k)
+        return diff_tracked(t, k, a);
     if ((error = find_case_twin(t, a, &twin)) < 0)
         return error;
     if (twin != (size_t)-1) {

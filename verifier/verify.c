@@ -104,6 +104,32 @@ static int root_top_files(sg_tree **out, sg_ctx *ctx, const sg_tree *root)
     return error;
 }
 
+/* The package folder's committed files that the packing rules left out but the artifact ships,
+ * hashed: only those are read (a shipped file git holds is compared whatever the ignore rules
+ * say). */
+static int tracked_files(sg_tree **out, sg_ctx *ctx, const sg_tree *pkg, const sg_tree *packed,
+                         const sg_tree *artifact)
+{
+    size_t i, n = sg_tree_count(pkg);
+    unsigned char *keep = sg_calloc(n ? n : 1, 1);
+    sg_tree *sel = NULL;
+    int error;
+
+    *out = NULL;
+    if (!keep)
+        return sg_error_set(ctx, SG_ENOMEM, "out of memory");
+    for (i = 0; i < n; i++) {
+        const sg_entry *e = sg_tree_entry(pkg, i);
+        keep[i] = e->kind != SG_ENTRY_SUBMODULE && strcmp(e->path, "package.json") != 0 &&
+                  !sg_tree_find(packed, e->path) && sg_tree_find(artifact, e->path) != NULL;
+    }
+    if ((error = sg_tree_select(&sel, ctx, pkg, keep)) == 0)
+        error = sg_tree_complete(out, ctx, sel);
+    sg_tree_free(sel);
+    sg_free(keep);
+    return error;
+}
+
 /* Normalized package folder: no leading/trailing slashes, no "." segments. */
 static int normalize_subdir(sg_buf *out, sg_ctx *ctx, const char *subdir)
 {
@@ -168,6 +194,8 @@ static int prescan(rebuild_state *st, sg_ctx *ctx, const sg_tree *artifact, cons
         if (strcmp(a->path, "package.json") == 0)
             continue;
         s = sg_tree_find(packed, a->path);
+        if (!s && dopts->tracked)
+            s = sg_tree_find(dopts->tracked, a->path); /* compared by bytes, not rules */
         if (!s || s->kind == SG_ENTRY_SUBMODULE) {
             st->candidate[i] = 1;
             if (dopts->possibly_built && dopts->possibly_built(facts, a->path, &why))
@@ -299,7 +327,8 @@ int sg_verify__compare_ext(sg_report *report, sg_ctx *ctx, const sg_tree *artifa
                            const sg_rebuild_opts *rebuild)
 {
     rebuild_state rs;
-    sg_tree *root = NULL, *pkg = NULL, *selected = NULL, *packed = NULL, *root_top = NULL;
+    sg_tree *root = NULL, *pkg = NULL, *selected = NULL, *packed = NULL, *root_top = NULL,
+            *tracked = NULL;
     sg_source_facts facts = SG_SOURCE_FACTS_INIT;
     sg_packlist_opts popts = SG_PACKLIST_OPTS_INIT;
     sg_diff_opts dopts = SG_DIFF_OPTS_INIT;
@@ -326,6 +355,9 @@ int sg_verify__compare_ext(sg_report *report, sg_ctx *ctx, const sg_tree *artifa
     if (root && (error = root_top_files(&root_top, ctx, root)) < 0)
         goto done;
     dopts.root_files = root_top;
+    if ((error = tracked_files(&tracked, ctx, pkg, packed, artifact)) < 0)
+        goto done;
+    dopts.tracked = tracked;
     if (rebuild && rebuild->mode != SG_REBUILD_NEVER) {
         if ((error = maybe_rebuild(&rs, report, ctx, rebuild, artifact, packed, root ? root : pkg,
                                    repo, norm.ptr, commit, &facts, &dopts)) < 0)
@@ -344,6 +376,7 @@ done:
     sg_tree_free(selected);
     sg_tree_free(pkg);
     sg_tree_free(root_top);
+    sg_tree_free(tracked);
     sg_tree_free(root);
     sg_buf_dispose(&norm);
     return error;

@@ -82,9 +82,19 @@ typedef struct sg_diff_opts {
      * line fails); a file the rebuild did not make stays as possibly_built says.
      */
     const sg_tree *rebuilt;
+
+    /**
+     * Files of the package folder at the commit (package-relative paths, hashed) that the
+     * packing rules left out of the source tree but the artifact ships, or NULL. An artifact file
+     * with the same kind and bytes as the committed one is verified whatever the ignore rules
+     * say (normalization "ignored-but-tracked", counts files_explained); with other bytes it is
+     * file-modified at the file's severity unless the rebuild reproduced it. The case: a committed
+     * dist/x.js that a .gitignore line also matches (docs/finding-kinds.md).
+     */
+    const sg_tree *tracked;
 } sg_diff_opts;
 
-#define SG_DIFF_OPTS_INIT { NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+#define SG_DIFF_OPTS_INIT { NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 
 /**
  * Compare two package.json documents (source, artifact) field by field (NPM-PACK.md §5.2),

@@ -13,6 +13,36 @@ static char *workdir;
 
 #define PJ "{\"name\":\"demo\",\"version\":\"1.0.0\",\"main\":\"index.js\"}\n"
 
+/* qs@6.14.0's layout: dist/x.js is committed and .gitignore matches it (dist/ and a star); the
+ * package has a build, so without the committed copy the file would look built. */
+#define PJ_BUILD                                                                                   \
+    "{\"name\":\"demo\",\"version\":\"1.0.0\",\"main\":\"index.js\","                              \
+    "\"scripts\":{\"build\":\"node build.js\"}}\n"
+
+static int setup_ignored_but_tracked(void)
+{
+    char repo[4096], path[4096], commit[41];
+    sgt_file src[] = {{"package.json", PJ_BUILD, 0, 0},
+                      {".gitignore", "dist/*\n", 0, 0},
+                      {"index.js", "exports.x = 1;\n", 0, 0},
+                      {"build.js", "// writes dist\n", 0, 0},
+                      {"dist/x.js", "exports.x = 1;\n", 0, 0}};
+    sgt_tar_entry same[] = {{"package/package.json", PJ_BUILD, 0, 0, 0, NULL},
+                            {"package/index.js", "exports.x = 1;\n", 0, 0, 0, NULL},
+                            {"package/build.js", "// writes dist\n", 0, 0, 0, NULL},
+                            {"package/dist/x.js", "exports.x = 1;\n", 0, 0, 0, NULL}};
+    snprintf(repo, sizeof(repo), "%s/irepo", workdir);
+    sgt_git_init(repo, 1);
+    sgt_git_commit(commit, repo, NULL, src, 5, "release 1.0.0", 0);
+    sgt_git_tag(repo, "v1.0.0", commit, 1);
+    snprintf(path, sizeof(path), "%s/ignored-same.tgz", workdir);
+    sgt_tar_write(path, same, 4);
+    same[3].content = "exports.x = 2;\n"; /* one byte changed */
+    snprintf(path, sizeof(path), "%s/ignored-changed.tgz", workdir);
+    sgt_tar_write(path, same, 4);
+    return 0;
+}
+
 static int setup(void **state)
 {
     char repo[4096], path[4096], commit[41];
@@ -39,6 +69,8 @@ static int setup(void **state)
     sgt_tar_write(path, same, 3);
     snprintf(path, sizeof(path), "%s/evil.tgz", workdir);
     sgt_tar_write(path, evil, 4);
+    if (setup_ignored_but_tracked() < 0)
+        return -1;
     snprintf(path, sizeof(path), "%s/garbage.tgz", workdir);
     sgt_write_file(path, "this is not a tarball", 21, 0644);
     return 0;
@@ -209,6 +241,16 @@ static void test_cli__fail_on_threshold_changes_exit_code(void **state)
             "empty.out", "empty.err");
 }
 
+/* Default options (--rebuild auto): the committed copy verifies the file, so no rebuild runs. */
+static void test_cli__ignored_but_tracked_file_is_compared(void **state)
+{
+    (void)state;
+    run_cli("verify --tarball ignored-same.tgz --source irepo --ref v1.0.0 --format json", 0,
+            "ignored-tracked.json", "empty.err");
+    run_cli("verify --tarball ignored-changed.tgz --source irepo --ref v1.0.0 --rebuild never", 1,
+            "ignored-tracked-changed.out", "empty.err");
+}
+
 static void test_cli__cache_prune(void **state)
 {
     char path[4200];
@@ -232,6 +274,7 @@ int main(void)
         cmocka_unit_test(test_cli__pass_prints_report_and_exits_0),
         cmocka_unit_test(test_cli__fail_prints_findings_and_exits_1),
         cmocka_unit_test(test_cli__fail_on_threshold_changes_exit_code),
+        cmocka_unit_test(test_cli__ignored_but_tracked_file_is_compared),
         cmocka_unit_test(test_cli__cache_prune),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -32,6 +32,7 @@ typedef struct vcase {
     const char *top;         /* the tar's top folder (default "package") */
     sg_verdict verdict;      /* expected verdict at --fail-on high */
     const char *expect;      /* "kind:key ..." for every finding >= low; key = name or path */
+    const char *norm;        /* a normalization the report must name, or NULL */
 } vcase;
 
 static const vcase cases[] = {
@@ -182,6 +183,35 @@ static const vcase cases[] = {
       {"build.js", "// writes dist\n", 0, 0}},
      {{"dist/index.js", "module.exports = 1\n", 0, 0}},
      {{0}}, NULL, NULL, SG_VERDICT_INCONCLUSIVE, "file-unverified:dist/index.js"},
+    /* qs@6.14.0: dist/qs.js is committed and .gitignore matches it (dist/ and a star). */
+    {"ignored_but_tracked_same_bytes",
+     {{"package.json",
+       "{\"name\":\"demo\",\"version\":\"1.0.0\",\"main\":\"index.js\","
+       "\"scripts\":{\"build\":\"node build.js\"}}\n",
+       0, 0},
+      {".gitignore", "dist/*\n", 0, 0},
+      {"index.js", "module.exports = 1\n", 0, 0},
+      {"build.js", "// writes dist\n", 0, 0},
+      {"dist/x.js", "module.exports = 1\n", 0, 0}},
+     {{0}}, {{0}}, NULL, NULL, SG_VERDICT_PASS, "", "ignored-but-tracked"},
+    {"ignored_but_tracked_one_byte_changed",
+     {{"package.json",
+       "{\"name\":\"demo\",\"version\":\"1.0.0\",\"main\":\"index.js\","
+       "\"scripts\":{\"build\":\"node build.js\"}}\n",
+       0, 0},
+      {".gitignore", "dist/*\n", 0, 0},
+      {"index.js", "module.exports = 1\n", 0, 0},
+      {"build.js", "// writes dist\n", 0, 0},
+      {"dist/x.js", "module.exports = 1\n", 0, 0}},
+     {{"dist/x.js", "module.exports = 2\n", 0, 0}},
+     {{0}}, NULL, NULL, SG_VERDICT_FAIL, "file-modified:dist/x.js"},
+    {"monorepo_ignored_but_tracked",
+     {{"package.json", "{\"private\":true,\"scripts\":{\"build\":\"tsc -b\"}}\n", 0, 0},
+      {"packages/a/.gitignore", "dist\n", 0, 0},
+      {"packages/a/package.json",
+       "{\"name\":\"@s/a\",\"version\":\"1.0.0\"}\n", 0, 0},
+      {"packages/a/dist/a.js", "module.exports = 1\n", 0, 0}},
+     {{0}}, {{0}}, "packages/a", NULL, SG_VERDICT_PASS, "", "ignored-but-tracked"},
     {"comments_stripped_at_publish",
      {{"package.json", "{\"name\":\"demo\",\"version\":\"1.0.0\",\"main\":\"index.js\"}\n", 0, 0},
       {"index.js", "// entry point\n\n/**\n * adds\n */\nexports.add = (a, b) => a + b;\n", 0, 0}},
@@ -304,6 +334,15 @@ static char *sorted_tokens(const char *s)
     return out;
 }
 
+static int has_norm(const sg_report *r, const char *name)
+{
+    size_t i;
+    for (i = 0; i < sg_report_normalization_count(r); i++)
+        if (strcmp(sg_report_normalization(r, i), name) == 0)
+            return 1;
+    return 0;
+}
+
 static void run_case(const vcase *c)
 {
     char *dir = sgt_tmpdir(), repo[4096], tgz[4096], commit[41];
@@ -348,11 +387,13 @@ static void run_case(const vcase *c)
         fail_msg("case %s: verify failed: %s", c->name, sg_error_message(ctx));
     got = finding_tokens(report);
     want = sorted_tokens(c->expect);
-    if (strcmp(got, want) != 0 || sg_report_verdict(report) != c->verdict) {
+    if (strcmp(got, want) != 0 || sg_report_verdict(report) != c->verdict ||
+        (c->norm && !has_norm(report, c->norm))) {
         sg_buf text = SG_BUF_INIT;
         sg_report_write_text(&text, ctx, report, SG_TEXT_VERBOSE);
-        print_error("case %s:\n  want [%s] %s\n  got  [%s] %s\n%s\n", c->name, want,
-                    sg_verdict_name(c->verdict), got, sg_verdict_name(sg_report_verdict(report)),
+        print_error("case %s:\n  want [%s] %s%s%s\n  got  [%s] %s\n%s\n", c->name, want,
+                    sg_verdict_name(c->verdict), c->norm ? ", normalization " : "",
+                    c->norm ? c->norm : "", got, sg_verdict_name(sg_report_verdict(report)),
                     text.ptr);
         sg_buf_dispose(&text);
         free(got);

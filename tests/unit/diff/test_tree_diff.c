@@ -9,7 +9,7 @@
 
 static sg_ctx *ctx;
 static sg_report *rep;
-static sg_tree *src_tree, *art_tree, *root_tree;
+static sg_tree *src_tree, *art_tree, *root_tree, *tracked_tree;
 
 static int setup(void **state)
 {
@@ -25,7 +25,8 @@ static int teardown(void **state)
     sg_tree_free(src_tree);
     sg_tree_free(art_tree);
     sg_tree_free(root_tree);
-    src_tree = art_tree = root_tree = NULL;
+    sg_tree_free(tracked_tree);
+    src_tree = art_tree = root_tree = tracked_tree = NULL;
     sg_report_free(rep);
     sg_ctx_free(ctx);
     rep = NULL;
@@ -561,6 +562,71 @@ static void test_tree_diff__root_license_is_not_used_below_the_root(void **state
     expect("file-added", SG_SEV_LOW, "lib/LICENSE");
 }
 
+/* ---------------------------------------------------------------- ignored but tracked */
+
+/* qs@6.14.0: dist/qs.js is committed and .gitignore has dist/ followed by a star, so the packing
+ * rules leave it out; the artifact ships it with the committed bytes. */
+static void test_tree_diff__ignored_but_tracked_with_same_bytes_is_explained(void **state)
+{
+    const sgt_file src[] = {{"package.json", PKG, 0, 0}, {"lib/a.js", "a()\n", 0, 0}};
+    const sgt_file art[] = {
+        {"package.json", PKG, 0, 0},
+        {"lib/a.js", "a()\n", 0, 0},
+        {"dist/x.js", "x()\n", 0, 0},
+    };
+    const sgt_file tracked[] = {{"dist/x.js", "x()\n", 0, 0}};
+    sg_diff_opts o = SG_DIFF_OPTS_INIT;
+    (void)state;
+    tracked_tree = sgt_tree(tracked, N(tracked));
+    o.possibly_built = built;
+    o.tracked = tracked_tree;
+    run_ok(src, N(src), art, N(art), &o);
+    expect_count(0);
+    assert_true(has_norm("ignored-but-tracked"));
+    assert_int_equal(sg_report_count(rep, SG_COUNT_FILES_SAME), 2);
+    assert_int_equal(sg_report_count(rep, SG_COUNT_FILES_EXPLAINED), 1);
+    assert_int_equal(sg_report_decide(rep, SG_SEV_HIGH), SG_VERDICT_PASS);
+}
+
+static void test_tree_diff__ignored_but_tracked_with_other_bytes_is_modified(void **state)
+{
+    const sgt_file src[] = {{"package.json", PKG, 0, 0}};
+    const sgt_file art[] = {
+        {"package.json", PKG, 0, 0},
+        {"dist/x.js", "x();steal()\n", 0, 0},
+        {"dist/notes.md", "# changed\n", 0, 0},
+    };
+    const sgt_file tracked[] = {{"dist/x.js", "x()\n", 0, 0}, {"dist/notes.md", "# n\n", 0, 0}};
+    sg_diff_opts o = SG_DIFF_OPTS_INIT;
+    const sg_finding *f;
+    (void)state;
+    tracked_tree = sgt_tree(tracked, N(tracked));
+    o.possibly_built = built; /* never "possibly built" when git holds other bytes */
+    o.tracked = tracked_tree;
+    run_ok(src, N(src), art, N(art), &o);
+    f = expect("file-modified", SG_SEV_HIGH, "dist/x.js");
+    assert_non_null(strstr(f->detail, "committed at this path"));
+    expect("file-modified", SG_SEV_LOW, "dist/notes.md");
+    expect_count(2);
+    assert_false(has_norm("ignored-but-tracked"));
+    assert_int_equal(sg_report_count(rep, SG_COUNT_FILES_EXPLAINED), 0);
+    assert_int_equal(sg_report_decide(rep, SG_SEV_HIGH), SG_VERDICT_FAIL);
+}
+
+static void test_tree_diff__ignored_but_tracked_symlink_for_a_file_is_modified(void **state)
+{
+    const sgt_file src[] = {{"package.json", PKG, 0, 0}};
+    const sgt_file art[] = {{"package.json", PKG, 0, 0}, {"dist/x.js", "x()\n", 0, 0120000}};
+    const sgt_file tracked[] = {{"dist/x.js", "x()\n", 0, 0}};
+    sg_diff_opts o = SG_DIFF_OPTS_INIT;
+    (void)state;
+    tracked_tree = sgt_tree(tracked, N(tracked));
+    o.tracked = tracked_tree;
+    run_ok(src, N(src), art, N(art), &o);
+    expect("file-modified", SG_SEV_HIGH, "dist/x.js");
+    assert_false(has_norm("ignored-but-tracked"));
+}
+
 /* ---------------------------------------------------------------- missing, links */
 
 static void test_tree_diff__missing_file_is_info(void **state)
@@ -597,8 +663,11 @@ static void test_tree_diff__allocation_failures_are_errors_not_crashes(void **st
         {"a.js", "b()", 0, 0},
         {"cli.js", "c()", 0, 0755},
         {"LICENSE", "MIT\n", 0, 0},
+        {"dist/x.js", "x()", 0, 0},
+        {"dist/y.js", "y()", 0, 0},
     };
     const sgt_file root[] = {{"LICENSE", "MIT\n", 0, 0}};
+    const sgt_file tracked[] = {{"dist/x.js", "x()", 0, 0}, {"dist/y.js", "z()", 0, 0}};
     sg_diff_opts o = SG_DIFF_OPTS_INIT;
     long n;
     int rc = -1;
@@ -606,7 +675,9 @@ static void test_tree_diff__allocation_failures_are_errors_not_crashes(void **st
     src_tree = sgt_tree(src, N(src));
     art_tree = sgt_tree(art, N(art));
     root_tree = sgt_tree(root, N(root));
+    tracked_tree = sgt_tree(tracked, N(tracked));
     o.root_files = root_tree;
+    o.tracked = tracked_tree;
     for (n = 0; n < 5000; n++) {
         sg_report_free(rep);
         assert_int_equal(sg_report_new(&rep, ctx), 0);
@@ -627,6 +698,8 @@ static void test_tree_diff__allocation_failures_are_errors_not_crashes(void **st
     expect("file-missing", SG_SEV_INFO, "gone.js");
     assert_true(has_norm("case-rename"));
     assert_true(has_norm("workspace-root-license"));
+    assert_true(has_norm("ignored-but-tracked"));
+    expect("file-modified", SG_SEV_HIGH, "dist/y.js");
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -659,6 +732,9 @@ int main(void)
         T(test_tree_diff__root_license_is_not_used_below_the_root),
         T(test_tree_diff__missing_file_is_info),
         T(test_tree_diff__symlink_in_place_of_a_file_is_modified),
+        T(test_tree_diff__ignored_but_tracked_with_same_bytes_is_explained),
+        T(test_tree_diff__ignored_but_tracked_with_other_bytes_is_modified),
+        T(test_tree_diff__ignored_but_tracked_symlink_for_a_file_is_modified),
         T(test_tree_diff__allocation_failures_are_errors_not_crashes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
