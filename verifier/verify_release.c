@@ -182,7 +182,7 @@ static int open_source(release *r, int *have)
     const char *value = r->opts->source;
     sg_buf rewritten = SG_BUF_INIT;
     char msg[1200];
-    int error = 0;
+    int error = 0, taken_over = 0;
 
     *have = 0;
     if (!value)
@@ -202,16 +202,18 @@ static int open_source(release *r, int *have)
         error = finding(r, "source-missing", msg);
         goto done;
     }
-    if (r->opts->rewrites)
-        error = sg_url_rewrites_apply(&rewritten, r->ctx, r->opts->rewrites, r->canonical.ptr);
-    else
-        error = sg_buf_puts(&rewritten, r->canonical.ptr);
-    if (error < 0)
+    /* matched against the URL as written and its canonical form, as git's insteadOf */
+    if ((error = sg_url_rewrites_apply_repo(&rewritten, &taken_over, r->ctx, r->opts->rewrites,
+                                            value)) < 0)
         goto done;
     /* A URL from the registry that no rewrite of the user's took over may only name a public
-     * host: a packument must not make sourcegate connect to this machine or its network. */
-    if (!r->opts->source && strcmp(rewritten.ptr, r->canonical.ptr) == 0 &&
-        !sg_repo_url__public(r->canonical.ptr, msg, sizeof(msg))) {
+     * host: a packument must not make sourcegate connect to this machine or its network. A
+     * rewrite whose TO leaves the host to the registry data ("git://" -> "https://") takes
+     * nothing over: the rewritten URL is checked too. */
+    if (!r->opts->source && !taken_over &&
+        (!sg_repo_url__public(r->canonical.ptr, msg, sizeof(msg)) ||
+         (strcmp(rewritten.ptr, r->canonical.ptr) != 0 &&
+          !sg_repo_url__public(rewritten.ptr, msg, sizeof(msg))))) {
         char detail[1400];
         snprintf(detail, sizeof(detail), "the repository URL is not fetched: %s (a --git-rewrite "
                  "can point it at a mirror)", msg);

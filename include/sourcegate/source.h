@@ -45,6 +45,27 @@ int sg_url_rewrites_add_gitconfig(sg_url_rewrites *rw, sg_ctx *ctx, const char *
 int sg_url_rewrites_apply(sg_buf *out, sg_ctx *ctx, const sg_url_rewrites *rw, const char *url);
 
 /**
+ * Rewrite a repository URL from registry data (a package.json "repository" value) the way
+ * git's url.<base>.insteadOf rewrites the URL it is given. A FROM matches when it is a prefix
+ * of any of three forms of the value:
+ *   1. the https form with the case of the value kept ("git+ssh://git@github.com/Microsoft/
+ *      tslib" -> "https://github.com/Microsoft/tslib.git"),
+ *   2. the value as written (blanks and a "#ref" or "?query" tail dropped),
+ *   3. the canonical form of sg_repo_url_normalize() ("https://github.com/microsoft/tslib.git").
+ * The longest matching FROM wins, the latest added among equal lengths; for it the first
+ * matching form above gives the rest of the URL (a match of form 3 takes the rest from form 1,
+ * so the case of the value is kept). out is TO followed by that rest, or TO alone when the rest
+ * is empty or ".git" (FROM named the whole repository: no ".git" is added to a TO written
+ * without it). Without a match out is the canonical form. *taken_over is 1 when a FROM matched
+ * and its TO names where to fetch from by itself (a path, a file: URL, a URL with a '/' after
+ * its host, an scp-like "host:"): the registry data no longer chooses the host. A TO such as
+ * "https://" leaves *taken_over 0. out is replaced. SG_EINVALID when value is not a
+ * repository URL (as sg_repo_url_normalize).
+ */
+int sg_url_rewrites_apply_repo(sg_buf *out, int *taken_over, sg_ctx *ctx,
+                               const sg_url_rewrites *rw, const char *value);
+
+/**
  * Make or update the bare mirror of `url` (already rewritten) in the cache's git/ folder under
  * a lock, fetching all branches and tags (only new objects on later runs), then open it.
  * Offline: open the existing mirror without fetching; SG_ENOTFOUND when there is none.

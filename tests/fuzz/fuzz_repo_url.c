@@ -6,7 +6,9 @@
  * "https://<host>/<path>.git" of printable ASCII with no "..", "//" in the path, '@', '#',
  * '?', '\\' or whitespace; normalization is idempotent (the canonical URL normalizes to
  * itself); its mirror folder stays under git/ with safe bytes only; a git config text either
- * parses or is refused, and applying its rewrites never fails.
+ * parses or is refused, and applying its rewrites never fails; the case-kept form has the
+ * canonical form's length and bytes apart from case (url_rewrite.c takes offsets from one into
+ * the other), and a repository rewrite succeeds exactly when normalization does.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -I. tests/fuzz/fuzz_repo_url.c \
  *         build/libsg_verifier.a build/libsg_diff.a build/libsg_common.a \
@@ -63,15 +65,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const uint8_t *nul = memchr(data, 0, size);
     size_t vlen = nul ? (size_t)(nul - data) : size;
     char *value = malloc(vlen + 1);
+    int taken = 0, normalized;
 
     if (!value)
         return 0;
     memcpy(value, data, vlen);
     value[vlen] = '\0';
-    if (sg_repo_url_normalize(&out, ctx, value) == 0)
+    normalized = sg_repo_url_normalize(&out, ctx, value) == 0;
+    if (normalized) {
         check_canonical(ctx, out.ptr);
-    else if (sg_error_code_of(ctx) != SG_EINVALID)
+        if (sg_repo_url__normalize_keep_case(&applied, ctx, value) != 0 ||
+            applied.size != out.size || sg_strncasecmp(applied.ptr, out.ptr, out.size) != 0)
+            abort();
+    } else if (sg_error_code_of(ctx) != SG_EINVALID) {
         abort();
+    }
     if (nul && sg_url_rewrites_new(&rw, ctx) == 0) {
         const char *cfg = (const char *)nul + 1;
         size_t clen = size - vlen - 1;
@@ -79,6 +87,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)sg_url_rewrites_add_gitconfig(rw, ctx, cfg, clen);
         sg_error_clear(ctx);
         if (sg_url_rewrites_apply(&applied, ctx, rw, out.size ? out.ptr : value) != 0)
+            abort();
+        if (sg_url_rewrites_apply_repo(&applied, &taken, ctx, rw, value) !=
+            (normalized ? 0 : SG_EINVALID))
             abort();
         sg_url_rewrites_free(rw);
     }

@@ -331,6 +331,77 @@ static void test_release__loopback_repository_url_is_not_fetched(void **state)
     }
     cJSON_Delete(doc);
     free(out);
+    out = NULL;
+    /* a rewrite that leaves the host to the packument (only the scheme changes) takes
+     * nothing over: still refused */
+    before = sgt_http_request_count(f->srv);
+    assert_int_equal(run(f, "demo@1.0.0", "--git-rewrite http://=https://", &out), 1);
+    assert_non_null(strstr(out, "not fetched: its host is an IP"));
+    for (; before < sgt_http_request_count(f->srv); before++) {
+        sgt_http_request req;
+        sgt_http_request_get(f->srv, before, &req);
+        assert_null(strstr(req.target, "/acme/"));
+    }
+    free(out);
+}
+
+/* Run `verify demo@1.0.0` with one --git-rewrite and a cache of its own; return the exit code,
+ * stdout in *out. */
+static int run_rewrite(fixture *f, const char *cache_name, const char *rule, char **out)
+{
+    char cmd[16384], *err = NULL;
+    int rc;
+    snprintf(cmd, sizeof(cmd),
+             "HOME='%s' npm_config_registry= '%s' verify demo@1.0.0 --registry '%s' "
+             "--cache '%s/%s' --git-rewrite '%s' --format json",
+             f->dir, getenv("SG_CLI"), sgt_http_base_url(f->srv), f->dir, cache_name, rule);
+    rc = sgt_run(cmd, out, &err);
+    if (rc != 0)
+        print_error("%s\nstdout: %s\nstderr: %s\n", cmd, *out ? *out : "", err ? err : "");
+    free(err);
+    return rc;
+}
+
+/* Issue 14 item 5: --git-rewrite works as git's insteadOf on the URL the release names
+ * (git+https://github.com/Acme/demo.git), not only on its lowercased canonical form. */
+static void test_release__git_rewrite_keeps_case_and_adds_no_dot_git(void **state)
+{
+    fixture *f = *state;
+    char *out = NULL, path[4200], rule[8400];
+    char commit[41];
+    sgt_file v100[] = {{"package.json", PJ100, 0, 0}, {"index.js", "module.exports = 1;\n", 0, 0}};
+    cJSON *doc;
+    size_t i;
+    /* FROM=TO, then the repository folder under f->dir; TO is "file://" + f->dir + folder */
+    static const char *const rules[][2] = {
+        /* a prefix rule onto a folder of mirrors named as the owner writes it */
+        {"https://github.com/=file://", "/mirrors/"},
+        /* an exact rule, lowercase, whose target has no .git */
+        {"https://github.com/acme/demo=file://", "/plain-demo"},
+        /* an exact rule written with the owner's capital */
+        {"https://github.com/Acme/demo.git=file://", "/capital-demo"},
+    };
+    serve(f, 0, 0);
+    for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+        char cache_name[32];
+        snprintf(rule, sizeof(rule), "%s%s%s", rules[i][0], f->dir, rules[i][1]);
+        snprintf(path, sizeof(path), "%s%s%s", f->dir, rules[i][1], i == 0 ? "Acme/demo.git" : "");
+        sgt_git_init(path, 1);
+        sgt_git_commit(commit, path, NULL, v100, 2, "1.0.0", 0);
+        sgt_git_tag(path, "v1.0.0", commit, 1);
+        snprintf(cache_name, sizeof(cache_name), "cache-rewrite-%zu", i);
+        out = NULL;
+        assert_int_equal(run_rewrite(f, cache_name, rule, &out), 0);
+        doc = cJSON_Parse(out);
+        assert_non_null(doc);
+        assert_string_equal(cJSON_GetStringValue(field(doc, "verdict", NULL)), "pass");
+        /* the report and the mirror folder still use the canonical URL */
+        assert_string_equal(cJSON_GetStringValue(field(doc, "source", "repository")),
+                            "https://github.com/acme/demo.git");
+        assert_string_equal(cJSON_GetStringValue(field(doc, "source", "ref")), "v1.0.0");
+        cJSON_Delete(doc);
+        free(out);
+    }
 }
 
 /* verify with the repository rewritten to `target`; exit code, stdout and stderr */
@@ -405,6 +476,7 @@ int main(void)
         cmocka_unit_test(test_release__loopback_repository_url_is_not_fetched),
         cmocka_unit_test(test_release__unreachable_git_host_is_an_error_not_a_verdict),
         cmocka_unit_test(test_release__missing_repository_is_source_missing),
+        cmocka_unit_test(test_release__git_rewrite_keeps_case_and_adds_no_dot_git),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

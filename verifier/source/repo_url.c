@@ -215,10 +215,10 @@ static int shape_path(url_parts *u)
     return 0;
 }
 
-static int write_url(sg_buf *out, sg_ctx *ctx, const url_parts *u)
+static int write_url(sg_buf *out, sg_ctx *ctx, const url_parts *u, int keep_case)
 {
     size_t i, k;
-    int fold = u->kind == H_GITHUB || u->kind == H_GITLAB || u->kind == H_BITBUCKET;
+    int fold = !keep_case && (u->kind == H_GITHUB || u->kind == H_GITLAB || u->kind == H_BITBUCKET);
 
     sg_buf_clear(out);
     sg_buf_puts(out, "https://");
@@ -367,7 +367,7 @@ static int parse_schemeless(url_parts *u, char *s, size_t len)
     }
 }
 
-int sg_repo_url_normalize(sg_buf *out, sg_ctx *ctx, const char *value)
+static int normalize(sg_buf *out, sg_ctx *ctx, const char *value, int keep_case)
 {
     char work[SG_REPO_URL_MAX + 1];
     url_parts u;
@@ -412,7 +412,17 @@ int sg_repo_url_normalize(sg_buf *out, sg_ctx *ctx, const char *value)
         return refuse(ctx, value, "uses a scheme sourcegate does not fetch from");
     if (r < 0 || shape_path(&u) < 0 || u.seglen[u.nseg - 1] == 0)
         return refuse(ctx, value, "is not a repository URL");
-    return write_url(out, ctx, &u);
+    return write_url(out, ctx, &u, keep_case);
+}
+
+int sg_repo_url_normalize(sg_buf *out, sg_ctx *ctx, const char *value)
+{
+    return normalize(out, ctx, value, 0);
+}
+
+int sg_repo_url__normalize_keep_case(sg_buf *out, sg_ctx *ctx, const char *value)
+{
+    return normalize(out, ctx, value, 1);
 }
 
 /* ---- registry URLs may only name public hosts ------------------------------------------- */

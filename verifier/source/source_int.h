@@ -27,6 +27,14 @@ static inline git_repository *sg_source__git(sg_git_repo *repo)
 int sg_source__quote_url(sg_buf *out, const char *value);
 
 /**
+ * sg_repo_url_normalize() without lowercasing the path on GitHub, GitLab and Bitbucket:
+ * "git+ssh://git@github.com/Microsoft/tslib" -> "https://github.com/Microsoft/tslib.git".
+ * Same length and same bytes as the canonical URL apart from the case of the path, so an
+ * offset into one is an offset into the other. Same errors.
+ */
+int sg_repo_url__normalize_keep_case(sg_buf *out, sg_ctx *ctx, const char *value);
+
+/**
  * 1 when a canonical repository URL that came from registry data may be fetched as it is: its
  * host is a public DNS name (no IP literal, no "localhost" or single-label name, no .local,
  * .localhost, .internal, .lan, .home.arpa name) on the default https port. 0 with the reason

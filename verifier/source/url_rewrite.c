@@ -109,6 +109,94 @@ int sg_url_rewrites_apply(sg_buf *out, sg_ctx *ctx, const sg_url_rewrites *rw, c
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* repository URLs from registry data                                                          */
+
+/* The longest FROM that is a prefix of one of the forms (the latest added among equal
+ * lengths); *form says which form it matched first, in the order given. */
+static const rewrite *best_match(const sg_url_rewrites *rw, const char *const *forms, size_t nforms,
+                                 size_t *form)
+{
+    const rewrite *best = NULL;
+    size_t i, f;
+
+    for (i = 0; rw && i < rw->n; i++) {
+        const rewrite *r = &rw->v[i];
+        if (best && r->from_len < best->from_len)
+            continue;
+        for (f = 0; f < nforms; f++)
+            if (strncmp(forms[f], r->from, r->from_len) == 0) {
+                best = r;
+                *form = f;
+                break;
+            }
+    }
+    return best;
+}
+
+/* The value as written: blanks around it and a "#ref" or "?query" tail dropped. */
+static int as_written(sg_buf *out, sg_ctx *ctx, const char *value)
+{
+    size_t start = strspn(value, " \t\r\n"), len = strcspn(value + start, "#?");
+
+    while (len > 0 && strchr(" \t\r\n", value[start + len - 1]))
+        len--;
+    sg_buf_clear(out);
+    sg_buf_put(out, value + start, len);
+    return sg_buf_check(out, ctx, "a repository URL");
+}
+
+/* Does TO say where to fetch from by itself (a path, file:, or a host closed by '/' or the
+ * scp-like ':'), or does the rest of the registry's URL still choose the host ("https://")? */
+static int names_host(const char *to)
+{
+    const char *sep = strstr(to, "://");
+
+    if (sep)
+        return strchr(sep + 3, '/') != NULL;
+    return to[0] == '/' || strchr(to, ':') != NULL;
+}
+
+int sg_url_rewrites_apply_repo(sg_buf *out, int *taken_over, sg_ctx *ctx, const sg_url_rewrites *rw,
+                               const char *value)
+{
+    sg_buf canonical = SG_BUF_INIT, cased = SG_BUF_INIT, written = SG_BUF_INIT;
+    const char *forms[3];
+    const rewrite *best;
+    const char *rest;
+    size_t form = 0;
+    int error;
+
+    *taken_over = 0;
+    sg_buf_clear(out);
+    if ((error = sg_repo_url_normalize(&canonical, ctx, value)) < 0 ||
+        (error = sg_repo_url__normalize_keep_case(&cased, ctx, value)) < 0 ||
+        (error = as_written(&written, ctx, value)) < 0)
+        goto done;
+    /* the case-kept https form first: its rest ends in ".git", as mirror folders are named */
+    forms[0] = cased.ptr;
+    forms[1] = written.ptr;
+    forms[2] = canonical.ptr;
+    if (!(best = best_match(rw, forms, 3, &form))) {
+        sg_buf_puts(out, canonical.ptr);
+        error = sg_buf_check(out, ctx, "a rewritten URL");
+        goto done;
+    }
+    *taken_over = names_host(best->to);
+    /* a match of the lowercased form takes its rest from the case-kept one: same length */
+    rest = (form == 2 ? cased.ptr : forms[form]) + best->from_len;
+    sg_buf_puts(out, best->to);
+    /* FROM names the whole repository: TO is used as written, with no ".git" added */
+    if (*rest && strcmp(rest, ".git") != 0)
+        sg_buf_puts(out, rest);
+    error = sg_buf_check(out, ctx, "a rewritten URL");
+done:
+    sg_buf_dispose(&canonical);
+    sg_buf_dispose(&cased);
+    sg_buf_dispose(&written);
+    return error;
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* git config text                                                                             */
 
 typedef struct cfg {

@@ -1,6 +1,7 @@
 /*
  * Tests of verifier/source/url_rewrite.c: --git-rewrite prefixes (longest wins) and git config
- * url.<base>.insteadOf parsing.
+ * url.<base>.insteadOf parsing, and rewrites of registry repository URLs (the value as
+ * written, its case-kept https form and its canonical form).
  */
 #include "sg_test.h"
 
@@ -232,6 +233,137 @@ static void test_url_rewrite__count_is_bounded(void **state)
     sg_ctx_free(ctx);
 }
 
+/* Rewrite a registry "repository" value; want_taken is the expected *taken_over. */
+static void expect_repo(sg_ctx *ctx, const sg_url_rewrites *rw, const char *value, const char *want,
+                        int want_taken)
+{
+    sg_buf out = SG_BUF_INIT;
+    int taken = -1;
+
+    if (sg_url_rewrites_apply_repo(&out, &taken, ctx, rw, value) != 0)
+        fail_msg("'%s': %s", value, sg_error_message(ctx));
+    if (strcmp(out.ptr, want) != 0)
+        fail_msg("'%s' -> '%s', want '%s'", value, out.ptr, want);
+    if (taken != want_taken)
+        fail_msg("'%s': taken_over %d, want %d", value, taken, want_taken);
+    sg_buf_dispose(&out);
+}
+
+static void test_url_rewrite__repo_prefix_onto_mirrors_keeps_the_owners_case(void **state)
+{
+    sg_ctx *ctx = ctx_new();
+    sg_url_rewrites *rw = rw_new(ctx);
+
+    (void)state;
+    assert_int_equal(sg_url_rewrites_add(rw, ctx, "https://github.com/", "file:///srv/mirrors/"),
+                     0);
+    /* the canonical form is https://github.com/microsoft/tslib.git: the folder is Microsoft */
+    expect_repo(ctx, rw, "git+https://github.com/Microsoft/tslib.git",
+                "file:///srv/mirrors/Microsoft/tslib.git", 1);
+    expect_repo(ctx, rw, "github:Microsoft/tslib", "file:///srv/mirrors/Microsoft/tslib.git", 1);
+    expect_repo(ctx, rw, "git@github.com:Microsoft/TypeScript.git#v5.0.0",
+                "file:///srv/mirrors/Microsoft/TypeScript.git", 1);
+    expect_repo(ctx, rw, "https://github.com/Microsoft/tslib/tree/main/src",
+                "file:///srv/mirrors/Microsoft/tslib.git", 1);
+    sg_url_rewrites_free(rw);
+    sg_ctx_free(ctx);
+}
+
+static void test_url_rewrite__repo_lowercase_rule_matches_and_keeps_the_case(void **state)
+{
+    sg_ctx *ctx = ctx_new();
+    sg_url_rewrites *rw = rw_new(ctx);
+
+    (void)state;
+    /* a rule written in the canonical (lowercased) form still matches a capitalized owner,
+     * and the rest of the URL keeps the case the manifest wrote */
+    assert_int_equal(
+        sg_url_rewrites_add(rw, ctx, "https://github.com/microsoft/", "file:///srv/ms/"), 0);
+    expect_repo(ctx, rw, "https://github.com/Microsoft/TypeScript", "file:///srv/ms/TypeScript.git",
+                1);
+    sg_url_rewrites_free(rw);
+    sg_ctx_free(ctx);
+}
+
+static void test_url_rewrite__repo_exact_rule_adds_no_dot_git(void **state)
+{
+    sg_ctx *ctx = ctx_new();
+    sg_url_rewrites *rw = rw_new(ctx);
+
+    (void)state;
+    assert_int_equal(
+        sg_url_rewrites_add(rw, ctx, "https://github.com/axios/axios", "file:///srv/axios"), 0);
+    expect_repo(ctx, rw, "git+https://github.com/axios/axios.git", "file:///srv/axios", 1);
+    expect_repo(ctx, rw, "https://github.com/axios/axios", "file:///srv/axios", 1);
+    expect_repo(ctx, rw, "axios/axios", "file:///srv/axios", 1);
+    /* a TO written with .git keeps it, once */
+    assert_int_equal(sg_url_rewrites_add(rw, ctx, "https://github.com/axios/axios.git",
+                                         "file:///srv/axios-mirror.git"),
+                     0);
+    expect_repo(ctx, rw, "git+https://github.com/axios/axios.git", "file:///srv/axios-mirror.git",
+                1);
+    sg_url_rewrites_free(rw);
+    sg_ctx_free(ctx);
+}
+
+static void test_url_rewrite__repo_rule_with_capitals_matches_as_written(void **state)
+{
+    sg_ctx *ctx = ctx_new();
+    sg_url_rewrites *rw = rw_new(ctx);
+
+    (void)state;
+    /* the canonical form is https://github.com/rob--w/proxy-from-env.git */
+    assert_int_equal(sg_url_rewrites_add(rw, ctx, "https://github.com/Rob--W/proxy-from-env.git",
+                                         "file:///srv/proxy-from-env.git"),
+                     0);
+    expect_repo(ctx, rw, "git+https://github.com/Rob--W/proxy-from-env.git",
+                "file:///srv/proxy-from-env.git", 1);
+    expect_repo(ctx, rw, "https://github.com/Rob--W/proxy-from-env",
+                "file:///srv/proxy-from-env.git", 1);
+    sg_url_rewrites_free(rw);
+    sg_ctx_free(ctx);
+}
+
+static void test_url_rewrite__repo_written_form_and_longest_prefix(void **state)
+{
+    sg_ctx *ctx = ctx_new();
+    sg_url_rewrites *rw = rw_new(ctx);
+
+    (void)state;
+    /* a FROM that only the value as written has (git's insteadOf sees that form) */
+    assert_int_equal(sg_url_rewrites_add(rw, ctx, "git@github.com:", "file:///srv/ssh/"), 0);
+    expect_repo(ctx, rw, "git@github.com:Foo/bar.git", "file:///srv/ssh/Foo/bar.git", 1);
+    /* longest across the forms: the 19-byte https prefix beats the 15-byte scp one */
+    assert_int_equal(sg_url_rewrites_add(rw, ctx, "https://github.com/", "file:///srv/https/"), 0);
+    expect_repo(ctx, rw, "git@github.com:Foo/bar.git", "file:///srv/https/Foo/bar.git", 1);
+    assert_int_equal(sg_url_rewrites_add(rw, ctx, "git@github.com:Foo/bar", "file:///srv/bar"), 0);
+    expect_repo(ctx, rw, "git@github.com:Foo/bar.git", "file:///srv/bar", 1);
+    sg_url_rewrites_free(rw);
+    sg_ctx_free(ctx);
+}
+
+static void test_url_rewrite__repo_without_a_match_is_canonical_and_not_taken(void **state)
+{
+    sg_ctx *ctx = ctx_new();
+    sg_url_rewrites *rw = rw_new(ctx);
+    sg_buf out = SG_BUF_INIT;
+    int taken = -1;
+
+    (void)state;
+    expect_repo(ctx, NULL, "git+https://github.com/Rob--W/proxy-from-env.git",
+                "https://github.com/rob--w/proxy-from-env.git", 0);
+    /* a TO that leaves the host to the registry's URL takes nothing over */
+    assert_int_equal(sg_url_rewrites_add(rw, ctx, "git://", "https://"), 0);
+    expect_repo(ctx, rw, "git://10.0.0.1/a/b.git", "https://10.0.0.1/a/b.git", 0);
+    assert_int_equal(sg_url_rewrites_add(rw, ctx, "https://gitlab.com/", "https://git.example/m/"),
+                     0);
+    expect_repo(ctx, rw, "gitlab:g/p", "https://git.example/m/g/p.git", 1);
+    assert_int_equal(sg_url_rewrites_apply_repo(&out, &taken, ctx, rw, "file:///etc"), SG_EINVALID);
+    sg_buf_dispose(&out);
+    sg_url_rewrites_free(rw);
+    sg_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -244,6 +376,12 @@ int main(void)
         cmocka_unit_test(test_url_rewrite__gitconfig_is_parsed_with_its_length),
         cmocka_unit_test(test_url_rewrite__malformed_gitconfig_is_refused_with_line),
         cmocka_unit_test(test_url_rewrite__count_is_bounded),
+        cmocka_unit_test(test_url_rewrite__repo_prefix_onto_mirrors_keeps_the_owners_case),
+        cmocka_unit_test(test_url_rewrite__repo_lowercase_rule_matches_and_keeps_the_case),
+        cmocka_unit_test(test_url_rewrite__repo_exact_rule_adds_no_dot_git),
+        cmocka_unit_test(test_url_rewrite__repo_rule_with_capitals_matches_as_written),
+        cmocka_unit_test(test_url_rewrite__repo_written_form_and_longest_prefix),
+        cmocka_unit_test(test_url_rewrite__repo_without_a_match_is_canonical_and_not_taken),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
