@@ -4,10 +4,13 @@
  */
 #include "sg_test.h"
 
+#include <git2.h>
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static char *workdir;
 
@@ -209,6 +212,47 @@ static void test_cli__fail_on_threshold_changes_exit_code(void **state)
             "empty.out", "empty.err");
 }
 
+/* Delete the loose object of a blob with this content from a bare repository. */
+static void drop_blob(const char *repo, const char *content)
+{
+    git_oid id;
+    char hex[GIT_OID_HEXSZ + 1], path[4096];
+
+    assert_int_equal(git_odb_hash(&id, content, strlen(content), GIT_OBJECT_BLOB), 0);
+    git_oid_tostr(hex, sizeof(hex), &id);
+    snprintf(path, sizeof(path), "%s/%s/objects/%.2s/%s", workdir, repo, hex, hex + 2);
+    assert_int_equal(unlink(path), 0);
+}
+
+/* A mirror without blobs the package never uses (a partial clone, a mirror without large
+ * assets) still verifies; a missing blob the package needs is a clear error (exit 2). */
+static void test_cli__mirror_missing_an_unused_blob_verifies(void **state)
+{
+#define SLIM_PJ "{\"name\":\"slim\",\"version\":\"1.0.0\",\"files\":[\"index.js\"]}\n"
+    char repo[4096], path[4096], commit[41];
+    const char *huge = "the huge sample this mirror does not have\n", *code = "exports.y = 2;\n";
+    sgt_file src[] = {{"package.json", SLIM_PJ, 0, 0},
+                      {"index.js", code, 0, 0},
+                      {"benchmark/samples/document_huge.yaml", huge, 0, 0},
+                      {"packages/other/package.json", "{\"name\":\"other\"}\n", 0, 0}};
+    sgt_tar_entry tar[] = {{"package/package.json", SLIM_PJ, 0, 0, 0, NULL},
+                           {"package/index.js", code, 0, 0, 0, NULL}};
+    (void)state;
+    snprintf(repo, sizeof(repo), "%s/slim", workdir);
+    sgt_git_init(repo, 1);
+    sgt_git_commit(commit, repo, NULL, src, 4, "release 1.0.0", 0);
+    snprintf(path, sizeof(path), "%s/slim.tgz", workdir);
+    sgt_tar_write(path, tar, 2);
+    run_cli("verify --tarball slim.tgz --source slim --ref main -q", 0, "empty.out", "empty.err");
+    drop_blob("slim", huge);
+    drop_blob("slim", "{\"name\":\"other\"}\n");
+    run_cli("verify --tarball slim.tgz --source slim --ref main -q", 0, "empty.out", "empty.err");
+    drop_blob("slim", code);
+    run_cli_grep("verify --tarball slim.tgz --source slim --ref main -q", 2,
+                 " of 'index.js' is missing from the repository\n");
+#undef SLIM_PJ
+}
+
 static void test_cli__cache_prune(void **state)
 {
     char path[4200];
@@ -233,6 +277,7 @@ int main(void)
         cmocka_unit_test(test_cli__fail_prints_findings_and_exits_1),
         cmocka_unit_test(test_cli__fail_on_threshold_changes_exit_code),
         cmocka_unit_test(test_cli__cache_prune),
+        cmocka_unit_test(test_cli__mirror_missing_an_unused_blob_verifies),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
