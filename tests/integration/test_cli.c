@@ -234,19 +234,27 @@ static void test_cli__mirror_missing_an_unused_blob_verifies(void **state)
     sgt_file src[] = {{"package.json", SLIM_PJ, 0, 0},
                       {"index.js", code, 0, 0},
                       {"benchmark/samples/document_huge.yaml", huge, 0, 0},
-                      {"packages/other/package.json", "{\"name\":\"other\"}\n", 0, 0}};
+                      {"packages/other/package.json", "{\"name\":\"other\"}\n", 0, 0},
+                      {"packages/slim/package.json", SLIM_PJ, 0, 0},
+                      {"packages/slim/index.js", code, 0, 0},
+                      {"dataset.bin", "a large asset at the root\n", 0, 0},
+                      {"LICENSE", "the root's license\n", 0, 0}};
     sgt_tar_entry tar[] = {{"package/package.json", SLIM_PJ, 0, 0, 0, NULL},
                            {"package/index.js", code, 0, 0, 0, NULL}};
     (void)state;
     snprintf(repo, sizeof(repo), "%s/slim", workdir);
     sgt_git_init(repo, 1);
-    sgt_git_commit(commit, repo, NULL, src, 4, "release 1.0.0", 0);
+    sgt_git_commit(commit, repo, NULL, src, 8, "release 1.0.0", 0);
     snprintf(path, sizeof(path), "%s/slim.tgz", workdir);
     sgt_tar_write(path, tar, 2);
     run_cli("verify --tarball slim.tgz --source slim --ref main -q", 0, "empty.out", "empty.err");
     drop_blob("slim", huge);
     drop_blob("slim", "{\"name\":\"other\"}\n");
+    drop_blob("slim", "a large asset at the root\n");
     run_cli("verify --tarball slim.tgz --source slim --ref main -q", 0, "empty.out", "empty.err");
+    /* the same package in a monorepo folder: the root's own files are not read either */
+    run_cli("verify --tarball slim.tgz --source slim --ref main --subdir packages/slim -q", 0,
+            "empty.out", "empty.err");
     drop_blob("slim", code);
     run_cli_grep("verify --tarball slim.tgz --source slim --ref main -q", 2,
                  " of 'index.js' is missing from the repository\n");
