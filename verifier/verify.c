@@ -84,7 +84,18 @@ done:
     return error;
 }
 
-/* The repository root's top-level files, hashed (a monorepo package may carry copies). */
+/* A name the diff looks for at the root (root_license_copy in diff/tree_diff.c). */
+static int is_root_copy_name(const char *path)
+{
+    return !strchr(path, '/') &&
+           (sg_strncasecmp(path, "license", 7) == 0 || sg_strncasecmp(path, "licence", 7) == 0 ||
+            sg_strncasecmp(path, "copying", 7) == 0);
+}
+
+/*
+ * The repository root's top-level files a monorepo package may carry as copies (LICENSE),
+ * hashed. Only those: other root files are never compared, and a mirror may lack their blobs.
+ */
 static int root_top_files(sg_tree **out, sg_ctx *ctx, const sg_tree *root)
 {
     size_t i, n = sg_tree_count(root);
@@ -96,7 +107,7 @@ static int root_top_files(sg_tree **out, sg_ctx *ctx, const sg_tree *root)
     if (!keep)
         return sg_error_set(ctx, SG_ENOMEM, "out of memory");
     for (i = 0; i < n; i++)
-        keep[i] = strchr(sg_tree_entry(root, i)->path, '/') == NULL;
+        keep[i] = is_root_copy_name(sg_tree_entry(root, i)->path) ? 1 : 0;
     if ((error = sg_tree_select(&top, ctx, root, keep)) == 0)
         error = sg_tree_complete(out, ctx, top);
     sg_tree_free(top);

@@ -43,7 +43,12 @@ int sg_git_tree(sg_tree **out, sg_ctx *ctx, sg_git_repo *repo, const char *commi
 
 /** Flags of sg_git_tree_ext(). */
 #define SG_GIT_TREE_LAZY 0x1u /**< list files without reading them: entries are pending
-                                   (size is the blob's raw size) until sg_tree_complete() */
+                                   (size 0, unknown) until read or sg_tree_complete(); no
+                                   blob, not even its header, is looked at before, so the
+                                   object database may lack the blobs nobody reads (a
+                                   partial clone). A read checks the blob's header first:
+                                   SG_EINVALID "... is missing from the repository",
+                                   SG_ELIMIT for git-blob-size */
 
 /** sg_git_tree() with flags. */
 int sg_git_tree_ext(sg_tree **out, sg_ctx *ctx, sg_git_repo *repo, const char *commit_hex,

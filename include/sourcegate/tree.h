@@ -43,7 +43,9 @@ typedef struct sg_entry {
     const char *target;   /**< symlink target, owned by the tree; NULL for other kinds */
     uint64_t cookie;      /**< backend-private locator of the content */
     unsigned pending;     /**< 1 while size, sha256 and head are not computed yet (a lazily
-                               read tree); sg_tree_complete() computes them */
+                               read tree; size may be 0, unknown, so a size check before a
+                               read is no bound: the read's buffer limit is);
+                               sg_tree_complete() computes them */
 } sg_entry;
 
 typedef struct sg_tree sg_tree;

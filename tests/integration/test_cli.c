@@ -4,10 +4,13 @@
  */
 #include "sg_test.h"
 
+#include <git2.h>
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static char *workdir;
 
@@ -251,6 +254,55 @@ static void test_cli__ignored_but_tracked_file_is_compared(void **state)
             "ignored-tracked-changed.out", "empty.err");
 }
 
+/* Delete the loose object of a blob with this content from a bare repository. */
+static void drop_blob(const char *repo, const char *content)
+{
+    git_oid id;
+    char hex[GIT_OID_HEXSZ + 1], path[4096];
+
+    assert_int_equal(git_odb_hash(&id, content, strlen(content), GIT_OBJECT_BLOB), 0);
+    git_oid_tostr(hex, sizeof(hex), &id);
+    snprintf(path, sizeof(path), "%s/%s/objects/%.2s/%s", workdir, repo, hex, hex + 2);
+    assert_int_equal(unlink(path), 0);
+}
+
+/* A mirror without blobs the package never uses (a partial clone, a mirror without large
+ * assets) still verifies; a missing blob the package needs is a clear error (exit 2). */
+static void test_cli__mirror_missing_an_unused_blob_verifies(void **state)
+{
+#define SLIM_PJ "{\"name\":\"slim\",\"version\":\"1.0.0\",\"files\":[\"index.js\"]}\n"
+    char repo[4096], path[4096], commit[41];
+    const char *huge = "the huge sample this mirror does not have\n", *code = "exports.y = 2;\n";
+    sgt_file src[] = {{"package.json", SLIM_PJ, 0, 0},
+                      {"index.js", code, 0, 0},
+                      {"benchmark/samples/document_huge.yaml", huge, 0, 0},
+                      {"packages/other/package.json", "{\"name\":\"other\"}\n", 0, 0},
+                      {"packages/slim/package.json", SLIM_PJ, 0, 0},
+                      {"packages/slim/index.js", code, 0, 0},
+                      {"dataset.bin", "a large asset at the root\n", 0, 0},
+                      {"LICENSE", "the root's license\n", 0, 0}};
+    sgt_tar_entry tar[] = {{"package/package.json", SLIM_PJ, 0, 0, 0, NULL},
+                           {"package/index.js", code, 0, 0, 0, NULL}};
+    (void)state;
+    snprintf(repo, sizeof(repo), "%s/slim", workdir);
+    sgt_git_init(repo, 1);
+    sgt_git_commit(commit, repo, NULL, src, 8, "release 1.0.0", 0);
+    snprintf(path, sizeof(path), "%s/slim.tgz", workdir);
+    sgt_tar_write(path, tar, 2);
+    run_cli("verify --tarball slim.tgz --source slim --ref main -q", 0, "empty.out", "empty.err");
+    drop_blob("slim", huge);
+    drop_blob("slim", "{\"name\":\"other\"}\n");
+    drop_blob("slim", "a large asset at the root\n");
+    run_cli("verify --tarball slim.tgz --source slim --ref main -q", 0, "empty.out", "empty.err");
+    /* the same package in a monorepo folder: the root's own files are not read either */
+    run_cli("verify --tarball slim.tgz --source slim --ref main --subdir packages/slim -q", 0,
+            "empty.out", "empty.err");
+    drop_blob("slim", code);
+    run_cli_grep("verify --tarball slim.tgz --source slim --ref main -q", 2,
+                 " of 'index.js' is missing from the repository\n");
+#undef SLIM_PJ
+}
+
 static void test_cli__cache_prune(void **state)
 {
     char path[4200];
@@ -276,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_cli__fail_on_threshold_changes_exit_code),
         cmocka_unit_test(test_cli__ignored_but_tracked_file_is_compared),
         cmocka_unit_test(test_cli__cache_prune),
+        cmocka_unit_test(test_cli__mirror_missing_an_unused_blob_verifies),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -490,6 +490,38 @@ done:
     return error;
 }
 
+/*
+ * Before loading an object (libgit2 reads it whole): it must exist, have the expected type and
+ * fit limit (the git-blob-size limit; for trees and commits at least its default, so that a run
+ * which lowers the blob limit can still read trees). path names the entry for messages.
+ */
+static int check_header(sg_ctx *ctx, git_odb *odb, const git_oid *id, git_object_t want,
+                        const char *path, uint64_t limit)
+{
+    char hex[GIT_OID_HEXSZ + 1];
+    size_t len;
+    git_object_t type;
+    int gerr = git_odb_read_header(&len, &type, odb, id);
+
+    git_oid_tostr(hex, sizeof(hex), id);
+    if (!*path)
+        path = "/";
+    if (gerr == GIT_ENOTFOUND)
+        return sg_error_set(ctx, SG_EINVALID,
+                            "git object %s of '%s' is missing from the repository", hex, path);
+    if (gerr < 0)
+        return git_fail(ctx, SG_EDEP, "cannot read git object %s of '%s'", hex, path);
+    if (type != want)
+        return sg_error_set(ctx, SG_EINVALID, "git object %s of '%s' is a %s, not a %s", hex, path,
+                            git_object_type2string(type), git_object_type2string(want));
+    if ((uint64_t)len > limit)
+        return sg_error_set(ctx, SG_ELIMIT,
+                            "git %s '%s' is larger than the git-blob-size limit (%zu > %llu "
+                            "bytes)",
+                            git_object_type2string(want), path, len, (unsigned long long)limit);
+    return 0;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* The content backend of git trees                                                            */
 
@@ -500,6 +532,7 @@ typedef struct blob_ref {
 
 typedef struct git_backend {
     sg_git_repo *repo; /* a reference, released in backend_free */
+    git_odb *odb;      /* repo's object database: headers before loading */
     git_oid commit;    /* the commit whose .gitattributes drive the filters */
     char *prefix;      /* the subdir in the commit ("" for the root) */
     blob_ref *blobs;   /* by cookie */
@@ -513,6 +546,7 @@ static void backend_free(void *self)
 
     if (!b)
         return;
+    git_odb_free(b->odb);
     sg_git_repo_free(b->repo);
     sg_free(b->prefix);
     sg_free(b->blobs);
@@ -594,16 +628,12 @@ static int backend_read(void *self, sg_buf *out, sg_ctx *ctx, const sg_entry *e)
         sg_buf_printf(&path, "%s/%s", b->prefix, e->path);
     else
         sg_buf_puts(&path, e->path);
+    /* a lazily listed tree never looked at this blob: this is where a missing or huge one
+     * (a partial clone, a hostile repository) is refused, before libgit2 loads it whole */
     if ((error = sg_buf_check(&path, ctx, "a git path")) < 0 ||
+        (error = check_header(ctx, b->odb, &ref->id, GIT_OBJECT_BLOB, path.ptr, limit)) < 0 ||
         (error = load_blob(&blob, ctx, b->repo->frepo, &ref->id, path.ptr)) < 0)
         goto done;
-    if (git_blob_rawsize(blob) > limit) {
-        error = sg_error_set(ctx, SG_ELIMIT,
-                             "git blob '%s' is larger than the git-blob-size "
-                             "limit of %llu bytes",
-                             path.ptr, (unsigned long long)limit);
-        goto done;
-    }
     filter_options(&opts, &b->commit);
     if (ref->filtered &&
         (error = filter_blob(&filtered, &applied, ctx, b->repo->frepo, blob, path.ptr, &opts)))
@@ -651,43 +681,10 @@ static int bad_name(const char *name)
            sg_strcasecmp(name, ".git") == 0 || strchr(name, '/') || strchr(name, '\\');
 }
 
-/*
- * Before loading an object (libgit2 reads it whole): it must exist, have the expected type
- * and fit the git-blob-size limit (for trees: max_object, so that a run which lowers the blob
- * limit can still read trees). path names the entry for messages.
- */
-static int check_object_size(walk *w, const git_oid *id, git_object_t want, const char *path,
-                             size_t *size_out)
-{
-    char hex[GIT_OID_HEXSZ + 1];
-    size_t len;
-    git_object_t type;
-    uint64_t limit = want == GIT_OBJECT_BLOB ? w->max_blob : w->max_object;
-    int gerr = git_odb_read_header(&len, &type, w->odb, id);
-
-    git_oid_tostr(hex, sizeof(hex), id);
-    if (!*path)
-        path = "/";
-    if (gerr == GIT_ENOTFOUND)
-        return git_fail(w->ctx, SG_EINVALID, "git object %s of '%s' is missing", hex, path);
-    if (gerr < 0)
-        return git_fail(w->ctx, SG_EDEP, "cannot read git object %s of '%s'", hex, path);
-    if (type != want)
-        return sg_error_set(w->ctx, SG_EINVALID, "git object %s of '%s' is a %s, not a %s", hex,
-                            path, git_object_type2string(type), git_object_type2string(want));
-    if ((uint64_t)len > limit)
-        return sg_error_set(w->ctx, SG_ELIMIT,
-                            "git %s '%s' is larger than the git-blob-size limit (%zu > %llu "
-                            "bytes)",
-                            git_object_type2string(want), path, len, (unsigned long long)limit);
-    if (size_out)
-        *size_out = len;
-    return 0;
-}
-
 static int check_object(walk *w, const git_oid *id, git_object_t want, const char *path)
 {
-    return check_object_size(w, id, want, path, NULL);
+    return check_header(w->ctx, w->odb, id, want, path,
+                        want == GIT_OBJECT_BLOB ? w->max_blob : w->max_object);
 }
 
 static int load_tree(git_tree **out, walk *w, const git_oid *id, const char *path)
@@ -713,14 +710,13 @@ static int add_file(walk *w, const git_tree_entry *te, unsigned exec, int attrs)
 
     memset(&e, 0, sizeof(e));
     if (w->lazy) {
-        /* Only the header: content, digest and filters wait for sg_tree_complete(), whose
-         * reads go through backend_read (filtering when attributes lie on the path). */
-        if ((error = check_object_size(w, id, GIT_OBJECT_BLOB, w->path.ptr, &len)) < 0)
-            goto done;
+        /* Not even the header: a mirror may lack blobs the package never uses (a partial
+         * clone), and the tree entry already names the blob. Existence, type, size, content,
+         * digest and filters wait for the first read (backend_read, sg_tree_complete()). */
         e.path = w->path.ptr + w->rel;
         e.kind = SG_ENTRY_FILE;
         e.exec = exec;
-        e.size = len;
+        e.size = 0; /* unknown while pending */
         e.pending = 1;
         if ((error = backend_push(w->backend, w->ctx, id, attrs, &e.cookie)) < 0)
             goto done;
@@ -1063,6 +1059,11 @@ static int make_backend(git_backend **out, sg_ctx *ctx, sg_git_repo *repo, const
     if (!b || (b->prefix = sg_strndup(prefix->ptr, prefix->size)) == NULL) {
         sg_free(b);
         return sg_error_set(ctx, SG_ENOMEM, "out of memory for a git tree");
+    }
+    if (git_repository_odb(&b->odb, repo->frepo) < 0) {
+        sg_free(b->prefix);
+        sg_free(b);
+        return git_fail(ctx, SG_EDEP, "cannot open the git object database");
     }
     b->repo = repo;
     repo->refs++;

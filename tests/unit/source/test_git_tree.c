@@ -676,7 +676,7 @@ static void test_git__lazy_tree_completes_to_the_eager_digests(void **state)
     assert_int_equal(sg_git_tree_ext(&lazy, ctx, r, commit, NULL, SG_GIT_TREE_LAZY), 0);
     assert_int_equal(sg_tree_count(lazy), sg_tree_count(eager));
     assert_true(sg_tree_find(lazy, "a.txt")->pending);
-    assert_int_equal(sg_tree_find(lazy, "a.txt")->size, 8); /* raw size until completed */
+    assert_int_equal(sg_tree_find(lazy, "a.txt")->size, 0); /* unknown until completed */
     /* a pending entry can be read (filters applied) before it is hashed */
     assert_int_equal(sg_tree_read(&b, ctx, lazy, sg_tree_find(lazy, "a.txt")), 0);
     assert_string_equal(b.ptr, "one\r\ntwo\r\n");
@@ -1094,6 +1094,77 @@ static void test_git__allocation_failures_are_reported(void **state)
     free(repo);
 }
 
+/* A lazy listing reads no blob: a mirror without the blobs a package never uses (a partial
+ * clone) lists, and only a read of a missing or huge blob fails, naming it. */
+static void test_git__lazy_tree_reads_no_blob_until_asked(void **state)
+{
+    static const sgt_file files[] = {
+        {"pkg/index.js", "exports.x = 1;\n", 0, 0},
+        {"pkg/big.bin", "more than twenty bytes of content\n", 0, 0},
+        {"benchmark/samples/document_huge.yaml", "gone from this mirror\n", 0, 0},
+        {"pkg/gone.js", "gone as well\n", 0, 0},
+    };
+    char commit[41], gitdir[2048], obj[4096];
+    char *repo = repo_with(commit, files, NFILES(files), 0);
+    sg_ctx *ctx = ctx_new();
+    git_repository *g = git_open(repo);
+    git_object *o = NULL;
+    sg_git_repo *r;
+    sg_tree *lazy = NULL, *pkg = NULL, *sel = NULL, *done = NULL;
+    sg_buf b = SG_BUF_INIT;
+    unsigned char keep[3] = {1, 0, 1}; /* pkg/: big.bin, gone.js, index.js */
+    size_t i;
+
+    (void)state;
+    snprintf(gitdir, sizeof(gitdir), "%s/.git", repo);
+    for (i = 0; i < 2; i++) {
+        assert_int_equal(git_revparse_single(&o, g,
+                                             i ? "HEAD:pkg/gone.js"
+                                               : "HEAD:benchmark/samples/document_huge.yaml"),
+                         0);
+        loose_path(obj, sizeof(obj), gitdir, git_object_id(o));
+        git_object_free(o);
+        assert_int_equal(unlink(obj), 0);
+    }
+    r = open_ok(ctx, repo);
+    /* the eager reader still needs every blob */
+    assert_int_equal(tree_err(ctx, r, commit, NULL), SG_EINVALID);
+    sg_error_clear(ctx);
+    /* the lazy one lists the whole commit and the package without them */
+    assert_int_equal(sg_git_tree_ext(&lazy, ctx, r, commit, NULL, SG_GIT_TREE_LAZY), 0);
+    assert_int_equal(sg_tree_count(lazy), 4);
+    assert_true(sg_tree_find(lazy, "benchmark/samples/document_huge.yaml")->pending);
+    assert_int_equal(sg_git_tree_ext(&pkg, ctx, r, commit, "pkg", SG_GIT_TREE_LAZY), 0);
+    assert_int_equal(sg_tree_count(pkg), 3);
+    /* the files that are used complete; the missing one is a clear error naming it */
+    assert_int_equal(sg_tree_select(&sel, ctx, pkg, keep), 0);
+    assert_int_equal(sg_tree_complete(&done, ctx, sel), 0);
+    assert_int_equal(sg_tree_find(done, "index.js")->size, 15);
+    assert_int_equal(sg_tree_read(&b, ctx, pkg, sg_tree_find(pkg, "gone.js")), SG_EINVALID);
+    assert_contains(sg_error_message(ctx), "'pkg/gone.js' is missing from the repository");
+    sg_tree_free(done);
+    done = NULL;
+    sg_error_clear(ctx);
+    assert_int_equal(sg_tree_complete(&done, ctx, pkg), SG_EINVALID);
+    assert_null(done);
+    assert_contains(sg_error_message(ctx), "'pkg/gone.js'");
+    /* a blob over the limit is refused from its header when it is read, not when listed */
+    assert_int_equal(sg_ctx_set_limit(ctx, SG_LIMIT_GIT_BLOB_SIZE, 20), 0);
+    sg_error_clear(ctx);
+    sg_buf_clear(&b);
+    assert_int_equal(sg_tree_read(&b, ctx, pkg, sg_tree_find(pkg, "big.bin")), SG_ELIMIT);
+    assert_contains(sg_error_message(ctx), "'pkg/big.bin'");
+    assert_int_equal(b.size, 0);
+    sg_buf_dispose(&b);
+    sg_tree_free(sel);
+    sg_tree_free(pkg);
+    sg_tree_free(lazy);
+    sg_git_repo_free(r);
+    git_repository_free(g);
+    sg_ctx_free(ctx);
+    free(repo);
+}
+
 /* ---- broken and hostile repositories ---- */
 
 static void test_git__missing_objects_give_errors(void **state)
@@ -1413,6 +1484,7 @@ int main(void)
         cmocka_unit_test(test_git__path_length_and_depth_limits),
         cmocka_unit_test(test_git__tree_outlives_its_repository),
         cmocka_unit_test(test_git__allocation_failures_are_reported),
+        cmocka_unit_test(test_git__lazy_tree_reads_no_blob_until_asked),
         cmocka_unit_test(test_git__missing_objects_give_errors),
         cmocka_unit_test(test_git__hostile_tree_entries_are_refused),
         cmocka_unit_test(test_git__tree_bomb_and_deep_nesting_hit_limits),
