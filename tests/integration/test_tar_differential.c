@@ -34,6 +34,7 @@
 #include <archive_entry.h>
 
 #include "common/common.h"
+#include "tar_blocks.h"
 
 #define BATCH 200
 
@@ -77,34 +78,6 @@ static size_t pick(size_t n)
 static int chance(unsigned percent)
 {
     return pick(100) < percent;
-}
-
-typedef struct tb {
-    unsigned char *p; /* the stream */
-    size_t len;       /* bytes used */
-    size_t cap;       /* allocated */
-} tb;
-
-static unsigned char *blocks(tb *t, size_t n)
-{
-    unsigned char *b;
-    if (t->len + n * 512 > t->cap) {
-        t->cap = (t->len + n * 512) * 2 + 4096;
-        t->p = realloc(t->p, t->cap);
-        assert_non_null(t->p);
-    }
-    b = t->p + t->len;
-    memset(b, 0, n * 512);
-    t->len += n * 512;
-    return b;
-}
-
-static void octal(unsigned char *field, size_t width, uint64_t v)
-{
-    char tmp[40];
-    snprintf(tmp, sizeof(tmp), "%0*llo ", (int)(width - 2), (unsigned long long)v);
-    memcpy(field, tmp, width - 1);
-    field[width - 1] = '\0';
 }
 
 static const char *const names[] = {
@@ -181,10 +154,10 @@ static void seal(unsigned char *h, int mut)
         ssum += (signed char)h[k];
     }
     if (mut == MUT_SIGNED_SUM) {
-        octal(h + 148, 8, (uint64_t)(unsigned)ssum & 0777777);
+        sgt_tb_octal(h + 148, 8, (uint64_t)(unsigned)ssum & 0777777);
         return;
     }
-    octal(h + 148, 8, sum);
+    sgt_tb_octal(h + 148, 8, sum);
     if (mut == MUT_CHECKSUM)
         h[150] = (unsigned char)(h[150] == '7' ? '6' : '7');
     if (mut == MUT_CHECKSUM_8) {
@@ -196,9 +169,9 @@ static void seal(unsigned char *h, int mut)
 
 /* A header for `nm` of `type` whose body is `size` bytes. Long names go into the ustar prefix
  * when they fit there. */
-static unsigned char *header(tb *t, const char *nm, char type, uint64_t size, int mut)
+static unsigned char *header(sgt_tb *t, const char *nm, char type, uint64_t size, int mut)
 {
-    unsigned char *h = blocks(t, 1);
+    unsigned char *h = sgt_tb_blocks(t, 1);
     size_t len = strlen(nm);
 
     if (len > 100) {
@@ -212,11 +185,11 @@ static unsigned char *header(tb *t, const char *nm, char type, uint64_t size, in
     } else {
         memcpy(h, nm, len);
     }
-    octal(h + 100, 8, chance(20) ? 0755 : 0644);
-    octal(h + 108, 8, 0);
-    octal(h + 116, 8, 0);
-    octal(h + 124, 12, size);
-    octal(h + 136, 12, 499162500);
+    sgt_tb_octal(h + 100, 8, chance(20) ? 0755 : 0644);
+    sgt_tb_octal(h + 108, 8, 0);
+    sgt_tb_octal(h + 116, 8, 0);
+    sgt_tb_octal(h + 124, 12, size);
+    sgt_tb_octal(h + 136, 12, 499162500);
     h[156] = (unsigned char)type;
     memcpy(h + 257, "ustar\00000", 8);
     switch (mut) {
@@ -260,15 +233,6 @@ static unsigned char *header(tb *t, const char *nm, char type, uint64_t size, in
     }
     seal(h, mut);
     return h;
-}
-
-static void body(tb *t, const void *data, size_t len)
-{
-    size_t off = t->len;
-    if (!len)
-        return;
-    blocks(t, (len + 511) / 512);
-    memcpy(t->p + off, data, len);
 }
 
 static size_t content(char *buf, size_t cap)
@@ -320,7 +284,7 @@ static void pax_body(char *out, size_t cap, int global)
     (void)global;
 }
 
-static void unit(tb *t)
+static void unit(sgt_tb *t)
 {
     char data[1600];
     size_t n, r = pick(100);
@@ -329,52 +293,52 @@ static void unit(tb *t)
     if (r < 42) { /* a file */
         n = content(data, sizeof(data));
         header(t, name(), chance(5) ? 0 : '0', n, mut);
-        body(t, data, n);
+        sgt_tb_body(t, data, n);
     } else if (r < 52) { /* pax */
         char pb[1400];
         int g = chance(25);
         pax_body(pb, sizeof(pb), g);
         header(t, "PaxHeader/x", g ? 'g' : 'x', strlen(pb), mut);
-        body(t, pb, strlen(pb));
+        sgt_tb_body(t, pb, strlen(pb));
     } else if (r < 62) { /* GNU long names */
         const char *nm = name();
         char type = "LLKN"[pick(4)];
         header(t, "././@LongLink", type, strlen(nm) + 1, mut);
-        body(t, nm, strlen(nm) + 1);
+        sgt_tb_body(t, nm, strlen(nm) + 1);
     } else if (r < 68) { /* directory */
         n = chance(30) ? content(data, sizeof(data)) : 0;
         header(t, chance(50) ? "package/lib/" : "package/lib", '5', n, mut);
-        body(t, data, n);
+        sgt_tb_body(t, data, n);
     } else if (r < 74) { /* links */
         unsigned char *h;
         n = chance(30) ? content(data, sizeof(data)) : 0;
         h = header(t, name(), chance(50) ? '1' : '2', n, MUT_NONE);
         memcpy(h + 157, "package/index.js", 16);
         seal(h, mut);
-        body(t, data, n);
+        sgt_tb_body(t, data, n);
     } else if (r < 80) { /* other types */
         n = chance(50) ? content(data, sizeof(data)) : 0;
         header(t, name(), "34567DSVMAIXZ"[pick(13)], n, mut);
-        body(t, data, n);
+        sgt_tb_body(t, data, n);
     } else if (r < 84) { /* a zero block */
-        blocks(t, 1);
+        sgt_tb_blocks(t, 1);
     } else { /* a plain file */
         n = content(data, sizeof(data));
         header(t, "package/lib/b.js", '0', n, MUT_NONE);
-        body(t, data, n);
+        sgt_tb_body(t, data, n);
     }
 }
 
-static void archive_bytes(tb *t)
+static void archive_bytes(sgt_tb *t)
 {
     static const char pj[] = "{\"name\":\"x\",\"version\":\"1.0.0\"}\n";
     size_t units = 1 + pick(6), i;
     t->len = 0;
     header(t, "package/package.json", '0', sizeof(pj) - 1, MUT_NONE);
-    body(t, pj, sizeof(pj) - 1);
+    sgt_tb_body(t, pj, sizeof(pj) - 1);
     for (i = 0; i < units; i++)
         unit(t);
-    blocks(t, chance(10) ? pick(2) : 2);
+    sgt_tb_blocks(t, chance(10) ? pick(2) : 2);
     if (chance(4) && t->len > 600)
         t->len -= 1 + pick(500);
 }
@@ -606,7 +570,7 @@ static void run_dir(tally *t, const char *dir, size_t expect)
 
 static void generate_batch(const char *dir, uint64_t seed, size_t count)
 {
-    tb t = {0};
+    sgt_tb t = {0};
     size_t i;
     for (i = 0; i < count; i++) {
         char *path;

@@ -11,87 +11,41 @@
 #include <string.h>
 
 #include "common/common.h"
+#include "tar_blocks.h"
 #include "verifier/fetch/tar_npm_int.h"
 
 /* ---- a tar stream, block by block -------------------------------------------------------- */
 
-typedef struct tb {
-    unsigned char *p; /* the stream */
-    size_t len;       /* bytes used */
-    size_t cap;       /* allocated */
-} tb;
-
-static unsigned char *tb_blocks(tb *t, size_t n)
-{
-    unsigned char *b;
-    if (t->len + n * 512 > t->cap) {
-        t->cap = (t->len + n * 512) * 2;
-        t->p = realloc(t->p, t->cap);
-        assert_non_null(t->p);
-    }
-    b = t->p + t->len;
-    memset(b, 0, n * 512);
-    t->len += n * 512;
-    return b;
-}
-
-static void octal(unsigned char *field, size_t width, uint64_t v)
-{
-    char tmp[32];
-    snprintf(tmp, sizeof(tmp), "%0*llo ", (int)(width - 2), (unsigned long long)v);
-    memcpy(field, tmp, width - 1);
-    field[width - 1] = '\0';
-}
-
-static void seal(unsigned char *h)
-{
-    unsigned sum = 0;
-    size_t k;
-    memset(h + 148, ' ', 8);
-    for (k = 0; k < 512; k++)
-        sum += h[k];
-    octal(h + 148, 8, sum);
-}
-
 /* A POSIX ustar header as npm writes it. */
-static unsigned char *header(tb *t, const char *name, char type, size_t size)
+static unsigned char *header(sgt_tb *t, const char *name, char type, size_t size)
 {
-    unsigned char *h = tb_blocks(t, 1);
+    unsigned char *h = sgt_tb_blocks(t, 1);
     memcpy(h, name, strlen(name) < 100 ? strlen(name) : 100);
-    octal(h + 100, 8, 0644);
-    octal(h + 124, 12, size);
-    octal(h + 136, 12, 499162500);
+    sgt_tb_octal(h + 100, 8, 0644);
+    sgt_tb_octal(h + 124, 12, size);
+    sgt_tb_octal(h + 136, 12, 499162500);
     h[156] = (unsigned char)type;
     memcpy(h + 257, "ustar\00000", 8);
-    seal(h);
+    sgt_tb_seal(h);
     return h;
 }
 
-static void body(tb *t, const void *data, size_t len)
-{
-    size_t off = t->len;
-    if (!len)
-        return;
-    tb_blocks(t, (len + 511) / 512);
-    memcpy(t->p + off, data, len);
-}
-
-static void file(tb *t, const char *name, const char *data)
+static void file(sgt_tb *t, const char *name, const char *data)
 {
     header(t, name, '0', strlen(data));
-    body(t, data, strlen(data));
+    sgt_tb_body(t, data, strlen(data));
 }
 
 /* An extended header of `type` ('x', 'g', 'L', 'K', 'N') with `data` as its body. */
-static void meta(tb *t, char type, const char *data)
+static void meta(sgt_tb *t, char type, const char *data)
 {
     header(t, type == 'x' || type == 'g' ? "PaxHeader" : "././@LongLink", type, strlen(data));
-    body(t, data, strlen(data));
+    sgt_tb_body(t, data, strlen(data));
 }
 
-static void end(tb *t)
+static void end(sgt_tb *t)
 {
-    tb_blocks(t, 2);
+    sgt_tb_blocks(t, 2);
 }
 
 /* "LEN key=value\n" */
@@ -111,7 +65,7 @@ static char *pax(const char *key, const char *value)
 
 typedef struct fx {
     sg_ctx *ctx;          /* fresh per test */
-    tb t;                 /* the stream under test */
+    sgt_tb t;             /* the stream under test */
     sg_tar_npm_view view; /* its view */
 } fx;
 
@@ -232,7 +186,7 @@ static void test_tar_npm__entry_after_a_single_zero_block_is_installed(void **st
 {
     fx *f = *state;
     file(&f->t, "package/a.js", "a\n");
-    tb_blocks(&f->t, 1);
+    sgt_tb_blocks(&f->t, 1);
     file(&f->t, "package/hidden.js", "evil()\n");
     end(&f->t);
     run(f);
@@ -244,14 +198,14 @@ static void test_tar_npm__entry_after_a_single_zero_block_is_installed(void **st
 static void test_tar_npm__bad_checksum_skips_one_block_only(void **state)
 {
     fx *f = *state;
-    tb inner = {0};
+    sgt_tb inner = {0};
     unsigned char *h;
     /* README.md's body is itself a tar header for index.js: node-tar skips the damaged
      * header and reads its body as the next header. */
     file(&inner, "package/index.js", "evil()\n");
     h = header(&f->t, "package/README.md", '0', inner.len);
     h[148] = '7'; /* damage the checksum */
-    body(&f->t, inner.p, inner.len);
+    sgt_tb_body(&f->t, inner.p, inner.len);
     end(&f->t);
     free(inner.p);
     run(f);
@@ -287,7 +241,7 @@ static void test_tar_npm__links_and_directories_are_not_written(void **state)
     header(&f->t, "package/lib/", '5', 0);
     h = header(&f->t, "package/link.js", '2', 0);
     memcpy(h + 157, "lib/a.js", 8);
-    seal(h);
+    sgt_tb_seal(h);
     file(&f->t, "package/lib/a.js", "a\n");
     end(&f->t);
     run(f);
@@ -301,8 +255,8 @@ static void test_tar_npm__ustar_prefix_is_joined(void **state)
     fx *f = *state;
     unsigned char *h = header(&f->t, "index.js", '0', 2);
     memcpy(h + 345, "package/lib", 11);
-    seal(h);
-    body(&f->t, "a\n", 2);
+    sgt_tb_seal(h);
+    sgt_tb_body(&f->t, "a\n", 2);
     end(&f->t);
     run(f);
     assert_int_equal(f->view.nfiles, 1);
@@ -316,7 +270,7 @@ static void test_tar_npm__pax_size_and_path_apply_to_the_next_file_only(void **s
     snprintf(rec, sizeof(rec), "%s%s", pax("path", "package/long.js"), pax("size", "3"));
     meta(&f->t, 'x', rec);
     header(&f->t, "package/short.js", '0', 3);
-    body(&f->t, "abc", 3);
+    sgt_tb_body(&f->t, "abc", 3);
     file(&f->t, "package/next.js", "n\n");
     end(&f->t);
     run(f);
@@ -350,8 +304,8 @@ static void test_tar_npm__nul_then_newline_in_a_name_is_ambiguous(void **state)
     fx *f = *state;
     unsigned char *h = header(&f->t, "package/a.js", '0', 2);
     memcpy(h + 12, "\0x\nz", 4); /* node-tar reads "package/a.js\nz" */
-    seal(h);
-    body(&f->t, "a\n", 2);
+    sgt_tb_seal(h);
+    sgt_tb_body(&f->t, "a\n", 2);
     end(&f->t);
     run(f);
     assert_true(has_ambiguity(f, "name field is not a plain UTF-8 string"));
@@ -379,7 +333,7 @@ static void test_tar_npm__truncated_file_is_installed_partially(void **state)
 {
     fx *f = *state;
     header(&f->t, "package/a.js", '0', 2000);
-    body(&f->t, "0123456789", 10);
+    sgt_tb_body(&f->t, "0123456789", 10);
     run(f);
     assert_int_equal(f->view.nfiles, 1);
     assert_int_equal(f->view.files[0].size, 512);
