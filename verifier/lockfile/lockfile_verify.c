@@ -284,6 +284,19 @@ done:
     return 0;
 }
 
+/* A stored source-missing verdict is not reused: sourcegate before issue 14 reported an
+ * unreachable git host as source-missing and stored it, and a repository that was missing
+ * may be there now; verifying again costs one registry request and one fetch. */
+static int has_source_missing(const sg_report *r)
+{
+    size_t i;
+    for (i = 0; i < sg_report_finding_count(r); i++) {
+        if (strcmp(sg_report_finding(r, i)->kind, "source-missing") == 0)
+            return 1;
+    }
+    return 0;
+}
+
 static int try_reuse(rel *x, sg_ctx *ctx)
 {
     const sg_lockfile_reuse *ru = x->r->opts->reuse;
@@ -304,6 +317,10 @@ static int try_reuse(rel *x, sg_ctx *ctx)
     sg_error_clear(ctx);
     if (rc != 0 || !got)
         return 0;
+    if (has_source_missing(got)) { /* maybe a network failure stored by an older version */
+        sg_report_free(got);
+        return 0;
+    }
     x->report = got;
     x->pub.reused = 1;
     return 1;
