@@ -410,7 +410,9 @@ static void fail_closed(tally *t, const lock_args *a, const sg_lockfile *lock,
         t->reason = "entries that cannot be verified (see --allow-unverifiable)";
     else if (t->pass + t->inconclusive == 0 && !(a->base && sg_lockfile_count(lock) == 0))
         t->reason = "nothing was verified";
-    if (t->reason && t->exit_code == CLI_EXIT_PASS) {
+    if (t->exit_code != CLI_EXIT_PASS && t->exit_code != CLI_EXIT_INCONCLUSIVE)
+        t->reason = NULL; /* a fail or an error says more than the reason would */
+    if (t->reason) {
         t->exit_code = CLI_EXIT_INCONCLUSIVE;
         t->verdict = "inconclusive";
     }

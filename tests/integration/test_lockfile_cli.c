@@ -718,6 +718,21 @@ static void test_lockfile_cli__tarball_under_the_registry_is_verified(void **sta
     free(out);
 }
 
+/* --base with nothing added or changed has nothing to verify: that is not "nothing was
+ * verified", so the gate passes. */
+static void test_lockfile_cli__base_with_no_change_passes(void **state)
+{
+    fixture *f = *state;
+    char path[4200], base[4200], extra[4400], *text = npm_lock(f, BASE_LOCK), *out = NULL;
+    write_lock(f, "same/package-lock.json", text, path, sizeof(path));
+    write_lock(f, "same-base/package-lock.json", text, base, sizeof(base));
+    snprintf(extra, sizeof(extra), "--base '%s'", base);
+    assert_int_equal(run(f, path, extra, &out, NULL), 0);
+    assert_non_null(strstr(out, "Verdict: pass (0 pass"));
+    free(out);
+    free(text);
+}
+
 static void test_lockfile_cli__hostile_lockfile_is_one_usage_error(void **state)
 {
     fixture *f = *state;
@@ -758,6 +773,7 @@ int main(void)
         cmocka_unit_test(test_lockfile_cli__unverifiable_entries_make_the_gate_inconclusive),
         cmocka_unit_test(test_lockfile_cli__nothing_verified_is_inconclusive),
         cmocka_unit_test(test_lockfile_cli__tarball_under_the_registry_is_verified),
+        cmocka_unit_test(test_lockfile_cli__base_with_no_change_passes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
