@@ -31,6 +31,7 @@ enum {
     OPT_OFFLINE,
     OPT_STORE,
     OPT_NO_STORE,
+    OPT_ALLOW_UNVERIFIABLE,
     OPT_FAIL_ON,
     OPT_LIMIT,
     OPT_QUIET,
@@ -56,6 +57,11 @@ static const cli_opt lockfile_opts[] = {
      OPT_STORE},
     {"no-store", 0, CLI_OPT_FLAG, NULL, "verify every release afresh and store nothing",
      OPT_NO_STORE},
+    {"allow-unverifiable", 0, CLI_OPT_VALUE, "CLASSES",
+     "do not let these entries make the gate inconclusive: git (git dependencies), file "
+     "(file: and link: entries), remote (tarball URLs outside every configured registry); "
+     "comma-separated",
+     OPT_ALLOW_UNVERIFIABLE},
     {"fail-on", 0, CLI_OPT_VALUE, "SEVERITY",
      "fail on findings at or above: info, low, medium, high (default), critical", OPT_FAIL_ON},
     {"limit", 0, CLI_OPT_VALUE, "NAME=N",
@@ -83,11 +89,52 @@ typedef struct lock_args {
     int offline;          /* --offline */
     const char *store;    /* --store */
     int no_store;         /* --no-store */
+    unsigned allow;       /* --allow-unverifiable: ALLOW_* bits */
     sg_severity fail_on;  /* --fail-on */
     int quiet, verbose, help;
     int progress; /* a progress line on stderr (a terminal) */
     sg_ctx *ctx;  /* limits are set on it while parsing */
 } lock_args;
+
+/* The classes of entries sourcegate cannot verify (sg_lockfile_unverifiable_class()) that
+ * --allow-unverifiable can accept; any other makes the gate inconclusive (fail closed). */
+static const char *const unverifiable_classes[] = {"git", "file", "remote"};
+
+static unsigned class_bit(const char *name, size_t n)
+{
+    size_t i;
+    for (i = 0; i < sizeof(unverifiable_classes) / sizeof(unverifiable_classes[0]); i++) {
+        if (strlen(unverifiable_classes[i]) == n && strncmp(unverifiable_classes[i], name, n) == 0)
+            return 1u << i;
+    }
+    return 0;
+}
+
+static int set_allow(lock_args *a, const char *value)
+{
+    const char *p = value;
+    do {
+        size_t n = strcspn(p, ",");
+        unsigned bit = class_bit(p, n);
+        if (!bit) {
+            fprintf(stderr,
+                    "sourcegate lockfile: --allow-unverifiable takes git, file or remote "
+                    "(comma-separated), not '%.*s'\n",
+                    (int)n, p);
+            return CLI_EXIT_USAGE;
+        }
+        a->allow |= bit;
+        p += n;
+    } while (*p++ == ',');
+    return 0;
+}
+
+/* 1 when the entry is not verified and its class is not allowed. */
+static int blocks(const lock_args *a, const sg_lockfile_entry *e)
+{
+    const char *c = sg_lockfile_unverifiable_class(e);
+    return c && !(a->allow & class_bit(c, strlen(c)));
+}
 
 static void lockfile_help(FILE *out)
 {
@@ -95,17 +142,24 @@ static void lockfile_help(FILE *out)
             "usage: sourcegate lockfile LOCKFILE [--base OLD-LOCKFILE] [--jobs N]\n"
             "                           [--format text|json|sarif] [-o FILE]\n"
             "                           [--registry URL] [--cache DIR] [--git-rewrite FROM=TO]...\n"
-            "                           [--offline] [--fail-on SEVERITY]\n\n"
+            "                           [--offline] [--fail-on SEVERITY]\n"
+            "                           [--allow-unverifiable git,file,remote]\n\n"
             "Verifies every release a lockfile pins to the npm registry as 'sourcegate verify\n"
             "NAME@VERSION' would, and checks the lockfile's own integrity against the bytes the\n"
             "registry serves. With --base only the entries added or changed since the older\n"
-            "lockfile are verified. git, file, link and workspace entries are listed as not\n"
-            "verifiable. Reads package-lock.json and npm-shrinkwrap.json (lockfileVersion 1-3),\n"
+            "lockfile are verified. A tarball URL anywhere under the configured registry is\n"
+            "verified as that registry's NAME@VERSION. git, file, link and remote tarball\n"
+            "entries cannot be verified: they make the verdict inconclusive unless\n"
+            "--allow-unverifiable names their class; so does a run that verified nothing.\n"
+            "Reads package-lock.json and npm-shrinkwrap.json (lockfileVersion 1-3),\n"
             "yarn.lock (classic and berry) and pnpm-lock.yaml (5.x-9.x).\n\n"
             "Options:\n");
     cli_opt_help(out, lockfile_opts);
     fprintf(out, "\nExit codes: the worst release decides: 1 when one fails; else 4 (or 2)\n"
-                 "when one could not be verified; else 3 when one is inconclusive; else 0.\n"
+                 "when one could not be verified (a network, git host or disk failure: never\n"
+                 "stored, retried next run); else 3 when one is inconclusive, an entry not\n"
+                 "allowed by --allow-unverifiable cannot be verified, or nothing was verified;\n"
+                 "else 0.\n"
                  "2 also for usage errors and unreadable lockfiles.\n");
 }
 
@@ -165,8 +219,14 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
     case OPT_REWRITE:
         return cli_add_rewrite(a->rewrites, &a->nrewrites,
                                sizeof(a->rewrites) / sizeof(a->rewrites[0]), "lockfile", value);
-    case OPT_STORE: a->store = value; break;
-    case OPT_NO_STORE: a->no_store = 1; break;
+    case OPT_STORE:
+        a->store = value;
+        break;
+    case OPT_NO_STORE:
+        a->no_store = 1;
+        break;
+    case OPT_ALLOW_UNVERIFIABLE:
+        return set_allow(a, value);
     case OPT_OFFLINE:
         a->offline = 1;
         break;
@@ -332,11 +392,33 @@ done:
 
 typedef struct tally {
     size_t pass, fail, inconclusive, error, reused; /* releases by outcome */
+    size_t blocked;                                 /* unverifiable entries not allowed */
     int exit_code;                                  /* the worst release's */
     const char *verdict;                            /* its name */
+    const char *reason; /* why the gate is inconclusive beyond the releases, or NULL */
 } tally;
 
-static void count(tally *t, const sg_lockfile_run *run)
+/* Fail closed: entries that could not be verified and were not allowed, or a run that
+ * verified nothing (unless --base found nothing changed), make a passing gate inconclusive. */
+static void fail_closed(tally *t, const lock_args *a, const sg_lockfile *lock,
+                        const sg_lockfile_run *run)
+{
+    size_t i;
+    for (i = 0; i < sg_lockfile_run_skipped_count(run); i++)
+        t->blocked += blocks(a, sg_lockfile_run_skipped(run, i));
+    if (t->blocked)
+        t->reason = "entries that cannot be verified (see --allow-unverifiable)";
+    else if (t->pass + t->inconclusive == 0 && !(a->base && sg_lockfile_count(lock) == 0))
+        t->reason = "nothing was verified";
+    if (t->exit_code != CLI_EXIT_PASS && t->exit_code != CLI_EXIT_INCONCLUSIVE)
+        t->reason = NULL; /* a fail or an error says more than the reason would */
+    if (t->reason) {
+        t->exit_code = CLI_EXIT_INCONCLUSIVE;
+        t->verdict = "inconclusive";
+    }
+}
+
+static void count(tally *t, const lock_args *a, const sg_lockfile *lock, const sg_lockfile_run *run)
 {
     size_t i;
     int operational = 0;
@@ -374,6 +456,7 @@ static void count(tally *t, const sg_lockfile_run *run)
         t->exit_code = CLI_EXIT_PASS;
         t->verdict = "pass";
     }
+    fail_closed(t, a, lock, run);
 }
 
 static const char *release_verdict(const sg_lockfile_release *r)
@@ -419,7 +502,7 @@ static cJSON *release_json(const lock_args *a, const sg_lockfile_release *r)
     return o;
 }
 
-static cJSON *skipped_json(const sg_lockfile_entry *e)
+static cJSON *skipped_json(const lock_args *a, const sg_lockfile_entry *e)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "package", e->name);
@@ -435,6 +518,11 @@ static cJSON *skipped_json(const sg_lockfile_entry *e)
     cJSON_AddNumberToObject(o, "line", e->line);
     cJSON_AddStringToObject(o, "change", change_name(e->change));
     cJSON_AddStringToObject(o, "reason", sg_lockfile_skip_reason(e));
+    if (sg_lockfile_unverifiable_class(e))
+        cJSON_AddStringToObject(o, "class", sg_lockfile_unverifiable_class(e));
+    else
+        cJSON_AddNullToObject(o, "class");
+    cJSON_AddBoolToObject(o, "allowed", !blocks(a, e));
     return o;
 }
 
@@ -455,6 +543,10 @@ static int write_json(sg_buf *out, const lock_args *a, const sg_lockfile *lock,
         cJSON_AddNullToObject(doc, "base");
     cJSON_AddStringToObject(doc, "fail_on", sg_severity_name(a->fail_on));
     cJSON_AddStringToObject(doc, "verdict", t->verdict);
+    if (t->reason)
+        cJSON_AddStringToObject(doc, "inconclusive_reason", t->reason);
+    else
+        cJSON_AddNullToObject(doc, "inconclusive_reason");
     counts = cJSON_AddObjectToObject(doc, "counts");
     cJSON_AddNumberToObject(counts, "entries", (double)sg_lockfile_count(lock));
     cJSON_AddNumberToObject(counts, "releases", (double)sg_lockfile_run_count(run));
@@ -464,12 +556,13 @@ static int write_json(sg_buf *out, const lock_args *a, const sg_lockfile *lock,
     cJSON_AddNumberToObject(counts, "error", (double)t->error);
     cJSON_AddNumberToObject(counts, "reused", (double)t->reused);
     cJSON_AddNumberToObject(counts, "not_verifiable", (double)sg_lockfile_run_skipped_count(run));
+    cJSON_AddNumberToObject(counts, "not_allowed", (double)t->blocked);
     arr = cJSON_AddArrayToObject(doc, "releases");
     for (i = 0; i < sg_lockfile_run_count(run); i++)
         cJSON_AddItemToArray(arr, release_json(a, sg_lockfile_run_release(run, i)));
     arr = cJSON_AddArrayToObject(doc, "not_verifiable");
     for (i = 0; i < sg_lockfile_run_skipped_count(run); i++)
-        cJSON_AddItemToArray(arr, skipped_json(sg_lockfile_run_skipped(run, i)));
+        cJSON_AddItemToArray(arr, skipped_json(a, sg_lockfile_run_skipped(run, i)));
     text = cJSON_Print(doc);
     cJSON_Delete(doc);
     if (!text)
@@ -486,19 +579,30 @@ static int write_sarif(sg_buf *out, const lock_args *a, const sg_lockfile_run *r
 {
     size_t n = sg_lockfile_run_count(run), i, k = 0;
     sg_sarif_release *items = calloc(n ? n : 1, sizeof(*items));
+    sg_buf *errs = calloc(n ? n : 1, sizeof(*errs));
     sg_sarif_opts so = SG_SARIF_OPTS_INIT;
     sg_buf category = SG_BUF_INIT;
     const char *uri = a->path ? a->path : a->lockfile;
     int error;
 
-    if (!items)
+    if (!items || !errs) {
+        free(items);
+        free(errs);
         return sg_error_set(a->ctx, SG_ENOMEM, "out of memory");
+    }
+    for (i = 0; i < n; i++)
+        sg_buf_init(&errs[i], 8192);
     while (strncmp(uri, "./", 2) == 0)
         uri += 2;
     for (i = 0; i < n; i++) {
         const sg_lockfile_release *r = sg_lockfile_run_release(run, i);
-        if (!r->report)
+        if (r->error < 0) { /* an error is a notification, not a result */
+            sg_buf_printf(&errs[i], "%s@%s could not be verified: %s", r->name, r->version,
+                          r->message);
+            items[k].error = errs[i].error ? r->message : errs[i].ptr;
+        } else if (!r->report) {
             continue;
+        }
         items[k].report = r->report;
         items[k].line = r->entry->line;
         k++;
@@ -508,6 +612,9 @@ static int write_sarif(sg_buf *out, const lock_args *a, const sg_lockfile_run *r
     so.category = category.ptr;
     error = sg_sarif_write(out, a->ctx, items, k, &so);
     sg_buf_dispose(&category);
+    for (i = 0; i < n; i++)
+        sg_buf_dispose(&errs[i]);
+    free(errs);
     free(items);
     return error;
 }
@@ -565,13 +672,19 @@ static int write_text(sg_buf *out, const lock_args *a, const sg_lockfile *lock,
                       e->version ? "@" : "", e->version ? e->version : "");
         if (e->line)
             sg_buf_printf(out, " (line %u)", e->line);
-        sg_buf_printf(out, ": %s\n", sg_lockfile_skip_reason(e));
+        sg_buf_printf(out, ": %s%s\n", sg_lockfile_skip_reason(e),
+                      blocks(a, e) ? " (not allowed: the gate is inconclusive)" : "");
     }
     sg_buf_printf(out, "Verdict: %s (%zu pass, %zu fail, %zu inconclusive, %zu error", t->verdict,
                   t->pass, t->fail, t->inconclusive, t->error);
     if (t->reused)
         sg_buf_printf(out, "; %zu from stored verdicts", t->reused);
+    if (t->blocked)
+        sg_buf_printf(out, "; %zu unverifiable entr%s not allowed", t->blocked,
+                      t->blocked == 1 ? "y" : "ies");
     sg_buf_puts(out, ")\n");
+    if (t->reason)
+        sg_buf_printf(out, "Inconclusive: %s\n", t->reason);
     for (i = 0; a->verbose && i < n; i++) {
         const sg_lockfile_release *r = sg_lockfile_run_release(run, i);
         if (r->error < 0 || sg_report_verdict(r->report) == SG_VERDICT_PASS)
@@ -632,7 +745,7 @@ int cli_cmd_lockfile(int argc, char **argv)
         rc = cli_report_error(a.ctx, error);
         goto done;
     }
-    count(&t, run);
+    count(&t, &a, delta ? delta : lock, run);
     if (!a.quiet && (rc = emit(&a, delta ? delta : lock, run, &t)) != 0)
         goto done;
     rc = t.exit_code;

@@ -111,6 +111,32 @@ static void put_result(sg_buf *out, const sg_sarif_release *rel, const sg_findin
     sg_buf_dispose(&fp);
 }
 
+/* Releases that could not be verified: an operational failure is not a finding about the
+ * package, so it is a tool execution notification (SARIF 3.58.4), never a result. */
+static void put_notifications(sg_buf *out, const sg_sarif_release *releases, size_t n,
+                              const char *uri)
+{
+    size_t i, k = 0;
+    for (i = 0; i < n; i++)
+        k += !releases[i].report && releases[i].error;
+    if (!k)
+        return;
+    sg_buf_puts(out, ",\"invocations\":[{\"executionSuccessful\":false,"
+                     "\"toolExecutionNotifications\":[");
+    for (i = 0, k = 0; i < n; i++) {
+        if (releases[i].report || !releases[i].error)
+            continue;
+        sg_buf_puts(out, k++ ? ",{\"level\":\"error\",\"message\":{\"text\":"
+                             : "{\"level\":\"error\",\"message\":{\"text\":");
+        sg_json_put_string(out, releases[i].error);
+        sg_buf_puts(out, "},\"locations\":[{\"physicalLocation\":{\"artifactLocation\":{");
+        put_kv(out, "uri", uri, 0);
+        sg_buf_printf(out, "},\"region\":{\"startLine\":%u}}}]}",
+                      releases[i].line ? releases[i].line : 1);
+    }
+    sg_buf_puts(out, "]}]");
+}
+
 static size_t rule_index_of(const sg_finding_kind *kinds, size_t nkinds, const char *kind)
 {
     size_t i;
@@ -143,6 +169,7 @@ int sg_sarif_write(sg_buf *out, sg_ctx *ctx, const sg_sarif_release *releases, s
         sg_json_put_string(out, opts->category);
         sg_buf_putc(out, '}');
     }
+    put_notifications(out, releases, n, opts->artifact_uri);
     sg_buf_puts(out, ",\"results\":[");
     for (i = 0; i < n && !truncated; i++) {
         const sg_report *r = releases[i].report;

@@ -200,6 +200,14 @@ const sg_lockfile_entry *sg_lockfile_run_skipped(const sg_lockfile_run *run, siz
 /** Why an entry is not verified: "a git dependency", "bundled in its parent's tarball", ... */
 const char *sg_lockfile_skip_reason(const sg_lockfile_entry *entry);
 
+/**
+ * The class of an entry that sourcegate cannot verify, as `lockfile --allow-unverifiable`
+ * names it: "git" (a git dependency), "file" (a file: tarball or a file:/link: folder),
+ * "remote" (a tarball URL outside every configured registry); NULL for an entry that needs
+ * no verification of its own (a workspace of the project, a bundled dependency). Static.
+ */
+const char *sg_lockfile_unverifiable_class(const sg_lockfile_entry *entry);
+
 /** The worst verdict among the releases that were verified (PASS when none). */
 sg_verdict sg_lockfile_run_verdict(const sg_lockfile_run *run);
 

@@ -23,6 +23,9 @@ extern "C" {
 typedef struct sg_sarif_release {
     const sg_report *report; /**< its findings (package and version are read from it) */
     unsigned line;           /**< 1-based line in the artifact (0 is written as 1) */
+    const char *error;       /**< when report is NULL: why the release could not be verified
+                                  (an operational error, written as a tool execution
+                                  notification, never as a result); else NULL */
 } sg_sarif_release;
 
 typedef struct sg_sarif_opts {
@@ -46,8 +49,10 @@ typedef struct sg_sarif_opts {
  * Append the SARIF log to out. Levels: critical and high findings are "error", medium
  * "warning", low and info "note"; each rule carries properties.security-severity from its
  * default severity (critical 9.5, high 8.0, medium 5.5, low 3.0, info 1.0) and the tags
- * "security" and "supply-chain". Errors: SG_EINVALID (no artifact_uri), SG_ENOMEM, SG_ELIMIT
- * (the buffer's limit).
+ * "security" and "supply-chain". Releases that carry an `error` instead of a report are
+ * written as invocations[0].toolExecutionNotifications (level "error", located at their line)
+ * with executionSuccessful false; a log without them has no invocations. Errors: SG_EINVALID (no
+ * artifact_uri), SG_ENOMEM, SG_ELIMIT (the buffer's limit).
  */
 int sg_sarif_write(sg_buf *out, sg_ctx *ctx, const sg_sarif_release *releases, size_t n,
                    const sg_sarif_opts *opts);

@@ -361,6 +361,38 @@ static void test_audit_cli__bad_lists_are_usage_errors(void **state)
     free(err);
 }
 
+/* Issue 14 item 2: with the git host down every release is an error (exit 4), the store keeps
+ * errors and no result; the next run, with the host up, verifies every release again. */
+static void test_audit_cli__git_host_down_is_an_error_retried_next_run(void **state)
+{
+    fixture *f = *state;
+    char cmd[16384], saved[sizeof(f->store)], *out = NULL, *err = NULL;
+    memcpy(saved, f->store, sizeof(saved));
+    snprintf(f->store, sizeof(f->store), "%s/cache-down/audit.sqlite", f->dir);
+    snprintf(cmd, sizeof(cmd),
+             "env HOME='%s' npm_config_registry= '%s' audit --list '%s' --jobs %d --registry '%s' "
+             "--cache '%s/cache-down' --git-rewrite https://github.com/acme/=http://127.0.0.1:1/ "
+             "-q",
+             f->dir, getenv("SG_CLI"), f->list, JOBS, sgt_http_base_url(f->srv), f->dir);
+    assert_int_equal(sgt_run(cmd, &out, &err), 4);
+    assert_int_equal(store_count(f, "SELECT COUNT(*) FROM results"), 0);
+    assert_int_equal(store_count(f, "SELECT COUNT(*) FROM jobs WHERE state = 'error'"), NPKG);
+    free(out);
+    free(err);
+    snprintf(cmd, sizeof(cmd),
+             "env HOME='%s' npm_config_registry= '%s' audit --list '%s' --jobs %d --registry '%s' "
+             "--cache '%s/cache-down' --git-rewrite https://github.com/acme/='%s' -q",
+             f->dir, getenv("SG_CLI"), f->list, JOBS, sgt_http_base_url(f->srv), f->dir,
+             f->repos_url);
+    assert_int_equal(sgt_run(cmd, &out, &err), 1); /* BAD_PKG fails, the others pass */
+    assert_int_equal(store_count(f, "SELECT COUNT(*) FROM results"), NPKG - 1);
+    assert_int_equal(store_count(f, "SELECT COUNT(*) FROM results WHERE verdict = 'pass'"),
+                     NPKG - 2);
+    memcpy(f->store, saved, sizeof(saved));
+    free(out);
+    free(err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -369,6 +401,7 @@ int main(void)
         cmocka_unit_test(test_audit_cli__a_finished_run_is_audited_anew),
         cmocka_unit_test(test_audit_cli__bad_lists_are_usage_errors),
         cmocka_unit_test(test_audit_cli__stored_params_hold_no_credentials),
+        cmocka_unit_test(test_audit_cli__git_host_down_is_an_error_retried_next_run),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

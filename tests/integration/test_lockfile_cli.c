@@ -338,7 +338,8 @@ static void test_lockfile_cli__genuine_lock_passes_in_text(void **state)
     fixture *f = *state;
     char path[4200], *text = npm_lock(f, BASE_LOCK), *out = NULL;
     write_lock(f, "base/package-lock.json", text, path, sizeof(path));
-    assert_int_equal(run(f, path, "--jobs 1", &out, NULL), 0);
+    /* issue 14: the git, file and link entries pass only when their classes are allowed */
+    assert_int_equal(run(f, path, "--jobs 1 --allow-unverifiable git,file", &out, NULL), 0);
     assert_non_null(strstr(out, "pass"));
     assert_non_null(strstr(out, "@scope/delta@2.0.0"));
     assert_non_null(strstr(out, "Verdict: pass (3 pass, 0 fail"));
@@ -353,7 +354,9 @@ static void test_lockfile_cli__stored_verdicts_are_reused(void **state)
     char path[4200], extra[4400], *text = npm_lock(f, BASE_LOCK), *out = NULL;
     cJSON *doc;
     write_lock(f, "reuse/package-lock.json", text, path, sizeof(path));
-    snprintf(extra, sizeof(extra), "--jobs 2 --format json --cache '%s/cache-reuse'", f->dir);
+    snprintf(extra, sizeof(extra),
+             "--jobs 2 --format json --allow-unverifiable git,file --cache '%s/cache-reuse'",
+             f->dir);
     assert_int_equal(run(f, path, extra, &out, NULL), 0);
     doc = cJSON_Parse(out);
     assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "counts"), "reused")->valueint,
@@ -370,7 +373,9 @@ static void test_lockfile_cli__stored_verdicts_are_reused(void **state)
     free(out);
     out = NULL;
     /* --no-store verifies afresh */
-    snprintf(extra, sizeof(extra), "--jobs 2 --format json --no-store --cache '%s/cache-reuse'",
+    snprintf(extra, sizeof(extra),
+             "--jobs 2 --format json --no-store --allow-unverifiable git,file "
+             "--cache '%s/cache-reuse'",
              f->dir);
     assert_int_equal(run(f, path, extra, &out, NULL), 0);
     doc = cJSON_Parse(out);
@@ -526,6 +531,208 @@ static void test_lockfile_cli__unknown_package_is_an_error_release(void **state)
     free(out);
 }
 
+/* Issue 14 item 2: a git host that is down is an error (exit 4), never a stored verdict; the
+ * next run, with the host up, verifies every release again. */
+static void test_lockfile_cli__git_host_down_is_an_error_and_not_stored(void **state)
+{
+    fixture *f = *state;
+    char path[4200], extra[4400], saved[sizeof(f->rewrite)], *text = npm_lock(f, BASE_LOCK);
+    char *out = NULL;
+    cJSON *doc;
+    const cJSON *r, *counts;
+    write_lock(f, "down/package-lock.json", text, path, sizeof(path));
+    snprintf(extra, sizeof(extra),
+             "--jobs 2 --format json --allow-unverifiable git,file --cache '%s/cache-down'",
+             f->dir);
+    memcpy(saved, f->rewrite, sizeof(saved));
+    snprintf(f->rewrite, sizeof(f->rewrite), "https://github.com/acme/=http://127.0.0.1:1/acme/");
+    assert_int_equal(run(f, path, extra, &out, NULL), 4);
+    memcpy(f->rewrite, saved, sizeof(saved));
+    doc = cJSON_Parse(out);
+    assert_non_null(doc);
+    assert_string_equal(str(doc, "verdict"), "error");
+    counts = cJSON_GetObjectItem(doc, "counts");
+    assert_int_equal(cJSON_GetObjectItem(counts, "error")->valueint, 3);
+    assert_int_equal(cJSON_GetObjectItem(counts, "fail")->valueint, 0);
+    cJSON_ArrayForEach(r, cJSON_GetObjectItem(doc, "releases"))
+    {
+        assert_string_equal(str(r, "verdict"), "error");
+        assert_false(has_finding(r, "source-missing"));
+    }
+    cJSON_Delete(doc);
+    free(out);
+    out = NULL;
+    /* the host is back: nothing comes from the store, every release is verified and passes */
+    assert_int_equal(run(f, path, extra, &out, NULL), 0);
+    doc = cJSON_Parse(out);
+    counts = cJSON_GetObjectItem(doc, "counts");
+    assert_int_equal(cJSON_GetObjectItem(counts, "reused")->valueint, 0);
+    assert_int_equal(cJSON_GetObjectItem(counts, "pass")->valueint, 3);
+    cJSON_Delete(doc);
+    free(out);
+    out = NULL;
+    /* and in text, no "[stored verdict]" */
+    snprintf(extra, sizeof(extra),
+             "--jobs 2 --no-store --allow-unverifiable git,file --cache '%s/cache-down'", f->dir);
+    assert_int_equal(run(f, path, extra, &out, NULL), 0);
+    assert_null(strstr(out, "[stored verdict]"));
+    free(out);
+    free(text);
+}
+
+/* The SARIF of a run with the git host down: errors are tool execution notifications, not
+ * results (FORMATS.md section 5). */
+static void test_lockfile_cli__sarif_errors_are_notifications(void **state)
+{
+    fixture *f = *state;
+    char path[4200], extra[4400], saved[sizeof(f->rewrite)], *text = npm_lock(f, BASE_LOCK);
+    char *out = NULL;
+    cJSON *doc, *run0, *inv, *notes;
+    write_lock(f, "down-sarif/package-lock.json", text, path, sizeof(path));
+    snprintf(extra, sizeof(extra), "--format sarif --no-store --cache '%s/cache-down-sarif'",
+             f->dir);
+    memcpy(saved, f->rewrite, sizeof(saved));
+    snprintf(f->rewrite, sizeof(f->rewrite), "https://github.com/acme/=http://127.0.0.1:1/acme/");
+    assert_int_equal(run(f, path, extra, &out, NULL), 4);
+    memcpy(f->rewrite, saved, sizeof(saved));
+    doc = cJSON_Parse(out);
+    assert_non_null(doc);
+    run0 = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "runs"), 0);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(run0, "results")), 0);
+    inv = cJSON_GetArrayItem(cJSON_GetObjectItem(run0, "invocations"), 0);
+    assert_non_null(inv);
+    assert_false(cJSON_IsTrue(cJSON_GetObjectItem(inv, "executionSuccessful")));
+    notes = cJSON_GetObjectItem(inv, "toolExecutionNotifications");
+    assert_int_equal(cJSON_GetArraySize(notes), 3);
+    assert_string_equal(str(cJSON_GetArrayItem(notes, 0), "level"), "error");
+    assert_non_null(
+        strstr(str(cJSON_GetObjectItem(cJSON_GetArrayItem(notes, 0), "message"), "text"),
+               "@scope/delta@2.0.0 could not be verified"));
+    cJSON_Delete(doc);
+    free(out);
+    free(text);
+}
+
+/* Issue 14 item 3: the gate fails closed. Each class of entry that cannot be verified makes
+ * it inconclusive (exit 3) until --allow-unverifiable names that class. */
+static void test_lockfile_cli__unverifiable_entries_make_the_gate_inconclusive(void **state)
+{
+    fixture *f = *state;
+    char path[4200], *text = npm_lock(f, BASE_LOCK), *out = NULL;
+    cJSON *doc;
+    const cJSON *it;
+    write_lock(f, "closed/package-lock.json", text, path, sizeof(path));
+    assert_int_equal(run(f, path, "--jobs 2", &out, NULL), 3);
+    assert_non_null(strstr(out, "Verdict: inconclusive (3 pass, 0 fail"));
+    assert_non_null(strstr(out, "3 unverifiable entries not allowed"));
+    assert_non_null(strstr(out, "(not allowed: the gate is inconclusive)"));
+    assert_null(strstr(out, "Verdict: pass"));
+    free(out);
+    out = NULL;
+    /* git alone is not enough: the file and link entries still block */
+    assert_int_equal(run(f, path, "--jobs 2 --allow-unverifiable git --format json", &out, NULL),
+                     3);
+    doc = cJSON_Parse(out);
+    assert_string_equal(str(doc, "verdict"), "inconclusive");
+    assert_non_null(strstr(str(doc, "inconclusive_reason"), "cannot be verified"));
+    assert_int_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "counts"), "not_allowed")->valueint, 2);
+    cJSON_ArrayForEach(it, cJSON_GetObjectItem(doc, "not_verifiable"))
+    {
+        const char *cls = str(it, "class");
+        assert_true(cJSON_IsTrue(cJSON_GetObjectItem(it, "allowed")) == !strcmp(cls, "git"));
+    }
+    cJSON_Delete(doc);
+    free(out);
+    out = NULL;
+    assert_int_equal(run(f, path, "--jobs 2 --allow-unverifiable file,git", &out, NULL), 0);
+    assert_non_null(strstr(out, "Verdict: pass (3 pass"));
+    free(out);
+    out = NULL;
+    /* an unknown class is a usage error */
+    assert_int_equal(run(f, path, "--allow-unverifiable git,svn", &out, NULL), 2);
+    free(out);
+    free(text);
+}
+
+/* A lockfile whose every entry is unverifiable never passes, even with every class allowed:
+ * nothing was verified. */
+static void test_lockfile_cli__nothing_verified_is_inconclusive(void **state)
+{
+    fixture *f = *state;
+    char path[4200], *text = npm_lock(f, 0), *out = NULL;
+    cJSON *doc;
+    write_lock(f, "none/package-lock.json", text, path, sizeof(path));
+    assert_int_equal(run(f, path, "--allow-unverifiable git,file,remote --format json", &out, NULL),
+                     3);
+    doc = cJSON_Parse(out);
+    assert_string_equal(str(doc, "verdict"), "inconclusive");
+    assert_string_equal(str(doc, "inconclusive_reason"), "nothing was verified");
+    cJSON_Delete(doc);
+    free(out);
+    out = NULL;
+    assert_int_equal(run(f, path, "--allow-unverifiable git,file,remote", &out, NULL), 3);
+    assert_non_null(strstr(out, "Inconclusive: nothing was verified"));
+    assert_null(strstr(out, "Verdict: pass"));
+    free(out);
+    free(text);
+}
+
+/* A tarball URL anywhere under the configured registry (here an Artifactory-like layout) is
+ * that registry's release NAME@VERSION; one on another host is a "remote" entry. */
+static void test_lockfile_cli__tarball_under_the_registry_is_verified(void **state)
+{
+    fixture *f = *state;
+    char path[4200], text[8192], *out = NULL;
+    cJSON *doc;
+    const cJSON *r, *nv;
+    snprintf(text, sizeof(text),
+             "{\"lockfileVersion\":3,\"packages\":{\n"
+             "\"node_modules/alpha\":{\"version\":\"1.0.0\",\"resolved\":"
+             "\"%sapi/npm/npm-remote/alpha/-/alpha-1.0.0.tgz?x=1\",\"integrity\":\"%s\"},\n"
+             "\"node_modules/@scope/delta\":{\"version\":\"2.0.0\",\"resolved\":"
+             "\"%sdownload/@scope/delta/2.0.0/delta.tgz\",\"integrity\":\"%s\"},\n"
+             "\"node_modules/beta\":{\"version\":\"1.0.0\",\"resolved\":"
+             "\"https://cdn.example.com/files/beta.tgz\",\"integrity\":\"%s\"}}}\n",
+             sgt_http_base_url(f->srv), f->p[0].integrity, sgt_http_base_url(f->srv),
+             f->p[4].integrity, f->p[1].integrity);
+    write_lock(f, "layout/package-lock.json", text, path, sizeof(path));
+    assert_int_equal(run(f, path, "--format json --no-store", &out, NULL), 3);
+    doc = cJSON_Parse(out);
+    assert_non_null(doc);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "releases")), 2);
+    r = release(doc, "alpha", "1.0.0");
+    assert_non_null(r);
+    assert_string_equal(str(r, "verdict"), "pass");
+    r = release(doc, "@scope/delta", "2.0.0");
+    assert_non_null(r);
+    assert_string_equal(str(r, "verdict"), "pass");
+    nv = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "not_verifiable"), 0);
+    assert_string_equal(str(nv, "package"), "beta");
+    assert_string_equal(str(nv, "class"), "remote");
+    assert_string_equal(str(nv, "reason"), "a tarball URL outside every configured registry");
+    cJSON_Delete(doc);
+    free(out);
+    out = NULL;
+    assert_int_equal(run(f, path, "--no-store --allow-unverifiable remote", &out, NULL), 0);
+    free(out);
+}
+
+/* --base with nothing added or changed has nothing to verify: that is not "nothing was
+ * verified", so the gate passes. */
+static void test_lockfile_cli__base_with_no_change_passes(void **state)
+{
+    fixture *f = *state;
+    char path[4200], base[4200], extra[4400], *text = npm_lock(f, BASE_LOCK), *out = NULL;
+    write_lock(f, "same/package-lock.json", text, path, sizeof(path));
+    write_lock(f, "same-base/package-lock.json", text, base, sizeof(base));
+    snprintf(extra, sizeof(extra), "--base '%s'", base);
+    assert_int_equal(run(f, path, extra, &out, NULL), 0);
+    assert_non_null(strstr(out, "Verdict: pass (0 pass"));
+    free(out);
+    free(text);
+}
+
 static void test_lockfile_cli__hostile_lockfile_is_one_usage_error(void **state)
 {
     fixture *f = *state;
@@ -561,6 +768,12 @@ int main(void)
         cmocka_unit_test(test_lockfile_cli__yarn_and_pnpm_lockfiles_give_the_same_verdicts),
         cmocka_unit_test(test_lockfile_cli__unknown_package_is_an_error_release),
         cmocka_unit_test(test_lockfile_cli__hostile_lockfile_is_one_usage_error),
+        cmocka_unit_test(test_lockfile_cli__git_host_down_is_an_error_and_not_stored),
+        cmocka_unit_test(test_lockfile_cli__sarif_errors_are_notifications),
+        cmocka_unit_test(test_lockfile_cli__unverifiable_entries_make_the_gate_inconclusive),
+        cmocka_unit_test(test_lockfile_cli__nothing_verified_is_inconclusive),
+        cmocka_unit_test(test_lockfile_cli__tarball_under_the_registry_is_verified),
+        cmocka_unit_test(test_lockfile_cli__base_with_no_change_passes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -34,9 +34,26 @@ const char *sg_lockfile_skip_reason(const sg_lockfile_entry *e)
     case SG_LOCK_KIND_WORKSPACE:
         return "a workspace of this project";
     case SG_LOCK_KIND_TARBALL:
-        return "a tarball URL outside the registry";
+        return "a tarball URL outside every configured registry";
     default:
         return "not a registry release";
+    }
+}
+
+const char *sg_lockfile_unverifiable_class(const sg_lockfile_entry *e)
+{
+    if (e->flags & SG_LOCK_BUNDLED)
+        return NULL; /* its bytes are in its parent's tarball, which is verified */
+    switch (e->kind) {
+    case SG_LOCK_KIND_GIT:
+        return "git";
+    case SG_LOCK_KIND_FILE:
+    case SG_LOCK_KIND_LINK:
+        return "file";
+    case SG_LOCK_KIND_TARBALL:
+        return "remote";
+    default:
+        return NULL; /* a workspace is this project's own code */
     }
 }
 

@@ -284,6 +284,19 @@ done:
     return 0;
 }
 
+/* A stored source-missing verdict is not reused: sourcegate before issue 14 reported an
+ * unreachable git host as source-missing and stored it, and a repository that was missing
+ * may be there now; verifying again costs one registry request and one fetch. */
+static int has_source_missing(const sg_report *r)
+{
+    size_t i;
+    for (i = 0; i < sg_report_finding_count(r); i++) {
+        if (strcmp(sg_report_finding(r, i)->kind, "source-missing") == 0)
+            return 1;
+    }
+    return 0;
+}
+
 static int try_reuse(rel *x, sg_ctx *ctx)
 {
     const sg_lockfile_reuse *ru = x->r->opts->reuse;
@@ -304,6 +317,10 @@ static int try_reuse(rel *x, sg_ctx *ctx)
     sg_error_clear(ctx);
     if (rc != 0 || !got)
         return 0;
+    if (has_source_missing(got)) { /* maybe a network failure stored by an older version */
+        sg_report_free(got);
+        return 0;
+    }
     x->report = got;
     x->pub.reused = 1;
     return 1;
@@ -407,14 +424,37 @@ static int entry_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y; /* lockfile order within a release */
 }
 
-static int verifiable(const sg_lockfile_entry *e)
+/* Is the http(s) URL anywhere below the registry URL (which ends in '/')? Scheme and host
+ * compare without case, the path with it. Registries lay tarballs out differently
+ * (Artifactory, Nexus, Verdaccio, GitHub Packages), so any path below the registry is its. */
+static int under_registry(const char *url, const char *registry)
 {
-    return e->kind == SG_LOCK_KIND_REGISTRY && !(e->flags & SG_LOCK_BUNDLED) && e->name &&
-           e->version;
+    const char *host = strstr(registry, "://");
+    size_t n = strlen(registry), h;
+
+    if (!url || !host || n < 2 || registry[n - 1] != '/')
+        return 0;
+    host += 3;
+    h = (size_t)(host - registry) + strcspn(host, "/");
+    if (strlen(url) <= n || sg_strncasecmp(url, registry, h) != 0)
+        return 0;
+    return strncmp(url + h, registry + h, n - h) == 0;
+}
+
+static int verifiable(const sg_lockfile_entry *e, const sg_npm_config *cfg)
+{
+    if ((e->flags & SG_LOCK_BUNDLED) || !e->name || !e->version)
+        return 0;
+    if (e->kind == SG_LOCK_KIND_REGISTRY)
+        return 1;
+    /* a tarball under the configured registry is its release NAME@VERSION */
+    return e->kind == SG_LOCK_KIND_TARBALL &&
+           under_registry(e->resolved, sg_npm_config_registry_for(cfg, e->name));
 }
 
 /* Sort the verifiable entries and group them into releases; list the others as skipped. */
-static int plan(sg_lockfile_run *run, sg_ctx *ctx, const sg_lockfile *lock)
+static int plan(sg_lockfile_run *run, sg_ctx *ctx, const sg_lockfile *lock,
+                const sg_npm_config *cfg)
 {
     size_t n = sg_lockfile_count(lock), i, nv = 0;
 
@@ -425,7 +465,7 @@ static int plan(sg_lockfile_run *run, sg_ctx *ctx, const sg_lockfile *lock)
         return sg_error_set(ctx, SG_ENOMEM, "out of memory");
     for (i = 0; i < n; i++) {
         const sg_lockfile_entry *e = sg_lockfile_entry_at(lock, i);
-        if (verifiable(e))
+        if (verifiable(e, cfg))
             run->entries[nv++] = e;
         else
             run->skipped[run->nskipped++] = e;
@@ -517,7 +557,7 @@ int sg_lockfile_verify(sg_lockfile_run **out, sg_ctx *ctx, const sg_lockfile *lo
         goto done;
     }
     r.run = run;
-    if ((error = plan(run, ctx, lock)) < 0)
+    if ((error = plan(run, ctx, lock, opts->release.npm_config)) < 0)
         goto done;
     workers = opts->jobs ? opts->jobs : sg_jobs_default_workers();
     if (workers > run->n)

@@ -178,6 +178,41 @@ static void test_sarif__results_stop_at_the_github_cap(void **state)
     sg_report_free(r);
 }
 
+/* Issue 14: a release that could not be verified is a tool execution notification of the
+ * invocation, never a result; a log without errors has no invocations. */
+static void test_sarif__errors_are_notifications_not_results(void **state)
+{
+    sg_report *r = report("demo", "1.0.1");
+    sg_sarif_release rels[2] = {{NULL, 7, "down@2.0.0 could not be verified: cannot fetch"},
+                                {r, 42, NULL}};
+    cJSON *doc = sarif_of(rels, 2, "package-lock.json", NULL), *run, *inv, *note, *loc, *res;
+    (void)state;
+    run = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "runs"), 0);
+    cJSON_ArrayForEach(res, cJSON_GetObjectItem(run, "results"))
+        assert_null(strstr(str(cJSON_GetObjectItem(res, "message"), "text"), "down@2.0.0"));
+    inv = cJSON_GetArrayItem(cJSON_GetObjectItem(run, "invocations"), 0);
+    assert_non_null(inv);
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(inv, "executionSuccessful")));
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(inv, "toolExecutionNotifications")), 1);
+    note = cJSON_GetArrayItem(cJSON_GetObjectItem(inv, "toolExecutionNotifications"), 0);
+    assert_string_equal(str(note, "level"), "error");
+    assert_string_equal(str(cJSON_GetObjectItem(note, "message"), "text"),
+                        "down@2.0.0 could not be verified: cannot fetch");
+    loc = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(note, "locations"), 0),
+                              "physicalLocation");
+    assert_string_equal(str(cJSON_GetObjectItem(loc, "artifactLocation"), "uri"),
+                        "package-lock.json");
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(loc, "region"), "startLine")->valueint,
+                     7);
+    cJSON_Delete(doc);
+    /* no errors: no invocations */
+    doc = sarif_of(&rels[1], 1, "package-lock.json", NULL);
+    run = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "runs"), 0);
+    assert_null(cJSON_GetObjectItem(run, "invocations"));
+    cJSON_Delete(doc);
+    sg_report_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -185,6 +220,7 @@ int main(void)
         cmocka_unit_test(test_sarif__no_releases_is_a_valid_empty_run),
         cmocka_unit_test(test_sarif__line_zero_becomes_one_and_uri_is_required),
         cmocka_unit_test(test_sarif__results_stop_at_the_github_cap),
+        cmocka_unit_test(test_sarif__errors_are_notifications_not_results),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -158,6 +158,122 @@ static void test_lockfile_verify__a_stored_report_is_decided_again_with_fail_on(
     sg_ctx_free(ctx);
 }
 
+/* Issue 14 item 2: a stored source-missing verdict (older versions stored an unreachable git
+ * host so) is verified afresh, and an errored verification stores nothing. */
+static void test_lockfile_verify__stored_source_missing_is_verified_again(void **state)
+{
+    const char *text = "{\"lockfileVersion\":3,\"packages\":{\"node_modules/a\":{\"version\":"
+                       "\"1.0.0\",\"integrity\":\"" A_INTEGRITY "\"}}}";
+    const char *saved = STORED;
+    sg_lockfile *lock = parse(text);
+    sg_lockfile_verify_opts o = SG_LOCKFILE_VERIFY_OPTS_INIT;
+    sg_lockfile_reuse ru = {get, put, NULL};
+    sg_lockfile_run *run = NULL;
+    sg_cache *cache = NULL;
+    sg_ctx *ctx;
+    store s;
+    (void)state;
+    memset(&s, 0, sizeof(s));
+    ru.payload = &s;
+    STORED = "{\"schema\":\"sourcegate/report/v1\",\"package\":\"a\",\"version\":\"1.0.0\","
+             "\"verdict\":\"fail\",\"artifact\":{\"integrity\":\"" A_INTEGRITY "\"},"
+             "\"findings\":[{\"kind\":\"source-missing\",\"severity\":\"high\",\"detail\":"
+             "\"failed to resolve address for github.com\"}]}";
+    assert_int_equal(sg_ctx_new(&ctx), 0);
+    assert_int_equal(sg_cache_open(&cache, ctx, sgt_tmpdir()), 0);
+    o.release.cache = cache;
+    o.release.offline = 1;
+    o.reuse = &ru;
+    assert_int_equal(sg_lockfile_verify(&run, ctx, lock, &o), 0);
+    assert_int_equal(s.gets, 1);
+    assert_false(sg_lockfile_run_release(run, 0)->reused);
+    assert_int_equal(sg_lockfile_run_release(run, 0)->error, SG_ENOTFOUND); /* offline */
+    assert_int_equal(s.puts, 0);
+    STORED = saved;
+    sg_lockfile_run_free(run);
+    sg_cache_free(cache);
+    sg_lockfile_free(lock);
+    sg_ctx_free(ctx);
+}
+
+/* Issue 14 item 3: a tarball URL anywhere under the configured registry is its release (here
+ * planned and, offline with nothing cached, an error); one elsewhere is a "remote" entry. */
+static void test_lockfile_verify__tarball_under_the_registry_is_a_release(void **state)
+{
+    const char *text = "{\"lockfileVersion\":3,\"packages\":{\n"
+                       "\"node_modules/a\":{\"version\":\"1.0.0\",\"resolved\":"
+                       "\"https://REPO.example.com/artifactory/api/npm/npm/a/-/a-1.0.0.tgz\"},\n"
+                       "\"node_modules/b\":{\"version\":\"2.0.0\",\"resolved\":"
+                       "\"https://repo.example.com/artifactory/api/npm/npm/b/2.0.0/b.tgz\"},\n"
+                       "\"node_modules/c\":{\"version\":\"3.0.0\",\"resolved\":"
+                       "\"https://repo.example.com/artifactory/api/npm/other/c.tgz\"},\n"
+                       "\"node_modules/d\":{\"version\":\"4.0.0\",\"resolved\":"
+                       "\"https://repo.example.com.evil/artifactory/api/npm/npm/d.tgz\"}}}";
+    sg_lockfile *lock = parse(text);
+    sg_lockfile_verify_opts o = SG_LOCKFILE_VERIFY_OPTS_INIT;
+    sg_lockfile_run *run = NULL;
+    sg_npm_config *cfg = NULL;
+    sg_cache *cache = NULL;
+    sg_ctx *ctx;
+    (void)state;
+    assert_int_equal(sg_ctx_new(&ctx), 0);
+    assert_int_equal(sg_cache_open(&cache, ctx, sgt_tmpdir()), 0);
+    assert_int_equal(sg_npm_config_new(&cfg, ctx), 0);
+    assert_int_equal(
+        sg_npm_config_set_registry(cfg, ctx, "https://repo.example.com/artifactory/api/npm/npm"),
+        0);
+    o.release.cache = cache;
+    o.release.npm_config = cfg;
+    o.release.offline = 1;
+    assert_int_equal(sg_lockfile_verify(&run, ctx, lock, &o), 0);
+    assert_int_equal(sg_lockfile_run_count(run), 2);
+    assert_string_equal(sg_lockfile_run_release(run, 0)->name, "a");
+    assert_string_equal(sg_lockfile_run_release(run, 1)->name, "b");
+    assert_int_equal(sg_lockfile_run_skipped_count(run), 2);
+    assert_string_equal(sg_lockfile_run_skipped(run, 0)->name, "c");
+    assert_string_equal(sg_lockfile_unverifiable_class(sg_lockfile_run_skipped(run, 0)), "remote");
+    assert_string_equal(sg_lockfile_run_skipped(run, 1)->name, "d");
+    sg_lockfile_run_free(run);
+    sg_npm_config_free(cfg);
+    sg_cache_free(cache);
+    sg_lockfile_free(lock);
+    sg_ctx_free(ctx);
+}
+
+/* The classes --allow-unverifiable names. */
+static void test_lockfile_verify__unverifiable_classes(void **state)
+{
+    const char *text =
+        "{\"lockfileVersion\":3,\"packages\":{\n"
+        "\"node_modules/g\":{\"version\":\"1.0.0\",\"resolved\":\"git+https://h/g.git#abc\"},\n"
+        "\"node_modules/f\":{\"version\":\"1.0.0\",\"resolved\":\"file:f-1.0.0.tgz\"},\n"
+        "\"node_modules/l\":{\"resolved\":\"l\",\"link\":true},\n"
+        "\"node_modules/r\":{\"version\":\"1.0.0\",\"resolved\":\"https://x.test/r.tgz\"},\n"
+        "\"node_modules/y/node_modules/z\":{\"version\":\"3.0.0\",\"inBundle\":true}}}";
+    static const struct {
+        const char *name, *cls;
+    } want[] = {{"g", "git"}, {"f", "file"}, {"l", "file"}, {"r", "remote"}, {"z", NULL}};
+    sg_lockfile *lock = parse(text);
+    size_t i, j;
+    (void)state;
+    for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        for (j = 0; j < sg_lockfile_count(lock); j++) {
+            const sg_lockfile_entry *e = sg_lockfile_entry_at(lock, j);
+            const char *c;
+            if (strcmp(e->name, want[i].name) != 0)
+                continue;
+            c = sg_lockfile_unverifiable_class(e);
+            if (want[i].cls)
+                assert_string_equal(c, want[i].cls);
+            else
+                assert_null(c);
+            break;
+        }
+        assert_true(j < sg_lockfile_count(lock));
+    }
+    sg_lockfile_free(lock);
+}
+
 static void test_lockfile_verify__needs_a_cache(void **state)
 {
     sg_lockfile *lock = parse("{\"lockfileVersion\":3,\"packages\":{}}");
@@ -223,6 +339,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lockfile_verify__stored_verdicts_are_reused_and_others_fail_alone),
+        cmocka_unit_test(test_lockfile_verify__stored_source_missing_is_verified_again),
+        cmocka_unit_test(test_lockfile_verify__tarball_under_the_registry_is_a_release),
+        cmocka_unit_test(test_lockfile_verify__unverifiable_classes),
         cmocka_unit_test(test_lockfile_verify__a_stored_report_is_decided_again_with_fail_on),
         cmocka_unit_test(test_lockfile_verify__needs_a_cache),
         cmocka_unit_test(test_jobs__every_job_runs_once_on_a_known_worker),
