@@ -248,7 +248,7 @@ static int key_prefix(const unsigned char *k, size_t klen, const char *prefix)
 }
 
 /* Keys that neither reader turns into a different path, type, size or content. */
-static int harmless_key(const unsigned char *k, size_t klen, int global)
+static int harmless_key(const unsigned char *k, size_t klen)
 {
     static const char *const keys[] = {"mtime",
                                        "atime",
@@ -269,7 +269,6 @@ static int harmless_key(const unsigned char *k, size_t klen, int global)
             return 1;
     if (key_prefix(k, klen, "SCHILY.xattr.") || key_prefix(k, klen, "LIBARCHIVE.xattr."))
         return 1;
-    (void)global;
     return 0;
 }
 
@@ -359,7 +358,7 @@ static int apply_pax(walk *w, size_t header, const unsigned char *body, size_t s
             pd->size = num;
         } else if (key_is(k, klen, "linkpath") && !global) {
             pd->has_linkpath = 1;
-        } else if (!harmless_key(k, klen, global)) {
+        } else if (!harmless_key(k, klen)) {
             if ((error = ambiguous(w, header, pd->path,
                                    "%s sets '%s', which tar readers apply "
                                    "differently",
@@ -509,14 +508,13 @@ static int add_file(walk *w, const char *path, const char *archive_path, int dro
 
 /* What one header decodes to. */
 typedef struct hdr {
-    unsigned char flag;      /* the raw type byte */
-    char code;               /* node-tar's type code, 0 for Unsupported */
-    const char *path;        /* the entry's path (ReadEntry: EX's path, else prefix/name) */
-    const char *header_path; /* Header.path: prefix joined also to EX's path */
-    uint64_t size;           /* bytes of body */
-    uint64_t raw_size;       /* the size field before node-tar zeroes it for a directory */
-    unsigned mode;           /* permission bits */
-    int linkname;            /* the linkname field is not empty */
+    unsigned char flag; /* the raw type byte */
+    char code;          /* node-tar's type code, 0 for Unsupported */
+    const char *path;   /* the entry's path (ReadEntry: EX's path, else prefix/name) */
+    uint64_t size;      /* bytes of body */
+    uint64_t raw_size;  /* the size field before node-tar zeroes it for a directory */
+    unsigned mode;      /* permission bits */
+    int linkname;       /* the linkname field is not empty */
 } hdr;
 
 static int name_of(walk *w, const unsigned char *b, size_t pos, const char **name, int *canonical)
@@ -577,8 +575,8 @@ static int decode(walk *w, hdr *h, size_t pos)
     else if (normal && w->have_gex && w->gex.has_size)
         h->size = w->gex.size;
     h->path = normal && w->have_ex && w->ex.path ? w->ex.path : raw;
-    h->header_path = h->path; /* the prefix went into raw; with EX's path node-tar also
-                                 prepends it, which changes only the empty and '/' checks */
+    /* node-tar's Header.path also prepends the ustar prefix to EX's path; that changes only
+     * the two checks below, and an empty pax path is ambiguous anyway */
     if (h->code == '0' && h->path[0] && h->path[strlen(h->path) - 1] == '/')
         h->code = '5';
     if (h->code == '5')
@@ -650,9 +648,7 @@ static int check_pending(walk *w, const hdr *h, size_t pos)
 static int entry_type_check(walk *w, const hdr *h, size_t pos)
 {
     switch (h->code) {
-    case '0':
-        if (h->flag != '0' && h->flag != 0)
-            break;
+    case '0': /* '0' or NUL (type_code): a plain file */
         return 0;
     case '5':
         if (h->raw_size)
