@@ -88,21 +88,14 @@ int sg_url__host_path(char *out, size_t out_size, const sg_url_parts *u)
 void sg_url__redact(char *out, size_t out_size, const char *url)
 {
     sg_buf b = SG_BUF_INIT;
-    const char *p = url ? url : "", *auth, *end, *at, *q;
+    const char *p = url ? url : "", *scheme_end = strstr(p, "://");
+    /* everything up to the query or fragment, which follow the authority */
+    size_t from = scheme_end ? (size_t)(scheme_end + 3 - p) : 0;
+    size_t len = from + strcspn(p + from, "?#");
 
     sg_buf_init(&b, 16384);
-    auth = strstr(p, "://");
-    auth = auth ? auth + 3 : p;
-    end = auth + strcspn(auth, "/?#");
-    sg_buf_put(&b, p, (size_t)(auth - p));
-    /* credentials end at the last '@' of the authority */
-    for (at = NULL, q = auth; q < end; q++)
-        if (*q == '@')
-            at = q;
-    sg_buf_put(&b, at ? at + 1 : auth, (size_t)(end - (at ? at + 1 : auth)));
-    q = end + strcspn(end, "?#");
-    sg_buf_put(&b, end, (size_t)(q - end));
-    if (*q == '?')
+    sg_url_redact(&b, p, len, "/?#", NULL); /* credentials end at the authority's last '@' */
+    if (p[len] == '?')
         sg_buf_puts(&b, "?...");
     if (b.error) /* a hostile URL: say so rather than show part of it */
         snprintf(out, out_size, "%s", "(a very long URL)");
