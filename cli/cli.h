@@ -76,6 +76,10 @@ int cli_begin(int *rc, sg_ctx **ctx, const cli_command_spec *spec, int argc, cha
  */
 int cli_write_output(const char *path, const sg_buf *b, const char *what);
 
+/* Colour for a report written to fd: only on a terminal, not when NO_COLOR is set to a non-empty
+ * value (no-color.org) and not when TERM is "dumb". */
+int cli_color_wanted(int fd);
+
 /** Exit code for a verdict. */
 int cli_exit_for_verdict(sg_verdict verdict);
 

@@ -220,7 +220,7 @@ static int emit(report_args *a)
     } else {
         if (a->verbose)
             o.text_flags |= SG_TEXT_VERBOSE;
-        if (!a->output && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"))
+        if (!a->output && cli_color_wanted(STDOUT_FILENO))
             o.text_flags |= SG_TEXT_COLOR;
         error = sg_audit_write_text(&out, a->ctx, a->audit, &o);
     }

@@ -218,7 +218,7 @@ static int write_report(const verify_args *a, const sg_report *report)
     } else {
         if (a->verbose)
             flags |= SG_TEXT_VERBOSE;
-        if (!a->output && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"))
+        if (!a->output && cli_color_wanted(STDOUT_FILENO))
             flags |= SG_TEXT_COLOR;
         error = sg_report_write_text(&out, a->ctx, report, flags);
     }

@@ -63,10 +63,28 @@ static void usage(FILE *out)
     for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\nOptions:\n"
-                 "  -h, --help     show this help; 'sourcegate COMMAND --help' for a command\n"
+                 "  -h, --help     show this help; 'sourcegate help COMMAND' for a command\n"
                  "  --version      print the version\n\n"
                  "Exit codes: 0 pass, 1 fail, 2 usage or bad input, 3 inconclusive,\n"
                  "4 operational error. See sourcegate(1).\n");
+}
+
+/* 'sourcegate help COMMAND': the same as 'sourcegate COMMAND --help'. */
+static int help_command(const char *name)
+{
+    size_t i;
+    char *args[4];
+    for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (strcmp(name, commands[i].name) != 0 || !commands[i].run)
+            continue;
+        args[0] = (char *)"sourcegate";
+        args[1] = (char *)commands[i].name;
+        args[2] = (char *)"--help";
+        args[3] = NULL;
+        return commands[i].run(3, args);
+    }
+    fprintf(stderr, "sourcegate: unknown command '%s' (see 'sourcegate --help')\n", name);
+    return CLI_EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
@@ -78,10 +96,12 @@ int main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
+        (strcmp(argv[1], "help") == 0 && argc == 2)) {
         usage(stdout);
         return 0;
     }
+    if (strcmp(argv[1], "help") == 0) /* help COMMAND: that command's --help */
+        return help_command(argv[2]);
     if (strcmp(argv[1], "--version") == 0) {
         printf("sourcegate %s\n", sg_version());
         return 0;

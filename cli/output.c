@@ -3,7 +3,9 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -48,4 +50,14 @@ int cli_write_output(const char *path, const sg_buf *b, const char *what)
         return CLI_EXIT_OPERATIONAL;
     }
     return what ? write_named(f, b, what) : write_report(f, path, b);
+}
+
+int cli_color_wanted(int fd)
+{
+    const char *no_color = getenv("NO_COLOR"), *term = getenv("TERM");
+    if (no_color && *no_color)
+        return 0;
+    if (term && strcmp(term, "dumb") == 0)
+        return 0;
+    return isatty(fd);
 }

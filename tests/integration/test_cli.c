@@ -178,6 +178,39 @@ static void test_cli__help_lists_commands(void **state)
     (void)state;
     run_cli("--help", 0, "help.out", "empty.err");
     run_cli("verify --help", 0, "verify-help.out", "empty.err");
+    run_cli("help verify", 0, "verify-help.out", "empty.err"); /* the command's own help */
+    run_cli("help frobnicate", 2, "empty.out", "unknown-command.err");
+}
+
+/* The text report of `verify` on a terminal (script(1) gives it one), with env set first:
+ * 1 when it is coloured. Skips when script(1) is missing. */
+static int colored_on_tty(const char *env)
+{
+    char cmd[8192], *out = NULL, *err = NULL;
+    int rc, colored;
+    if (system("command -v script >/dev/null 2>&1") != 0)
+        skip();
+    snprintf(cmd, sizeof(cmd),
+             "cd '%s' && script -qec \"env %s '%s' verify --tarball evil.tgz --source repo\" "
+             "/dev/null",
+             workdir, env, getenv("SG_CLI"));
+    rc = sgt_run(cmd, &out, &err);
+    assert_int_equal(rc, 1); /* script passes the exit code through (-e): fail */
+    assert_non_null(strstr(out, "verdict"));
+    colored = strstr(out, "\033[") != NULL;
+    free(out);
+    free(err);
+    return colored;
+}
+
+/* no-color.org: only a non-empty NO_COLOR turns colour off; TERM=dumb does too. */
+static void test_cli__color_follows_no_color_and_term(void **state)
+{
+    (void)state;
+    assert_true(colored_on_tty("TERM=xterm"));
+    assert_true(colored_on_tty("TERM=xterm NO_COLOR="));
+    assert_false(colored_on_tty("TERM=xterm NO_COLOR=1"));
+    assert_false(colored_on_tty("TERM=dumb"));
 }
 
 static void test_cli__usage_errors_exit_2(void **state)
@@ -320,6 +353,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cli__help_lists_commands),
+        cmocka_unit_test(test_cli__color_follows_no_color_and_term),
         cmocka_unit_test(test_cli__usage_errors_exit_2),
         cmocka_unit_test(test_cli__bad_lists_and_names_say_so),
         cmocka_unit_test(test_cli__bad_inputs_exit_2_with_one_line),
