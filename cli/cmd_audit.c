@@ -97,6 +97,7 @@ static void audit_help(FILE *out)
 {
     fprintf(out,
             "usage: sourcegate audit --list FILE [--jobs N] [--store URL] [--run NAME]\n"
+            "                        [--lease SECONDS]\n"
             "                        [--registry URL] [--cache DIR] [--git-rewrite FROM=TO]...\n"
             "                        [--offline] [--fail-on SEVERITY] [--limit NAME=N]... [-q]\n\n"
             "Verifies every release of the list as 'sourcegate verify NAME@VERSION' would and\n"

@@ -33,7 +33,9 @@ static const cli_opt report_opts[] = {
     {"cache", 0, CLI_OPT_VALUE, "DIR", "cache folder of the default store", OPT_CACHE},
     {"format", 0, CLI_OPT_VALUE, "FMT", "text (default) or json (schema sourcegate/audit/v1)",
      OPT_FORMAT},
-    {"html", 0, CLI_OPT_VALUE, "FILE", "also write a self-contained HTML page to FILE", OPT_HTML},
+    {"html", 0, CLI_OPT_VALUE, "FILE",
+     "write a self-contained HTML page to FILE (the text or JSON report too only with --format)",
+     OPT_HTML},
     {"run", 0, CLI_OPT_VALUE, "RUN", "list the errors of this audit run (default: the newest)",
      OPT_RUN},
     {"title", 0, CLI_OPT_VALUE, "TEXT", "title of the HTML page", OPT_TITLE},
@@ -59,13 +61,14 @@ typedef struct report_args {
 
 static void report_help(FILE *out)
 {
-    fprintf(out, "usage: sourcegate report [--store URL] [--cache DIR] [--format text|json]\n"
-                 "                         [--html FILE] [--run RUN] [--title TEXT] [-o FILE]\n\n"
-                 "Summarizes the results an audit stored: verdict counts, the failing and\n"
-                 "inconclusive releases with their findings, the releases that could not be\n"
-                 "verified. --html writes one page that opens offline: counts, charts of\n"
-                 "verdicts per package and over time, the findings, a filter box.\n\n"
-                 "Options:\n");
+    fprintf(out,
+            "usage: sourcegate report [--store URL] [--cache DIR] [--format text|json]\n"
+            "                         [--html FILE] [--run RUN] [--title TEXT] [-o FILE] [-v]\n\n"
+            "Summarizes the results an audit stored: verdict counts, the failing and\n"
+            "inconclusive releases with their findings, the releases that could not be\n"
+            "verified. --html writes one page that opens offline: counts, charts of\n"
+            "verdicts per package and over time, the findings, a filter box.\n\n"
+            "Options:\n");
     cli_opt_help(out, report_opts);
     fprintf(out, "\nExit codes: 0 written, 2 usage or bad input, 4 the store or a file failed.\n");
 }
