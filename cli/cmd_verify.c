@@ -33,6 +33,7 @@ enum {
     OPT_OUTPUT,
     OPT_QUIET,
     OPT_VERBOSE,
+    OPT_ALL,
     OPT_ATTEST_FIRST,
     OPT_ATTEST_LAST = OPT_ATTEST_FIRST + CLI_ATTEST_OPT__COUNT - 1,
     OPT_HELP,
@@ -79,6 +80,9 @@ static const cli_opt verify_opts[] = {
      OPT_QUIET},
     {"verbose", 'v', CLI_OPT_FLAG, NULL, "also show info findings and normalizations",
      OPT_VERBOSE},
+    {"all", 0, CLI_OPT_FLAG, NULL,
+     "list every finding (by default the 20 most severe, then the rest grouped by kind)",
+     OPT_ALL},
     CLI_ATTEST_OPT_ROWS(OPT_ATTEST_FIRST),
     {"help", 'h', CLI_OPT_FLAG, NULL, "show this help", OPT_HELP},
     {NULL, 0, CLI_OPT_FLAG, NULL, NULL, 0},
@@ -99,7 +103,7 @@ typedef struct verify_args {
     char rebuild_env_buf[512]; /* storage of rebuild_env[0] */
     const char *registry_keys; /* --registry-keys FILE */
     const char *trusted_root;  /* --trusted-root FILE */
-    int quiet, verbose, help;
+    int quiet, verbose, all, help; /* -q, -v, --all, -h */
     cli_attest attest;   /* --attest FILE --key KEY.pem ... */
     sg_ctx *ctx;         /* limits are set on it while parsing */
 } verify_args;
@@ -116,7 +120,7 @@ static void verify_help(FILE *out)
             "OPTIONS: [--rebuild auto|always|never] [--rebuild-timeout SECONDS]\n"
             "         [--rebuild-memory MIB] [--unsafe-no-sandbox]\n"
             "         [--format text|json] [--fail-on SEVERITY] [--limit NAME=N]...\n"
-            "         [-o FILE] [-q] [-v]\n"
+            "         [-o FILE] [-q] [-v] [--all]\n"
             "         [--attest FILE --key KEY.pem [--key-passphrase-env VAR]\n"
             "          [--key-passphrase-file FILE] [--allow-insecure-key-perms]]\n\n"
             "Compares a packed npm tarball with the files 'npm pack' would produce from a git\n"
@@ -206,6 +210,7 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
                                sizeof(a->rewrites) / sizeof(a->rewrites[0]), "verify", value);
     case OPT_QUIET: a->quiet = 1; break;
     case OPT_VERBOSE: a->verbose = 1; break;
+    case OPT_ALL: a->all = 1; break;
     case OPT_HELP: a->help = 1; break;
     default:
         if (o->id >= OPT_ATTEST_FIRST && o->id <= OPT_ATTEST_LAST)
@@ -226,6 +231,8 @@ static int write_report(const verify_args *a, const sg_report *report)
     } else {
         if (a->verbose)
             flags |= SG_TEXT_VERBOSE;
+        if (a->all)
+            flags |= SG_TEXT_ALL;
         if (!a->output && cli_color_wanted(STDOUT_FILENO))
             flags |= SG_TEXT_COLOR;
         error = sg_report_write_text(&out, a->ctx, report, flags);

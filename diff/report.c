@@ -18,6 +18,7 @@ struct sg_report {
     const char **lists[SG_LIST__COUNT];       /* extra lines: candidates tried, checks */
     size_t nlists[SG_LIST__COUNT], clists[SG_LIST__COUNT]; /* used, allocated */
     sg_verdict verdict;                       /* last decided verdict */
+    sg_severity fail_on;                      /* the threshold of that decision */
 };
 
 int sg_report_new(sg_report **out, sg_ctx *ctx)
@@ -254,6 +255,7 @@ sg_verdict sg_report_decide(sg_report *r, sg_severity fail_on)
         if (makes_inconclusive(r->findings[i].kind))
             inconclusive = 1;
     }
+    r->fail_on = fail_on;
     r->verdict = fail ? SG_VERDICT_FAIL : inconclusive ? SG_VERDICT_INCONCLUSIVE : SG_VERDICT_PASS;
     return r->verdict;
 }
@@ -420,17 +422,26 @@ static const char *esc(sg_arena *a, const char *s)
     return out;
 }
 
-static void text_finding(sg_buf *out, const sg_finding *f, unsigned flags)
+/* "  HIGH     file-added" and, when something follows, the padding to the next column. */
+static void text_head(sg_buf *out, sg_severity severity, const char *kind, int more, unsigned flags)
 {
-    const char *on = (flags & SG_TEXT_COLOR) ? sev_color(f->severity) : "";
+    const char *on = (flags & SG_TEXT_COLOR) ? sev_color(severity) : "";
     const char *off = (flags & SG_TEXT_COLOR) ? "\033[0m" : "";
     char sev[16];
-    size_t i, n = strlen(sg_severity_name(f->severity));
+    size_t i, n = strlen(sg_severity_name(severity)), klen = strlen(kind);
 
     for (i = 0; i < n && i < sizeof(sev) - 1; i++)
-        sev[i] = (char)(sg_severity_name(f->severity)[i] - 32);
+        sev[i] = (char)(sg_severity_name(severity)[i] - 32);
     sev[i] = '\0';
-    sg_buf_printf(out, "  %s%-8s%s %-18s", on, sev, off, f->kind);
+    sg_buf_printf(out, "  %s%-8s%s %s", on, sev, off, kind);
+    if (more)
+        sg_buf_printf(out, "%*s", (int)(klen < 18 ? 18 - klen : 0), "");
+}
+
+static void text_finding(sg_buf *out, const sg_finding *f, unsigned flags)
+{
+    text_head(out, f->severity, f->kind, f->path || f->field || f->name || f->before || f->after,
+              flags);
     if (f->path)
         sg_buf_printf(out, " %s", f->path);
     if (f->field) {
@@ -448,11 +459,254 @@ static void text_finding(sg_buf *out, const sg_finding *f, unsigned flags)
     sg_buf_putc(out, '\n');
 }
 
+/* n with thousands separators ("2,382"), in buf. */
+static const char *thousands(char buf[32], uint64_t n)
+{
+    char digits[24];
+    int len = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)n), i, o = 0;
+    for (i = 0; i < len; i++) {
+        if (i > 0 && (len - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = digits[i];
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+static int finding_shown(const sg_finding *f, unsigned flags)
+{
+    return f->severity != SG_SEV_INFO || (flags & SG_TEXT_VERBOSE);
+}
+
+/* The one-line reason of the verdict, said right after it. */
+static void text_reason(sg_buf *out, sg_arena *tmp, const sg_report *r)
+{
+    size_t i, at_or_above = 0;
+    const sg_finding *worst = r->nfindings ? &r->findings[0] : NULL; /* sorted: worst first */
+    char n[32];
+
+    for (i = 0; i < r->nfindings; i++)
+        at_or_above += r->findings[i].severity >= r->fail_on;
+    sg_buf_puts(out, "  reason    ");
+    if (r->verdict == SG_VERDICT_FAIL && worst) {
+        sg_buf_printf(out, "%s finding%s at or above %s; the worst: %s %s", thousands(n, at_or_above),
+                      at_or_above == 1 ? "" : "s", sg_severity_name(r->fail_on),
+                      sg_severity_name(worst->severity), worst->kind);
+        if (worst->path)
+            sg_buf_printf(out, " %s", esc(tmp, worst->path));
+        if (worst->field)
+            sg_buf_printf(out, " %s%s%s", esc(tmp, worst->field), worst->name ? "." : "",
+                          worst->name ? esc(tmp, worst->name) : "");
+    } else if (r->verdict == SG_VERDICT_INCONCLUSIVE) {
+        if (r->inconclusive) {
+            sg_buf_puts(out, esc(tmp, r->inconclusive));
+        } else {
+            for (i = 0; i < r->nfindings && !makes_inconclusive(r->findings[i].kind); i++)
+                ;
+            sg_buf_printf(out, "%s (%s)", "files could not be verified",
+                          i < r->nfindings ? r->findings[i].kind : "no finding");
+        }
+    } else if (r->verdict == SG_VERDICT_PASS) {
+        sg_buf_printf(out, "every file is the source's, rebuilt or explained; no finding at or "
+                           "above %s",
+                      sg_severity_name(r->fail_on));
+    } else {
+        sg_buf_puts(out, "not decided");
+    }
+    sg_buf_putc(out, '\n');
+}
+
+/* "findings  4,764: high 2,382, medium 2,382; file-added 4,764" */
+static void text_counts(sg_buf *out, const sg_report *r, unsigned flags)
+{
+    size_t bysev[SG_SEV_CRITICAL + 1] = {0}, i, j, shown = 0;
+    const char *sep = "";
+    char n[32];
+    int s;
+
+    for (i = 0; i < r->nfindings; i++)
+        if (finding_shown(&r->findings[i], flags)) {
+            bysev[r->findings[i].severity]++;
+            shown++;
+        }
+    if (!shown)
+        return;
+    sg_buf_printf(out, "  findings  %s:", thousands(n, shown));
+    for (s = SG_SEV_CRITICAL; s >= (int)SG_SEV_INFO; s--) {
+        if (!bysev[s])
+            continue;
+        sg_buf_printf(out, "%s %s %s", sep, sg_severity_name((sg_severity)s), thousands(n, bysev[s]));
+        sep = ",";
+    }
+    sep = ";";
+    for (i = 0; i < r->nfindings; i++) { /* each kind once, at its first (worst) finding */
+        size_t count = 0;
+        if (!finding_shown(&r->findings[i], flags))
+            continue;
+        for (j = 0; j < i && strcmp(r->findings[j].kind, r->findings[i].kind) != 0; j++)
+            ;
+        if (j < i)
+            continue;
+        for (j = i; j < r->nfindings; j++)
+            count += finding_shown(&r->findings[j], flags) &&
+                     strcmp(r->findings[j].kind, r->findings[i].kind) == 0;
+        sg_buf_printf(out, "%s %s %s", sep, r->findings[i].kind, thousands(n, count));
+        sep = ",";
+    }
+    sg_buf_putc(out, '\n');
+}
+
+/* The top folder of a path ("_lib/" for "_lib/x/y.js", "./" for a root file). */
+static size_t top_folder(const char *path, const char **start)
+{
+    const char *slash = path ? strchr(path, '/') : NULL;
+    *start = path;
+    return slash ? (size_t)(slash - path) + 1 : 0;
+}
+
+#define TEXT_INDIVIDUAL 20 /* the most severe findings always listed one by one */
+#define TEXT_EXAMPLES 3    /* folders and paths named for a group */
+
+/* Findings [from, to) of one severity and kind not listed one by one (pick[i] == 0), as one
+ * entry: their count, the folders they are in and a few examples. */
+static void text_group(sg_buf *out, sg_arena *tmp, const sg_report *r, const char *pick,
+                       size_t from, size_t to, unsigned flags)
+{
+    const sg_finding *f = &r->findings[from];
+    const char *folders[TEXT_EXAMPLES], *p;
+    size_t flen[TEXT_EXAMPLES], nfolders = 0, count = 0, ex = 0, i, k, len;
+    int more_folders = 0;
+    char n[32];
+
+    for (i = from; i < to; i++) {
+        if (pick[i] || !finding_shown(&r->findings[i], flags))
+            continue;
+        count++;
+        len = top_folder(r->findings[i].path, &p);
+        if (!p)
+            continue;
+        for (k = 0; k < nfolders && !(flen[k] == len && strncmp(folders[k], p, len) == 0); k++)
+            ;
+        if (k < nfolders)
+            continue;
+        if (nfolders < TEXT_EXAMPLES) {
+            folders[nfolders] = p;
+            flen[nfolders++] = len;
+        } else {
+            more_folders = 1;
+        }
+    }
+    text_head(out, f->severity, f->kind, 1, flags);
+    sg_buf_printf(out, " %s more", thousands(n, count));
+    for (k = 0; k < nfolders; k++)
+        sg_buf_printf(out, "%s%s", k ? ", " : " under ",
+                      flen[k] ? esc(tmp, sg_arena_strndup(tmp, folders[k], flen[k]))
+                              : "the package root");
+    if (more_folders)
+        sg_buf_puts(out, " and other folders");
+    sg_buf_printf(out, "\n  %8s e.g.", "");
+    for (i = from; i < to && ex < TEXT_EXAMPLES; i++) {
+        const sg_finding *e = &r->findings[i];
+        if (pick[i] || !finding_shown(e, flags))
+            continue;
+        sg_buf_printf(out, "%s %s", ex ? "," : "",
+                      e->path ? esc(tmp, e->path) : e->field ? esc(tmp, e->field) : "(manifest)");
+        ex++;
+    }
+    sg_buf_puts(out, count > ex ? ", ... (--all lists every finding)\n" : "\n");
+}
+
+static void text_one(sg_buf *out, sg_arena *tmp, const sg_finding *src, unsigned flags)
+{
+    sg_finding f = *src;
+    f.path = esc(tmp, f.path);
+    f.field = esc(tmp, f.field);
+    f.name = esc(tmp, f.name);
+    f.before = esc(tmp, f.before);
+    f.after = esc(tmp, f.after);
+    f.detail = esc(tmp, f.detail);
+    text_finding(out, &f, flags);
+}
+
+/* End of the run of findings of r->findings[from]'s severity and kind (they are sorted so). */
+static size_t run_end(const sg_report *r, size_t from)
+{
+    size_t j = from;
+    while (j < r->nfindings && r->findings[j].severity == r->findings[from].severity &&
+           strcmp(r->findings[j].kind, r->findings[from].kind) == 0)
+        j++;
+    return j;
+}
+
+/* Which findings are listed one by one: the first of every severity and kind, worst first,
+ * then the most severe of the rest, TEXT_INDIVIDUAL in all; every one with SG_TEXT_ALL or
+ * when grouping would save nothing. */
+static void text_pick(char *pick, const sg_report *r, unsigned flags)
+{
+    size_t i, shown = 0, picked = 0;
+
+    for (i = 0; i < r->nfindings; i++)
+        shown += finding_shown(&r->findings[i], flags);
+    for (i = 0; i < r->nfindings; i++)
+        pick[i] = finding_shown(&r->findings[i], flags) &&
+                  ((flags & SG_TEXT_ALL) || shown <= TEXT_INDIVIDUAL + TEXT_EXAMPLES);
+    if ((flags & SG_TEXT_ALL) || shown <= TEXT_INDIVIDUAL + TEXT_EXAMPLES)
+        return;
+    for (i = 0; i < r->nfindings && picked < TEXT_INDIVIDUAL; i = run_end(r, i)) {
+        size_t j;
+        for (j = i; j < run_end(r, i) && !finding_shown(&r->findings[j], flags); j++)
+            ;
+        if (j < run_end(r, i)) {
+            pick[j] = 1;
+            picked++;
+        }
+    }
+    for (i = 0; i < r->nfindings && picked < TEXT_INDIVIDUAL; i++)
+        if (!pick[i] && finding_shown(&r->findings[i], flags)) {
+            pick[i] = 1;
+            picked++;
+        }
+}
+
+/* The findings: those text_pick() chose one by one, then the rest of each severity and kind
+ * as one entry (or one by one when only a few are left). Returns the number of info findings
+ * left out; -1 when out of memory. */
+static long text_findings(sg_buf *out, sg_arena *tmp, const sg_report *r, unsigned flags)
+{
+    size_t i, j, k, left, hidden = 0;
+    char *pick = sg_calloc(r->nfindings ? r->nfindings : 1, 1);
+
+    if (!pick)
+        return -1;
+    text_pick(pick, r, flags);
+    for (i = 0; i < r->nfindings; i++) {
+        if (pick[i])
+            text_one(out, tmp, &r->findings[i], flags);
+        else if (!finding_shown(&r->findings[i], flags))
+            hidden++;
+    }
+    for (i = 0; i < r->nfindings; i = j) {
+        j = run_end(r, i);
+        for (left = 0, k = i; k < j; k++)
+            left += !pick[k] && finding_shown(&r->findings[k], flags);
+        if (left > 2) {
+            text_group(out, tmp, r, pick, i, j, flags);
+            continue;
+        }
+        for (k = i; k < j; k++) /* one or two: the entry would be as long */
+            if (!pick[k] && finding_shown(&r->findings[k], flags))
+                text_one(out, tmp, &r->findings[k], flags);
+    }
+    sg_free(pick);
+    return (long)hidden;
+}
+
 int sg_report_write_text(sg_buf *out, sg_ctx *ctx, const sg_report *r, unsigned flags)
 {
     sg_arena tmp = SG_ARENA_INIT;
     const char *F[SG_REPORT__FIELD_COUNT];
     size_t i, hidden = 0;
+    long h;
     int error;
 
     for (i = 0; i < SG_REPORT__FIELD_COUNT; i++)
@@ -461,6 +715,7 @@ int sg_report_write_text(sg_buf *out, sg_ctx *ctx, const sg_report *r, unsigned 
     sg_buf_printf(out, "%s@%s: %s\n", F[SG_REPORT_PACKAGE] ? F[SG_REPORT_PACKAGE] : "(unnamed)",
                   F[SG_REPORT_VERSION] ? F[SG_REPORT_VERSION] : "(no version)",
                   sg_verdict_name(r->verdict));
+    text_reason(out, &tmp, r);
     /* Said first and plainly: with no commit for the version, every finding is about another
      * release's source (issue 14). */
     if (F[SG_REPORT_COMPARED_REF] || F[SG_REPORT_COMPARED_COMMIT])
@@ -507,25 +762,15 @@ int sg_report_write_text(sg_buf *out, sg_ctx *ctx, const sg_report *r, unsigned 
         if (F[SG_REPORT_REBUILD_LOG])
             sg_buf_printf(out, "            log %s\n", F[SG_REPORT_REBUILD_LOG]);
     }
-    if (r->inconclusive)
+    if (r->inconclusive && r->verdict != SG_VERDICT_INCONCLUSIVE) /* else it is the reason */
         sg_buf_printf(out, "  note      %s\n", esc(&tmp, r->inconclusive));
+    text_counts(out, r, flags);
     sg_buf_putc(out, '\n');
-    for (i = 0; i < r->nfindings; i++) {
-        if (r->findings[i].severity == SG_SEV_INFO && !(flags & SG_TEXT_VERBOSE)) {
-            hidden++;
-            continue;
-        }
-        {
-            sg_finding f = r->findings[i];
-            f.path = esc(&tmp, f.path);
-            f.field = esc(&tmp, f.field);
-            f.name = esc(&tmp, f.name);
-            f.before = esc(&tmp, f.before);
-            f.after = esc(&tmp, f.after);
-            f.detail = esc(&tmp, f.detail);
-            text_finding(out, &f, flags);
-        }
+    if ((h = text_findings(out, &tmp, r, flags)) < 0) {
+        sg_arena_dispose(&tmp);
+        return sg_error_set(ctx, SG_ENOMEM, "out of memory for the text report");
     }
+    hidden = (size_t)h;
     if (hidden)
         sg_buf_printf(out, "  (%zu info finding%s not shown; -v shows them)\n", hidden,
                       hidden == 1 ? "" : "s");

@@ -191,6 +191,9 @@ int sg_report_write_json(sg_buf *out, sg_ctx *ctx, const sg_report *report);
 /** Flags for sg_report_write_text(). */
 #define SG_TEXT_VERBOSE 0x1u  /**< also list info findings and normalizations */
 #define SG_TEXT_COLOR 0x2u    /**< ANSI colours */
+#define SG_TEXT_ALL 0x4u      /**< list every finding; without it the 20 most severe are
+                                   listed one by one and the rest grouped by severity and kind
+                                   (count, folders, examples) */
 
 /** Append the human-readable report to out. */
 int sg_report_write_text(sg_buf *out, sg_ctx *ctx, const sg_report *report, unsigned flags);

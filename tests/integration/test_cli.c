@@ -46,6 +46,31 @@ static int setup_ignored_but_tracked(void)
     return 0;
 }
 
+/* date-fns@3.6.0's shape: thousands of built files the source does not have, in a few
+ * folders, beside one changed source file. */
+#define MANY_PER_FOLDER 1000
+static int setup_many_findings(void)
+{
+    static const char *const folders[] = {"_lib", "locale", "fp"};
+    size_t n = 3 * MANY_PER_FOLDER + 3, i, k = 0;
+    sgt_tar_entry *e = calloc(n, sizeof(*e));
+    char (*names)[64] = calloc(n, sizeof(*names)), path[4096];
+    if (!e || !names)
+        return -1;
+    e[k++] = (sgt_tar_entry){"package/package.json", PJ, 0, 0, 0, NULL};
+    e[k++] = (sgt_tar_entry){"package/index.js", "exports.x = 2;\n", 0, 0, 0, NULL};
+    e[k++] = (sgt_tar_entry){"package/README.md", "# demo\n", 0, 0, 0, NULL};
+    for (i = 0; i < 3 * MANY_PER_FOLDER; i++, k++) {
+        snprintf(names[k], sizeof(names[k]), "package/%s/f%04zu.js", folders[i % 3], i / 3);
+        e[k] = (sgt_tar_entry){names[k], "module.exports = 1;\n", 0, 0, 0, NULL};
+    }
+    snprintf(path, sizeof(path), "%s/many.tgz", workdir);
+    sgt_tar_write(path, e, k);
+    free(e);
+    free(names);
+    return 0;
+}
+
 static int setup(void **state)
 {
     char repo[4096], path[4096], commit[41];
@@ -72,7 +97,7 @@ static int setup(void **state)
     sgt_tar_write(path, same, 3);
     snprintf(path, sizeof(path), "%s/evil.tgz", workdir);
     sgt_tar_write(path, evil, 4);
-    if (setup_ignored_but_tracked() < 0)
+    if (setup_ignored_but_tracked() < 0 || setup_many_findings() < 0)
         return -1;
     snprintf(path, sizeof(path), "%s/garbage.tgz", workdir);
     sgt_write_file(path, "this is not a tarball", 21, 0644);
@@ -268,6 +293,50 @@ static void test_cli__fail_prints_findings_and_exits_1(void **state)
             "fail.json", "empty.err");
 }
 
+static size_t count_lines(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* Thousands of findings: the text report stays short (the 20 most severe one by one, the rest
+ * grouped with their count and folders), --all and JSON list every one (issue 16). */
+static void test_cli__many_findings_are_grouped(void **state)
+{
+    char cmd[8192], *out = NULL, *err = NULL;
+    const char *cli = getenv("SG_CLI");
+    size_t n = 0;
+    const char *p;
+    (void)state;
+    run_cli("verify --tarball many.tgz --source repo --ref v1.0.0", 1, "many.out", "empty.err");
+
+    snprintf(cmd, sizeof(cmd), "cd '%s' && '%s' verify --tarball many.tgz --source repo "
+             "--ref v1.0.0", workdir, cli);
+    assert_int_equal(sgt_run(cmd, &out, &err), 1);
+    assert_true(count_lines(out) <= 60);
+    free(out);
+    free(err);
+
+    snprintf(cmd, sizeof(cmd), "cd '%s' && '%s' verify --tarball many.tgz --source repo "
+             "--ref v1.0.0 --all", workdir, cli);
+    assert_int_equal(sgt_run(cmd, &out, &err), 1);
+    assert_true(count_lines(out) > 2 * 3 * MANY_PER_FOLDER); /* two lines a finding */
+    assert_null(strstr(out, " more under "));
+    free(out);
+    free(err);
+
+    snprintf(cmd, sizeof(cmd), "cd '%s' && '%s' verify --tarball many.tgz --source repo "
+             "--ref v1.0.0 --format json", workdir, cli);
+    assert_int_equal(sgt_run(cmd, &out, &err), 1);
+    for (p = out; (p = strstr(p, "\"kind\": \"file-added\"")) != NULL; p++)
+        n++;
+    assert_int_equal(n, 3 * MANY_PER_FOLDER);
+    free(out);
+    free(err);
+}
+
 static void test_cli__fail_on_threshold_changes_exit_code(void **state)
 {
     (void)state;
@@ -354,6 +423,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cli__help_lists_commands),
         cmocka_unit_test(test_cli__color_follows_no_color_and_term),
+        cmocka_unit_test(test_cli__many_findings_are_grouped),
         cmocka_unit_test(test_cli__usage_errors_exit_2),
         cmocka_unit_test(test_cli__bad_lists_and_names_say_so),
         cmocka_unit_test(test_cli__bad_inputs_exit_2_with_one_line),
