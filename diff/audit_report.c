@@ -472,31 +472,80 @@ static const audit_rel **worst_order(const sg_audit *a, int *failed)
     return order;
 }
 
+/* An untrusted string (from a stored report) in the text summary: control bytes as \xHH,
+ * at most 300 bytes. */
+static void put_text(sg_buf *out, const char *s)
+{
+    if (s)
+        sg_buf_put_shown(out, s, strlen(s), 300, SG_SHOW_HEX);
+}
+
+/* One finding of a release: what a reader needs to act -- kind, path, field and name, both
+ * values -- and its detail on the next line. */
+static void text_finding_line(sg_buf *out, const cJSON *f, const char *sev)
+{
+    const char *kind = sg_json_str(f, "kind"), *path = sg_json_str(f, "path");
+    const char *field = sg_json_str(f, "field"), *name = sg_json_str(f, "name");
+    const char *before = sg_json_str(f, "before"), *after = sg_json_str(f, "after");
+    const char *detail = sg_json_str(f, "detail");
+
+    sg_buf_printf(out, "      %-8s ", sev);
+    put_text(out, kind ? kind : "?");
+    if (path) {
+        sg_buf_putc(out, ' ');
+        put_text(out, path);
+    }
+    if (field) {
+        sg_buf_putc(out, ' ');
+        put_text(out, field);
+        if (name)
+            sg_buf_putc(out, '.');
+    } else if (name) {
+        sg_buf_putc(out, ' ');
+    }
+    put_text(out, name);
+    if (before || after) {
+        sg_buf_puts(out, ": ");
+        put_text(out, before ? before : "(none)");
+        sg_buf_puts(out, " -> ");
+        put_text(out, after ? after : "(none)");
+    }
+    if (detail) {
+        sg_buf_printf(out, "\n      %8s ", "");
+        put_text(out, detail);
+    }
+    sg_buf_putc(out, '\n');
+}
+
 static void text_release(sg_buf *out, const audit_rel *r, unsigned flags)
 {
     int color = (flags & SG_TEXT_COLOR) != 0;
     size_t n = (size_t)cJSON_GetArraySize(r->findings);
     const cJSON *f;
-    sg_buf_printf(out, "  %s%-12s%s %s@%s", color ? verdict_color(r->verdict) : "",
-                  sg_verdict_name(r->verdict), color ? "\033[0m" : "", r->name, r->version);
+    sg_buf_printf(out, "  %s%-12s%s ", color ? verdict_color(r->verdict) : "",
+                  sg_verdict_name(r->verdict), color ? "\033[0m" : "");
+    put_text(out, r->name);
+    sg_buf_putc(out, '@');
+    put_text(out, r->version);
     if (n)
         sg_buf_printf(out, "  %zu finding%s, highest %s", n, n == 1 ? "" : "s",
                       r->max_sev >= 0 ? sg_severity_name((sg_severity)r->max_sev) : "unknown");
-    if (r->note)
-        sg_buf_printf(out, "  (%s)", r->note);
+    if (r->note) {
+        sg_buf_puts(out, "  (");
+        put_text(out, r->note);
+        sg_buf_putc(out, ')');
+    }
     sg_buf_putc(out, '\n');
     if (!(flags & SG_TEXT_VERBOSE) && r->verdict == SG_VERDICT_PASS)
         return;
     cJSON_ArrayForEach(f, r->findings)
     {
-        const char *sev = sg_json_str(f, "severity"), *kind = sg_json_str(f, "kind");
-        const char *where = sg_json_str(f, "path"), *name = sg_json_str(f, "name");
+        const char *sev = sg_json_str(f, "severity");
         sg_severity s;
         if (!(flags & SG_TEXT_VERBOSE) &&
             (!sev || sg_severity_parse(&s, sev) < 0 || s < SG_SEV_MEDIUM))
             continue;
-        sg_buf_printf(out, "      %-8s %s%s%s%s%s\n", sev ? sev : "?", kind ? kind : "?",
-                      where ? " " : "", where ? where : "", name ? " " : "", name ? name : "");
+        text_finding_line(out, f, sev && sg_severity_parse(&s, sev) == 0 ? sev : "?");
     }
 }
 

@@ -156,6 +156,44 @@ static void test_html_report__text_lists_the_worst_first(void **state)
     sg_buf_dispose(&out);
 }
 
+/* Every finding line of the text summary carries what a reader needs to act: the field and
+ * both values of a manifest-mismatch, the reason of a source-missing; control bytes from a
+ * stored report never reach the terminal (issue 16). */
+static void test_html_report__text_findings_say_field_values_and_reason(void **state)
+{
+    fixture *f = *state;
+    sg_audit *a = NULL;
+    sg_audit_release r;
+    sg_buf out = SG_BUF_INIT;
+    const char *json =
+        "{\"schema\":\"sourcegate/report/v1\",\"verdict\":\"fail\",\"findings\":["
+        "{\"kind\":\"manifest-mismatch\",\"severity\":\"high\",\"path\":\"package.json\","
+        "\"field\":\"dependencies\",\"name\":\"follow-redirects\",\"before\":\"^1.15.6\","
+        "\"after\":\"^1.15.0\",\"detail\":\"the registry's metadata names another spec\"},"
+        "{\"kind\":\"source-missing\",\"severity\":\"high\","
+        "\"detail\":\"the repository https://github.com/acme/gone.git does not exist\\u001b[2J\"}]}";
+    assert_int_equal(sg_audit_new(&a, f->ctx), 0);
+    memset(&r, 0, sizeof(r));
+    r.name = "follow";
+    r.version = "1.0.0";
+    r.verdict = SG_VERDICT_FAIL;
+    r.report_json = json;
+    r.report_len = strlen(json);
+    r.verified_at = 1717200000;
+    r.integrity = "sha512-test";
+    assert_int_equal(sg_audit_add_release(a, f->ctx, &r), 0);
+    assert_int_equal(sg_audit_write_text(&out, f->ctx, a, NULL), 0);
+    assert_non_null(strstr(out.ptr, "high     manifest-mismatch package.json "
+                                    "dependencies.follow-redirects: ^1.15.6 -> ^1.15.0\n"));
+    assert_non_null(strstr(out.ptr, "the registry's metadata names another spec\n"));
+    assert_non_null(strstr(out.ptr, "high     source-missing\n"));
+    assert_non_null(strstr(out.ptr, "does not exist\\x1b[2J\n"));
+    assert_null(strchr(out.ptr, '\033'));
+    assert_null(strstr(out.ptr, " \n")); /* no line ends in a space */
+    sg_buf_dispose(&out);
+    sg_audit_free(a);
+}
+
 static void write_page(fixture *f)
 {
     sg_audit_write_opts o = SG_AUDIT_WRITE_OPTS_INIT;
@@ -286,6 +324,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_html_report__json_counts_orders_and_keeps_findings),
+        cmocka_unit_test(test_html_report__text_findings_say_field_values_and_reason),
         cmocka_unit_test(test_html_report__text_lists_the_worst_first),
         cmocka_unit_test(test_html_report__page_escapes_hostile_strings),
         cmocka_unit_test(test_html_report__chromium_renders_counts_and_charts),
