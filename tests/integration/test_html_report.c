@@ -171,7 +171,8 @@ static void test_html_report__text_findings_say_field_values_and_reason(void **s
         "\"field\":\"dependencies\",\"name\":\"follow-redirects\",\"before\":\"^1.15.6\","
         "\"after\":\"^1.15.0\",\"detail\":\"the registry's metadata names another spec\"},"
         "{\"kind\":\"source-missing\",\"severity\":\"high\","
-        "\"detail\":\"the repository https://github.com/acme/gone.git does not exist\\u001b[2J\"}]}";
+        "\"detail\":\"the repository https://github.com/acme/gone.git does not "
+        "exist\\u001b[2J\"}]}";
     assert_int_equal(sg_audit_new(&a, f->ctx), 0);
     memset(&r, 0, sizeof(r));
     r.name = "follow";
