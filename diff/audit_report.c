@@ -15,14 +15,14 @@
 #include "sourcegate/semver.h"
 
 /* Most findings listed for one release on the page (the JSON keeps them all). */
-#define HTML_MAX_FINDINGS 60
+#define HTML_MAX_FINDINGS 10000 /* rows of a release's full list (closed until asked) */
+#define HTML_FEW_FINDINGS 12    /* up to this many: the full list only, no groups */
+#define HTML_MAX_GROUPS 64      /* (severity, kind) groups shown; more are rare */
 /* Longest before/after value shown on the page, in bytes. */
 #define HTML_MAX_VALUE 240
 /* Most packages in the per-package chart, and most bars over time. */
 #define CHART_MAX_PACKAGES 40
 #define CHART_MAX_BUCKETS 48
-/* Failing releases opened (details open) when there are at most this many. */
-#define OPEN_FAILURES_MAX 8
 
 typedef struct audit_rel {
     const char *ecosystem; /* "npm" (arena) */
@@ -681,18 +681,32 @@ static const char page_css[] =
     ".sev.low{color:#00838f}.sev.info{color:#6b7280}"
     ".note{color:#6d4c41}footer{margin:32px 0 8px;color:#5b6475;font-size:12px}";
 
+/* The filter: hides the releases, findings and errors that do not match; the counts and the
+ * package chart follow what is shown. */
 static const char page_js[] =
     "(function(){'use strict';"
     "var box=document.getElementById('filter'),sel=document.getElementById('verdict-filter'),"
     "shown=document.getElementById('shown'),items=document.querySelectorAll('[data-search]'),"
-    "total=document.querySelectorAll('#releases tbody tr').length;"
-    "function apply(){var q=box.value.trim().toLowerCase(),v=sel.value,n=0,i,el,ok;"
+    "rows=document.querySelectorAll('#releases tbody tr'),"
+    "errs=document.querySelectorAll('#errors tbody tr'),"
+    "bars=document.querySelectorAll('#chart-packages [data-package]'),"
+    "total=rows.length,etotal=errs.length;"
+    "function set(id,n){var e=document.getElementById('count-'+id);if(e)e.textContent=n;}"
+    "function apply(){var q=box.value.trim().toLowerCase(),v=sel.value,i,el,ok,n=0,ne=0,"
+    "c={pass:0,fail:0,inconclusive:0},pk=Object.create(null);"
     "for(i=0;i<items.length;i++){el=items[i];"
     "ok=(!q||el.getAttribute('data-search').toLowerCase().indexOf(q)>=0)&&"
-    "(v==='all'||el.getAttribute('data-verdict')===v);el.hidden=!ok;"
-    "if(ok&&el.parentNode&&el.parentNode.parentNode&&el.parentNode.parentNode.id==='releases')"
-    "n++;}"
-    "shown.textContent=n+' of '+total+' releases shown';}"
+    "(v==='all'||el.getAttribute('data-verdict')===v);el.hidden=!ok;}"
+    "for(i=0;i<rows.length;i++){el=rows[i];if(el.hidden)continue;n++;"
+    "c[el.getAttribute('data-verdict')]=(c[el.getAttribute('data-verdict')]||0)+1;"
+    "pk[el.getAttribute('data-package')]=1;}"
+    "for(i=0;i<errs.length;i++)if(!errs[i].hidden)ne++;"
+    "set('releases',n);set('pass',c.pass);set('fail',c.fail);"
+    "set('inconclusive',c.inconclusive);set('errors',ne);"
+    "for(i=0;i<bars.length;i++)bars[i].style.opacity=pk[bars[i].getAttribute('data-package')]?"
+    "'1':'0.25';"
+    "shown.textContent=n+' of '+total+' releases shown'+"
+    "(etotal?', '+ne+' of '+etotal+' errors':'');}"
     "var m=/^#q=(.*)$/.exec(location.hash);if(m){try{box.value=decodeURIComponent(m[1]);}"
     "catch(e){box.value='';}}"
     "box.addEventListener('input',apply);sel.addEventListener('change',apply);apply();})();";
@@ -874,6 +888,33 @@ static void time_bar(sg_buf *out, const size_t *c, size_t i, size_t max, double 
     sg_buf_puts(out, "</g>");
 }
 
+/* Releases verified more than RUN_GAP apart belong to different runs. */
+#define RUN_GAP 3600
+
+static int time_cmp(const void *pa, const void *pb)
+{
+    int64_t x = *(const int64_t *)pa, y = *(const int64_t *)pb;
+    return (x > y) - (x < y);
+}
+
+/* How many audit runs the verification times show: clusters of times with no gap over
+ * RUN_GAP. 1 when that cannot be told (out of memory). */
+static size_t verification_runs(const sg_audit *a)
+{
+    int64_t *t = sg_calloc(a->nrels ? a->nrels : 1, sizeof(*t));
+    size_t i, n = 0, runs = 0;
+    if (!t)
+        return 1;
+    for (i = 0; i < a->nrels; i++)
+        if (a->rels[i].verified_at > 0)
+            t[n++] = a->rels[i].verified_at;
+    qsort(t, n, sizeof(*t), time_cmp);
+    for (i = 0; i < n; i++)
+        runs += i == 0 || t[i] - t[i - 1] > RUN_GAP;
+    sg_free(t);
+    return runs;
+}
+
 static int html_time_chart(sg_buf *out, sg_ctx *ctx, const sg_audit *a)
 {
     int64_t lo = INT64_MAX, hi = 0, width, t0;
@@ -887,12 +928,10 @@ static int html_time_chart(sg_buf *out, sg_ctx *ctx, const sg_audit *a)
             hi = t > hi ? t : hi;
         }
     }
+    if (hi == 0 || verification_runs(a) < 2)
+        return 0; /* one run is one bar: nothing over time to show */
     sg_buf_puts(out, "<figure><figcaption>Verdicts over time <span class=\"muted\">(by time of "
                      "verification, UTC)</span></figcaption>");
-    if (hi == 0) {
-        sg_buf_puts(out, "<p class=\"muted\">No verification times.</p></figure>\n");
-        return 0;
-    }
     width = bucket_width(hi - lo);
     t0 = lo - lo % width;
     nb = (size_t)((hi - t0) / width) + 1;
@@ -1019,16 +1058,144 @@ static void html_finding(sg_buf *out, const cJSON *f)
     sg_buf_puts(out, "</td></tr>");
 }
 
-static void html_problem(sg_buf *out, const audit_rel *r, int open)
+/* The findings of one severity and kind in a release: how many, the folders they are in, the
+ * first one (the stored order is worst first). */
+typedef struct html_group {
+    const char *sev, *kind;   /* the key (borrowed from the report) */
+    const cJSON *first;       /* its first finding */
+    size_t count;             /* findings in the group */
+    const char *folders[3];   /* distinct top folders, first seen first */
+    size_t flen[3], nfolders; /* their lengths ("" for the root: 0), how many */
+    int more_folders;         /* more folders than listed */
+} html_group;
+
+static void group_add_folder(html_group *g, const char *path)
 {
-    size_t n = (size_t)cJSON_GetArraySize(r->findings), i = 0;
+    const char *slash = path ? strchr(path, '/') : NULL;
+    size_t len = slash ? (size_t)(slash - path) + 1 : 0, k;
+    if (!path)
+        return;
+    for (k = 0; k < g->nfolders; k++)
+        if (g->flen[k] == len && strncmp(g->folders[k], path, len) == 0)
+            return;
+    if (g->nfolders == 3) {
+        g->more_folders = 1;
+        return;
+    }
+    g->folders[g->nfolders] = path;
+    g->flen[g->nfolders++] = len;
+}
+
+/* Group the findings; *n receives the number of groups (at most HTML_MAX_GROUPS: findings of
+ * further groups are counted in *left_out). */
+static size_t html_groups(html_group *g, const cJSON *findings, size_t *left_out)
+{
     const cJSON *f;
+    size_t n = 0, k;
+    *left_out = 0;
+    cJSON_ArrayForEach(f, findings)
+    {
+        const char *sev = sg_json_str(f, "severity"), *kind = sg_json_str(f, "kind");
+        sev = sev ? sev : "?";
+        kind = kind ? kind : "?";
+        for (k = 0; k < n && !(strcmp(g[k].sev, sev) == 0 && strcmp(g[k].kind, kind) == 0); k++)
+            ;
+        if (k == n) {
+            if (n == HTML_MAX_GROUPS) {
+                (*left_out)++;
+                continue;
+            }
+            memset(&g[n], 0, sizeof(g[n]));
+            g[n].sev = sev;
+            g[n].kind = kind;
+            g[n].first = f;
+            n++;
+        }
+        g[k].count++;
+        group_add_folder(&g[k], sg_json_str(f, "path"));
+    }
+    return n;
+}
+
+/* One row per severity and kind: "2,382 under _lib/, locale/, ... e.g. _lib/a.js". */
+static void html_group_rows(sg_buf *out, const cJSON *findings)
+{
+    html_group g[HTML_MAX_GROUPS];
+    size_t n, i, k, left_out;
+    sg_severity s;
+
+    n = html_groups(g, findings, &left_out);
+    sg_buf_puts(out, "<table class=\"findings groups\"><colgroup><col style=\"width:80px\">"
+                     "<col style=\"width:150px\"><col style=\"width:45%\"><col></colgroup>"
+                     "<thead><tr><th>severity</th><th>kind</th><th>findings</th><th>for "
+                     "example</th></tr></thead><tbody>");
+    for (i = 0; i < n; i++) {
+        const char *path = sg_json_str(g[i].first, "path"),
+                   *field = sg_json_str(g[i].first, "field");
+        sg_buf_printf(out, "<tr><td><span class=\"sev %s\">",
+                      sg_severity_parse(&s, g[i].sev) == 0 ? sg_severity_name(s) : "info");
+        h(out, g[i].sev);
+        sg_buf_puts(out, "</span></td><td>");
+        h(out, g[i].kind);
+        sg_buf_printf(out, "</td><td><b>%zu</b>", g[i].count);
+        for (k = 0; k < g[i].nfolders; k++) {
+            sg_buf_puts(out, k ? ", <code>" : " under <code>");
+            if (g[i].flen[k]) {
+                char folder[256];
+                size_t len = g[i].flen[k] < sizeof(folder) - 1 ? g[i].flen[k] : sizeof(folder) - 1;
+                memcpy(folder, g[i].folders[k], len);
+                folder[len] = '\0';
+                h(out, folder);
+            } else {
+                sg_buf_puts(out, "./");
+            }
+            sg_buf_puts(out, "</code>");
+        }
+        sg_buf_puts(out,
+                    g[i].more_folders ? " and other folders</td><td><code>" : "</td><td><code>");
+        h(out, path ? path : field);
+        sg_buf_puts(out, "</code> ");
+        h(out, sg_json_str(g[i].first, "detail"));
+        sg_buf_puts(out, "</td></tr>");
+    }
+    if (left_out)
+        sg_buf_printf(out,
+                      "<tr><td colspan=\"4\" class=\"muted\">%zu findings of further "
+                      "kinds: see the full list</td></tr>",
+                      left_out);
+    sg_buf_puts(out, "</tbody></table>");
+}
+
+/* Every finding, up to HTML_MAX_FINDINGS. */
+static void html_finding_table(sg_buf *out, const cJSON *findings, size_t n)
+{
+    const cJSON *f;
+    size_t i = 0;
+    sg_buf_puts(out, "<table class=\"findings\"><colgroup><col style=\"width:80px\">"
+                     "<col style=\"width:150px\"><col style=\"width:30%\">"
+                     "<col style=\"width:20%\"><col></colgroup><thead><tr><th>severity</th>"
+                     "<th>kind</th><th>where</th><th>change</th><th>detail</th></tr></thead>"
+                     "<tbody>");
+    cJSON_ArrayForEach(f, findings)
+    {
+        if (i++ == HTML_MAX_FINDINGS)
+            break;
+        html_finding(out, f);
+    }
+    sg_buf_puts(out, "</tbody></table>");
+    if (n > HTML_MAX_FINDINGS)
+        sg_buf_printf(out, "<p class=\"muted\">%zu more findings in the JSON report.</p>",
+                      n - HTML_MAX_FINDINGS);
+}
+
+static void html_problem(sg_buf *out, const audit_rel *r)
+{
+    size_t n = (size_t)cJSON_GetArraySize(r->findings);
     const char *v = sg_verdict_name(r->verdict);
 
     sg_buf_printf(out, "<details class=\"rel %s\"", v);
     search_text(out, r);
-    sg_buf_printf(out, "%s><summary><span class=\"badge %s\">%s</span> <b>", open ? " open" : "", v,
-                  v);
+    sg_buf_printf(out, "><summary><span class=\"badge %s\">%s</span> <b>", v, v);
     h(out, r->name);
     sg_buf_puts(out, "</b>@");
     h(out, r->version);
@@ -1044,22 +1211,13 @@ static void html_problem(sg_buf *out, const audit_rel *r, int open)
         h(out, r->note);
         sg_buf_puts(out, "</p>");
     }
-    if (n) {
-        sg_buf_puts(out, "<table class=\"findings\"><colgroup><col style=\"width:80px\">"
-                         "<col style=\"width:150px\"><col style=\"width:30%\">"
-                         "<col style=\"width:20%\"><col></colgroup><thead><tr><th>severity</th>"
-                         "<th>kind</th><th>where</th><th>change</th><th>detail</th></tr></thead>"
-                         "<tbody>");
-        cJSON_ArrayForEach(f, r->findings)
-        {
-            if (i++ == HTML_MAX_FINDINGS)
-                break;
-            html_finding(out, f);
-        }
-        sg_buf_puts(out, "</tbody></table>");
-        if (n > HTML_MAX_FINDINGS)
-            sg_buf_printf(out, "<p class=\"muted\">%zu more findings in the JSON report.</p>",
-                          n - HTML_MAX_FINDINGS);
+    if (n && n <= HTML_FEW_FINDINGS) {
+        html_finding_table(out, r->findings, n);
+    } else if (n) { /* the groups, and the full list on demand (a closed details: no layout) */
+        html_group_rows(out, r->findings);
+        sg_buf_printf(out, "<details class=\"all\"><summary>All %zu findings</summary>", n);
+        html_finding_table(out, r->findings, n);
+        sg_buf_puts(out, "</details>");
     }
     sg_buf_puts(out, "</div></details>\n");
 }
@@ -1073,8 +1231,7 @@ static void html_problems(sg_buf *out, const audit_rel *const *order, size_t n,
     if (!shown)
         sg_buf_puts(out, "<p class=\"muted\">None: every release passed.</p>");
     for (i = 0; i < n && order[i]->verdict != SG_VERDICT_PASS; i++)
-        html_problem(out, order[i],
-                     order[i]->verdict == SG_VERDICT_FAIL && c->fail <= OPEN_FAILURES_MAX);
+        html_problem(out, order[i]); /* collapsed: the summary stays in view */
     sg_buf_puts(out, "</section>\n");
 }
 
@@ -1088,7 +1245,9 @@ static void html_all(sg_buf *out, const sg_audit *a)
     for (i = 0; i < a->nrels; i++) {
         const audit_rel *r = &a->rels[i];
         const char *v = sg_verdict_name(r->verdict);
-        sg_buf_puts(out, "<tr");
+        sg_buf_puts(out, "<tr data-package=\"");
+        h(out, r->name);
+        sg_buf_putc(out, '"');
         search_text(out, r);
         sg_buf_printf(out, "><td><span class=\"badge %s\">%s</span></td><td>", v, v);
         h(out, r->name);
@@ -1180,8 +1339,8 @@ int sg_audit_write_html(sg_buf *out, sg_ctx *ctx, sg_audit *a, const sg_audit_wr
                      "<option value=\"all\">all verdicts</option><option>fail</option>"
                      "<option>inconclusive</option><option>pass</option><option>error</option>"
                      "</select><span id=\"shown\" class=\"muted\"></span></section>\n");
-    html_problems(out, order, a->nrels, &c);
     html_all(out, a);
+    html_problems(out, order, a->nrels, &c);
     html_errors(out, a);
     sg_buf_printf(out,
                   "<footer>sourcegate %s &middot; schema sourcegate/audit/v1 &middot; this "

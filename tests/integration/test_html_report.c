@@ -315,10 +315,94 @@ static void test_html_report__chromium_filter_link_hides_other_rows(void **state
         skip();
     write_page(f);
     assert_int_equal(chromium(f, "#q=alpha", &dom, &log), 0);
-    assert_non_null(strstr(dom, "3 of 7 releases shown"));
+    assert_non_null(strstr(dom, "3 of 7 releases shown, 0 of 1 errors"));
+    /* the counts and the package chart follow the filter */
+    assert_count(dom, "releases", 3);
+    assert_count(dom, "pass", 2);
+    assert_count(dom, "fail", 1);
+    assert_count(dom, "inconclusive", 0);
+    assert_count(dom, "errors", 0);
+    assert_non_null(strstr(dom, "data-package=\"beta\" data-pass=\"0\" data-fail=\"0\" "
+                                "data-inconclusive=\"1\" style=\"opacity: 0.25;\""));
+    assert_non_null(strstr(dom, "data-package=\"alpha\" data-pass=\"2\" data-fail=\"1\" "
+                                "data-inconclusive=\"0\" style=\"opacity: 1;\""));
     assert_console_silent(log);
     free(dom);
     free(log);
+}
+
+/* A release with 6,000 findings in one run: the page opens on the summary and the table of
+ * all releases; the failing release is collapsed and shows its findings grouped by severity
+ * and kind, with the full list in a closed details element; no time chart for one run. */
+static void test_html_report__thousands_of_findings_stay_folded(void **state)
+{
+    fixture *f = *state;
+    sg_audit *a = NULL;
+    sg_audit_release r;
+    sg_buf json = SG_BUF_INIT, out = SG_BUF_INIT;
+    char path[4200], cmd[9000], *dom = NULL, *log = NULL;
+    const char *p, *summary, *all, *problems;
+    size_t i;
+
+    sg_buf_puts(&json, "{\"schema\":\"sourcegate/report/v1\",\"verdict\":\"fail\","
+                       "\"findings\":[");
+    for (i = 0; i < 6000; i++)
+        sg_buf_printf(&json,
+                      "%s{\"kind\":\"file-added\",\"severity\":\"%s\",\"path\":"
+                      "\"%s/f%04zu.js\",\"detail\":\"not in the source at this commit\"}",
+                      i ? "," : "", i % 2 ? "medium" : "high", i % 3 ? "_lib" : "locale", i);
+    sg_buf_puts(&json, "]}");
+    assert_int_equal(sg_audit_new(&a, f->ctx), 0);
+    memset(&r, 0, sizeof(r));
+    r.name = "date-fns";
+    r.version = "3.6.0";
+    r.verdict = SG_VERDICT_FAIL;
+    r.report_json = json.ptr;
+    r.report_len = json.size;
+    r.verified_at = 1717200000;
+    assert_int_equal(sg_audit_add_release(a, f->ctx, &r), 0);
+    r.name = "tiny";
+    r.report_json = NULL;
+    r.report_len = 0;
+    r.verdict = SG_VERDICT_PASS;
+    r.verified_at = 1717200060; /* the same run */
+    assert_int_equal(sg_audit_add_release(a, f->ctx, &r), 0);
+    assert_int_equal(sg_audit_write_html(&out, f->ctx, a, NULL), 0);
+    /* structure, whatever the browser: summary, all releases, then the problems, folded */
+    summary = strstr(out.ptr, "id=\"summary\"");
+    all = strstr(out.ptr, "id=\"all\"");
+    problems = strstr(out.ptr, "id=\"problems\"");
+    assert_true(summary && all && problems && summary < all && all < problems);
+    assert_null(strstr(out.ptr, " open>"));
+    assert_null(strstr(out.ptr, "chart-time"));
+    assert_non_null(strstr(out.ptr, "<b>3000</b> under <code>locale/</code>, <code>_lib/</code>"));
+    assert_non_null(strstr(out.ptr, "<details class=\"all\"><summary>All 6000 findings"));
+    if (getenv("SG_TEST_KEEP_HTML")) /* to look at it: a path to copy the page to */
+        sgt_write_file(getenv("SG_TEST_KEEP_HTML"), out.ptr, out.size, 0);
+    if (!f->have_chromium) {
+        sg_buf_dispose(&out);
+        sg_buf_dispose(&json);
+        sg_audit_free(a);
+        skip();
+    }
+    snprintf(path, sizeof(path), "%s/many.html", f->dir);
+    sgt_write_file(path, out.ptr, out.size, 0);
+    snprintf(cmd, sizeof(cmd),
+             "timeout 120 chromium --headless --no-sandbox --disable-gpu "
+             "--disable-background-networking --disable-component-update --disable-sync "
+             "--no-first-run --user-data-dir='%s/chromium2' --enable-logging=stderr --v=0 "
+             "--dump-dom 'file://%s'",
+             f->dir, path);
+    assert_int_equal(sgt_run(cmd, &dom, &log), 0);
+    assert_non_null(strstr(dom, "2 of 2 releases shown"));
+    p = strstr(dom, "id=\"count-fail\">1<");
+    assert_non_null(p);
+    assert_console_silent(log);
+    free(dom);
+    free(log);
+    sg_buf_dispose(&out);
+    sg_buf_dispose(&json);
+    sg_audit_free(a);
 }
 
 int main(void)
@@ -326,6 +410,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_html_report__json_counts_orders_and_keeps_findings),
         cmocka_unit_test(test_html_report__text_findings_say_field_values_and_reason),
+        cmocka_unit_test(test_html_report__thousands_of_findings_stay_folded),
         cmocka_unit_test(test_html_report__text_lists_the_worst_first),
         cmocka_unit_test(test_html_report__page_escapes_hostile_strings),
         cmocka_unit_test(test_html_report__chromium_renders_counts_and_charts),
