@@ -28,9 +28,10 @@ typedef struct cli_attest {
     const char *passphrase_file;  /**< --key-passphrase-file FILE */
     int allow_insecure_key_perms; /**< --allow-insecure-key-perms */
     sg_key *key;                  /**< loaded by cli_attest_prepare() */
+    int quiet;                    /**< -q: do not say what was written */
 } cli_attest;
 
-#define CLI_ATTEST_INIT { NULL, NULL, NULL, NULL, 0, NULL }
+#define CLI_ATTEST_INIT { NULL, NULL, NULL, NULL, 0, NULL, 0 }
 
 /** Option ids of the rows of CLI_ATTEST_OPT_ROWS, relative to the first id given. */
 enum {

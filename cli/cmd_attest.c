@@ -174,6 +174,25 @@ static int write_whole(const char *cmd, const char *path, const sg_buf *data)
     return 0;
 }
 
+/* One line on stderr: what --attest wrote, where, with which key. */
+static void say_written(const cli_attest *a, sg_ctx *ctx, const sg_report *report,
+                        const sg_buf *out)
+{
+    sg_buf keyid = SG_BUF_INIT;
+    size_t i, lines = 0;
+    for (i = 0; i < out->size; i++)
+        lines += out->ptr[i] == '\n';
+    if (sg_key_id(&keyid, ctx, a->key) < 0)
+        sg_buf_clear(&keyid);
+    fprintf(stderr,
+            "sourcegate verify: wrote %zu signed statement%s to '%s' (SLSA VSA: %s; the report), "
+            "key %s\n",
+            lines, lines == 1 ? "" : "s", a->attest_path,
+            sg_report_verdict(report) == SG_VERDICT_PASS ? "PASSED" : "FAILED",
+            keyid.size ? keyid.ptr : "(no id)");
+    sg_buf_dispose(&keyid);
+}
+
 int cli_attest_write(cli_attest *a, sg_ctx *ctx, const sg_report *report, sg_severity fail_on,
                      const char *tarball_path, const unsigned char *tarball, size_t len)
 {
@@ -204,7 +223,8 @@ int cli_attest_write(cli_attest *a, sg_ctx *ctx, const sg_report *report, sg_sev
         rc = cli_report_error(ctx, error);
         goto done;
     }
-    rc = write_whole("verify", a->attest_path, &out);
+    if ((rc = write_whole("verify", a->attest_path, &out)) == 0 && !a->quiet)
+        say_written(a, ctx, report, &out);
 done:
     sg_buf_dispose(&bytes);
     sg_buf_dispose(&out);

@@ -378,6 +378,7 @@ int cli_cmd_verify(int argc, char **argv)
         rc = CLI_EXIT_USAGE;
         goto done;
     }
+    a.attest.quiet = a.quiet;
     if ((rc = cli_attest_prepare(&a.attest, a.ctx)) != 0)
         goto done;
     error = a.target ? run_release(&a, &report, &tarball) : run_local(&a, &report);

@@ -457,6 +457,13 @@ static void test_cli__verify_attest_then_attest_verify(void **state)
                NULL, NULL);
     expect_cli(0, "attest verify evil.jsonl --key signer.pub.pem --artifact evil.tgz",
                "verificationResult FAILED", NULL);
+    /* without -q, verify says what it wrote, where and with which key */
+    expect_cli(0, "verify --tarball same.tgz --source repo --attest said.jsonl --key signer.pem",
+               NULL, "wrote 2 signed statements to '");
+    expect_cli(0, "verify --tarball same.tgz --source repo --attest said.jsonl --key signer.pem",
+               NULL, "said.jsonl' (SLSA VSA: PASSED; the report), key SHA256:");
+    expect_cli(1, "verify --tarball evil.tgz --source repo --attest said.jsonl --key signer.pem",
+               NULL, "(SLSA VSA: FAILED; the report)");
     expect_cli(1, "attest verify evil.jsonl --key signer.pub.pem --require-passed",
                "FAILED (not passed)", NULL);
     /* --require-passed needs a passing VSA: a file of report statements alone fails, and a
