@@ -24,6 +24,7 @@
 
 #include "cli.h"
 #include "cli_audit.h"
+#include "cli_progress.h"
 
 #define MAX_LIST_BYTES (64u << 20)
 #define MAX_LIST_ENTRIES 1000000
@@ -46,6 +47,7 @@ enum {
     OPT_FAIL_ON,
     OPT_LIMIT,
     OPT_QUIET,
+    OPT_PROGRESS,
     OPT_HELP,
 };
 
@@ -72,32 +74,34 @@ static const cli_opt audit_opts[] = {
     {"limit", 0, CLI_OPT_VALUE, "NAME=N", "set an input limit (repeatable; see sourcegate(1))",
      OPT_LIMIT},
     {"quiet", 'q', CLI_OPT_FLAG, NULL, "no progress and no summary", OPT_QUIET},
+    {"progress", 0, CLI_OPT_VALUE, "WHEN", CLI_PROGRESS_OPT_HELP, OPT_PROGRESS},
     {"help", 'h', CLI_OPT_FLAG, NULL, "show this help", OPT_HELP},
     {NULL, 0, CLI_OPT_FLAG, NULL, NULL, 0},
 };
 
 typedef struct audit_args {
-    const char *list;       /* --list */
-    long jobs;              /* --jobs */
-    const char *store;      /* --store */
-    const char *run_name;   /* --run */
-    long lease_s;           /* --lease */
-    const char *registry;   /* --registry */
-    const char *cache;      /* --cache */
-    char *rewrites[64];     /* --git-rewrite rules */
-    size_t nrewrites;       /* how many */
-    const char *limits[32]; /* --limit NAME=N */
-    size_t nlimits;         /* how many */
-    int offline;            /* --offline */
-    sg_severity fail_on;    /* --fail-on */
-    int quiet, help;        /* -q, -h */
+    const char *list;                /* --list */
+    long jobs;                       /* --jobs */
+    const char *store;               /* --store */
+    const char *run_name;            /* --run */
+    long lease_s;                    /* --lease */
+    const char *registry;            /* --registry */
+    const char *cache;               /* --cache */
+    char *rewrites[64];              /* --git-rewrite rules */
+    size_t nrewrites;                /* how many */
+    const char *limits[32];          /* --limit NAME=N */
+    size_t nlimits;                  /* how many */
+    int offline;                     /* --offline */
+    sg_severity fail_on;             /* --fail-on */
+    int quiet, help;                 /* -q, -h */
+    cli_progress_mode progress_mode; /* --progress */
 } audit_args;
 
 static void audit_help(FILE *out)
 {
     fprintf(out,
             "usage: sourcegate audit --list FILE [--jobs N] [--store URL] [--run NAME]\n"
-            "                        [--lease SECONDS]\n"
+            "                        [--lease SECONDS] [--progress auto|always|never]\n"
             "                        [--registry URL] [--cache DIR] [--git-rewrite FROM=TO]...\n"
             "                        [--offline] [--fail-on SEVERITY] [--limit NAME=N]... [-q]\n\n"
             "Verifies every release of the list as 'sourcegate verify NAME@VERSION' would and\n"
@@ -156,6 +160,8 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
     case OPT_QUIET:
         a->quiet = 1;
         break;
+    case OPT_PROGRESS:
+        return cli_progress_parse(&a->progress_mode, "audit", value);
     case OPT_HELP:
         a->help = 1;
         break;
@@ -310,19 +316,20 @@ typedef struct progress {
 } progress;
 
 typedef struct audit_state {
-    const audit_args *args;     /* the options */
-    char store_url[4300];       /* the store every worker opens */
-    char cache_dir[4096];       /* the cache every worker opens */
-    const char *run;            /* the run id */
-    char owner[256];            /* "host:boot/pid/nonce": this process's leases */
-    sg_npm_config *cfg;         /* shared, read-only */
-    sg_url_rewrites *rw;        /* shared, read-only */
-    int64_t lease_ms;           /* lease length */
-    int store_failed;           /* a worker reported a store error (atomic) */
-    int tty;                    /* progress as a redrawn bar */
-    int bar_drawn;              /* a bar is on screen (under print_lock) */
-    progress progress;          /* for the rate and ETA */
-    pthread_mutex_t print_lock; /* one writer on stderr at a time */
+    const audit_args *args;            /* the options */
+    char store_url[4300];              /* the store every worker opens */
+    char cache_dir[4096];              /* the cache every worker opens */
+    const char *run;                   /* the run id */
+    char owner[256];                   /* "host:boot/pid/nonce": this process's leases */
+    sg_npm_config *cfg;                /* shared, read-only */
+    sg_url_rewrites *rw;               /* shared, read-only */
+    int64_t lease_ms;                  /* lease length */
+    int store_failed;                  /* a worker reported a store error (atomic) */
+    int tty;                           /* progress as a redrawn bar */
+    cli_progress_style progress_style; /* --progress, decided: off, the bar, or a line every 10 s */
+    int bar_drawn;                     /* a bar is on screen (under print_lock) */
+    progress progress;                 /* for the rate and ETA */
+    pthread_mutex_t print_lock;        /* one writer on stderr at a time */
 } audit_state;
 
 static volatile sig_atomic_t interrupted;
@@ -489,7 +496,9 @@ static int supervise(audit_state *st, sg_ctx *ctx, sg_store *store)
     o.max_attempts = MAX_ATTEMPTS;
     o.verify = &v;
     o.tick_ms = st->tty ? 200 : 250;
-    o.progress_ms = !show ? 0 : st->tty ? 1 : PLAIN_PROGRESS_S * 1000;
+    o.progress_ms = st->progress_style == CLI_PROGRESS_OFF ? 0
+                    : st->tty                              ? 1
+                                                           : PLAIN_PROGRESS_S * 1000;
     o.on_event = on_event;
     o.cancelled = is_interrupted;
     o.payload = st;
@@ -503,7 +512,7 @@ static int supervise(audit_state *st, sg_ctx *ctx, sg_store *store)
     sg_error_clear(ctx);
     if (sg_store_run_stats(&s, ctx, store, st->run) < 0)
         return cli_report_error(ctx, sg_error_code_of(ctx));
-    if (show)
+    if (show && st->progress_style != CLI_PROGRESS_OFF)
         draw_progress(st, &st->progress, &s, 1);
     if (error < 0)
         return CLI_EXIT_OPERATIONAL;
@@ -604,7 +613,8 @@ int cli_cmd_audit(int argc, char **argv)
         a.jobs = n < 1 ? 1 : n > MAX_JOBS ? MAX_JOBS : n;
     }
     st.lease_ms = (int64_t)a.lease_s * 1000;
-    st.tty = isatty(STDERR_FILENO) && !getenv("NO_PROGRESS_BAR");
+    st.progress_style = cli_progress_style_for(a.progress_mode, a.quiet);
+    st.tty = st.progress_style == CLI_PROGRESS_LIVE;
     if ((rc = apply_limits(&a, ctx)) != 0 || (rc = read_list(&list, ctx, a.list)) != 0 ||
         (rc = prepare(&st, ctx, &store, &list)) != 0)
         goto done;

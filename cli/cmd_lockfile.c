@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "cli_lockfile.h"
+#include "cli_progress.h"
 
 enum {
     OPT_LOCKFILE,
@@ -36,6 +37,7 @@ enum {
     OPT_LIMIT,
     OPT_QUIET,
     OPT_VERBOSE,
+    OPT_PROGRESS,
     OPT_HELP,
 };
 
@@ -71,6 +73,7 @@ static const cli_opt lockfile_opts[] = {
      "also print the full report of every release that "
      "did not pass",
      OPT_VERBOSE},
+    {"progress", 0, CLI_OPT_VALUE, "WHEN", CLI_PROGRESS_OPT_HELP, OPT_PROGRESS},
     {"help", 'h', CLI_OPT_FLAG, NULL, "show this help", OPT_HELP},
     {NULL, 0, CLI_OPT_FLAG, NULL, NULL, 0},
 };
@@ -92,7 +95,9 @@ typedef struct lock_args {
     unsigned allow;       /* --allow-unverifiable: ALLOW_* bits */
     sg_severity fail_on;  /* --fail-on */
     int quiet, verbose, help;
-    int progress; /* a progress line on stderr (a terminal) */
+    cli_progress_mode progress_mode; /* --progress */
+    int progress;       /* a progress line on stderr, redrawn (a terminal) */
+    int plain_progress; /* a line per release on stderr (--progress=always in a log) */
     sg_ctx *ctx;  /* limits are set on it while parsing */
 } lock_args;
 
@@ -145,7 +150,7 @@ static void lockfile_help(FILE *out)
             "                           [--offline] [--fail-on SEVERITY] [--limit NAME=N]...\n"
             "                           [--allow-unverifiable git,file,remote]\n"
             "                           [--store URL | --no-store] [--lockfile-path PATH]\n"
-            "                           [-q] [-v]\n\n"
+            "                           [-q] [-v] [--progress auto|always|never]\n\n"
             "Verifies every release a lockfile pins to the npm registry as 'sourcegate verify\n"
             "NAME@VERSION' would, and checks the lockfile's own integrity against the bytes the\n"
             "registry serves. With --base only the entries added or changed since the older\n"
@@ -242,6 +247,8 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
     case OPT_VERBOSE:
         a->verbose = 1;
         break;
+    case OPT_PROGRESS:
+        return cli_progress_parse(&a->progress_mode, "lockfile", value);
     case OPT_HELP:
         a->help = 1;
         break;
@@ -309,7 +316,7 @@ static void progress(void *payload, size_t done, size_t total, const sg_lockfile
     const char *v = r->error < 0 ? "error" : sg_verdict_name(sg_report_verdict(r->report));
     if (a->progress)
         fprintf(stderr, "\r\033[K[%zu/%zu] %s@%s: %s", done, total, r->name, r->version, v);
-    else if (a->verbose)
+    else if (a->verbose || a->plain_progress)
         fprintf(stderr, "[%zu/%zu] %s@%s: %s\n", done, total, r->name, r->version, v);
     if (a->progress && done == total)
         fputs("\r\033[K", stderr);
@@ -739,7 +746,8 @@ int cli_cmd_lockfile(int argc, char **argv)
         rc = CLI_EXIT_USAGE;
         goto done;
     }
-    a.progress = !a.quiet && isatty(STDERR_FILENO) && !getenv("CI");
+    a.progress = cli_progress_style_for(a.progress_mode, a.quiet) == CLI_PROGRESS_LIVE;
+    a.plain_progress = cli_progress_style_for(a.progress_mode, a.quiet) == CLI_PROGRESS_PLAIN;
     if ((error = load(&lock, a.ctx, a.lockfile)) < 0 ||
         (a.base && (error = load(&base, a.ctx, a.base)) < 0) ||
         (base && (error = sg_lockfile_delta(&delta, a.ctx, lock, base)) < 0) ||

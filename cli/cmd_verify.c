@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "cli_attest.h"
+#include "cli_progress.h"
 #include "sourcegate/rebuild.h"
 
 enum {
@@ -34,6 +35,7 @@ enum {
     OPT_QUIET,
     OPT_VERBOSE,
     OPT_ALL,
+    OPT_PROGRESS,
     OPT_ATTEST_FIRST,
     OPT_ATTEST_LAST = OPT_ATTEST_FIRST + CLI_ATTEST_OPT__COUNT - 1,
     OPT_HELP,
@@ -83,6 +85,7 @@ static const cli_opt verify_opts[] = {
     {"all", 0, CLI_OPT_FLAG, NULL,
      "list every finding (by default the 20 most severe, then the rest grouped by kind)",
      OPT_ALL},
+    {"progress", 0, CLI_OPT_VALUE, "WHEN", CLI_PROGRESS_OPT_HELP, OPT_PROGRESS},
     CLI_ATTEST_OPT_ROWS(OPT_ATTEST_FIRST),
     {"help", 'h', CLI_OPT_FLAG, NULL, "show this help", OPT_HELP},
     {NULL, 0, CLI_OPT_FLAG, NULL, NULL, 0},
@@ -104,6 +107,8 @@ typedef struct verify_args {
     const char *registry_keys; /* --registry-keys FILE */
     const char *trusted_root;  /* --trusted-root FILE */
     int quiet, verbose, all, help; /* -q, -v, --all, -h */
+    cli_progress_mode progress_mode; /* --progress */
+    cli_progress progress;           /* its printer */
     cli_attest attest;   /* --attest FILE --key KEY.pem ... */
     sg_ctx *ctx;         /* limits are set on it while parsing */
 } verify_args;
@@ -120,7 +125,7 @@ static void verify_help(FILE *out)
             "OPTIONS: [--rebuild auto|always|never] [--rebuild-timeout SECONDS]\n"
             "         [--rebuild-memory MIB] [--unsafe-no-sandbox]\n"
             "         [--format text|json] [--fail-on SEVERITY] [--limit NAME=N]...\n"
-            "         [-o FILE] [-q] [-v] [--all]\n"
+            "         [-o FILE] [-q] [-v] [--all] [--progress auto|always|never]\n"
             "         [--attest FILE --key KEY.pem [--key-passphrase-env VAR]\n"
             "          [--key-passphrase-file FILE] [--allow-insecure-key-perms]]\n\n"
             "Compares a packed npm tarball with the files 'npm pack' would produce from a git\n"
@@ -211,6 +216,7 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
     case OPT_QUIET: a->quiet = 1; break;
     case OPT_VERBOSE: a->verbose = 1; break;
     case OPT_ALL: a->all = 1; break;
+    case OPT_PROGRESS: return cli_progress_parse(&a->progress_mode, "verify", value);
     case OPT_HELP: a->help = 1; break;
     default:
         if (o->id >= OPT_ATTEST_FIRST && o->id <= OPT_ATTEST_LAST)
@@ -379,13 +385,17 @@ int cli_cmd_verify(int argc, char **argv)
         goto done;
     }
     a.attest.quiet = a.quiet;
+    cli_progress_init(&a.progress, cli_progress_style_for(a.progress_mode, a.quiet));
+    sg_ctx_set_progress(a.ctx, cli_progress_event, &a.progress);
     if ((rc = cli_attest_prepare(&a.attest, a.ctx)) != 0)
         goto done;
     error = a.target ? run_release(&a, &report, &tarball) : run_local(&a, &report);
     if (error < 0) {
+        cli_progress_clear(&a.progress);
         rc = cli_report_error(a.ctx, error);
         goto done;
     }
+    cli_progress_clear(&a.progress);
     if (!a.quiet && (rc = write_report(&a, report)) != 0)
         goto done;
     if ((rc = cli_attest_write(&a.attest, a.ctx, report, a.opts.fail_on, a.opts.tarball_path,

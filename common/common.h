@@ -38,6 +38,7 @@
 #include "path.h"
 #include "json.h"
 #include "file_read.h"
+#include "progress_int.h"
 #include "tree_int.h"
 
 #define SG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

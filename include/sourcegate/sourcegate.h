@@ -6,6 +6,7 @@
 #define SOURCEGATE_H
 
 #include "errors.h"
+#include "progress.h"
 #include "limits.h"
 #include "buf.h"
 #include "tree.h"

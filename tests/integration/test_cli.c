@@ -250,6 +250,8 @@ static void test_cli__usage_errors_exit_2(void **state)
             "unknown-option.err");
     run_cli("verify --tarball same.tgz --source repo --fail-on severe", 2, "empty.out",
             "bad-fail-on.err");
+    run_cli_grep("verify --tarball same.tgz --source repo --progress=sometimes", 2,
+                 "--progress must be auto, always or never\n");
 }
 
 static void test_cli__bad_lists_and_names_say_so(void **state)

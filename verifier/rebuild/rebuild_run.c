@@ -465,6 +465,15 @@ static int report_step(sg_rebuild_run *r, const char *what, const char *const *a
     return error;
 }
 
+/* "install: npm ci --ignore-scripts" for progress: the step and its first words. */
+static void step_label(char *out, size_t size, const char *what, const char *const *argv)
+{
+    size_t i;
+    int n = snprintf(out, size, "%s: %s", what, sg_path_basename(argv[0]));
+    for (i = 1; argv[i] && i < 4 && n > 0 && (size_t)n < size; i++)
+        n += snprintf(out + n, size - (size_t)n, " %s", argv[i]);
+}
+
 /* Run argv in the sandbox as step `what` ("install", "build", "pack"). 0 when it succeeded;
  * 1 when it failed (the result says why); < 0 on an operational error. */
 static int run_step(sg_rebuild_run *r, const char *what, const char *const *argv, const char *cwd,
@@ -476,7 +485,7 @@ static int run_step(sg_rebuild_run *r, const char *what, const char *const *argv
     sg_buf out = SG_BUF_INIT;
     envv env = {{0}, 0, 0};
     const char *allow[SG_REBUILD_ALLOW_MAX];
-    char line[4 * 200 + 1];
+    char line[4 * 200 + 1], label[160];
     size_t i;
     int error;
 
@@ -502,8 +511,11 @@ static int run_step(sg_rebuild_run *r, const char *what, const char *const *argv
     for (i = 0; argv[i]; i++)
         sg_buf_printf(&r->log, " %s", argv[i]);
     sg_buf_printf(&r->log, "\n   in %s\n", cwd);
+    step_label(label, sizeof(label), what, argv);
+    sg_progress_start(r->ctx, "rebuild", label);
     error = sg_sandbox__run(&sr, r->ctx, &spec);
     env_dispose(&env);
+    sg_progress_end(r->ctx, "rebuild", label, error == 0 && sr.exited && sr.status == 0);
     if (error < 0) {
         sg_buf_dispose(&out);
         return error;

@@ -179,10 +179,17 @@ static int remove_tree(sg_ctx *ctx, const char *path)
 
 /* Credentials: the ssh agent once for ssh URLs (a rewrite may point at ssh); nothing else,
  * so a server asking for a password fails instead of looping. */
+/* What the fetch callbacks share. */
+typedef struct fetch_cb {
+    int attempts;      /* credentials asked for */
+    sg_ctx *ctx;       /* where progress goes */
+    const char *shown; /* the URL without credentials, for progress */
+} fetch_cb;
+
 static int credentials(git_credential **out, const char *url, const char *user_from_url,
                        unsigned int allowed, void *payload)
 {
-    int *attempts = payload;
+    int *attempts = &((fetch_cb *)payload)->attempts;
 
     (void)url;
     if ((*attempts)++ > 0)
@@ -536,13 +543,24 @@ done:
     return error;
 }
 
+/* Objects received so far, for a person watching (sourcegate/progress.h). */
+static int on_transfer(const git_indexer_progress *stats, void *payload)
+{
+    fetch_cb *cb = payload;
+    sg_progress_update(cb->ctx, "fetch", cb->shown, stats->received_objects, stats->total_objects,
+                       "objects");
+    return 0;
+}
+
 static int fetch(sg_ctx *ctx, git_repository *repo, const char *url, size_t *received)
 {
     git_remote *remote = NULL;
     git_fetch_options opts = GIT_FETCH_OPTIONS_INIT;
     git_strarray specs = {(char **)fetch_specs, SG_ARRAY_SIZE(fetch_specs)};
+    sg_buf shown = SG_BUF_INIT;
+    fetch_cb cb = {0, NULL, NULL};
     size_t copied = 0;
-    int error, attempts = 0;
+    int error, started = 0;
 
     if ((error = record_origin(ctx, repo, url)) < 0 ||
         (error = anonymous_remote(&remote, ctx, repo, url)) < 0)
@@ -552,11 +570,18 @@ static int fetch(sg_ctx *ctx, git_repository *repo, const char *url, size_t *rec
     opts.update_fetchhead = 0;
     opts.follow_redirects = GIT_REMOTE_REDIRECT_INITIAL;
     opts.proxy_opts.type = GIT_PROXY_AUTO;
+    if (sg_url_redact(&shown, url, strlen(url), "/", "***") < 0)
+        sg_buf_clear(&shown);
+    cb.ctx = ctx;
+    cb.shown = shown.size ? shown.ptr : "a repository";
     opts.callbacks.credentials = credentials;
-    opts.callbacks.payload = &attempts;
+    opts.callbacks.transfer_progress = on_transfer;
+    opts.callbacks.payload = &cb;
+    sg_progress_start(ctx, "fetch", cb.shown);
+    started = 1;
     if (up_to_date(repo, remote, &opts))
         goto done;
-    attempts = 0;
+    cb.attempts = 0;
     if ((error = sync_local_objects(ctx, repo, url, &copied)) < 0)
         goto done;
     if ((error = git_remote_fetch(remote, &specs, &opts, "sourcegate: fetch")) < 0) {
@@ -565,8 +590,14 @@ static int fetch(sg_ctx *ctx, git_repository *repo, const char *url, size_t *rec
     }
     if (received)
         *received = copied + git_remote_stats(remote)->received_objects;
+    /* the whole count, local copies included (a file: upstream sends nothing over the wire) */
+    sg_progress_update(ctx, "fetch", cb.shown, copied + git_remote_stats(remote)->received_objects,
+                       copied + git_remote_stats(remote)->total_objects, "objects");
 done:
+    if (started)
+        sg_progress_end(ctx, "fetch", cb.shown, error == 0);
     git_remote_free(remote);
+    sg_buf_dispose(&shown);
     return error;
 }
 

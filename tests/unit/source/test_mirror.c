@@ -530,6 +530,83 @@ static void test_mirror__failed_first_fetch_leaves_nothing(void **state)
     sg_ctx_free(ctx);
 }
 
+/* What a progress listener saw (sourcegate/progress.h). */
+typedef struct seen_progress {
+    int starts, updates, ends, ok;   /* events, and the last END's ok */
+    uint64_t done, total;            /* the last UPDATE's counts */
+    int leaked;                      /* a password showed in `what` */
+    int wrong_step;                  /* a step other than "fetch" */
+} seen_progress;
+
+static void on_progress(void *payload, const sg_progress_event *ev)
+{
+    seen_progress *s = payload;
+    if (strcmp(ev->step, "fetch") != 0)
+        s->wrong_step = 1;
+    if (strstr(ev->what, "pw-s3cret"))
+        s->leaked = 1;
+    if (ev->phase == SG_PROGRESS_START)
+        s->starts++;
+    else if (ev->phase == SG_PROGRESS_UPDATE) {
+        s->updates++;
+        s->done = ev->done;
+        s->total = ev->total;
+        assert_string_equal(ev->unit, "objects");
+    } else {
+        s->ends++;
+        s->ok = ev->ok;
+    }
+}
+
+/* A fetch tells a listener that it starts, how many objects came in, and how it ended; the
+ * URL it shows carries no credentials (issue 16: long work is not silent). */
+static void test_mirror__fetch_reports_progress(void **state)
+{
+    sg_ctx *ctx = ctx_new();
+    char c1[41], *url, *cdir;
+    char *origin = make_origin(c1, &url, 60);
+    sg_cache *cache = cache_new(ctx, &cdir);
+    sg_git_repo *repo = NULL;
+    seen_progress seen;
+
+    (void)state;
+    memset(&seen, 0, sizeof(seen));
+    sg_ctx_set_progress(ctx, on_progress, &seen);
+    repo = mirror_ok(ctx, cache, url, 0, NULL);
+    sg_git_repo_free(repo);
+    assert_int_equal(seen.starts, 1);
+    assert_int_equal(seen.ends, 1);
+    assert_int_equal(seen.ok, 1);
+    assert_true(seen.updates > 0);
+    assert_true(seen.done >= 60);
+    assert_int_equal(seen.done, seen.total);
+    assert_false(seen.wrong_step);
+
+    /* a failed fetch ends failed, and never shows the password */
+    memset(&seen, 0, sizeof(seen));
+    repo = NULL;
+    assert_int_equal(sg_mirror_open(&repo, ctx, cache, "https://127.0.0.1:1/o/r",
+                                    "https://alice:pw-s3cret@127.0.0.1:1/o/r.git", 0),
+                     SG_ENET);
+    assert_int_equal(seen.starts, 1);
+    assert_int_equal(seen.ends, 1);
+    assert_int_equal(seen.ok, 0);
+    assert_false(seen.leaked);
+
+    /* no listener: nothing is called (the default) */
+    sg_ctx_set_progress(ctx, NULL, NULL);
+    memset(&seen, 0, sizeof(seen));
+    repo = mirror_ok(ctx, cache, url, 0, NULL);
+    sg_git_repo_free(repo);
+    assert_int_equal(seen.starts + seen.updates + seen.ends, 0);
+
+    free(url);
+    free(origin);
+    free(cdir);
+    sg_cache_free(cache);
+    sg_ctx_free(ctx);
+}
+
 static void test_mirror__damaged_mirror_is_made_again(void **state)
 {
     sg_ctx *ctx = ctx_new();
@@ -640,6 +717,7 @@ int main(void)
         cmocka_unit_test(test_mirror__offline_opens_without_fetching),
         cmocka_unit_test(test_mirror__changed_rewrite_updates_the_remote_url),
         cmocka_unit_test(test_mirror__failed_first_fetch_leaves_nothing),
+        cmocka_unit_test(test_mirror__fetch_reports_progress),
         cmocka_unit_test(test_mirror__damaged_mirror_is_made_again),
         cmocka_unit_test(test_mirror__two_processes_open_one_mirror_concurrently),
         cmocka_unit_test(test_mirror__bad_arguments_are_refused),
