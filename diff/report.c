@@ -500,11 +500,24 @@ static void text_reason(sg_buf *out, sg_arena *tmp, const sg_report *r)
     } else if (r->verdict == SG_VERDICT_INCONCLUSIVE) {
         if (r->inconclusive) {
             sg_buf_puts(out, esc(tmp, r->inconclusive));
-        } else {
-            for (i = 0; i < r->nfindings && !makes_inconclusive(r->findings[i].kind); i++)
-                ;
-            sg_buf_printf(out, "%s (%s)", "files could not be verified",
-                          i < r->nfindings ? r->findings[i].kind : "no finding");
+        } else { /* the first finding that leaves something unverified, and how many do */
+            size_t first = r->nfindings, count = 0;
+            for (i = 0; i < r->nfindings; i++)
+                if (makes_inconclusive(r->findings[i].kind)) {
+                    first = first < i ? first : i;
+                    count++;
+                }
+            if (first == r->nfindings) {
+                sg_buf_puts(out, "not everything could be verified");
+            } else {
+                const sg_finding *f = &r->findings[first];
+                sg_buf_printf(out, "%s %s finding%s", thousands(n, count), f->kind,
+                              count == 1 ? "" : "s, the first");
+                if (f->path)
+                    sg_buf_printf(out, " %s", esc(tmp, f->path));
+                if (f->detail)
+                    sg_buf_printf(out, ": %s", esc(tmp, f->detail));
+            }
         }
     } else if (r->verdict == SG_VERDICT_PASS) {
         sg_buf_printf(out, "every file is the source's, rebuilt or explained; no finding at or "

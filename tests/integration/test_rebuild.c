@@ -66,6 +66,13 @@ static const char build_prints_env[] =
     "for (const [k, v] of Object.entries(process.env)) console.error(k + '=' + v);\n"
     "process.exit(3);\n";
 static const char build_fails[] = "console.error('the compiler exploded'); process.exit(3);\n";
+/* corepack's own words when a registry serves no signatures, with a line of its source */
+static const char build_corepack_unsigned[] =
+    "console.error('/usr/lib/node_modules/corepack/dist/lib/corepack.cjs:21999');\n"
+    "console.error('  if (!Array.isArray(signatures) || !signatures.length) throw new "
+    "Error(`No compatible signature found in package metadata`);');\n"
+    "console.error('Error: No compatible signature found in package metadata');\n"
+    "process.exit(1);\n";
 static const char build_hangs[] = "for (;;) {}\n";
 
 typedef struct fx {
@@ -472,6 +479,23 @@ static void test_rebuild__build_error_leaves_files_unverified_with_the_reason(vo
     assert_log_kept(f);
 }
 
+/* A failure with a known cause says it and its fix in one line, not a line of the tool's
+ * source (issue 16). */
+static void test_rebuild__known_failure_says_the_fix(void **state)
+{
+    fx *f = *state;
+    const sg_finding *x;
+    NEED_SANDBOX(f);
+    assert_int_equal(verify(f, PJ_BUILD, build_corepack_unsigned, BUILT_JS), 0);
+    assert_int_equal(sg_report_verdict(f->report), SG_VERDICT_INCONCLUSIVE);
+    x = finding_at(f->report, "file-unverified", "dist/index.js");
+    assert_non_null(x);
+    assert_non_null(strstr(x->detail, "corepack could not check npm against the registry's "
+                                      "signatures"));
+    assert_non_null(strstr(x->detail, "set COREPACK_INTEGRITY_KEYS= to accept it"));
+    assert_null(strstr(x->detail, "Array.isArray"));
+}
+
 static void test_rebuild__time_limit_leaves_files_unverified(void **state)
 {
     fx *f = *state;
@@ -664,6 +688,7 @@ int main(void)
         T(test_rebuild__iso_build_time_is_volatile_never_silent),
         T(test_rebuild__date_string_build_time_is_not_reproduced),
         T(test_rebuild__build_error_leaves_files_unverified_with_the_reason),
+        T(test_rebuild__known_failure_says_the_fix),
         T(test_rebuild__time_limit_leaves_files_unverified),
         T(test_rebuild__prepack_script_builds_through_the_pack_command),
         T(test_rebuild__packed_fifo_is_refused_not_waited_on),

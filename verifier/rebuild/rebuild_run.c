@@ -416,6 +416,34 @@ static void log_step_end(sg_rebuild_run *r, const char *what, const sg_buf *out,
                   sr->exited ? sr->status : sr->signal, (double)sr->elapsed_ms / 1000.0);
 }
 
+/* A failure whose cause is known and whose fix can be said in one line (issue 16: no raw line
+ * of a tool's source in a reason). 1 when out holds one, with the reason written to buf. */
+static int known_failure(const sg_rebuild_run *r, const sg_buf *out, char *buf, size_t size)
+{
+    const char *pm = sg_rebuild__pm_name(r->pl.pm), *v = r->pl.pm_version;
+
+    if (contains(out->ptr, out->size, "No compatible signature found in package metadata") ||
+        contains(out->ptr, out->size, "The package was not signed by any trusted keys")) {
+        snprintf(buf, size,
+                 "corepack could not check %s%s%s against the registry's signatures (this "
+                 "registry serves none, or signs with other keys); set COREPACK_INTEGRITY_KEYS= "
+                 "to accept it without a signature check",
+                 pm, v[0] ? "@" : "", v);
+        return 1;
+    }
+    if (contains(out->ptr, out->size, "Your lockfile needs to be updated")) {
+        snprintf(buf, size,
+                 "yarn refused to install: yarn.lock does not match package.json at "
+                 "this commit (--frozen-lockfile)");
+        return 1;
+    }
+    if (contains(out->ptr, out->size, "ENOSPC")) {
+        snprintf(buf, size, "no space left on the device that holds the rebuild's scratch folder");
+        return 1;
+    }
+    return 0;
+}
+
 /* Set the reason when the step failed: 1 when it did, 0 when it succeeded. line is the line of
  * its output that says why. */
 static int step_failed(sg_rebuild_run *r, const char *what, const sg_sandbox_result *sr,
@@ -523,7 +551,8 @@ static int run_step(sg_rebuild_run *r, const char *what, const char *const *argv
     r->used_ms += sr.elapsed_ms;
     snprintf(r->limits, sizeof(r->limits), "%s", sr.limits);
     log_step_end(r, what, &out, &sr);
-    failure_line(&out, line, sizeof(line));
+    if (!known_failure(r, &out, line, sizeof(line)))
+        failure_line(&out, line, sizeof(line));
     sg_buf_dispose(&out);
     if (step_failed(r, what, &sr, line, install))
         return 1;
