@@ -33,6 +33,7 @@ enum {
     OPT_OUTPUT,
     OPT_QUIET,
     OPT_VERBOSE,
+    OPT_NO_DELTA,
     OPT_ATTEST_FIRST,
     OPT_ATTEST_LAST = OPT_ATTEST_FIRST + CLI_ATTEST_OPT__COUNT - 1,
     OPT_HELP,
@@ -79,6 +80,8 @@ static const cli_opt verify_opts[] = {
      OPT_QUIET},
     {"verbose", 'v', CLI_OPT_FLAG, NULL, "also show info findings and normalizations",
      OPT_VERBOSE},
+    {"no-delta", 0, CLI_OPT_FLAG, NULL,
+     "registry mode: skip the delta since the previous release", OPT_NO_DELTA},
     CLI_ATTEST_OPT_ROWS(OPT_ATTEST_FIRST),
     {"help", 'h', CLI_OPT_FLAG, NULL, "show this help", OPT_HELP},
     {NULL, 0, CLI_OPT_FLAG, NULL, NULL, 0},
@@ -102,6 +105,7 @@ typedef struct verify_args {
     int quiet, verbose, help;
     cli_attest attest;   /* --attest FILE --key KEY.pem ... */
     sg_ctx *ctx;         /* limits are set on it while parsing */
+    int no_delta;        /* --no-delta */
 } verify_args;
 
 static void verify_help(FILE *out)
@@ -117,7 +121,9 @@ static void verify_help(FILE *out)
             "inconclusive when generated files could not be verified, else pass.\n\n"
             "With NAME@VERSION (a version, dist-tag or range) the tarball comes from the\n"
             "registry and the source from the repository the release names, at the commit\n"
-            "found by provenance, gitHead, tag or package.json history.\n\n"
+            "found by provenance, gitHead, tag or package.json history, and the report ends\n"
+            "with the delta since the previous release (dependencies, install scripts, entry\n"
+            "points, files, publishing facts).\n\n"
             "Options:\n");
     cli_opt_help(out, verify_opts);
     fprintf(out, "\nExit codes: 0 pass, 1 fail, 2 usage or bad input, 3 inconclusive,\n"
@@ -198,6 +204,7 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
                                sizeof(a->rewrites) / sizeof(a->rewrites[0]), "verify", value);
     case OPT_QUIET: a->quiet = 1; break;
     case OPT_VERBOSE: a->verbose = 1; break;
+    case OPT_NO_DELTA: a->no_delta = 1; break;
     case OPT_HELP: a->help = 1; break;
     default:
         if (o->id >= OPT_ATTEST_FIRST && o->id <= OPT_ATTEST_LAST)
@@ -323,6 +330,7 @@ static int run_release(verify_args *a, sg_report **report, sg_buf *tarball)
     o.subdir = a->opts.subdir;
     o.fail_on = a->opts.fail_on;
     o.tarball = tarball;
+    o.no_delta = a->no_delta;
     o.trust = &trust; /* always: keys are fetched (cached), provenance read; docs/trust.md */
     rebuild_from_env(a, cache_dir, sg_npm_config_registry_for(cfg, name));
     o.rebuild = &a->rebuild;

@@ -386,6 +386,89 @@ done:
     return error;
 }
 
+/* ---- the delta since the previous release (issue 17) ---- */
+
+/* Is there a tag for version v, by the exact names source resolution tries first? */
+static int has_tag(release *r, const char *v)
+{
+    char rev[600], commit[41];
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        if (i == 0)
+            snprintf(rev, sizeof(rev), "refs/tags/v%s", v);
+        else if (i == 1)
+            snprintf(rev, sizeof(rev), "refs/tags/%s", v);
+        else
+            snprintf(rev, sizeof(rev), "refs/tags/%s@%s", r->opts->name, v);
+        if (sg_git_resolve(commit, r->ctx, r->repo, rev) == 0)
+            return 1;
+        sg_error_clear(r->ctx);
+    }
+    return 0;
+}
+
+/* The previous release's tree, or a note saying why it cannot be read (*tree NULL). */
+static int read_previous(sg_tree **tree, char *note, size_t note_size, release *r,
+                         const cJSON *manifest)
+{
+    const cJSON *dist = cJSON_GetObjectItemCaseSensitive(manifest, "dist");
+    const char *url = sg_json_str(dist, "tarball");
+    const char *integrity = sg_json_str(dist, "integrity"), *shasum = sg_json_str(dist, "shasum");
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    sg_tar_info info;
+    int error;
+
+    *tree = NULL;
+    if (!url || (!integrity && !shasum)) {
+        snprintf(note, note_size, "the registry names no tarball URL or digest for it");
+        return 0;
+    }
+    /* the same client, digests and limits as the release's own tarball */
+    error = sg_registry_tarball(&bytes, &len, r->ctx, r->registry, url, integrity, shasum);
+    if (error == 0)
+        error = sg_tar_read(tree, &info, r->ctx, bytes, len, NULL);
+    free(bytes);
+    if (error == SG_ENOMEM)
+        return error;
+    if (error < 0) {
+        snprintf(note, note_size, "%s", sg_error_message(r->ctx));
+        sg_error_clear(r->ctx);
+    }
+    return 0;
+}
+
+/* Information for a reviewer: never an error of the verification, never a verdict. */
+static int compute_delta(release *r)
+{
+    const char *prev = NULL;
+    const cJSON *pm;
+    sg_tree *tree = NULL;
+    sg_delta_change tag = {"removed", "git-tag", NULL, "present", NULL};
+    char note[1024] = "";
+    int error;
+
+    if (r->opts->no_delta)
+        return sg_report_delta_set(r->report, r->ctx, SG_DELTA_SKIPPED, NULL, NULL);
+    sg_diff_delta_predecessor(&prev, r->packument, r->version);
+    if (!prev || !r->manifest)
+        return sg_report_delta_set(r->report, r->ctx, SG_DELTA_FIRST, NULL, NULL);
+    pm = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r->packument,
+                                                                           "versions"),
+                                          prev);
+    if ((error = read_previous(&tree, note, sizeof(note), r, pm)) < 0)
+        return error;
+    if (!tree)
+        return sg_report_delta_set(r->report, r->ctx, SG_DELTA_UNAVAILABLE, prev, note);
+    error = sg_diff_delta(r->report, r->ctx, prev, pm, r->manifest, tree, r->artifact);
+    /* "no git tag while the previous had one": only with the repository at hand */
+    if (error == 0 && r->repo && has_tag(r, prev) && !has_tag(r, r->version))
+        error = sg_report_delta_add(r->report, r->ctx, &tag);
+    sg_tree_free(tree);
+    return error;
+}
+
 static int run(release *r)
 {
     const sg_verify_release_opts *o = r->opts;
@@ -434,7 +517,9 @@ int sg_verify_release(sg_report **out, sg_ctx *ctx, const sg_verify_release_opts
     r.ctx = ctx;
     if ((error = sg_report_new(&r.report, ctx)) < 0)
         return error;
-    if ((error = run(&r)) == 0) {
+    if ((error = run(&r)) == 0 && r.manifest)
+        error = compute_delta(&r);
+    if (error == 0) {
         sg_report_decide(r.report, opts->fail_on);
         *out = r.report;
         r.report = NULL;

@@ -65,11 +65,13 @@ typedef struct sg_verify_release_opts {
                                                 never */
     const struct sg_trust_opts *trust;     /**< registry signatures and provenance (trust.h);
                                                 NULL: not checked */
+    int no_delta;              /**< 1: skip the delta since the previous release
+                                    (--no-delta); the report's delta says "skipped" */
 } sg_verify_release_opts;
 
 #define SG_VERIFY_RELEASE_OPTS_INIT                                                          \
     { NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, SG_SEV_HIGH, SG_REGISTRY_OPTS_INIT,     \
-      NULL, NULL, NULL }
+      NULL, NULL, NULL, 0 }
 
 /**
  * Registry mode: fetch the packument and the tarball (integrity checked before any parser
@@ -77,7 +79,10 @@ typedef struct sg_verify_release_opts {
  * the repository and the commit the release came from (DESIGN.md order), and compare as in
  * local mode. Problems with the release itself are findings, not errors: integrity-mismatch,
  * manifest-mismatch, source-missing, ref-unresolved (then compared with the nearest earlier
- * release that resolves). Errors: SG_ENOTFOUND (no such package or version), SG_ENET,
+ * release that resolves). The report's delta says what changed since the previous release
+ * (sg_diff_delta_predecessor(), sg_diff_delta()); its tarball is fetched and checked like the
+ * release's own, and one that cannot be read makes the delta "unavailable", never an error
+ * or a verdict. Errors: SG_ENOTFOUND (no such package or version), SG_ENET,
  * SG_EINVALID (a hostile packument or tarball), SG_ELIMIT, SG_EDEP, SG_EIO, SG_ENOMEM.
  */
 int sg_verify_release(sg_report **out, sg_ctx *ctx, const sg_verify_release_opts *opts);
