@@ -380,6 +380,21 @@ static void put_finding(sg_buf *out, const sg_finding *f)
     sg_buf_puts(out, "}");
 }
 
+/* artifact.stage: only for verify --stage (docs/report-format.md). */
+static void put_stage(sg_buf *out, const char *const *F)
+{
+    int first = 1;
+    if (!F[SG_REPORT_STAGE_ID])
+        return;
+    sg_buf_puts(out, ", \"stage\": {");
+    put_member(out, "id", F[SG_REPORT_STAGE_ID], &first);
+    put_member(out, "staged_by", F[SG_REPORT_STAGE_ACTOR], &first);
+    put_member(out, "created", F[SG_REPORT_STAGE_CREATED], &first);
+    put_member(out, "tag", F[SG_REPORT_STAGE_TAG], &first);
+    put_member(out, "status", F[SG_REPORT_STAGE_STATUS], &first);
+    sg_buf_puts(out, "}");
+}
+
 /* "delta": only in registry mode (docs/report-format.md). */
 static void put_delta(sg_buf *out, const sg_report *r)
 {
@@ -432,6 +447,7 @@ int sg_report_write_json(sg_buf *out, sg_ctx *ctx, const sg_report *r)
     sg_buf_printf(out, ", \"files\": %llu",
                   (unsigned long long)r->counts[SG_COUNT_ARTIFACT_FILES]);
     put_member(out, "packer", F[SG_REPORT_PACKER], &first);
+    put_stage(out, F);
     sg_buf_puts(out, "},\n  \"source\": {");
     first = 1;
     put_member(out, "repository", F[SG_REPORT_SOURCE_REPOSITORY], &first);
@@ -645,6 +661,12 @@ int sg_report_write_text(sg_buf *out, sg_ctx *ctx, const sg_report *r, unsigned 
     sg_buf_puts(out, ")\n");
     if (F[SG_REPORT_ARTIFACT_SHA256])
         sg_buf_printf(out, "  sha256    %s\n", F[SG_REPORT_ARTIFACT_SHA256]);
+    if (F[SG_REPORT_STAGE_ID])
+        sg_buf_printf(out, "  staged    %s by %s at %s (tag %s, %s)\n", F[SG_REPORT_STAGE_ID],
+                      F[SG_REPORT_STAGE_ACTOR] ? F[SG_REPORT_STAGE_ACTOR] : "(unknown)",
+                      F[SG_REPORT_STAGE_CREATED] ? F[SG_REPORT_STAGE_CREATED] : "(unknown)",
+                      F[SG_REPORT_STAGE_TAG] ? F[SG_REPORT_STAGE_TAG] : "(none)",
+                      F[SG_REPORT_STAGE_STATUS] ? F[SG_REPORT_STAGE_STATUS] : "status unknown");
     sg_buf_printf(out, "  source    %s",
                   F[SG_REPORT_SOURCE_REPOSITORY] ? F[SG_REPORT_SOURCE_REPOSITORY] : "(none)");
     if (F[SG_REPORT_SOURCE_SUBDIR] && F[SG_REPORT_SOURCE_SUBDIR][0])

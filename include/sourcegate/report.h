@@ -95,6 +95,11 @@ typedef enum {
                                     "failed", "skipped" (NULL: no rebuild was needed or asked) */
     SG_REPORT_REBUILD_DETAIL,  /**< one line: how many files, or why it failed or was skipped */
     SG_REPORT_REBUILD_LOG,     /**< the rebuild's log file in the cache */
+    SG_REPORT_STAGE_ID,        /**< verify --stage: the staged publish's id (UUID) */
+    SG_REPORT_STAGE_ACTOR,     /**< ... who staged it ("actor (actorType)") */
+    SG_REPORT_STAGE_CREATED,   /**< ... when (the record's createdAt) */
+    SG_REPORT_STAGE_TAG,       /**< ... the dist-tag it will get when approved */
+    SG_REPORT_STAGE_STATUS,    /**< ... the record's status when verified */
     SG_REPORT__FIELD_COUNT
 } sg_report_field;
 
