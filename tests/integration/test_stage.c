@@ -376,6 +376,12 @@ static void test_stage__genuine_stage_passes_and_names_the_stage(void **state)
     cJSON_Delete(doc);
     free(out);
     free(err);
+    /* the text report names the stage right under the artifact */
+    assert_int_equal(verify(f, f->home, "--stage " ID_OK " --format text", &out, &err), 0);
+    assert_non_null(strstr(out, "\n  staged    " ID_OK " by github-actions (oidc) at "
+                                "2026-12-07T10:00:00.000Z (tag latest, pending)\n"));
+    free(out);
+    free(err);
 }
 
 static void test_stage__new_dependency_fails_and_the_delta_names_it(void **state)
