@@ -85,6 +85,7 @@ int cli_exit_for_verdict(sg_verdict verdict);
 
 int cli_cmd_verify(int argc, char **argv);
 int cli_cmd_cache(int argc, char **argv);
+int cli_cmd_stage(int argc, char **argv);
 
 /** Read a configuration file (at most 1 MiB); NULL when it cannot be read. free() it. */
 char *cli_read_small_file(const char *path, size_t *len);

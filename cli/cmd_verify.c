@@ -36,6 +36,8 @@ enum {
     OPT_VERBOSE,
     OPT_ALL,
     OPT_PROGRESS,
+    OPT_NO_DELTA,
+    OPT_STAGE,
     OPT_ATTEST_FIRST,
     OPT_ATTEST_LAST = OPT_ATTEST_FIRST + CLI_ATTEST_OPT__COUNT - 1,
     OPT_HELP,
@@ -86,6 +88,10 @@ static const cli_opt verify_opts[] = {
      "list every finding (by default the 20 most severe, then the rest grouped by kind)",
      OPT_ALL},
     {"progress", 0, CLI_OPT_VALUE, "WHEN", CLI_PROGRESS_OPT_HELP, OPT_PROGRESS},
+    {"no-delta", 0, CLI_OPT_FLAG, NULL,
+     "registry mode: skip the delta since the previous release", OPT_NO_DELTA},
+    {"stage", 0, CLI_OPT_VALUE, "ID",
+     "verify the staged publish ID (npm stage) instead of a published version", OPT_STAGE},
     CLI_ATTEST_OPT_ROWS(OPT_ATTEST_FIRST),
     {"help", 'h', CLI_OPT_FLAG, NULL, "show this help", OPT_HELP},
     {NULL, 0, CLI_OPT_FLAG, NULL, NULL, 0},
@@ -111,6 +117,8 @@ typedef struct verify_args {
     cli_progress progress;           /* its printer */
     cli_attest attest;   /* --attest FILE --key KEY.pem ... */
     sg_ctx *ctx;         /* limits are set on it while parsing */
+    int no_delta;        /* --no-delta */
+    const char *stage;   /* --stage ID */
 } verify_args;
 
 static void verify_help(FILE *out)
@@ -119,7 +127,8 @@ static void verify_help(FILE *out)
             "usage: sourcegate verify NAME@VERSION [--registry URL] [--cache DIR]\n"
             "                         [--git-rewrite FROM=TO]... [--source GIT] [--ref REV]\n"
             "                         [--offline] [--registry-keys FILE] [--trusted-root FILE]\n"
-            "                         [OPTIONS]\n"
+            "                         [--no-delta] [OPTIONS]\n"
+            "       sourcegate verify [NAME@VERSION] --stage ID [--ref REV] ... [OPTIONS]\n"
             "       sourcegate verify --tarball FILE --source GIT [--ref REV] [--subdir DIR]\n"
             "                         [OPTIONS]\n"
             "OPTIONS: [--rebuild auto|always|never] [--rebuild-timeout SECONDS]\n"
@@ -134,7 +143,11 @@ static void verify_help(FILE *out)
             "inconclusive when generated files could not be verified, else pass.\n\n"
             "With NAME@VERSION (a version, dist-tag or range) the tarball comes from the\n"
             "registry and the source from the repository the release names, at the commit\n"
-            "found by provenance, gitHead, tag or package.json history.\n\n"
+            "found by provenance, gitHead, tag or package.json history, and the report ends\n"
+            "with the delta since the previous release (dependencies, install scripts, entry\n"
+            "points, files, publishing facts).\n\n"
+            "With --stage ID the release is a staged publish (npm stage publish), fetched with\n"
+            "the registry auth of .npmrc and checked against its stage record before approval.\n\n"
             "Options:\n");
     cli_opt_help(out, verify_opts);
     fprintf(out, "\nExit codes: 0 pass, 1 fail, 2 usage or bad input, 3 inconclusive,\n"
@@ -217,6 +230,8 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
     case OPT_VERBOSE: a->verbose = 1; break;
     case OPT_ALL: a->all = 1; break;
     case OPT_PROGRESS: return cli_progress_parse(&a->progress_mode, "verify", value);
+    case OPT_NO_DELTA: a->no_delta = 1; break;
+    case OPT_STAGE: a->stage = value; break;
     case OPT_HELP: a->help = 1; break;
     default:
         if (o->id >= OPT_ATTEST_FIRST && o->id <= OPT_ATTEST_LAST)
@@ -328,7 +343,7 @@ static int run_release(verify_args *a, sg_report **report, sg_buf *tarball)
 
     if ((error = cli_cache_dir(&cache_dir, a->ctx, a->cache, dir, sizeof(dir))) < 0 ||
         (error = load_trust(&trust, a->ctx, a)) < 0 ||
-        (error = sg_release_spec_parse(&name, &spec, a->ctx, a->target)) < 0 ||
+        (a->target && (error = sg_release_spec_parse(&name, &spec, a->ctx, a->target)) < 0) ||
         (error = cli_load_npm_config(&cfg, a->ctx, a->registry)) < 0 ||
         (error = cli_load_rewrites(&rw, a->ctx, a->rewrites, a->nrewrites)) < 0 ||
         (error = sg_cache_open(&cache, a->ctx, cache_dir)) < 0)
@@ -344,6 +359,8 @@ static int run_release(verify_args *a, sg_report **report, sg_buf *tarball)
     o.subdir = a->opts.subdir;
     o.fail_on = a->opts.fail_on;
     o.tarball = tarball;
+    o.no_delta = a->no_delta;
+    o.stage_id = a->stage;
     o.trust = &trust; /* always: keys are fetched (cached), provenance read; docs/trust.md */
     rebuild_from_env(a, cache_dir, sg_npm_config_registry_for(cfg, name));
     o.rebuild = &a->rebuild;
@@ -378,7 +395,12 @@ int cli_cmd_verify(int argc, char **argv)
         rc = CLI_EXIT_USAGE;
         goto done;
     }
-    if (!a.target && (!a.opts.tarball_path || !a.opts.source)) {
+    if (a.stage && a.opts.tarball_path) {
+        fprintf(stderr, "sourcegate verify: --stage verifies a staged publish, not --tarball\n");
+        rc = CLI_EXIT_USAGE;
+        goto done;
+    }
+    if (!a.target && !a.stage && (!a.opts.tarball_path || !a.opts.source)) {
         fprintf(stderr, "sourcegate verify: NAME@VERSION, or --tarball FILE and --source GIT, "
                         "are required (see --help)\n");
         rc = CLI_EXIT_USAGE;
@@ -389,7 +411,7 @@ int cli_cmd_verify(int argc, char **argv)
     sg_ctx_set_progress(a.ctx, cli_progress_event, &a.progress);
     if ((rc = cli_attest_prepare(&a.attest, a.ctx)) != 0)
         goto done;
-    error = a.target ? run_release(&a, &report, &tarball) : run_local(&a, &report);
+    error = a.target || a.stage ? run_release(&a, &report, &tarball) : run_local(&a, &report);
     if (error < 0) {
         cli_progress_clear(&a.progress);
         rc = cli_report_error(a.ctx, error);

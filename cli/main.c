@@ -12,6 +12,8 @@
 static const cli_command commands[] = {
     {"verify", "verify NAME@VERSION | --tarball FILE --source GIT",
      "verify a release (or a packed tarball) against its git commit", cli_cmd_verify},
+    {"stage", "stage list [NAME]", "list staged publishes (verify one: verify --stage ID)",
+     cli_cmd_stage},
     {"cache", "cache prune [--older-than DAYS]", "manage the local cache", cli_cmd_cache},
     {"lockfile", "lockfile LOCKFILE [--base OLD-LOCKFILE] [--jobs N] [--format text|json|sarif]",
      "verify the releases a lockfile pins (or those changed since --base)", cli_cmd_lockfile},

@@ -34,6 +34,7 @@ typedef struct audit_rel {
     cJSON *findings;       /* the report's findings array (owned), or NULL */
     cJSON *source;         /* the report's source object (owned), or NULL */
     cJSON *compared;       /* the report's compared_with object (owned), or NULL */
+    cJSON *delta;          /* the report's delta object (owned), or NULL */
     const char *note;      /* why the report could not be read (arena), or NULL */
     int max_sev;           /* highest finding severity, -1 when none */
 } audit_rel;
@@ -73,6 +74,7 @@ void sg_audit_free(sg_audit *a)
         cJSON_Delete(a->rels[i].findings);
         cJSON_Delete(a->rels[i].source);
         cJSON_Delete(a->rels[i].compared);
+        cJSON_Delete(a->rels[i].delta);
     }
     sg_free(a->rels);
     sg_free(a->errs);
@@ -138,6 +140,7 @@ static void read_report(sg_audit *a, audit_rel *r, const char *json, size_t len,
         r->findings = detach(doc, "findings", 1);
         r->source = detach(doc, "source", 0);
         r->compared = detach(doc, "compared_with", 0);
+        r->delta = detach(doc, "delta", 0);
         r->max_sev = max_severity(r->findings);
     }
     cJSON_Delete(doc);
@@ -1235,12 +1238,54 @@ static void html_problems(sg_buf *out, const audit_rel *const *order, size_t n,
     sg_buf_puts(out, "</section>\n");
 }
 
+#define DELTA_SHOWN 3 /* changes named in the column; the rest are counted */
+
+/* The report's delta since the previous release in a few words (docs/report-format.md). */
+static void html_delta(sg_buf *out, const audit_rel *r)
+{
+    const char *status = str_of(r->delta, "status");
+    const cJSON *changes = cJSON_GetObjectItemCaseSensitive(r->delta, "changes"), *c;
+    int n = 0, total = cJSON_GetArraySize(changes);
+
+    if (!status)
+        return;
+    if (strcmp(status, "compared") != 0) { /* first-release, unavailable, skipped */
+        sg_buf_puts(out, "<span class=\"muted\">");
+        h(out, status);
+        sg_buf_puts(out, "</span>");
+        return;
+    }
+    sg_buf_puts(out, "since ");
+    h(out, str_of(r->delta, "previous"));
+    if (total == 0)
+        sg_buf_puts(out, ": no change");
+    cJSON_ArrayForEach(c, changes)
+    {
+        const char *what = str_of(c, "change"), *name = str_of(c, "name");
+        if (n == DELTA_SHOWN)
+            break;
+        sg_buf_puts(out, n++ ? ", " : ": ");
+        sg_buf_puts(out, !what                      ? ""
+                         : !strcmp(what, "added")   ? "+"
+                         : !strcmp(what, "removed") ? "&minus;"
+                                                    : "~");
+        h(out, str_of(c, "field"));
+        if (name) {
+            sg_buf_putc(out, ' ');
+            h(out, name);
+        }
+    }
+    if (total > n)
+        sg_buf_printf(out, " and %d more", total - n);
+}
+
 static void html_all(sg_buf *out, const sg_audit *a)
 {
     size_t i;
     sg_buf_puts(out, "<section id=\"all\"><h2>All releases</h2><table id=\"releases\"><thead>"
                      "<tr><th>verdict</th><th>package</th><th>version</th><th>findings</th>"
-                     "<th>highest</th><th>source found by</th><th>verified (UTC)</th></tr>"
+                     "<th>highest</th><th>source found by</th><th>since the previous release</th>"
+                     "<th>verified (UTC)</th></tr>"
                      "</thead><tbody>\n");
     for (i = 0; i < a->nrels; i++) {
         const audit_rel *r = &a->rels[i];
@@ -1256,6 +1301,8 @@ static void html_all(sg_buf *out, const sg_audit *a)
         sg_buf_printf(out, "</td><td>%d</td><td>%s</td><td>", cJSON_GetArraySize(r->findings),
                       r->max_sev >= 0 ? sg_severity_name((sg_severity)r->max_sev) : "");
         h(out, str_of(r->source, "resolved_by"));
+        sg_buf_puts(out, "</td><td>");
+        html_delta(out, r);
         sg_buf_puts(out, "</td><td>");
         put_time(out, r->verified_at, T_MINUTE);
         sg_buf_puts(out, "</td></tr>\n");

@@ -7,6 +7,8 @@
 static const sg_finding_kind kinds[] = {
     {"integrity-mismatch", SG_SEV_CRITICAL,
      "downloaded bytes do not match dist.integrity / shasum"},
+    {"stage-integrity", SG_SEV_CRITICAL,
+     "a staged tarball does not match its stage record's shasum / integrity"},
     {"signature-invalid", SG_SEV_CRITICAL, "registry signature does not verify"},
     {"signature-missing", SG_SEV_MEDIUM,
      "the registry publishes signing keys but this release carries no signature"},

@@ -19,6 +19,12 @@ struct sg_report {
     size_t nlists[SG_LIST__COUNT], clists[SG_LIST__COUNT]; /* used, allocated */
     sg_verdict verdict;                       /* last decided verdict */
     sg_severity fail_on;                      /* the threshold of that decision */
+    sg_delta_status delta_status;             /* whether the delta was computed */
+    const char *delta_previous;               /* the version compared with, or NULL */
+    const char *delta_note;                   /* why it is unavailable or first, or NULL */
+    sg_delta_change *delta;                   /* changes since the previous release */
+    size_t ndelta, cdelta;                    /* used, allocated */
+    size_t delta_omitted;                     /* changes past SG_DELTA_MAX_CHANGES */
 };
 
 int sg_report_new(sg_report **out, sg_ctx *ctx)
@@ -36,6 +42,7 @@ void sg_report_free(sg_report *r)
     sg_arena_dispose(&r->strings);
     sg_free(r->findings);
     sg_free(r->norms);
+    sg_free(r->delta);
     for (size_t i = 0; i < SG_LIST__COUNT; i++)
         sg_free(r->lists[i]);
     sg_free(r);
@@ -208,6 +215,73 @@ int sg_report_set_inconclusive(sg_report *r, sg_ctx *ctx, const char *reason)
     return failed ? sg_error_set(ctx, SG_ENOMEM, "out of memory for the report") : 0;
 }
 
+/* ---- the delta since the previous release ---- */
+
+const char *sg_delta_status_name(sg_delta_status status)
+{
+    static const char *const names[] = {"none", "compared", "first-release", "unavailable",
+                                        "skipped"};
+    return (unsigned)status < sizeof(names) / sizeof(names[0]) ? names[status] : "none";
+}
+
+int sg_report_delta_set(sg_report *r, sg_ctx *ctx, sg_delta_status status, const char *previous,
+                        const char *note)
+{
+    int failed = 0;
+    r->delta_status = status;
+    r->delta_previous = dup_or_null(r, previous, &failed);
+    r->delta_note = dup_or_null(r, note, &failed);
+    return failed ? sg_error_set(ctx, SG_ENOMEM, "out of memory for the report") : 0;
+}
+
+int sg_report_delta_add(sg_report *r, sg_ctx *ctx, const sg_delta_change *c)
+{
+    sg_delta_change *d;
+    int failed = 0;
+
+    if (r->ndelta >= SG_DELTA_MAX_CHANGES) {
+        r->delta_omitted++;
+        return 0;
+    }
+    if (SG_ARRAY_GROW(r->delta, r->cdelta, r->ndelta + 1, 16) < 0)
+        return sg_error_set(ctx, SG_ENOMEM, "out of memory for the delta");
+    d = &r->delta[r->ndelta];
+    d->change = dup_or_null(r, c->change, &failed);
+    d->field = dup_or_null(r, c->field, &failed);
+    d->name = dup_or_null(r, c->name, &failed);
+    d->before = dup_or_null(r, c->before, &failed);
+    d->after = dup_or_null(r, c->after, &failed);
+    if (failed)
+        return sg_error_set(ctx, SG_ENOMEM, "out of memory for the delta");
+    r->ndelta++;
+    return 0;
+}
+
+sg_delta_status sg_report_delta_status(const sg_report *r, const char **previous,
+                                       const char **note)
+{
+    if (previous)
+        *previous = r->delta_previous;
+    if (note)
+        *note = r->delta_note;
+    return r->delta_status;
+}
+
+size_t sg_report_delta_count(const sg_report *r)
+{
+    return r->ndelta;
+}
+
+const sg_delta_change *sg_report_delta_change(const sg_report *r, size_t i)
+{
+    return i < r->ndelta ? &r->delta[i] : NULL;
+}
+
+size_t sg_report_delta_omitted(const sg_report *r)
+{
+    return r->delta_omitted;
+}
+
 static int strcmp_null(const char *a, const char *b)
 {
     if (!a || !b)
@@ -308,13 +382,58 @@ static void put_finding(sg_buf *out, const sg_finding *f)
     sg_buf_puts(out, "}");
 }
 
+/* artifact.stage: only for verify --stage (docs/report-format.md). */
+static void put_stage(sg_buf *out, const char *const *F)
+{
+    int first = 1;
+    if (!F[SG_REPORT_STAGE_ID])
+        return;
+    sg_buf_puts(out, ", \"stage\": {");
+    put_member(out, "id", F[SG_REPORT_STAGE_ID], &first);
+    put_member(out, "staged_by", F[SG_REPORT_STAGE_ACTOR], &first);
+    put_member(out, "created", F[SG_REPORT_STAGE_CREATED], &first);
+    put_member(out, "tag", F[SG_REPORT_STAGE_TAG], &first);
+    put_member(out, "status", F[SG_REPORT_STAGE_STATUS], &first);
+    sg_buf_puts(out, "}");
+}
+
+/* "delta": only in registry mode (docs/report-format.md). */
+static void put_delta(sg_buf *out, const sg_report *r)
+{
+    size_t i;
+    int first = 1;
+
+    if (r->delta_status == SG_DELTA_NONE)
+        return;
+    sg_buf_puts(out, "  \"delta\": {");
+    put_member(out, "status", sg_delta_status_name(r->delta_status), &first);
+    put_member(out, "previous", r->delta_previous, &first);
+    put_member(out, "note", r->delta_note, &first);
+    sg_buf_puts(out, ", \"changes\": [");
+    for (i = 0; i < r->ndelta; i++) {
+        const sg_delta_change *c = &r->delta[i];
+        first = 1;
+        sg_buf_puts(out, i ? ",\n    {" : "\n    {");
+        put_member(out, "change", c->change, &first);
+        put_member(out, "field", c->field, &first);
+        if (c->name)
+            put_member(out, "name", c->name, &first);
+        if (c->before)
+            put_member(out, "before", c->before, &first);
+        if (c->after)
+            put_member(out, "after", c->after, &first);
+        sg_buf_puts(out, "}");
+    }
+    sg_buf_printf(out, "%s], \"omitted\": %zu},\n", r->ndelta ? "\n  " : "", r->delta_omitted);
+}
+
 int sg_report_write_json(sg_buf *out, sg_ctx *ctx, const sg_report *r)
 {
     const char *const *F = r->fields;
     size_t i;
     int first;
 
-    sg_buf_puts(out, "{\n  \"schema\": \"sourcegate/report/v1\",\n  ");
+    sg_buf_puts(out, "{\n  \"schema\": \"sourcegate/report/v1\", \"schema_version\": \"1.1\",\n  ");
     first = 1;
     put_member(out, "package", F[SG_REPORT_PACKAGE], &first);
     put_member(out, "version", F[SG_REPORT_VERSION], &first);
@@ -330,6 +449,7 @@ int sg_report_write_json(sg_buf *out, sg_ctx *ctx, const sg_report *r)
     sg_buf_printf(out, ", \"files\": %llu",
                   (unsigned long long)r->counts[SG_COUNT_ARTIFACT_FILES]);
     put_member(out, "packer", F[SG_REPORT_PACKER], &first);
+    put_stage(out, F);
     sg_buf_puts(out, "},\n  \"source\": {");
     first = 1;
     put_member(out, "repository", F[SG_REPORT_SOURCE_REPOSITORY], &first);
@@ -375,6 +495,7 @@ int sg_report_write_json(sg_buf *out, sg_ctx *ctx, const sg_report *r)
         put_finding(out, &r->findings[i]);
     }
     sg_buf_puts(out, r->nfindings ? "\n  ],\n" : "],\n");
+    put_delta(out, r);
     sg_buf_puts(out, "  \"inconclusive_reason\": ");
     sg_json_put_string(out, r->inconclusive);
     sg_buf_printf(out,
@@ -714,6 +835,71 @@ static long text_findings(sg_buf *out, sg_arena *tmp, const sg_report *r, unsign
     return (long)hidden;
 }
 
+#define TEXT_DELTA_LINES 40 /* changes shown in text without -v */
+
+static int is_presence_fact(const char *field)
+{
+    return strcmp(field, "provenance") == 0 || strcmp(field, "trusted-publisher") == 0 ||
+           strcmp(field, "gitHead") == 0 || strcmp(field, "git-tag") == 0;
+}
+
+static void text_delta_change(sg_buf *out, sg_arena *tmp, const sg_delta_change *c,
+                              const char *previous)
+{
+    const char *field = esc(tmp, c->field ? c->field : ""), *name = esc(tmp, c->name);
+    const char *before = esc(tmp, c->before), *after = esc(tmp, c->after);
+    int removed = strcmp(c->change, "removed") == 0, added = strcmp(c->change, "added") == 0;
+    int files = strcmp(field, "files") == 0 || strcmp(field, "size") == 0;
+
+    if (is_presence_fact(field) && (added || removed)) {
+        sg_buf_printf(out, "  %s: %s in %s, %s now\n", field, removed ? "present" : "absent",
+                      previous, removed ? "absent" : "present");
+        return;
+    }
+    sg_buf_printf(out, "  %c %s", added ? '+' : removed ? '-' : '~', field);
+    if (name)
+        sg_buf_printf(out, "%c%s", files ? ' ' : '.', name);
+    if (added && after)
+        sg_buf_printf(out, " %s", after);
+    else if (!added && !removed)
+        sg_buf_printf(out, ": %s -> %s%s", before ? before : "(none)", after ? after : "(none)",
+                      strcmp(field, "size") == 0 ? " bytes" : "");
+    sg_buf_putc(out, '\n');
+}
+
+/* The delta since the previous release: a short block after the verdict (issue 17). */
+static void text_delta(sg_buf *out, sg_arena *tmp, const sg_report *r, unsigned flags)
+{
+    const char *prev = r->delta_previous ? esc(tmp, r->delta_previous) : "(none)";
+    size_t i, shown = r->ndelta;
+
+    switch (r->delta_status) {
+    case SG_DELTA_FIRST:
+        sg_buf_puts(out, "\ndelta: first release on its line, nothing to compare\n");
+        return;
+    case SG_DELTA_UNAVAILABLE:
+        sg_buf_printf(out, "\ndelta: the previous release %s could not be read: %s\n", prev,
+                      r->delta_note ? esc(tmp, r->delta_note) : "unknown reason");
+        return;
+    case SG_DELTA_COMPARED: break;
+    default: return;
+    }
+    if (r->ndelta == 0) {
+        sg_buf_printf(out, "\ndelta since %s: no changes to dependencies, install scripts, "
+                           "entry points, files or publishing\n", prev);
+        return;
+    }
+    sg_buf_printf(out, "\ndelta since %s:\n", prev);
+    if (!(flags & SG_TEXT_VERBOSE) && shown > TEXT_DELTA_LINES)
+        shown = TEXT_DELTA_LINES;
+    for (i = 0; i < shown; i++)
+        text_delta_change(out, tmp, &r->delta[i], prev);
+    if (shown < r->ndelta || r->delta_omitted)
+        sg_buf_printf(out, "  (%zu more change%s; -v or --format json shows them)\n",
+                      r->ndelta - shown + r->delta_omitted,
+                      r->ndelta - shown + r->delta_omitted == 1 ? "" : "s");
+}
+
 int sg_report_write_text(sg_buf *out, sg_ctx *ctx, const sg_report *r, unsigned flags)
 {
     sg_arena tmp = SG_ARENA_INIT;
@@ -743,6 +929,12 @@ int sg_report_write_text(sg_buf *out, sg_ctx *ctx, const sg_report *r, unsigned 
     sg_buf_puts(out, ")\n");
     if (F[SG_REPORT_ARTIFACT_SHA256])
         sg_buf_printf(out, "  sha256    %s\n", F[SG_REPORT_ARTIFACT_SHA256]);
+    if (F[SG_REPORT_STAGE_ID])
+        sg_buf_printf(out, "  staged    %s by %s at %s (tag %s, %s)\n", F[SG_REPORT_STAGE_ID],
+                      F[SG_REPORT_STAGE_ACTOR] ? F[SG_REPORT_STAGE_ACTOR] : "(unknown)",
+                      F[SG_REPORT_STAGE_CREATED] ? F[SG_REPORT_STAGE_CREATED] : "(unknown)",
+                      F[SG_REPORT_STAGE_TAG] ? F[SG_REPORT_STAGE_TAG] : "(none)",
+                      F[SG_REPORT_STAGE_STATUS] ? F[SG_REPORT_STAGE_STATUS] : "status unknown");
     sg_buf_printf(out, "  source    %s",
                   F[SG_REPORT_SOURCE_REPOSITORY] ? F[SG_REPORT_SOURCE_REPOSITORY] : "(none)");
     if (F[SG_REPORT_SOURCE_SUBDIR] && F[SG_REPORT_SOURCE_SUBDIR][0])
@@ -813,6 +1005,7 @@ int sg_report_write_text(sg_buf *out, sg_ctx *ctx, const sg_report *r, unsigned 
                   (unsigned long long)r->counts[SG_COUNT_FILES_REBUILT],
                   (unsigned long long)r->counts[SG_COUNT_FILES_EXPLAINED], r->nfindings,
                   r->nfindings == 1 ? "" : "s", sg_verdict_name(r->verdict));
+    text_delta(out, &tmp, r, flags);
     error = sg_buf_check(out, ctx, "the text report");
     sg_arena_dispose(&tmp);
     return error;

@@ -79,6 +79,8 @@ void sg_release_spec_free(char *name, char *spec)
 typedef struct release {
     const sg_verify_release_opts *opts;
     sg_ctx *ctx;
+    const char *name;        /* the package: opts->name, or the stage record's */
+    cJSON *stage;            /* verify --stage: the stage record */
     sg_report *report;
     sg_registry *registry;
     cJSON *packument;
@@ -113,7 +115,7 @@ static int fetch_artifact(release *r, int *stop)
     if (!url || (!integrity && !shasum))
         return sg_error_set(r->ctx, SG_EINVALID,
                             "the registry's metadata for %s@%s has no tarball URL or digest",
-                            r->opts->name, r->version);
+                            r->name, r->version);
     if ((error = sg_report_set(r->report, r->ctx, SG_REPORT_ARTIFACT_URL, url)) < 0)
         return error;
     error = sg_registry_tarball(&bytes, &len, r->ctx, r->registry, url, integrity, shasum);
@@ -254,8 +256,9 @@ static int check_trust(release *r)
     src.offline = o->offline;
     src.connect_timeout_ms = o->registry.connect_timeout_ms;
     src.total_timeout_ms = o->registry.total_timeout_ms;
+    src.staged = o->stage_id != NULL;
     return sg_trust__check_release(&r->trust, r->report, r->ctx, o->trust, &src, r->packument,
-                                   o->name, r->version, r->bytes, r->nbytes);
+                                   r->name, r->version, r->bytes, r->nbytes);
 }
 
 /* The provenance against the source: repository, resolved commit, tags. */
@@ -274,7 +277,7 @@ static int check_provenance_source(release *r, const char *resolved_commit)
         sg_buf_clear(&repo);
     }
     error = sg_trust__check_source(r->report, r->ctx, &r->trust, repo.size ? repo.ptr : NULL,
-                                   r->repo, r->opts->name, r->version, resolved_commit);
+                                   r->repo, r->name, r->version, resolved_commit);
     sg_buf_dispose(&repo);
     return error;
 }
@@ -341,7 +344,7 @@ static int resolve_and_compare(release *r)
         goto done;
     }
     memset(&hints, 0, sizeof(hints));
-    hints.name = r->opts->name;
+    hints.name = r->name;
     hints.version = r->version;
     hints.git_head = sg_json_str(r->manifest, "gitHead");
     /* only verified provenance is a candidate; an unverified one is a hint in the report */
@@ -386,6 +389,278 @@ done:
     return error;
 }
 
+/* ---- the delta since the previous release (issue 17) ---- */
+
+/* Is there a tag for version v, by the exact names source resolution tries first? */
+static int has_tag(release *r, const char *v)
+{
+    char rev[600], commit[41];
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        if (i == 0)
+            snprintf(rev, sizeof(rev), "refs/tags/v%s", v);
+        else if (i == 1)
+            snprintf(rev, sizeof(rev), "refs/tags/%s", v);
+        else
+            snprintf(rev, sizeof(rev), "refs/tags/%s@%s", r->name, v);
+        if (sg_git_resolve(commit, r->ctx, r->repo, rev) == 0)
+            return 1;
+        sg_error_clear(r->ctx);
+    }
+    return 0;
+}
+
+/* The previous release's tree, or a note saying why it cannot be read (*tree NULL). */
+static int read_previous(sg_tree **tree, char *note, size_t note_size, release *r,
+                         const cJSON *manifest)
+{
+    const cJSON *dist = cJSON_GetObjectItemCaseSensitive(manifest, "dist");
+    const char *url = sg_json_str(dist, "tarball");
+    const char *integrity = sg_json_str(dist, "integrity"), *shasum = sg_json_str(dist, "shasum");
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    sg_tar_info info;
+    int error;
+
+    *tree = NULL;
+    if (!url || (!integrity && !shasum)) {
+        snprintf(note, note_size, "the registry names no tarball URL or digest for it");
+        return 0;
+    }
+    /* the same client, digests and limits as the release's own tarball */
+    error = sg_registry_tarball(&bytes, &len, r->ctx, r->registry, url, integrity, shasum);
+    if (error == 0)
+        error = sg_tar_read(tree, &info, r->ctx, bytes, len, NULL);
+    free(bytes);
+    if (error == SG_ENOMEM)
+        return error;
+    if (error < 0) {
+        snprintf(note, note_size, "%s", sg_error_message(r->ctx));
+        sg_error_clear(r->ctx);
+    }
+    return 0;
+}
+
+/* Information for a reviewer: never an error of the verification, never a verdict. */
+static int compute_delta(release *r)
+{
+    const char *prev = NULL;
+    const cJSON *pm;
+    sg_tree *tree = NULL;
+    sg_delta_change tag = {"removed", "git-tag", NULL, "present", NULL};
+    char note[1024] = "";
+    int error;
+
+    if (r->opts->no_delta)
+        return sg_report_delta_set(r->report, r->ctx, SG_DELTA_SKIPPED, NULL, NULL);
+    sg_diff_delta_predecessor(&prev, r->packument, r->version);
+    if (!prev || !r->manifest)
+        return sg_report_delta_set(r->report, r->ctx, SG_DELTA_FIRST, NULL, NULL);
+    pm = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r->packument,
+                                                                           "versions"),
+                                          prev);
+    if ((error = read_previous(&tree, note, sizeof(note), r, pm)) < 0)
+        return error;
+    if (!tree)
+        return sg_report_delta_set(r->report, r->ctx, SG_DELTA_UNAVAILABLE, prev, note);
+    error = sg_diff_delta(r->report, r->ctx, prev, pm, r->manifest, tree, r->artifact);
+    /* "no git tag while the previous had one": only with the repository at hand */
+    if (error == 0 && r->repo && has_tag(r, prev) && !has_tag(r, r->version))
+        error = sg_report_delta_add(r->report, r->ctx, &tag);
+    sg_tree_free(tree);
+    return error;
+}
+
+/* A published release: the packument's version and its tarball. */
+static int acquire_published(release *r, int *stop)
+{
+    const sg_verify_release_opts *o = r->opts;
+    int error;
+
+    if ((error = sg_registry_packument(&r->packument, r->ctx, r->registry, r->name)) < 0 ||
+        (error = sg_semver_pick(&r->version, r->ctx, r->packument, o->spec ? o->spec : "")) < 0)
+        return error;
+    r->manifest = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(r->packument, "versions"), r->version);
+    if ((error = sg_report_set(r->report, r->ctx, SG_REPORT_PACKAGE, r->name)) < 0 ||
+        (error = sg_report_set(r->report, r->ctx, SG_REPORT_VERSION, r->version)) < 0)
+        return error;
+    return fetch_artifact(r, stop);
+}
+
+/* ---- a staged publish (verify --stage; docs/staged-publishing.md) ---- */
+
+/* The record names the package and the version; an explicit NAME@VERSION must agree. */
+static int stage_identity(release *r)
+{
+    const char *name = sg_json_str(r->stage, "packageName");
+    const char *version = sg_json_str(r->stage, "version"), *spec = r->opts->spec;
+    sg_semver sv;
+
+    if (!name || !valid_name(name, strlen(name)) || !version ||
+        sg_semver_parse(&sv, version, 0) < 0)
+        return sg_error_set(r->ctx, SG_EINVALID,
+                            "the stage record '%s' has no valid packageName and version",
+                            r->opts->stage_id);
+    if ((r->opts->name && strcmp(r->opts->name, name) != 0) ||
+        (spec && *spec && strcmp(spec, "latest") != 0 && strcmp(spec, version) != 0))
+        return sg_error_set(r->ctx, SG_EINVALID, "stage '%s' holds %s@%s, not %s@%s",
+                            r->opts->stage_id, name, version,
+                            r->opts->name ? r->opts->name : name, spec && *spec ? spec : version);
+    r->name = name;
+    return 0;
+}
+
+/* The packument of the published versions; a first release has none: an empty one. */
+static int stage_packument(release *r)
+{
+    int error = sg_registry_packument(&r->packument, r->ctx, r->registry, r->name);
+    if (error != SG_ENOTFOUND)
+        return error;
+    sg_error_clear(r->ctx);
+    if (!(r->packument = cJSON_CreateObject()) ||
+        !cJSON_AddStringToObject(r->packument, "name", r->name) ||
+        !cJSON_AddObjectToObject(r->packument, "versions"))
+        return sg_error_set(r->ctx, SG_ENOMEM, "out of memory");
+    return 0;
+}
+
+/* dist of the staged manifest: the stage's tarball and digests, and the provenance of the
+ * staged publish when the record's manifest carries it. */
+static void stage_dist(release *r, cJSON *m, const char *url)
+{
+    cJSON *att = cJSON_DetachItemFromObjectCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(m, "dist"), "attestations");
+    cJSON *dist;
+
+    cJSON_DeleteItemFromObjectCaseSensitive(m, "dist");
+    if ((dist = cJSON_AddObjectToObject(m, "dist")) != NULL) {
+        cJSON_AddStringToObject(dist, "tarball", url);
+        if (sg_json_str(r->stage, "shasum"))
+            cJSON_AddStringToObject(dist, "shasum", sg_json_str(r->stage, "shasum"));
+        if (sg_json_str(r->stage, "integrity"))
+            cJSON_AddStringToObject(dist, "integrity", sg_json_str(r->stage, "integrity"));
+        if (att)
+            cJSON_AddItemToObject(dist, "attestations", att);
+        att = NULL;
+    }
+    cJSON_Delete(att);
+}
+
+/* The staged version's registry manifest: the record's "manifest" when it carries one, else
+ * the tarball's package.json, with the record's name, version, gitHead and digests; put in
+ * the packument as versions[V], so every later step treats it as the release. */
+static int stage_manifest(release *r, const char *url)
+{
+    const cJSON *given = cJSON_GetObjectItemCaseSensitive(r->stage, "manifest");
+    const sg_entry *pj = sg_tree_find(r->artifact, "package.json");
+    cJSON *m = NULL, *versions = cJSON_GetObjectItemCaseSensitive(r->packument, "versions");
+    const char *version = sg_json_str(r->stage, "version");
+    const char *git_head = sg_json_str(r->stage, "gitHead");
+    sg_buf bytes = SG_BUF_INIT;
+    int error = 0;
+
+    sg_buf_init(&bytes, (size_t)sg_ctx_limit(r->ctx, SG_LIMIT_JSON_SIZE));
+    if (cJSON_IsObject(given))
+        m = cJSON_Duplicate(given, 1);
+    else if (!pj)
+        error = sg_error_set(r->ctx, SG_EINVALID, "the staged tarball has no package.json");
+    else if ((error = sg_tree_read(&bytes, r->ctx, r->artifact, pj)) == 0)
+        error = sg_json_parse(&m, r->ctx, bytes.ptr, bytes.size, "package.json of the stage");
+    sg_buf_dispose(&bytes);
+    if (error < 0)
+        return error;
+    if (!cJSON_IsObject(m) || !cJSON_IsObject(versions)) {
+        cJSON_Delete(m);
+        return sg_error_set(r->ctx, SG_EINVALID, "the staged manifest is not a JSON object");
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(m, "name");
+    cJSON_DeleteItemFromObjectCaseSensitive(m, "version");
+    cJSON_AddStringToObject(m, "name", r->name);
+    cJSON_AddStringToObject(m, "version", version);
+    if (git_head && !cJSON_GetObjectItemCaseSensitive(m, "gitHead"))
+        cJSON_AddStringToObject(m, "gitHead", git_head);
+    stage_dist(r, m, url);
+    cJSON_DeleteItemFromObjectCaseSensitive(versions, version);
+    cJSON_AddItemToObject(versions, version, m);
+    r->manifest = cJSON_GetObjectItemCaseSensitive(versions, version);
+    r->version = r->manifest ? r->manifest->string : NULL;
+    return r->manifest && r->version ? 0 : sg_error_set(r->ctx, SG_ENOMEM, "out of memory");
+}
+
+/* Who staged it and when, as the artifact of the report names them. */
+static int stage_fields(release *r)
+{
+    const char *actor = sg_json_str(r->stage, "actor"), *type = sg_json_str(r->stage, "actorType");
+    char who[512];
+    int error;
+
+    snprintf(who, sizeof(who), type ? "%s (%s)" : "%s", actor ? actor : "(unknown)", type);
+    if ((error = sg_report_set(r->report, r->ctx, SG_REPORT_STAGE_ID, r->opts->stage_id)) < 0 ||
+        (error = sg_report_set(r->report, r->ctx, SG_REPORT_STAGE_ACTOR, who)) < 0 ||
+        (error = sg_report_set(r->report, r->ctx, SG_REPORT_STAGE_CREATED,
+                               sg_json_str(r->stage, "createdAt"))) < 0 ||
+        (error = sg_report_set(r->report, r->ctx, SG_REPORT_STAGE_TAG,
+                               sg_json_str(r->stage, "tag"))) < 0 ||
+        (error = sg_report_set(r->report, r->ctx, SG_REPORT_STAGE_STATUS,
+                               sg_json_str(r->stage, "status"))) < 0 ||
+        (error = sg_report_set(r->report, r->ctx, SG_REPORT_PACKAGE, r->name)) < 0)
+        return error;
+    return sg_report_set(r->report, r->ctx, SG_REPORT_VERSION, sg_json_str(r->stage, "version"));
+}
+
+/* The staged tarball, checked against the record: a mismatch is stage-integrity, and stops. */
+static int stage_artifact(release *r, const sg_registry_opts *ro, const char *url, int *stop)
+{
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    int error;
+
+    error = sg_stage_tarball(&bytes, &len, r->ctx, ro, r->opts->stage_id,
+                             sg_json_str(r->stage, "integrity"), sg_json_str(r->stage, "shasum"));
+    if (error == SG_EINTEGRITY) {
+        char msg[1024];
+        snprintf(msg, sizeof(msg), "%s", sg_error_message(r->ctx));
+        sg_error_clear(r->ctx);
+        *stop = 1;
+        return finding(r, "stage-integrity", msg);
+    }
+    if (error < 0)
+        return error;
+    error = sg_verify__artifact(&r->artifact, r->report, r->ctx, bytes, len, url);
+    if (error == 0 && r->opts->tarball) {
+        sg_buf_clear(r->opts->tarball);
+        if (sg_buf_put(r->opts->tarball, bytes, len) < 0)
+            error = sg_buf_check(r->opts->tarball, r->ctx, "the tarball copy");
+    }
+    r->bytes = bytes; /* freed with the release */
+    r->nbytes = len;
+    return error;
+}
+
+static int acquire_staged(release *r, const sg_registry_opts *ro, int *stop)
+{
+    sg_buf url = SG_BUF_INIT;
+    char shown[512];
+    int error;
+
+    *stop = 0;
+    if ((error = sg_stage_url(&url, r->ctx, ro, r->opts->stage_id, "/tarball")) < 0 ||
+        (error = sg_stage_view(&r->stage, r->ctx, ro, r->opts->stage_id)) < 0 ||
+        (error = stage_identity(r)) < 0 || (error = stage_fields(r)) < 0)
+        goto done;
+    sg_registry_url_redact(shown, sizeof(shown), url.ptr);
+    if ((error = sg_report_set(r->report, r->ctx, SG_REPORT_ARTIFACT_URL, shown)) < 0 ||
+        (error = stage_packument(r)) < 0 || (error = stage_artifact(r, ro, shown, stop)) < 0 ||
+        *stop)
+        goto done;
+    error = stage_manifest(r, shown);
+done:
+    sg_buf_dispose(&url);
+    return error;
+}
+
 static int run(release *r)
 {
     const sg_verify_release_opts *o = r->opts;
@@ -395,15 +670,10 @@ static int run(release *r)
     ro.cache = o->cache;
     ro.config = o->npm_config;
     ro.offline = o->offline;
-    if ((error = sg_registry_new(&r->registry, r->ctx, &ro)) < 0 ||
-        (error = sg_registry_packument(&r->packument, r->ctx, r->registry, o->name)) < 0 ||
-        (error = sg_semver_pick(&r->version, r->ctx, r->packument, o->spec ? o->spec : "")) < 0)
+    if ((error = sg_registry_new(&r->registry, r->ctx, &ro)) < 0)
         return error;
-    r->manifest = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(r->packument, "versions"), r->version);
-    if ((error = sg_report_set(r->report, r->ctx, SG_REPORT_PACKAGE, o->name)) < 0 ||
-        (error = sg_report_set(r->report, r->ctx, SG_REPORT_VERSION, r->version)) < 0 ||
-        (error = fetch_artifact(r, &stop)) < 0 || stop)
+    error = o->stage_id ? acquire_staged(r, &ro, &stop) : acquire_published(r, &stop);
+    if (error < 0 || stop)
         return error;
     error = check_manifest(r);
     if (error == 0)
@@ -426,15 +696,18 @@ int sg_verify_release(sg_report **out, sg_ctx *ctx, const sg_verify_release_opts
     int error;
 
     *out = NULL;
-    if (!opts || !opts->name || !opts->cache)
+    if (!opts || (!opts->name && !opts->stage_id) || !opts->cache)
         return sg_error_set(ctx, SG_EINVALID, "registry mode needs a package name and a cache");
     memset(&r, 0, sizeof(r));
     sg_buf_init(&r.canonical, 0);
     r.opts = opts;
     r.ctx = ctx;
+    r.name = opts->name;
     if ((error = sg_report_new(&r.report, ctx)) < 0)
         return error;
-    if ((error = run(&r)) == 0) {
+    if ((error = run(&r)) == 0 && r.manifest)
+        error = compute_delta(&r);
+    if (error == 0) {
         sg_report_decide(r.report, opts->fail_on);
         *out = r.report;
         r.report = NULL;
@@ -446,6 +719,7 @@ int sg_verify_release(sg_report **out, sg_ctx *ctx, const sg_verify_release_opts
     sg_git_repo_free(r.repo);
     sg_tree_free(r.artifact);
     cJSON_Delete(r.packument);
+    cJSON_Delete(r.stage);
     sg_registry_free(r.registry);
     return error;
 }

@@ -125,6 +125,28 @@ int sg_diff_registry_manifest(sg_report *report, sg_ctx *ctx,
                               const struct cJSON *registry_version, const char *tarball_manifest,
                               size_t len, int has_root_gyp);
 
+/**
+ * The release the delta compares `version` with (docs/report-format.md "delta"): among the
+ * versions of the packument below `version` by semver precedence, the highest release; for a
+ * prerelease, the highest prerelease of the same line (its first identifier: "beta" of
+ * "2.0.0-beta.3") if there is one, else the highest release. *out is borrowed from the
+ * packument; NULL when there is none or `version` is not a version. Never fails.
+ */
+int sg_diff_delta_predecessor(const char **out, const struct cJSON *packument,
+                              const char *version);
+
+/**
+ * The delta since the previous release: sets the report's delta to "compared" with
+ * `previous` and adds the changes from the registry manifests prev to cur (versions[V] of
+ * the packuments: dependencies, optionalDependencies, peerDependencies, bundleDependencies,
+ * install scripts, bin, entry points, publishing facts) and, when both trees are given,
+ * from prev_tree to tree (files added and removed, files whose size changed by a factor of
+ * 4 and at least 4 KiB). Adds no finding. Errors: SG_ENOMEM.
+ */
+int sg_diff_delta(sg_report *report, sg_ctx *ctx, const char *previous,
+                  const struct cJSON *prev, const struct cJSON *cur, const sg_tree *prev_tree,
+                  const sg_tree *tree);
+
 #ifdef __cplusplus
 }
 #endif

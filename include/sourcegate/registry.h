@@ -112,6 +112,46 @@ int sg_semver_pick(const char **out, sg_ctx *ctx, const cJSON *packument, const 
 /** Base64 SRI sha512 of bytes: "sha512-..." into out (replaced). */
 int sg_integrity_sha512(sg_buf *out, sg_ctx *ctx, const unsigned char *bytes, size_t len);
 
+/* ---- staged publishes (npm stage; docs/staged-publishing.md) ---- */
+
+/** 1 when id is a UUID (8-4-4-4-12 hex digits, either case), as npm's validate-uuid.js. */
+int sg_stage_id_valid(const char *id);
+
+/**
+ * The URL of a stage endpoint on the default registry (npm sends them there, never to a scope
+ * registry): "<registry>-/stage" + ("/" id when id is not NULL) + suffix ("/tarball", or NULL).
+ * Into out (replaced). SG_EINVALID when id is not a UUID: nothing else reaches a URL.
+ */
+int sg_stage_url(sg_buf *out, sg_ctx *ctx, const sg_registry_opts *opts, const char *id,
+                 const char *suffix);
+
+/**
+ * Every staged publish the user's auth can see (GET /-/stage?page=N&perPage=100, with
+ * &package=NAME when package is not NULL), pages from 0 until the items reach "total" or a
+ * page is short, as npm's `npm stage list`. *out is a JSON array of the records (free with
+ * cJSON_Delete()). Each page is bounded by the JSON limits, at most 1000 pages (SG_ELIMIT).
+ * Errors: SG_ENET (network; HTTP 401/403 with a message naming the registry and what auth it
+ * needs; other statuses), SG_EINVALID (not the {items, total} shape; --offline), SG_ENOMEM.
+ */
+int sg_stage_list(cJSON **out, sg_ctx *ctx, const sg_registry_opts *opts, const char *package);
+
+/**
+ * The record of staged publish `id` (GET /-/stage/<id>): {id, packageName, version, tag,
+ * createdAt, actor, actorType, shasum, status, ...}. Free with cJSON_Delete(). Errors:
+ * SG_EINVALID (id not a UUID, not a JSON object), SG_ENOTFOUND (404: no such stage, the
+ * message names the id and the registry), SG_ENET (401/403 and the rest, as sg_stage_list()).
+ */
+int sg_stage_view(cJSON **out, sg_ctx *ctx, const sg_registry_opts *opts, const char *id);
+
+/**
+ * The tarball of staged publish `id` (GET /-/stage/<id>/tarball), bounded by the tarball-bytes
+ * limit and checked against the record's integrity and/or shasum (at least one required:
+ * SG_EINVALID) before it is returned. SG_EINTEGRITY on a mismatch (the message gives both
+ * digests). *out is malloc'd (free with free()). Other errors as sg_stage_view().
+ */
+int sg_stage_tarball(unsigned char **out, size_t *len, sg_ctx *ctx, const sg_registry_opts *opts,
+                     const char *id, const char *integrity, const char *shasum);
+
 #ifdef __cplusplus
 }
 #endif

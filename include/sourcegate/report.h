@@ -95,6 +95,11 @@ typedef enum {
                                     "failed", "skipped" (NULL: no rebuild was needed or asked) */
     SG_REPORT_REBUILD_DETAIL,  /**< one line: how many files, or why it failed or was skipped */
     SG_REPORT_REBUILD_LOG,     /**< the rebuild's log file in the cache */
+    SG_REPORT_STAGE_ID,        /**< verify --stage: the staged publish's id (UUID) */
+    SG_REPORT_STAGE_ACTOR,     /**< ... who staged it ("actor (actorType)") */
+    SG_REPORT_STAGE_CREATED,   /**< ... when (the record's createdAt) */
+    SG_REPORT_STAGE_TAG,       /**< ... the dist-tag it will get when approved */
+    SG_REPORT_STAGE_STATUS,    /**< ... the record's status when verified */
     SG_REPORT__FIELD_COUNT
 } sg_report_field;
 
@@ -185,7 +190,56 @@ sg_verdict sg_report_verdict(const sg_report *report);
 /** The highest severity among the findings; -1 when there are none. */
 int sg_report_max_severity(const sg_report *report);
 
-/** Append the report as JSON (schema "sourcegate/report/v1", DESIGN.md) to out. */
+/** Whether and how the delta since the previous release was computed (registry mode). */
+typedef enum {
+    SG_DELTA_NONE = 0,        /**< not computed (local mode): no "delta" in the report */
+    SG_DELTA_COMPARED,        /**< compared with the previous release */
+    SG_DELTA_FIRST,           /**< no earlier release on this line: nothing to compare */
+    SG_DELTA_UNAVAILABLE,     /**< the previous release could not be read (note says why) */
+    SG_DELTA_SKIPPED,         /**< --no-delta */
+} sg_delta_status;
+
+/** "compared", "first-release", "unavailable", "skipped" ("none" for SG_DELTA_NONE). */
+const char *sg_delta_status_name(sg_delta_status status);
+
+/**
+ * One change since the previous release (docs/report-format.md "delta"). Information for a
+ * reviewer, never a finding. Every string is optional (NULL when absent).
+ */
+typedef struct sg_delta_change {
+    const char *change; /**< "added", "removed" or "changed" */
+    const char *field;  /**< "dependencies", "scripts", "bin", "main", "files", "size",
+                             "provenance", "trusted-publisher", "publisher", "gitHead", ... */
+    const char *name;   /**< key inside field: dependency, script, bin name, file path */
+    const char *before; /**< value in the previous release */
+    const char *after;  /**< value in this release */
+} sg_delta_change;
+
+/** Changes kept per report; more are counted in "omitted" (a hostile release is bounded). */
+#define SG_DELTA_MAX_CHANGES 500
+
+/** Set the delta's status, the previous version it compares with and a note (all copied;
+ *  previous and note may be NULL). */
+int sg_report_delta_set(sg_report *report, sg_ctx *ctx, sg_delta_status status,
+                        const char *previous, const char *note);
+
+/** Append a change (copied); past SG_DELTA_MAX_CHANGES it is only counted. */
+int sg_report_delta_add(sg_report *report, sg_ctx *ctx, const sg_delta_change *change);
+
+/** The delta's status; *previous and *note (either may be NULL) receive borrowed strings. */
+sg_delta_status sg_report_delta_status(const sg_report *report, const char **previous,
+                                       const char **note);
+
+size_t sg_report_delta_count(const sg_report *report);
+
+/** Change i, borrowed; NULL when out of range. */
+const sg_delta_change *sg_report_delta_change(const sg_report *report, size_t i);
+
+/** Changes that were counted but not kept. */
+size_t sg_report_delta_omitted(const sg_report *report);
+
+/** Append the report as JSON (schema "sourcegate/report/v1", schema_version "1.1";
+ *  docs/report-format.md) to out. */
 int sg_report_write_json(sg_buf *out, sg_ctx *ctx, const sg_report *report);
 
 /** Flags for sg_report_write_text(). */

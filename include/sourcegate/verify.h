@@ -65,11 +65,16 @@ typedef struct sg_verify_release_opts {
                                                 never */
     const struct sg_trust_opts *trust;     /**< registry signatures and provenance (trust.h);
                                                 NULL: not checked */
+    int no_delta;              /**< 1: skip the delta since the previous release
+                                    (--no-delta); the report's delta says "skipped" */
+    const char *stage_id;      /**< verify a staged publish (a UUID) instead of a published
+                                    version; name and spec, when given, must match its record
+                                    (docs/staged-publishing.md) */
 } sg_verify_release_opts;
 
 #define SG_VERIFY_RELEASE_OPTS_INIT                                                          \
     { NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, SG_SEV_HIGH, SG_REGISTRY_OPTS_INIT,     \
-      NULL, NULL, NULL }
+      NULL, NULL, NULL, 0, NULL }
 
 /**
  * Registry mode: fetch the packument and the tarball (integrity checked before any parser
@@ -77,8 +82,18 @@ typedef struct sg_verify_release_opts {
  * the repository and the commit the release came from (DESIGN.md order), and compare as in
  * local mode. Problems with the release itself are findings, not errors: integrity-mismatch,
  * manifest-mismatch, source-missing, ref-unresolved (then compared with the nearest earlier
- * release that resolves). Errors: SG_ENOTFOUND (no such package or version), SG_ENET,
+ * release that resolves). The report's delta says what changed since the previous release
+ * (sg_diff_delta_predecessor(), sg_diff_delta()); its tarball is fetched and checked like the
+ * release's own, and one that cannot be read makes the delta "unavailable", never an error
+ * or a verdict. Errors: SG_ENOTFOUND (no such package or version), SG_ENET,
  * SG_EINVALID (a hostile packument or tarball), SG_ELIMIT, SG_EDEP, SG_EIO, SG_ENOMEM.
+ *
+ * With stage_id, the release is the staged publish: its record and tarball come from the
+ * stage endpoints (registry.h sg_stage_view(), sg_stage_tarball()) with the user's auth, a
+ * tarball that does not match the record is the critical finding stage-integrity (and
+ * verification stops), the staged manifest stands in for versions[V] of the packument, and
+ * the report's artifact names the stage id, who staged it and when. Errors as above; an
+ * unknown id is SG_ENOTFOUND, a registry refusing the user's auth SG_ENET.
  */
 int sg_verify_release(sg_report **out, sg_ctx *ctx, const sg_verify_release_opts *opts);
 

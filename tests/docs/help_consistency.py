@@ -103,6 +103,8 @@ def commands(cli):
             out += [["attest", "verify"], ["attest", "policy"]]
         elif n == "cache":
             out.append(["cache", "prune"])
+        elif n == "stage":
+            out.append(["stage", "list"])
         else:
             out.append([n])
     return out

@@ -137,6 +137,9 @@ static int check_signatures(run *r)
     char source[512];
     int error, skip;
 
+    if (r->src->staged) /* docs/staged-publishing.md */
+        return check_line(r, "registry-signature: not applicable: a staged version is signed "
+                             "by the registry when it is approved");
     if ((error = load_keys(r, &keys, source, sizeof(source), &o, &skip)) < 0 || skip)
         goto done;
     if ((error = sg_npm_signatures__check(&res, r->ctx, &keys, r->name, r->version, r->manifest,

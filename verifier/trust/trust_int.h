@@ -328,6 +328,8 @@ typedef struct sg_trust_src {
     int offline;                 /**< cache only */
     long connect_timeout_ms;     /**< 0: 10 s */
     long total_timeout_ms;       /**< 0: 60 s */
+    int staged;                  /**< the version is a staged publish: the registry signs it
+                                      only when it is approved, so no signature is expected */
 } sg_trust_src;
 
 /** How a document was obtained. */
