@@ -670,6 +670,16 @@ static int comments_stripped(int *out, tdiff *t, const sg_entry *s, const sg_ent
     return error;
 }
 
+/* The artifact's copy is the source's minus comments: explained by the source. */
+static int add_stripped(tdiff *t, const sg_entry *a)
+{
+    int error = sg_report_add_normalization(t->report, t->ctx, "js-comments-stripped");
+    if (error < 0)
+        return error;
+    return add(t, "file-modified", SG_SEV_LOW, a->path, NULL, NULL,
+               "only comments and blank lines were removed (as clean-publish does)");
+}
+
 static int diff_entry(tdiff *t, const sg_entry *a)
 {
     size_t si;
@@ -686,8 +696,15 @@ static int diff_entry(tdiff *t, const sg_entry *a)
     t->used[si] = 1;
     cls = worse_class(t, a, s);
     if (s->kind != a->kind || memcmp(s->sha256, a->sha256, 32) != 0) {
-        /* A file the build rewrites (prepack) is explained by the rebuild's copy. */
-        int handled, error;
+        /* What the source explains stays explained whatever the rebuild makes (a rebuild may
+         * only add explanations); a file the build rewrites (prepack) and the source cannot
+         * explain is settled by the rebuild's copy. */
+        int handled, stripped = 0, error;
+        if (s->kind == a->kind && a->kind == SG_ENTRY_FILE &&
+            (error = comments_stripped(&stripped, t, s, a)) < 0)
+            return error;
+        if (stripped)
+            return add_stripped(t, a);
         if ((error = check_rebuilt(t, a, &handled)) < 0 || handled)
             return error;
     }
@@ -700,17 +717,6 @@ static int diff_entry(tdiff *t, const sg_entry *a)
     if (memcmp(s->sha256, a->sha256, 32) == 0) {
         t->same++;
         return check_mode(t, s, a);
-    }
-    if (a->kind == SG_ENTRY_FILE) {
-        int stripped = 0, error;
-        if ((error = comments_stripped(&stripped, t, s, a)) < 0)
-            return error;
-        if (stripped) {
-            if ((error = sg_report_add_normalization(t->report, t->ctx, "js-comments-stripped")) < 0)
-                return error;
-            return add(t, "file-modified", SG_SEV_LOW, a->path, NULL, NULL,
-                       "only comments and blank lines were removed (as clean-publish does)");
-        }
     }
     snprintf(detail, sizeof(detail), "%s from the source (%s)",
              a->kind == SG_ENTRY_SYMLINK ? "link target differs" : "bytes differ",

@@ -286,9 +286,10 @@ static int summarize_rebuild(rebuild_state *st, sg_report *report, sg_ctx *ctx,
                              const sg_tree *artifact)
 {
     static const char volatile_prefix[] = "reproduced by the rebuild except volatile";
+    static const char stripped_prefix[] = "only comments and blank lines were removed";
     uint64_t reproduced = sg_report_count(report, SG_COUNT_FILES_REBUILT);
-    size_t i, unexplained = 0, volatile_n = 0;
-    char detail[1024], names[400] = "";
+    size_t i, unexplained = 0, volatile_n = 0, by_source = 0;
+    char detail[1024], names[400] = "", source_note[64] = "";
     const char *status;
 
     for (i = 0; i < sg_report_finding_count(report); i++) {
@@ -305,16 +306,22 @@ static int summarize_rebuild(rebuild_state *st, sg_report *report, sg_ctx *ctx,
             volatile_n++;
             continue;
         }
+        if (f->detail && strncmp(f->detail, stripped_prefix, sizeof(stripped_prefix) - 1) == 0) {
+            by_source++; /* explained by the source, whatever the rebuild made */
+            continue;
+        }
         if (unexplained++ < 3 && strlen(names) + strlen(f->path) + 3 < sizeof(names))
             snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
                      names[0] ? ", " : "", f->path);
     }
     status = unexplained == 0 ? "reproduced" : reproduced ? "partly-reproduced" : "not-reproduced";
+    if (by_source)
+        snprintf(source_note, sizeof(source_note), "; %zu explained by the source", by_source);
     snprintf(detail, sizeof(detail),
-             "%llu of %zu files that git lacks or has with other bytes reproduced%s%s%s%s",
+             "%llu of %zu files that git lacks or has with other bytes reproduced%s%s%s%s%s",
              (unsigned long long)reproduced, st->ncandidates,
-             volatile_n ? " (some under volatile-tokens)" : "", unexplained ? "; not: " : "", names,
-             unexplained > 3 ? ", ..." : "");
+             volatile_n ? " (some under volatile-tokens)" : "", source_note,
+             unexplained ? "; not: " : "", names, unexplained > 3 ? ", ..." : "");
     if (sg_report_set(report, ctx, SG_REPORT_REBUILD_STATUS, status) < 0 ||
         sg_report_set(report, ctx, SG_REPORT_REBUILD_DETAIL, detail) < 0)
         return SG_ENOMEM;

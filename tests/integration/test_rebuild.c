@@ -314,6 +314,112 @@ static void test_rebuild__compare_source_file_rewritten_by_the_build(void **stat
     sg_report_free(r);
 }
 
+#define COMMENTED_JS                                                                               \
+    "// add two numbers\n/* exported */\nmodule.exports = function add(a, b) {\n  // sum\n"        \
+    "  return a + b;\n};\n"
+#define STRIPPED_JS "module.exports = function add(a, b) {\n  return a + b;\n};\n"
+
+/* clean-publish strips comments in a folder of its own: the rebuild's copy keeps them, or
+ * strips them differently. The source explains the artifact's copy either way (issue 15). */
+static void test_rebuild__compare_comment_stripped_file_stays_explained(void **state)
+{
+    const sgt_file src[] = {{"package.json", PJ_MIN, 0, 0}, {"lib/add.js", COMMENTED_JS, 0, 0}};
+    const sgt_file art[] = {{"package.json", PJ_MIN, 0, 0}, {"lib/add.js", STRIPPED_JS, 0, 0}};
+    const sgt_file reb[] = {{"package.json", PJ_MIN, 0, 0},
+                            {"lib/add.js", "\n" STRIPPED_JS "\n", 0, 0}};
+    sg_report *with = diff_with_rebuild(src, 2, art, 2, src, 2);
+    sg_report *other = diff_with_rebuild(src, 2, art, 2, reb, 2);
+    sg_report *without = diff_with_rebuild(src, 2, art, 2, NULL, 0);
+    sg_report *rs[3];
+    size_t i;
+    (void)state;
+    rs[0] = with;
+    rs[1] = other;
+    rs[2] = without;
+    for (i = 0; i < 3; i++) {
+        const sg_finding *f = finding_at(rs[i], "file-modified", "lib/add.js");
+        assert_non_null(f);
+        assert_int_equal(f->severity, SG_SEV_LOW);
+        assert_true(has_normalization(rs[i], "js-comments-stripped"));
+        assert_int_equal(sg_report_verdict(rs[i]), SG_VERDICT_PASS);
+        sg_report_free(rs[i]);
+    }
+}
+
+/* Rank of a verdict: a rebuild may move it only towards pass from where the source left it. */
+static int verdict_rank(sg_verdict v)
+{
+    return v == SG_VERDICT_PASS ? 2 : v == SG_VERDICT_INCONCLUSIVE ? 1 : 0;
+}
+
+/* Every pair below passes without a rebuild; whatever a rebuild makes (the artifact, the
+ * source, nothing, the artifact with a line appended to every file or a number changed), the
+ * verdict stays pass: a rebuild never turns a pass into anything else. */
+static void test_rebuild__property_a_rebuild_never_demotes_a_pass(void **state)
+{
+    typedef struct pair {
+        sgt_file src[3]; /* the source */
+        sgt_file art[3]; /* the artifact */
+        size_t ns, na;   /* entries */
+    } pair;
+    static const pair pairs[] = {
+        {{{"package.json", PJ_MIN, 0, 0}, {"lib/a.js", SRC_JS, 0, 0}},
+         {{"package.json", PJ_MIN, 0, 0}, {"lib/a.js", SRC_JS, 0, 0}},
+         2,
+         2},
+        {{{"package.json", PJ_MIN, 0, 0}, {"lib/add.js", COMMENTED_JS, 0, 0}},
+         {{"package.json", PJ_MIN, 0, 0}, {"lib/add.js", STRIPPED_JS, 0, 0}},
+         2,
+         2},
+        {{{"package.json", PJ_MIN, 0, 0}, {"Readme.md", "# x 20240102\n", 0, 0}},
+         {{"package.json", PJ_MIN, 0, 0}, {"README.md", "# x 20240102\n", 0, 0}},
+         2,
+         2},
+        {{{"package.json", PJ_MIN, 0, 0},
+          {"bin/x.js", "#!/usr/bin/env node\nrun(1234567);\n", 0, 0}},
+         {{"package.json", PJ_MIN, 0, 0},
+          {"bin/x.js", "#!/usr/bin/env node\nrun(1234567);\n", 0, 0}},
+         2,
+         2},
+    };
+    size_t i, v, k;
+    (void)state;
+    for (i = 0; i < SG_ARRAY_SIZE(pairs); i++) {
+        const pair *p = &pairs[i];
+        sg_report *base = diff_with_rebuild(p->src, p->ns, p->art, p->na, NULL, 0);
+        assert_int_equal(sg_report_verdict(base), SG_VERDICT_PASS);
+        for (v = 0; v < 4; v++) {
+            sgt_file reb[3];
+            char bufs[3][256];
+            const sgt_file *from = v == 1 ? p->src : p->art;
+            size_t n = v == 1 ? p->ns : p->na;
+            sg_report *r;
+            for (k = 0; k < n; k++) {
+                reb[k] = from[k];
+                if (v >= 2 && strcmp(from[k].path, "package.json") != 0) {
+                    const char *c = from[k].content;
+                    if (v == 2)
+                        snprintf(bufs[k], sizeof(bufs[k]), "%sevil();\n", c);
+                    else /* a number or date of the same length changed */
+                        snprintf(bufs[k], sizeof(bufs[k]), "%s", c);
+                    if (v == 3)
+                        for (char *d = bufs[k]; *d; d++)
+                            if (*d >= '0' && *d <= '9')
+                                *d = *d == '9' ? '0' : (char)(*d + 1);
+                    reb[k].content = bufs[k];
+                }
+            }
+            r = diff_with_rebuild(p->src, p->ns, p->art, p->na, reb, n);
+            if (verdict_rank(sg_report_verdict(r)) < verdict_rank(sg_report_verdict(base))) {
+                print_report(r);
+                fail_msg("pair %zu, rebuild variant %zu: the rebuild demoted a pass", i, v);
+            }
+            sg_report_free(r);
+        }
+        sg_report_free(base);
+    }
+}
+
 static void test_rebuild__materialize_writes_files_links_and_modes(void **state)
 {
     fx *f = *state;
@@ -634,6 +740,56 @@ static void test_rebuild__the_copy_has_a_git_head_at_the_commit(void **state)
     assert_int_equal(sg_report_count(f->report, SG_COUNT_FILES_REBUILT), 1);
 }
 
+/* The prepack step strips comments the way clean-publish does, but leaves blank lines where
+ * they were: the rebuilt copy differs from the artifact, whose copy the source explains (the
+ * comments and blank lines removed). It passes with the rebuild and without (issue 15). */
+static void test_rebuild__comment_stripped_release_passes_with_and_without_rebuild(void **state)
+{
+    static const char pj[] =
+        "{\n  \"name\": \"fixture-strip\",\n  \"version\": \"1.0.0\",\n  \"main\": "
+        "\"lib/add.js\",\n  \"files\": [\"lib\"],\n  \"scripts\": {\"prepack\": \"node "
+        "strip.js\"}\n}\n";
+    static const char strip_js[] =
+        "const fs = require('fs');\n"
+        "const p = 'lib/add.js';\n"
+        "fs.writeFileSync(p, fs.readFileSync(p, 'utf8').split('\\n').map((l) => "
+        "/^\\s*(\\/\\/|\\/\\*)/.test(l) ? '' : l).join('\\n'));\n";
+    fx *f = *state;
+    char *dir = sgt_tmpdir(), repo[4200], tgz[4200];
+    const sgt_file files[] = {{"package.json", pj, 0, 0},
+                              {"strip.js", strip_js, 0, 0},
+                              {"lib/add.js", COMMENTED_JS, 0, 0}};
+    const sgt_tar_entry entries[] = {{"package/package.json", pj, 0, 0644, '0', NULL},
+                                     {"package/lib/add.js", STRIPPED_JS, 0, 0644, '0', NULL}};
+    sg_verify_opts o = SG_VERIFY_OPTS_INIT;
+    const sg_finding *x;
+    int pass;
+
+    NEED_SANDBOX(f);
+    snprintf(repo, sizeof(repo), "%s/repo", dir);
+    snprintf(tgz, sizeof(tgz), "%s/a.tgz", dir);
+    sgt_git_init(repo, 0);
+    sgt_git_commit(NULL, repo, NULL, files, 3, "clean-publish", 0);
+    sgt_tar_write(tgz, entries, 2);
+    o.tarball_path = tgz;
+    o.source = repo;
+    o.rebuild = &f->ro;
+    for (pass = 0; pass < 3; pass++) {
+        f->ro.mode = pass == 0 ? SG_REBUILD_NEVER : pass == 1 ? SG_REBUILD_AUTO : SG_REBUILD_ALWAYS;
+        sg_report_free(f->report);
+        f->report = NULL;
+        assert_int_equal(sg_verify_local(&f->report, f->ctx, &o), 0);
+        print_report(f->report);
+        if (pass)
+            assert_non_null(sg_report_get(f->report, SG_REPORT_REBUILD_STATUS));
+        assert_int_equal(sg_report_verdict(f->report), SG_VERDICT_PASS);
+        x = finding_at(f->report, "file-modified", "lib/add.js");
+        assert_non_null(x);
+        assert_int_equal(x->severity, SG_SEV_LOW);
+        assert_true(has_normalization(f->report, "js-comments-stripped"));
+    }
+}
+
 static void test_rebuild__report_json_carries_the_rebuild(void **state)
 {
     fx *f = *state;
@@ -658,6 +814,8 @@ int main(void)
         T(test_rebuild__compare_reports_where_lines_differ),
         T(test_rebuild__compare_file_the_rebuild_lacks_is_not_explained),
         T(test_rebuild__compare_source_file_rewritten_by_the_build),
+        T(test_rebuild__compare_comment_stripped_file_stays_explained),
+        T(test_rebuild__property_a_rebuild_never_demotes_a_pass),
         T(test_rebuild__materialize_writes_files_links_and_modes),
         T(test_rebuild__clean_build_reproduces_and_passes),
         T(test_rebuild__extra_line_in_dist_fails_naming_the_file),
@@ -674,6 +832,7 @@ int main(void)
         T(test_rebuild__auto_does_not_rebuild_when_git_explains_everything),
         T(test_rebuild__the_copy_has_a_git_head_at_the_commit),
         T(test_rebuild__report_json_carries_the_rebuild),
+        T(test_rebuild__comment_stripped_release_passes_with_and_without_rebuild),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
