@@ -90,11 +90,13 @@ typedef enum {
     SG_REPORT_COMPARED_REF,
     SG_REPORT_COMPARED_COMMIT,
     SG_REPORT_COMPARED_WHY,
-    SG_REPORT_PACKER,          /**< which tool packed the artifact, as detected */
-    SG_REPORT_REBUILD_STATUS,  /**< "reproduced", "partly-reproduced", "not-reproduced",
-                                    "failed", "skipped" (NULL: no rebuild was needed or asked) */
-    SG_REPORT_REBUILD_DETAIL,  /**< one line: how many files, or why it failed or was skipped */
-    SG_REPORT_REBUILD_LOG,     /**< the rebuild's log file in the cache */
+    SG_REPORT_PACKER,         /**< which tool packed the artifact, as detected */
+    SG_REPORT_REBUILD_STATUS, /**< "reproduced", "partly-reproduced", "not-reproduced",
+                                   "failed", "skipped" (NULL: no rebuild was needed or asked) */
+    SG_REPORT_REBUILD_DETAIL, /**< one line: how many files, or why it failed or was skipped */
+    SG_REPORT_REBUILD_LOG,    /**< the rebuild's log file in the cache */
+    SG_REPORT_REBUILD_SECOND, /**< one line when a second, varied build ran: what varied and
+                                   how it ended (NULL: none was needed) */
     SG_REPORT__FIELD_COUNT
 } sg_report_field;
 
@@ -151,9 +153,11 @@ const char *sg_report_normalization(const sg_report *report, size_t i);
 
 /** Lists of lines the report carries besides findings. */
 typedef enum {
-    SG_LIST_SOURCE_TRIED, /**< source candidates tried: "tag: v1.2.3 -> 1a2b3c4 ok" */
-    SG_LIST_CHECKS,       /**< checks that ran and how: "registry-signature: verified" */
-    SG_LIST_REBUILD,      /**< the rebuild's choices and steps: "node: v20.20.2 (...)" */
+    SG_LIST_SOURCE_TRIED,   /**< source candidates tried: "tag: v1.2.3 -> 1a2b3c4 ok" */
+    SG_LIST_CHECKS,         /**< checks that ran and how: "registry-signature: verified" */
+    SG_LIST_REBUILD,        /**< the rebuild's choices and steps: "node: v20.20.2 (...)" */
+    SG_LIST_REBUILD_TOKENS, /**< tokens established as volatile, per file: "dist/x.js: '2024-…'
+                                 at line 1 (differs between the two builds)" */
     SG_LIST__COUNT
 } sg_report_list;
 
