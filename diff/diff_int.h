@@ -85,4 +85,49 @@ typedef struct sg_rebuilt_cmp {
 void sg_diff__rebuilt_compare(sg_rebuilt_cmp *out, const char *art, size_t alen, const char *reb,
                               size_t rlen);
 
+/**
+ * The volatile token starting at p[0] (prev: the character before it, -1 at a line's start):
+ * its length, or 0 when none starts here (the rules of sg_diff__rebuilt_compare()).
+ */
+size_t sg_diff__volatile_token(const char *p, size_t len, int prev);
+
+/** The tokens at most this long are quoted whole in a finding; longer ones are cut. */
+#define SG_TOKEN_TEXT 72
+
+/** How the token differences of an artifact file from the rebuild were settled. */
+typedef struct sg_token_check {
+    int established;           /**< 1: every differing token varies between the two builds
+                                    or is a fact of the release */
+    size_t varied;             /**< tokens that differ between the two builds */
+    size_t known;              /**< tokens equal to the release's publish time, commit or
+                                    version */
+    size_t line;               /**< the first token not established: its line (1-based) */
+    char art[SG_TOKEN_TEXT];   /**< its text in the artifact */
+    char built[SG_TOKEN_TEXT]; /**< its text in the rebuild */
+    char again[SG_TOKEN_TEXT]; /**< its text in the second build ("" when it has none there) */
+    char examples[320];        /**< the first established tokens, for the report */
+} sg_token_check;
+
+/**
+ * Establish the token differences between the artifact's copy of a file (art) and the
+ * rebuild's (reb), which sg_diff__rebuilt_compare() found SG_REBUILT_VOLATILE. A token is
+ * established when the second build's copy (again, NULL when there was none) has a token of
+ * the same length at the same line and column whose text differs from the rebuild's (it
+ * varies between honest builds), or when the artifact's token lies inside the release's
+ * publish time (ISO 8601 with or without milliseconds, its date, epoch seconds or
+ * milliseconds), commit id (full, or a prefix of at least 7 digits) or version, as opts gives
+ * them. Stops at the first token it cannot establish.
+ */
+void sg_diff__establish_tokens(sg_token_check *out, const char *art, size_t alen, const char *reb,
+                               size_t rlen, const char *again, size_t glen,
+                               const sg_diff_opts *opts);
+
+/**
+ * *out = 1 when some artifact file (of those marked in only, one byte per artifact entry; NULL:
+ * all) differs from the rebuild's copy only in volatile tokens, which a second build must then
+ * establish. Errors: those of sg_tree_read().
+ */
+int sg_diff__rebuild_tokens_only(int *out, sg_ctx *ctx, const sg_tree *artifact,
+                                 const sg_tree *rebuilt, const unsigned char *only);
+
 #endif

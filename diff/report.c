@@ -470,6 +470,11 @@ int sg_report_write_json(sg_buf *out, sg_ctx *ctx, const sg_report *r)
         put_member(out, "log", F[SG_REPORT_REBUILD_LOG], &first);
         sg_buf_puts(out, ", \"steps\": ");
         put_list(out, r, SG_LIST_REBUILD);
+        if (F[SG_REPORT_REBUILD_SECOND]) { /* a second, varied build ran (issue 15) */
+            put_member(out, "second_build", F[SG_REPORT_REBUILD_SECOND], &first);
+            sg_buf_puts(out, ", \"volatile_tokens\": ");
+            put_list(out, r, SG_LIST_REBUILD_TOKENS);
+        }
         sg_buf_puts(out, "}");
     }
     sg_buf_puts(out, ",\n  \"compared_with\": ");
@@ -964,6 +969,15 @@ int sg_report_write_text(sg_buf *out, sg_ctx *ctx, const sg_report *r, unsigned 
         if (F[SG_REPORT_REBUILD_DETAIL])
             sg_buf_printf(out, ": %s", F[SG_REPORT_REBUILD_DETAIL]);
         sg_buf_putc(out, '\n');
+        if (F[SG_REPORT_REBUILD_SECOND])
+            sg_buf_printf(out, "            second build %s\n", F[SG_REPORT_REBUILD_SECOND]);
+        for (i = 0; i < r->nlists[SG_LIST_REBUILD_TOKENS] && i < 5; i++)
+            sg_buf_printf(out, "            volatile %s\n",
+                          esc(&tmp, r->lists[SG_LIST_REBUILD_TOKENS][i]));
+        if (r->nlists[SG_LIST_REBUILD_TOKENS] > 5)
+            sg_buf_printf(out,
+                          "            volatile in %zu more files (the JSON report lists them)\n",
+                          r->nlists[SG_LIST_REBUILD_TOKENS] - 5);
         if (F[SG_REPORT_REBUILD_LOG])
             sg_buf_printf(out, "            log %s\n", F[SG_REPORT_REBUILD_LOG]);
     }
@@ -982,10 +996,10 @@ int sg_report_write_text(sg_buf *out, sg_ctx *ctx, const sg_report *r, unsigned 
     if (r->nfindings == 0)
         sg_buf_puts(out, "  no findings\n");
     if (flags & SG_TEXT_VERBOSE) {
-        static const char *const titles[SG_LIST__COUNT] = {"source candidates", "checks",
-                                                           "rebuild"};
+        static const char *const titles[SG_LIST__COUNT] = {"source candidates", "checks", "rebuild",
+                                                           NULL};
         for (size_t l = 0; l < SG_LIST__COUNT; l++) {
-            if (!r->nlists[l])
+            if (!r->nlists[l] || !titles[l]) /* volatile tokens: under "rebuild" above */
                 continue;
             sg_buf_printf(out, "\n  %s:\n", titles[l]);
             for (i = 0; i < r->nlists[l]; i++)

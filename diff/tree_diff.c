@@ -386,9 +386,7 @@ static size_t iso_token(const char *p, size_t len)
     return i;
 }
 
-/* The volatile token starting at p[0] (the character before it, if any, is prev): its length,
- * or 0 when none starts here. */
-static size_t volatile_token(const char *p, size_t len, int prev)
+size_t sg_diff__volatile_token(const char *p, size_t len, int prev)
 {
     size_t iso, dig = 0, hex = 0, best;
     int has_digit = 0, lower = 0, upper = 0;
@@ -428,7 +426,8 @@ static int lines_match(const char *a, size_t an, const char *b, size_t bn)
         return 0;
     while (i < an) {
         int prev = i ? (unsigned char)a[i - 1] : -1, prevb = i ? (unsigned char)b[i - 1] : -1;
-        size_t ta = volatile_token(a + i, an - i, prev), tb = volatile_token(b + i, bn - i, prevb);
+        size_t ta = sg_diff__volatile_token(a + i, an - i, prev),
+               tb = sg_diff__volatile_token(b + i, bn - i, prevb);
         if (ta && ta == tb) {
             i += ta;
             continue;
@@ -496,6 +495,98 @@ void sg_diff__rebuilt_compare(sg_rebuilt_cmp *out, const char *art, size_t alen,
     }
 }
 
+/* The second build's copy of a's path into *out (0 with *out NULL when it has none). */
+static int read_again(const sg_buf **out, sg_buf *buf, tdiff *t, const sg_entry *a)
+{
+    const sg_tree *g = t->opts->rebuilt_again;
+    const sg_entry *e = g ? sg_tree_find(g, a->path) : NULL;
+    int error;
+    *out = NULL;
+    if (!e || e->kind != SG_ENTRY_FILE || e->size > (64u << 20))
+        return 0;
+    if ((error = sg_tree_read(buf, t->ctx, g, e)) < 0)
+        return error;
+    *out = buf;
+    return 0;
+}
+
+/* Name the established tokens of a in the report's rebuild section (the first 100 files). */
+static int add_token_lines(tdiff *t, const sg_entry *a, const sg_token_check *tc)
+{
+    sg_buf line = SG_BUF_INIT;
+    size_t n = tc->varied + tc->known;
+    int error;
+    if (sg_report_list_count(t->report, SG_LIST_REBUILD_TOKENS) >= 100)
+        return 0;
+    sg_buf_printf(&line, "%s: %s", a->path, tc->examples);
+    if (n > 4)
+        sg_buf_printf(&line, " and %zu more", n - 4);
+    if ((error = sg_buf_check(&line, t->ctx, "a report line")) == 0)
+        error = sg_report_list_add(t->report, t->ctx, SG_LIST_REBUILD_TOKENS, line.ptr);
+    sg_buf_dispose(&line);
+    return error;
+}
+
+/* The rebuild's copy of a differs only in tokens: reproduced when the second build or the
+ * release's facts establish every one; else a modification naming the token, or unverified
+ * when no second build was made. */
+static int settle_tokens(tdiff *t, const sg_entry *a, const sg_entry *r, const sg_buf *ab,
+                         const sg_buf *rb, const sg_rebuilt_cmp *cmp, sg_file_class cls)
+{
+    sg_buf gb = SG_BUF_INIT, line = SG_BUF_INIT;
+    const sg_buf *g = NULL;
+    sg_token_check tc;
+    int error;
+
+    if ((error = read_again(&g, &gb, t, a)) < 0)
+        goto done;
+    if (g && g->size == ab->size && memcmp(g->ptr, ab->ptr, ab->size) == 0) {
+        t->rebuilt++; /* the second build made the artifact's bytes */
+        error = check_mode(t, r, a);
+        goto done;
+    }
+    sg_diff__establish_tokens(&tc, ab->ptr, ab->size, rb->ptr, rb->size, g ? g->ptr : NULL,
+                              g ? g->size : 0, t->opts);
+    if (tc.established) {
+        t->rebuilt++;
+        sg_buf_printf(&line,
+                      "reproduced by the rebuild except volatile tokens (numbers, hashes, "
+                      "dates) on %zu line%s, first at line %zu; established: %s",
+                      cmp->lines_changed, cmp->lines_changed == 1 ? "" : "s", cmp->first_line,
+                      tc.examples);
+        if ((error = sg_buf_check(&line, t->ctx, "a finding")) == 0 &&
+            (error = sg_report_add_normalization(t->report, t->ctx, "volatile-tokens")) == 0 &&
+            (error = add(t, "file-modified", SG_SEV_LOW, a->path, NULL, NULL, line.ptr)) == 0 &&
+            (error = add_token_lines(t, a, &tc)) == 0)
+            error = check_mode(t, r, a);
+        goto done;
+    }
+    if (!t->opts->rebuilt_again)
+        sg_buf_printf(&line,
+                      "differs from the rebuild only in numbers, hashes or dates that no "
+                      "second build established as volatile: artifact has '%s' where the "
+                      "rebuild has '%s' at line %zu",
+                      tc.art, tc.built, tc.line);
+    else if (strcmp(tc.built, tc.again) == 0)
+        sg_buf_printf(&line, "artifact has '%s' where both builds have '%s' at line %zu (%s)",
+                      tc.art, tc.built, tc.line, sg_file_class_name(cls));
+    else
+        sg_buf_printf(&line,
+                      "artifact has '%s' where the builds have '%s' and '%s' at line %zu "
+                      "(%s)",
+                      tc.art, tc.built, tc.again[0] ? tc.again : "nothing", tc.line,
+                      sg_file_class_name(cls));
+    if ((error = sg_buf_check(&line, t->ctx, "a finding")) == 0)
+        error = t->opts->rebuilt_again
+                    ? add(t, "file-modified", sg_file_class_severity(cls), a->path, NULL, NULL,
+                          line.ptr)
+                    : add(t, "file-unverified", SG_SEV_MEDIUM, a->path, NULL, NULL, line.ptr);
+done:
+    sg_buf_dispose(&gb);
+    sg_buf_dispose(&line);
+    return error;
+}
+
 /* Compare artifact file a with the rebuild's copy. *handled is 1 when the rebuild decided the
  * file (counted or a finding added), 0 when the rebuild did not make this path. */
 static int check_rebuilt(tdiff *t, const sg_entry *a, int *handled)
@@ -527,14 +618,7 @@ static int check_rebuilt(tdiff *t, const sg_entry *a, int *handled)
         sg_diff__rebuilt_compare(&cmp, ab.ptr, ab.size, rb.ptr, rb.size);
     }
     if (cmp.outcome == SG_REBUILT_VOLATILE) {
-        t->rebuilt++;
-        snprintf(detail, sizeof(detail),
-                 "reproduced by the rebuild except volatile tokens (numbers, hashes, dates) on "
-                 "%zu line%s, first at line %zu",
-                 cmp.lines_changed, cmp.lines_changed == 1 ? "" : "s", cmp.first_line);
-        if ((error = sg_report_add_normalization(t->report, t->ctx, "volatile-tokens")) == 0 &&
-            (error = add(t, "file-modified", SG_SEV_LOW, a->path, NULL, NULL, detail)) == 0)
-            error = check_mode(t, r, a);
+        error = settle_tokens(t, a, r, &ab, &rb, &cmp, cls);
         goto done;
     }
     if (r->kind != a->kind)
@@ -670,6 +754,16 @@ static int comments_stripped(int *out, tdiff *t, const sg_entry *s, const sg_ent
     return error;
 }
 
+/* The artifact's copy is the source's minus comments: explained by the source. */
+static int add_stripped(tdiff *t, const sg_entry *a)
+{
+    int error = sg_report_add_normalization(t->report, t->ctx, "js-comments-stripped");
+    if (error < 0)
+        return error;
+    return add(t, "file-modified", SG_SEV_LOW, a->path, NULL, NULL,
+               "only comments and blank lines were removed (as clean-publish does)");
+}
+
 static int diff_entry(tdiff *t, const sg_entry *a)
 {
     size_t si;
@@ -686,8 +780,15 @@ static int diff_entry(tdiff *t, const sg_entry *a)
     t->used[si] = 1;
     cls = worse_class(t, a, s);
     if (s->kind != a->kind || memcmp(s->sha256, a->sha256, 32) != 0) {
-        /* A file the build rewrites (prepack) is explained by the rebuild's copy. */
-        int handled, error;
+        /* What the source explains stays explained whatever the rebuild makes (a rebuild may
+         * only add explanations); a file the build rewrites (prepack) and the source cannot
+         * explain is settled by the rebuild's copy. */
+        int handled, stripped = 0, error;
+        if (s->kind == a->kind && a->kind == SG_ENTRY_FILE &&
+            (error = comments_stripped(&stripped, t, s, a)) < 0)
+            return error;
+        if (stripped)
+            return add_stripped(t, a);
         if ((error = check_rebuilt(t, a, &handled)) < 0 || handled)
             return error;
     }
@@ -700,17 +801,6 @@ static int diff_entry(tdiff *t, const sg_entry *a)
     if (memcmp(s->sha256, a->sha256, 32) == 0) {
         t->same++;
         return check_mode(t, s, a);
-    }
-    if (a->kind == SG_ENTRY_FILE) {
-        int stripped = 0, error;
-        if ((error = comments_stripped(&stripped, t, s, a)) < 0)
-            return error;
-        if (stripped) {
-            if ((error = sg_report_add_normalization(t->report, t->ctx, "js-comments-stripped")) < 0)
-                return error;
-            return add(t, "file-modified", SG_SEV_LOW, a->path, NULL, NULL,
-                       "only comments and blank lines were removed (as clean-publish does)");
-        }
     }
     snprintf(detail, sizeof(detail), "%s from the source (%s)",
              a->kind == SG_ENTRY_SYMLINK ? "link target differs" : "bytes differ",

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 
+#include "diff/diff_int.h"
 #include "verifier/rebuild/rebuild_int.h"
 #include "verifier/packlist/source_facts.h"
 #include "verifier/verify_int.h"
@@ -188,6 +189,8 @@ typedef struct rebuild_state {
     size_t ncandidates;               /* how many */
     size_t unverified, code_modified; /* of them: possibly built; code with other bytes */
     sg_rebuild_result res;            /* the rebuild's outcome */
+    sg_rebuild_result again;          /* the second, varied build's outcome (issue 15) */
+    sg_rebuild_input in;              /* what was built */
     int ran;                          /* a rebuild was attempted (or skipped with a reason) */
     char note[1200];                  /* what possibly-built files' findings say about it */
 } rebuild_state;
@@ -240,7 +243,7 @@ static int maybe_rebuild(rebuild_state *st, sg_report *report, sg_ctx *ctx,
                          const sg_tree *root, sg_git_repo *repo, const char *subdir,
                          const char *commit, sg_source_facts *facts, sg_diff_opts *dopts)
 {
-    sg_rebuild_input in;
+    sg_rebuild_input *in = &st->in;
     int error;
 
     if ((error = prescan(st, ctx, artifact, packed, facts, dopts)) < 0)
@@ -249,15 +252,15 @@ static int maybe_rebuild(rebuild_state *st, sg_report *report, sg_ctx *ctx,
         (ro->mode == SG_REBUILD_AUTO &&
          !(facts->has_build && (st->unverified || st->code_modified))))
         return 0;
-    memset(&in, 0, sizeof(in));
-    in.root = root;
-    in.subdir = subdir ? subdir : "";
-    in.name = sg_report_get(report, SG_REPORT_PACKAGE);
-    in.version = sg_report_get(report, SG_REPORT_VERSION);
-    in.commit = commit;
-    in.repo = repo;
-    in.ref = sg_report_get(report, SG_REPORT_SOURCE_REF);
-    if ((error = sg_rebuild__run(&st->res, ctx, ro, &in)) < 0)
+    memset(in, 0, sizeof(*in));
+    in->root = root;
+    in->subdir = subdir ? subdir : "";
+    in->name = sg_report_get(report, SG_REPORT_PACKAGE);
+    in->version = sg_report_get(report, SG_REPORT_VERSION);
+    in->commit = commit;
+    in->repo = repo;
+    in->ref = sg_report_get(report, SG_REPORT_SOURCE_REF);
+    if ((error = sg_rebuild__run(&st->res, ctx, ro, in)) < 0)
         return error;
     st->ran = 1;
     if ((error = list_steps(report, ctx, &st->res)) < 0)
@@ -281,14 +284,54 @@ static int maybe_rebuild(rebuild_state *st, sg_report *report, sg_ctx *ctx,
     return sg_report_set(report, ctx, SG_REPORT_REBUILD_DETAIL, st->res.reason);
 }
 
+/*
+ * Volatile tokens are established, not assumed (issue 15): when a rebuilt file differs from
+ * the artifact only in numbers, hashes or dates, build a second time with variation; the diff
+ * then tolerates only the tokens that differ between the two builds or are facts of the
+ * release. An exact reproduction costs no second build.
+ */
+static int maybe_build_again(rebuild_state *st, sg_report *report, sg_ctx *ctx,
+                             const sg_rebuild_opts *ro, const sg_tree *artifact,
+                             sg_diff_opts *dopts)
+{
+    static const char varied[] = "another build path, TZ=Etc/GMT-14, LANG/LC_ALL=fr_CH.UTF-8, "
+                                 "umask 0002, a later time";
+    char line[1400];
+    int needed, error;
+
+    if (!dopts->rebuilt || (error = sg_diff__rebuild_tokens_only(
+                                &needed, ctx, artifact, dopts->rebuilt, st->candidate)) < 0)
+        return dopts->rebuilt ? error : 0;
+    if (!needed)
+        return 0;
+    st->in.variation = 1;
+    error = sg_rebuild__run(&st->again, ctx, ro, &st->in);
+    st->in.variation = 0;
+    if (error < 0)
+        return error;
+    if (st->again.status == SG_REBUILD_BUILT) {
+        dopts->rebuilt_again = st->again.tree;
+        snprintf(line, sizeof(line), "ran (%s): built", varied);
+    } else {
+        snprintf(line, sizeof(line), "ran (%s): %s: %s", varied,
+                 st->again.status == SG_REBUILD_FAILED ? "failed" : "skipped", st->again.reason);
+    }
+    if ((error = sg_report_set(report, ctx, SG_REPORT_REBUILD_SECOND, line)) < 0)
+        return error;
+    return sg_report_list_add(report, ctx, SG_LIST_REBUILD,
+                              "second build: ran, because a rebuilt file differs from the "
+                              "artifact only in numbers, hashes or dates");
+}
+
 /* After the diff: how many of the files git does not explain did the rebuild reproduce? */
 static int summarize_rebuild(rebuild_state *st, sg_report *report, sg_ctx *ctx,
                              const sg_tree *artifact)
 {
     static const char volatile_prefix[] = "reproduced by the rebuild except volatile";
+    static const char stripped_prefix[] = "only comments and blank lines were removed";
     uint64_t reproduced = sg_report_count(report, SG_COUNT_FILES_REBUILT);
-    size_t i, unexplained = 0, volatile_n = 0;
-    char detail[1024], names[400] = "";
+    size_t i, unexplained = 0, volatile_n = 0, by_source = 0;
+    char detail[1024], names[400] = "", source_note[64] = "";
     const char *status;
 
     for (i = 0; i < sg_report_finding_count(report); i++) {
@@ -305,16 +348,22 @@ static int summarize_rebuild(rebuild_state *st, sg_report *report, sg_ctx *ctx,
             volatile_n++;
             continue;
         }
+        if (f->detail && strncmp(f->detail, stripped_prefix, sizeof(stripped_prefix) - 1) == 0) {
+            by_source++; /* explained by the source, whatever the rebuild made */
+            continue;
+        }
         if (unexplained++ < 3 && strlen(names) + strlen(f->path) + 3 < sizeof(names))
             snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
                      names[0] ? ", " : "", f->path);
     }
     status = unexplained == 0 ? "reproduced" : reproduced ? "partly-reproduced" : "not-reproduced";
+    if (by_source)
+        snprintf(source_note, sizeof(source_note), "; %zu explained by the source", by_source);
     snprintf(detail, sizeof(detail),
-             "%llu of %zu files that git lacks or has with other bytes reproduced%s%s%s%s",
+             "%llu of %zu files that git lacks or has with other bytes reproduced%s%s%s%s%s",
              (unsigned long long)reproduced, st->ncandidates,
-             volatile_n ? " (some under volatile-tokens)" : "", unexplained ? "; not: " : "", names,
-             unexplained > 3 ? ", ..." : "");
+             volatile_n ? " (some under volatile-tokens)" : "", source_note,
+             unexplained ? "; not: " : "", names, unexplained > 3 ? ", ..." : "");
     if (sg_report_set(report, ctx, SG_REPORT_REBUILD_STATUS, status) < 0 ||
         sg_report_set(report, ctx, SG_REPORT_REBUILD_DETAIL, detail) < 0)
         return SG_ENOMEM;
@@ -325,6 +374,7 @@ static void rebuild_state_dispose(rebuild_state *st)
 {
     sg_free(st->candidate);
     sg_rebuild__result_dispose(&st->res);
+    sg_rebuild__result_dispose(&st->again);
 }
 
 int sg_verify__compare(sg_report *report, sg_ctx *ctx, const sg_tree *artifact, sg_git_repo *repo,
@@ -336,6 +386,13 @@ int sg_verify__compare(sg_report *report, sg_ctx *ctx, const sg_tree *artifact, 
 int sg_verify__compare_ext(sg_report *report, sg_ctx *ctx, const sg_tree *artifact,
                            sg_git_repo *repo, const char *commit, const char *subdir,
                            const sg_rebuild_opts *rebuild)
+{
+    return sg_verify__compare_release(report, ctx, artifact, repo, commit, subdir, rebuild, NULL);
+}
+
+int sg_verify__compare_release(sg_report *report, sg_ctx *ctx, const sg_tree *artifact,
+                               sg_git_repo *repo, const char *commit, const char *subdir,
+                               const sg_rebuild_opts *rebuild, const char *published)
 {
     rebuild_state rs;
     sg_tree *root = NULL, *pkg = NULL, *selected = NULL, *packed = NULL, *root_top = NULL,
@@ -370,8 +427,11 @@ int sg_verify__compare_ext(sg_report *report, sg_ctx *ctx, const sg_tree *artifa
         goto done;
     dopts.tracked = tracked;
     if (rebuild && rebuild->mode != SG_REBUILD_NEVER) {
+        dopts.release_commit = commit;
+        dopts.release_published = published;
         if ((error = maybe_rebuild(&rs, report, ctx, rebuild, artifact, packed, root ? root : pkg,
-                                   repo, norm.ptr, commit, &facts, &dopts)) < 0)
+                                   repo, norm.ptr, commit, &facts, &dopts)) < 0 ||
+            (error = maybe_build_again(&rs, report, ctx, rebuild, artifact, &dopts)) < 0)
             goto done;
         if (rs.ran)
             facts.rebuild_note = rs.note;

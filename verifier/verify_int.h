@@ -32,4 +32,14 @@ int sg_verify__compare_ext(sg_report *report, sg_ctx *ctx, const sg_tree *artifa
                            sg_git_repo *repo, const char *commit, const char *subdir,
                            const struct sg_rebuild_opts *rebuild);
 
+/**
+ * sg_verify__compare_ext() for a registry release: published is the packument's time[version]
+ * (ISO 8601, NULL when absent). A rebuilt file whose tokens differ from the artifact's is
+ * reproduced when the artifact's token is that time (or the commit, or the version) or varies
+ * between two builds (docs/rebuild.md "Outcomes per file").
+ */
+int sg_verify__compare_release(sg_report *report, sg_ctx *ctx, const sg_tree *artifact,
+                               sg_git_repo *repo, const char *commit, const char *subdir,
+                               const struct sg_rebuild_opts *rebuild, const char *published);
+
 #endif

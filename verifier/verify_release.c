@@ -318,6 +318,12 @@ static const char *directory_hint(release *r)
     return r->opts->subdir ? r->opts->subdir : sg_json_str(field, "directory");
 }
 
+/* The packument's time[version]: the publish time, which a build may write (issue 15). */
+static const char *published(const release *r)
+{
+    return sg_json_str(cJSON_GetObjectItemCaseSensitive(r->packument, "time"), r->version);
+}
+
 /* Find the commit (or the nearest earlier release's) and compare. */
 static int resolve_and_compare(release *r)
 {
@@ -339,8 +345,8 @@ static int resolve_and_compare(release *r)
             goto done;
         if ((error = check_provenance_source(r, commit)) < 0)
             goto done;
-        error = sg_verify__compare_ext(r->report, r->ctx, r->artifact, r->repo, commit,
-                                       directory_hint(r), r->opts->rebuild);
+        error = sg_verify__compare_release(r->report, r->ctx, r->artifact, r->repo, commit,
+                                           directory_hint(r), r->opts->rebuild, published(r));
         goto done;
     }
     memset(&hints, 0, sizeof(hints));
@@ -365,8 +371,8 @@ static int resolve_and_compare(release *r)
                                    res.resolved_by)) < 0 ||
             (error = sg_report_set(r->report, r->ctx, SG_REPORT_SOURCE_SUBDIR, res.subdir)) < 0)
             goto done;
-        error = sg_verify__compare_ext(r->report, r->ctx, r->artifact, r->repo, res.commit,
-                                       res.subdir, r->opts->rebuild);
+        error = sg_verify__compare_release(r->report, r->ctx, r->artifact, r->repo, res.commit,
+                                           res.subdir, r->opts->rebuild, published(r));
     } else if (res.compared_commit[0]) {
         snprintf(why, sizeof(why), "no commit found for %s; nearest earlier release that "
                  "resolves is %s", r->version, res.compared_version);

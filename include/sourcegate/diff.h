@@ -77,9 +77,11 @@ typedef struct sg_diff_opts {
      * The package as the rebuild packed it (DESIGN.md "Rebuild"), or NULL when there was no
      * rebuild. An artifact file the source lacks or has with other bytes is then reproduced
      * (same bytes: counts files_rebuilt), reproduced under the normalization "volatile-tokens"
-     * (every difference a run of digits or hex of the same length or an ISO date/time: a low
-     * file-modified finding), or unexplained (file-modified at the file's severity: an appended
-     * line fails); a file the rebuild did not make stays as possibly_built says.
+     * (every difference a run of digits or hex of the same length or an ISO date/time that
+     * rebuilt_again or the release's facts establish: a low file-modified finding), or
+     * unexplained (file-modified at the file's severity: an appended line fails); a file the
+     * rebuild did not make stays as possibly_built says. A file the source explains (same
+     * bytes, or an accepted normalization) is never compared with the rebuild.
      */
     const sg_tree *rebuilt;
 
@@ -92,9 +94,29 @@ typedef struct sg_diff_opts {
      * dist/x.js that a .gitignore line also matches (docs/finding-kinds.md).
      */
     const sg_tree *tracked;
+
+    /**
+     * The package as a second rebuild packed it, with variation (another build path, time
+     * zone, locale, umask, a later time), or NULL when none ran. An artifact file that differs
+     * from the rebuild only in volatile tokens is reproduced only when each differing token
+     * also differs between the two builds at the same place, or is a fact of the release
+     * (release_published, release_commit, release_version); any other token is a modification
+     * (file-modified at the file's severity, naming the token). Without a second build such a
+     * file is file-unverified.
+     */
+    const sg_tree *rebuilt_again;
+
+    /** The release's commit (40 hex digits), or NULL. */
+    const char *release_commit;
+
+    /** The release's publish time (the packument's time[version], ISO 8601), or NULL. */
+    const char *release_published;
 } sg_diff_opts;
 
-#define SG_DIFF_OPTS_INIT { NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+#define SG_DIFF_OPTS_INIT                                                                          \
+    {                                                                                              \
+        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL                           \
+    }
 
 /**
  * Compare two package.json documents (source, artifact) field by field (NPM-PACK.md §5.2),

@@ -95,6 +95,8 @@ typedef enum {
                                     "failed", "skipped" (NULL: no rebuild was needed or asked) */
     SG_REPORT_REBUILD_DETAIL,  /**< one line: how many files, or why it failed or was skipped */
     SG_REPORT_REBUILD_LOG,     /**< the rebuild's log file in the cache */
+    SG_REPORT_REBUILD_SECOND,  /**< one line when a second, varied build ran: what varied and
+                                    how it ended (NULL: none was needed) */
     SG_REPORT_STAGE_ID,        /**< verify --stage: the staged publish's id (UUID) */
     SG_REPORT_STAGE_ACTOR,     /**< ... who staged it ("actor (actorType)") */
     SG_REPORT_STAGE_CREATED,   /**< ... when (the record's createdAt) */
@@ -156,9 +158,11 @@ const char *sg_report_normalization(const sg_report *report, size_t i);
 
 /** Lists of lines the report carries besides findings. */
 typedef enum {
-    SG_LIST_SOURCE_TRIED, /**< source candidates tried: "tag: v1.2.3 -> 1a2b3c4 ok" */
-    SG_LIST_CHECKS,       /**< checks that ran and how: "registry-signature: verified" */
-    SG_LIST_REBUILD,      /**< the rebuild's choices and steps: "node: v20.20.2 (...)" */
+    SG_LIST_SOURCE_TRIED,   /**< source candidates tried: "tag: v1.2.3 -> 1a2b3c4 ok" */
+    SG_LIST_CHECKS,         /**< checks that ran and how: "registry-signature: verified" */
+    SG_LIST_REBUILD,        /**< the rebuild's choices and steps: "node: v20.20.2 (...)" */
+    SG_LIST_REBUILD_TOKENS, /**< tokens established as volatile, per file: "dist/x.js: '2024-…'
+                                 at line 1 (differs between the two builds)" */
     SG_LIST__COUNT
 } sg_report_list;
 

@@ -343,6 +343,45 @@ static int has_norm(const sg_report *r, const char *name)
     return 0;
 }
 
+/* A rebuild never turns a pass into anything else (issue 15): a case that passes is verified
+ * again with a rebuild forced (sandboxed; offline: the registry is a closed port, so a case
+ * with dependencies to install fails to build and must still pass). */
+static void check_rebuild_keeps_pass(const vcase *c, const sg_verify_opts *base)
+{
+    static const char *const offline[] = {"npm_config_offline=true", "npm_config_fetch_retries=0",
+                                          NULL};
+    sg_rebuild_opts ro = SG_REBUILD_OPTS_INIT;
+    sg_verify_opts opts = *base;
+    sg_report *report = NULL;
+    sg_ctx *ctx = NULL;
+    const char *path = getenv("PATH");
+    int sandboxed = 0;
+
+    sg_ctx_new(&ctx);
+    ro.mode = SG_REBUILD_ALWAYS;
+    ro.search_path = path && *path ? path : "/usr/local/bin:/usr/bin:/bin";
+    ro.registry = "http://127.0.0.1:9/";
+    ro.timeout_seconds = 60;
+    ro.env = offline; /* fail fast instead of retrying the closed port */
+    if (!sgt_have_program("node") || !sgt_have_program("npm") ||
+        sg_rebuild_check(&sandboxed, ctx, &ro) < 0 || !sandboxed) {
+        sg_ctx_free(ctx);
+        return;
+    }
+    opts.rebuild = &ro;
+    if (sg_verify_local(&report, ctx, &opts) < 0)
+        fail_msg("case %s with a rebuild: verify failed: %s", c->name, sg_error_message(ctx));
+    if (sg_report_verdict(report) != SG_VERDICT_PASS) {
+        sg_buf text = SG_BUF_INIT;
+        sg_report_write_text(&text, ctx, report, SG_TEXT_VERBOSE);
+        print_error("case %s: passes without a rebuild, not with one:\n%s\n", c->name, text.ptr);
+        sg_buf_dispose(&text);
+        fail();
+    }
+    sg_report_free(report);
+    sg_ctx_free(ctx);
+}
+
 static void run_case(const vcase *c)
 {
     char *dir = sgt_tmpdir(), repo[4096], tgz[4096], commit[41];
@@ -404,6 +443,8 @@ static void run_case(const vcase *c)
     free(want);
     sg_report_free(report);
     sg_ctx_free(ctx);
+    if (c->verdict == SG_VERDICT_PASS)
+        check_rebuild_keeps_pass(c, &opts);
 }
 
 static void test_case(void **state)

@@ -84,8 +84,8 @@ void sg_rebuild__set_reason(sg_rebuild_run *r, sg_rebuild_status st, const char 
 
 /* ---- the log ---- */
 
-/* The log's path in the cache: rebuild/logs/<name>-<version>-<commit>.log, with every byte
- * outside [A-Za-z0-9._-] made '_' and no leading dot. */
+/* The log's path in the cache: rebuild/logs/<name>-<version>-<commit>.log (-varied.log for the
+ * second, varied build), with every byte outside [A-Za-z0-9._-] made '_' and no leading dot. */
 static int log_name(sg_buf *out, sg_ctx *ctx, const sg_rebuild_input *in)
 {
     sg_buf base = SG_BUF_INIT;
@@ -100,7 +100,8 @@ static int log_name(sg_buf *out, sg_ctx *ctx, const sg_rebuild_input *in)
             base.ptr[i] = '_';
     }
     sg_buf_clear(out);
-    sg_buf_printf(out, "rebuild/logs/%s.log", base.ptr[0] == '.' ? base.ptr + 1 : base.ptr);
+    sg_buf_printf(out, "rebuild/logs/%s%s.log", base.ptr[0] == '.' ? base.ptr + 1 : base.ptr,
+                  in->variation ? "-varied" : "");
     if ((error = sg_buf_check(&base, ctx, "the log's name")) == 0)
         error = sg_buf_check(out, ctx, "the log's name");
     sg_buf_dispose(&base);
@@ -319,10 +320,13 @@ int sg_rebuild__run(sg_rebuild_result *res, sg_ctx *ctx, const sg_rebuild_opts *
         sg_url_redact(&r.registry, reg, strlen(reg), "/?#", NULL);
     }
     sg_rebuild__allow_registry(&r.allow, r.registry.ptr);
-    sg_buf_printf(&r.log, "sourcegate rebuild of %s@%s from commit %s%s%s\n\n",
+    sg_buf_printf(&r.log, "sourcegate rebuild of %s@%s from commit %s%s%s%s\n\n",
                   input->name ? input->name : "(unnamed)", input->version ? input->version : "",
                   input->commit ? input->commit : "(unknown)", *input->subdir ? ", folder " : "",
-                  input->subdir);
+                  input->subdir,
+                  input->variation ? " (second build, varied: build path, TZ=Etc/GMT-14, "
+                                     "LANG=LC_ALL=fr_CH.UTF-8, umask 0002)"
+                                   : "");
     rc = prepare(&r);
     if (rc == 0)
         rc = build_all(&r);

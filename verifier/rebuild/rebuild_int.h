@@ -53,6 +53,7 @@ typedef struct sg_sandbox_spec {
     unsigned max_processes;       /**< RLIMIT_NPROC and cgroup pids limit; 0: none */
     uint64_t max_file_bytes;      /**< RLIMIT_FSIZE; 0: none */
     sg_buf *output;               /**< stdout and stderr, up to its limit (the rest dropped) */
+    unsigned umask;               /**< the command's file mode creation mask; 0: inherited */
 } sg_sandbox_spec;
 
 /** How a sandboxed command ended. */
@@ -118,6 +119,9 @@ typedef struct sg_rebuild_input {
                               git describe, git rev-parse); NULL: no .git */
     const char *ref;     /**< the tag or branch the commit was found by, recreated in the
                               copy when it names that commit; may be NULL */
+    int variation;       /**< 1: the second build, varied as reprotest varies a build: another
+                              build path, TZ, LANG/LC_ALL, umask 0002, a later time (issue 15);
+                              0: the first */
 } sg_rebuild_input;
 
 /** The outcome. */

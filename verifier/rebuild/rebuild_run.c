@@ -90,9 +90,11 @@ int sg_rebuild__make_work(sg_rebuild_run *r)
     }
     if (r->work.ptr[0] != '/' && (error = make_absolute(r, &r->work)) < 0)
         return error; /* a relative cache folder: every bind needs a full path */
-    if ((error = make_dir(r, &r->src, "src")) < 0 || (error = make_dir(r, &r->home, "home")) < 0 ||
-        (error = make_dir(r, &r->out, "out")) < 0 || (error = make_dir(r, &r->bin, "bin")) < 0 ||
-        (error = make_dir(r, &r->net, "net")) < 0)
+    /* The second, varied build (issue 15) builds at another path, one level deeper. */
+    if ((error = make_dir(r, &r->src, r->in->variation ? "varied-build-path" : "src")) < 0 ||
+        (r->in->variation && (error = make_dir(r, &r->src, "varied-build-path/src")) < 0) ||
+        (error = make_dir(r, &r->home, "home")) < 0 || (error = make_dir(r, &r->out, "out")) < 0 ||
+        (error = make_dir(r, &r->bin, "bin")) < 0 || (error = make_dir(r, &r->net, "net")) < 0)
         return error;
     if (r->net.size + 16 > 100) { /* a Unix socket path must fit in sun_path */
         sg_buf_clear(&r->net);
@@ -249,8 +251,14 @@ static void build_env(sg_rebuild_run *r, envv *e, int install)
     env_add(e, "HOME=%s", r->home.ptr);
     env_add(e, "USER=build");
     env_add(e, "LOGNAME=build");
-    env_add(e, "LANG=C.UTF-8");
-    env_add(e, "TZ=UTC");
+    if (r->in->variation) { /* the second, varied build (issue 15), as reprotest varies */
+        env_add(e, "LANG=fr_CH.UTF-8");
+        env_add(e, "LC_ALL=fr_CH.UTF-8");
+        env_add(e, "TZ=Etc/GMT-14");
+    } else {
+        env_add(e, "LANG=C.UTF-8");
+        env_add(e, "TZ=UTC");
+    }
     env_add(e, "TMPDIR=/tmp");
     env_add(e, "CI=true");
     /* The build gets an empty cache of its own: npm pack writes there, and nothing the build
@@ -291,7 +299,8 @@ static void build_env(sg_rebuild_run *r, envv *e, int install)
     if (r->o->ca_file)
         env_add(e, "NODE_EXTRA_CA_CERTS=%s", r->o->ca_file);
     for (i = 0; r->o->env && r->o->env[i]; i++)
-        env_add(e, "%s", r->o->env[i]);
+        if (strncmp(r->o->env[i], "SOURCE_DATE_EPOCH=", 18) != 0) /* unset in both builds */
+            env_add(e, "%s", r->o->env[i]);
 }
 
 /* ---- running one step ---- */
@@ -401,6 +410,7 @@ static void step_spec(sg_sandbox_spec *spec, const sg_rebuild_run *r, int instal
     spec->memory_bytes = r->o->memory_bytes ? r->o->memory_bytes : SG_REBUILD_DEFAULT_MEMORY;
     spec->max_processes = r->o->max_processes ? r->o->max_processes : SG_REBUILD_DEFAULT_PROCESSES;
     spec->max_file_bytes = MAX_FILE_BYTES;
+    spec->umask = r->in->variation ? 002 : 0; /* the second, varied build (issue 15) */
 }
 
 /* Log the step's output and how it ended. */

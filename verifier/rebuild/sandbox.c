@@ -309,6 +309,8 @@ static void child_exec(const child_setup *cs)
     if (cs->spec->max_file_bytes)
         set_limit(RLIMIT_FSIZE, cs->spec->max_file_bytes);
     set_limit(RLIMIT_CORE, 0);
+    if (cs->spec->umask)
+        umask((mode_t)cs->spec->umask); /* the second, varied rebuild (issue 15) */
     devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0 && devnull != 0) {
         dup2(devnull, 0);
