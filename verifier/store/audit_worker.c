@@ -108,6 +108,7 @@ static int complete_job(worker *w, sg_ctx *ctx, sg_store *store, const sg_store_
     res.report_json = json->ptr;
     res.report_len = json->size;
     res.verified_at = (int64_t)time(NULL);
+    res.options = (char *)w->st->opts->options;
     error = sg_store_complete(store, ctx, job, &res);
     if (error == SG_ENOTFOUND) {
         emit_msg(w->st, SG_STORE_EVENT_DROPPED, job, sg_error_message(ctx), 0);
