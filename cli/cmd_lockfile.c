@@ -573,6 +573,7 @@ static int write_json(sg_buf *out, const lock_args *a, const sg_lockfile *lock,
     else
         cJSON_AddNullToObject(doc, "base");
     cJSON_AddStringToObject(doc, "fail_on", sg_severity_name(a->fail_on));
+    cJSON_AddStringToObject(doc, "verdict_options", a->verdict.options);
     cJSON_AddStringToObject(doc, "verdict", t->verdict);
     if (t->reason)
         cJSON_AddStringToObject(doc, "inconclusive_reason", t->reason);

@@ -386,12 +386,13 @@ static void test_lockfile_cli__stored_verdicts_are_reused(void **state)
     free(text);
 }
 
-/* The number of stored verdicts a JSON run reused. */
+/* The number of stored verdicts a JSON run reused; the run names its verdict options. */
 static int reused_count(const char *out)
 {
     cJSON *doc = cJSON_Parse(out);
     int n;
     assert_non_null(doc);
+    assert_non_null(strstr(str(doc, "verdict_options"), "verdict-options/1 rebuild="));
     n = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "counts"), "reused")->valueint;
     cJSON_Delete(doc);
     return n;
