@@ -305,7 +305,9 @@ typedef struct sg_store_work_opts {
     long workers;           /**< worker threads, 1 or more */
     int max_attempts;       /**< claims of a job before an operational error is final */
     const sg_verify_release_opts *verify; /**< template for every job: name, spec and cache
-                                               are set per job, the rest is used as given */
+                                               are set per job (and, with npm_config, the
+                                               rebuild's registry: the package's own), the
+                                               rest is used as given */
     const char *options;    /**< the verdict options stored with every result
                                  (sg_store_result.options); NULL: "" */
     long tick_ms;           /**< how often cancelled and the leases are looked at */
