@@ -205,7 +205,11 @@ static const sg_tree_backend_ops tar_backend_ops = {
 typedef struct pending {
     sg_entry e;            /* the entry as it will enter the tree; path in the arena */
     unsigned dup_reported; /* a duplicate-entry finding was already made for this path */
+    uint64_t data_at;      /* its bytes are the stream's from here (checked while reading),
+                              or NO_OFFSET */
 } pending;
+
+#define NO_OFFSET UINT64_MAX
 
 #define SLOT_EMPTY SIZE_MAX
 
@@ -297,33 +301,36 @@ static int table_insert(path_table *t, sg_ctx *ctx, const pending *items, size_t
 /* ---- the reader's state ------------------------------------------------------------------- */
 
 typedef struct tar_state {
-    sg_ctx *ctx;              /* errors and limits */
-    sg_report *report;        /* findings and normalizations; NULL drops them */
-    sg_tar_info *info;        /* what the caller learns */
-    struct archive *a;        /* the archive being streamed */
-    unsigned char *chunk;     /* CHUNK_SIZE read buffer */
-    sg_arena arena;           /* pending paths */
-    pending *items;           /* regular files for the tree, one per normalized path */
-    size_t n_items;           /* used */
-    size_t cap_items;         /* allocated */
-    path_table exact;         /* normalized path -> item */
-    path_table folded;        /* case-folded path -> first item with that folding */
-    sg_buf path;              /* normalized path of the current entry */
-    sg_buf shown;             /* the current raw name, escaped and truncated, for messages */
-    sg_buf scratch;           /* finding details */
-    uint64_t data_total;      /* data bytes of every entry so far (unpacked-bytes) */
-    uint64_t max_unpacked;    /* SG_LIMIT_UNPACKED_BYTES */
-    uint64_t max_ratio_bytes; /* SG_LIMIT_RATIO * len, saturated */
-    uint64_t max_file;        /* SG_LIMIT_FILE_SIZE */
-    uint64_t max_entries;     /* SG_LIMIT_ENTRIES */
-    size_t max_path_len;      /* SG_LIMIT_PATH_LENGTH */
-    size_t max_depth;         /* SG_LIMIT_PATH_DEPTH */
-    unsigned saw_dirs;        /* directory entries were dropped */
-    unsigned saw_dots;        /* "./" or "//" segments were dropped */
-    unsigned saw_other_top;   /* a top folder other than "package" was stripped */
-    unsigned saw_pax;         /* pax extended headers were applied */
-    unsigned saw_identical;   /* a duplicate with identical bytes was merged */
-    unsigned have_top;        /* info->top is set */
+    sg_ctx *ctx;                 /* errors and limits */
+    sg_report *report;           /* findings and normalizations; NULL drops them */
+    sg_tar_info *info;           /* what the caller learns */
+    struct archive *a;           /* the archive being streamed */
+    const unsigned char *stream; /* the decompressed stream a reads, or NULL (compressed) */
+    size_t stream_len;           /* its length */
+    uint64_t cur_at;             /* pending.data_at of the file just read */
+    unsigned char *chunk;        /* CHUNK_SIZE read buffer */
+    sg_arena arena;              /* pending paths */
+    pending *items;              /* regular files for the tree, one per normalized path */
+    size_t n_items;              /* used */
+    size_t cap_items;            /* allocated */
+    path_table exact;            /* normalized path -> item */
+    path_table folded;           /* case-folded path -> first item with that folding */
+    sg_buf path;                 /* normalized path of the current entry */
+    sg_buf shown;                /* the current raw name, escaped and truncated, for messages */
+    sg_buf scratch;              /* finding details */
+    uint64_t data_total;         /* data bytes of every entry so far (unpacked-bytes) */
+    uint64_t max_unpacked;       /* SG_LIMIT_UNPACKED_BYTES */
+    uint64_t max_ratio_bytes;    /* SG_LIMIT_RATIO * len, saturated */
+    uint64_t max_file;           /* SG_LIMIT_FILE_SIZE */
+    uint64_t max_entries;        /* SG_LIMIT_ENTRIES */
+    size_t max_path_len;         /* SG_LIMIT_PATH_LENGTH */
+    size_t max_depth;            /* SG_LIMIT_PATH_DEPTH */
+    unsigned saw_dirs;           /* directory entries were dropped */
+    unsigned saw_dots;           /* "./" or "//" segments were dropped */
+    unsigned saw_other_top;      /* a top folder other than "package" was stripped */
+    unsigned saw_pax;            /* pax extended headers were applied */
+    unsigned saw_identical;      /* a duplicate with identical bytes was merged */
+    unsigned have_top;           /* info->top is set */
     /* packer evidence (NPM-PACK.md §3.7) */
     size_t n_mtime_npm;     /* entries with the 1985 mtime */
     size_t n_mtime_berry;   /* entries with the 1984 mtime */
@@ -419,6 +426,19 @@ static int drain(tar_state *st)
     }
 }
 
+/* Where the current entry's data starts in the decompressed stream, when libarchive reads
+ * one: the position it has consumed up to, right after the entry's headers. Only a guess:
+ * read_file_data checks every byte against the stream before the npm cross-check relies on
+ * it. NO_OFFSET when reading the compressed bytes. */
+static uint64_t data_start(const tar_state *st)
+{
+    la_int64_t pos;
+    if (!st->stream)
+        return NO_OFFSET;
+    pos = archive_filter_bytes(st->a, 0);
+    return pos >= 0 && (uint64_t)pos <= st->stream_len ? (uint64_t)pos : NO_OFFSET;
+}
+
 /* Stream a regular file: size limits, SHA-256 and head, into e. */
 static int read_file_data(tar_state *st, struct archive_entry *ae, sg_entry *e)
 {
@@ -445,6 +465,7 @@ static int read_file_data(tar_state *st, struct archive_entry *ae, sg_entry *e)
     }
     if ((error = sg_hash_begin(&h, st->ctx, SG_HASH_SHA256)) < 0)
         goto done;
+    st->cur_at = data_start(st);
     for (;;) {
         la_ssize_t n = archive_read_data(st->a, st->chunk, CHUNK_SIZE);
         if (n < 0) {
@@ -455,6 +476,10 @@ static int read_file_data(tar_state *st, struct archive_entry *ae, sg_entry *e)
         }
         if (n == 0)
             break;
+        if (st->cur_at != NO_OFFSET &&
+            (st->cur_at + got + (uint64_t)n > st->stream_len ||
+             memcmp(st->chunk, st->stream + st->cur_at + got, (size_t)n) != 0))
+            st->cur_at = NO_OFFSET; /* not one run of the stream (a sparse file): hash it */
         if (got < SG_ENTRY_HEAD) {
             size_t take = SG_ENTRY_HEAD - (size_t)got;
             memcpy(e->head + got, st->chunk, take < (size_t)n ? take : (size_t)n);
@@ -502,6 +527,7 @@ static int add_file(tar_state *st, const sg_entry *e)
         p->e.size = e->size;
         p->e.exec = e->exec;
         p->e.cookie = e->cookie;
+        p->data_at = st->cur_at;
         memcpy(p->e.sha256, e->sha256, sizeof(p->e.sha256));
         memcpy(p->e.head, e->head, sizeof(p->e.head));
         return 0;
@@ -518,6 +544,7 @@ static int add_file(tar_state *st, const sg_entry *e)
     p = &st->items[st->n_items];
     memset(p, 0, sizeof(*p));
     p->e = *e;
+    p->data_at = st->cur_at;
     if (!(p->e.path = sg_arena_strndup(&st->arena, e->path, e->path_len)))
         return sg_error_set(st->ctx, SG_ENOMEM, "out of memory for tar paths");
     idx = st->n_items++;
@@ -807,6 +834,8 @@ static int npm_compare(tar_state *st, const unsigned char *stream, const sg_tar_
                                 f[i]->header);
             continue;
         }
+        if (st->items[at].data_at == (uint64_t)f[i]->offset && st->items[at].e.size == f[i]->size)
+            continue; /* both readers see the same run of the same stream */
         if ((error = sg_sha256(sha, st->ctx, stream + f[i]->offset, f[i]->size)) < 0)
             break;
         if (st->items[at].e.size != f[i]->size || memcmp(sha, st->items[at].e.sha256, 32) != 0)
@@ -1041,6 +1070,8 @@ static int read_both(tar_state *st, sg_buf *stream, const unsigned char *bytes, 
     if (decompress(stream, st, bytes, len) == 0) {
         src = (const unsigned char *)stream->ptr;
         srclen = stream->size;
+        st->stream = src;
+        st->stream_len = srclen;
     } else {
         sg_error_clear(st->ctx);
     }
