@@ -49,6 +49,90 @@ int cli_report_error(sg_ctx *ctx, int code);
     {"offline", 0, CLI_OPT_FLAG, NULL, "use only the cache; say what is missing", (offline_id)}
 /* clang-format on */
 
+/**
+ * The options that change a verdict, shared by verify, lockfile and audit so that a release
+ * gets the same verdict from every command (issue 14): the rebuild (--rebuild, its limits,
+ * --unsafe-no-sandbox) and the trust policy (--registry-keys, --trusted-root). Option ids of
+ * the rows of CLI_VERDICT_OPT_ROWS, relative to the first id given.
+ */
+enum {
+    CLI_VERDICT_OPT_REBUILD,
+    CLI_VERDICT_OPT_UNSAFE_NO_SANDBOX,
+    CLI_VERDICT_OPT_REBUILD_TIMEOUT,
+    CLI_VERDICT_OPT_REBUILD_MEMORY,
+    /* --rebuild-disk MIB: its id goes here, its row after --rebuild-memory's, its value in
+     * cli_verdict_on_opt() and its part of the verdict options in cli_verdict_prepare() */
+    CLI_VERDICT_OPT_REGISTRY_KEYS,
+    CLI_VERDICT_OPT_TRUSTED_ROOT,
+    CLI_VERDICT_OPT__COUNT
+};
+
+/* clang-format off */
+#define CLI_VERDICT_OPT_ROWS(first_id) \
+    {"rebuild", 0, CLI_OPT_VALUE, "WHEN", \
+     "rebuild generated files in a bubblewrap sandbox and compare: auto (when files git lacks " \
+     "or changed code need it; default), always or never", \
+     (first_id) + CLI_VERDICT_OPT_REBUILD}, \
+    {"unsafe-no-sandbox", 0, CLI_OPT_FLAG, NULL, \
+     "rebuild even without bubblewrap or user namespaces: the build is NOT confined", \
+     (first_id) + CLI_VERDICT_OPT_UNSAFE_NO_SANDBOX}, \
+    {"rebuild-timeout", 0, CLI_OPT_VALUE, "SECONDS", \
+     "time limit of a rebuild's install, build and pack together (default 900)", \
+     (first_id) + CLI_VERDICT_OPT_REBUILD_TIMEOUT}, \
+    {"rebuild-memory", 0, CLI_OPT_VALUE, "MIB", "memory limit of a rebuild (default 4096)", \
+     (first_id) + CLI_VERDICT_OPT_REBUILD_MEMORY}, \
+    {"registry-keys", 0, CLI_OPT_VALUE, "FILE", \
+     "pin the registry's signing keys (a /-/npm/v1/keys document; default: fetch them)", \
+     (first_id) + CLI_VERDICT_OPT_REGISTRY_KEYS}, \
+    {"trusted-root", 0, CLI_OPT_VALUE, "FILE", \
+     "Sigstore trusted_root.json to verify provenance with (without it provenance is a hint)", \
+     (first_id) + CLI_VERDICT_OPT_TRUSTED_ROOT}
+/* clang-format on */
+
+/** Longest canonical verdict-options string (cli_verdict_args.options), with its NUL. */
+#define CLI_VERDICT_OPTIONS_MAX 400
+
+/** The values of the verdict options and what cli_verdict_prepare() makes of them. */
+typedef struct cli_verdict_args {
+    sg_rebuild_opts rebuild;    /**< --rebuild (default auto), limits, --unsafe-no-sandbox;
+                                     the environment's part is set by cli_verdict_prepare() */
+    const char *rebuild_env[2]; /**< environment passed through to the build */
+    char rebuild_env_buf[512];  /**< storage of rebuild_env[0] */
+    const char *registry_keys;  /**< --registry-keys FILE */
+    const char *trusted_root;   /**< --trusted-root FILE */
+    sg_trust_opts trust;        /**< the files' texts (malloc'd), after cli_verdict_prepare() */
+    char options[CLI_VERDICT_OPTIONS_MAX]; /**< canonical verdict options, after prepare */
+} cli_verdict_args;
+
+/** Defaults: rebuild auto with the default limits, the registry's own keys, no trusted root. */
+void cli_verdict_init(cli_verdict_args *v);
+
+/**
+ * Store one verdict option (which = opt id - first id) of command `cmd`. Returns 0, or 2 after
+ * printing one line for a bad value. ctx: the command's context (messages of the parsers).
+ */
+int cli_verdict_on_opt(cli_verdict_args *v, sg_ctx *ctx, const char *cmd, int which,
+                       const char *value);
+
+/**
+ * After parsing: take the rebuild's environment (PATH, NODE_EXTRA_CA_CERTS,
+ * COREPACK_INTEGRITY_KEYS), the cache folder and the registry the install step may reach
+ * (borrowed), read and check --registry-keys and --trusted-root, and write v->options:
+ *
+ *   verdict-options/1 rebuild=MODE[ timeout=S memory=MIB sandbox=required|optional]
+ *                     registry-keys=registry|sha256:HEX trusted-root=none|sha256:HEX
+ *
+ * (the limits only when MODE is not never; defaults written out). Two runs with the same
+ * string give the same verdict on the same release; cosmetic options (format, output, jobs)
+ * and --fail-on (a stored report's verdict is decided again with the run's) are not in it.
+ * Returns 0 or a negative SG_E* code with the message in ctx.
+ */
+int cli_verdict_prepare(cli_verdict_args *v, sg_ctx *ctx, const char *cache_dir,
+                        const char *registry);
+
+/** Free what cli_verdict_prepare() read. */
+void cli_verdict_dispose(cli_verdict_args *v);
+
 /** How a subcommand reads its arguments and explains them. */
 typedef struct cli_command_spec {
     const cli_opt *opts;     /**< its option table */

@@ -8,8 +8,9 @@
 #include <stddef.h>
 
 /** sourcegate audit --list FILE [--jobs N] [--store URL] [--run NAME] [--lease SECONDS]
- *  [--registry URL] [--cache DIR] [--git-rewrite FROM=TO]... [--offline] [--fail-on SEV]
- *  [--limit NAME=N]... [-q] */
+ *  [--registry URL] [--cache DIR] [--git-rewrite FROM=TO]... [--offline] [--rebuild WHEN]
+ *  [--rebuild-timeout S] [--rebuild-memory MIB] [--unsafe-no-sandbox] [--registry-keys FILE]
+ *  [--trusted-root FILE] [--fail-on SEV] [--limit NAME=N]... [-q] */
 int cli_cmd_audit(int argc, char **argv);
 
 /** sourcegate report [--store URL] [--cache DIR] [--format text|json] [--html FILE]

@@ -49,6 +49,8 @@ enum {
     OPT_QUIET,
     OPT_PROGRESS,
     OPT_HELP,
+    OPT_VERDICT_FIRST,
+    OPT_VERDICT_LAST = OPT_VERDICT_FIRST + CLI_VERDICT_OPT__COUNT - 1,
 };
 
 static const cli_opt audit_opts[] = {
@@ -69,6 +71,7 @@ static const cli_opt audit_opts[] = {
      "a job held by a worker that stops renewing it is retried after this long (default 60)",
      OPT_LEASE},
     CLI_FETCH_OPT_ROWS(OPT_REGISTRY, OPT_CACHE, OPT_REWRITE, OPT_OFFLINE),
+    CLI_VERDICT_OPT_ROWS(OPT_VERDICT_FIRST),
     {"fail-on", 0, CLI_OPT_VALUE, "SEVERITY",
      "fail on findings at or above: info, low, medium, high (default), critical", OPT_FAIL_ON},
     {"limit", 0, CLI_OPT_VALUE, "NAME=N", "set an input limit (repeatable; see sourcegate(1))",
@@ -95,6 +98,8 @@ typedef struct audit_args {
     sg_severity fail_on;             /* --fail-on */
     int quiet, help;                 /* -q, -h */
     cli_progress_mode progress_mode; /* --progress */
+    cli_verdict_args verdict;        /* --rebuild and its limits, --registry-keys, --trusted-root */
+    sg_ctx *ctx;                     /* the command's context (messages of the option parsers) */
 } audit_args;
 
 static void audit_help(FILE *out)
@@ -103,12 +108,18 @@ static void audit_help(FILE *out)
             "usage: sourcegate audit --list FILE [--jobs N] [--store URL] [--run NAME]\n"
             "                        [--lease SECONDS] [--progress auto|always|never]\n"
             "                        [--registry URL] [--cache DIR] [--git-rewrite FROM=TO]...\n"
-            "                        [--offline] [--fail-on SEVERITY] [--limit NAME=N]... [-q]\n\n"
-            "Verifies every release of the list as 'sourcegate verify NAME@VERSION' would and\n"
-            "stores one result per release. The run is resumable: killed at any moment and\n"
-            "started again with the same arguments, it continues where it stopped. With\n"
-            "--store postgresql://... any number of workers on any number of machines share\n"
-            "one queue. 'sourcegate report' summarizes the store.\n\n"
+            "                        [--offline] [--rebuild auto|always|never]\n"
+            "                        [--rebuild-timeout SECONDS] [--rebuild-memory MIB]\n"
+            "                        [--unsafe-no-sandbox]\n"
+            "                        [--registry-keys FILE] [--trusted-root FILE]\n"
+            "                        [--fail-on SEVERITY] [--limit NAME=N]... [-q]\n\n"
+            "Verifies every release of the list as 'sourcegate verify NAME@VERSION' would, with\n"
+            "the same options and defaults (rebuilds included), and stores one result per\n"
+            "release with the options that produced it. The run is resumable: killed at any\n"
+            "moment and started again with the same arguments, it continues where it stopped\n"
+            "and retries the releases that ended in an error. With --store postgresql://...\n"
+            "any number of workers on any number of machines share one queue; a worker joining\n"
+            "a run must give the run's options. 'sourcegate report' summarizes the store.\n\n"
             "Options:\n");
     cli_opt_help(out, audit_opts);
     fprintf(out, "\nExit codes: 0 every release passed, 1 a release failed, 2 usage or bad input,\n"
@@ -178,6 +189,9 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
     case OPT_FAIL_ON:
         return cli_parse_fail_on(&a->fail_on, "audit", value);
     default:
+        if (o->id >= OPT_VERDICT_FIRST && o->id <= OPT_VERDICT_LAST)
+            return cli_verdict_on_opt(&a->verdict, a->ctx, "audit", o->id - OPT_VERDICT_FIRST,
+                                      value);
         break;
     }
     return 0;
@@ -487,6 +501,9 @@ static int supervise(audit_state *st, sg_ctx *ctx, sg_store *store)
     v.rewrites = st->rw;
     v.offline = st->args->offline;
     v.fail_on = st->args->fail_on;
+    v.rebuild = &st->args->verdict.rebuild;
+    v.trust = &st->args->verdict.trust; /* as verify: keys fetched (cached), provenance read */
+    o.options = st->args->verdict.options;
     o.url = st->store_url;
     o.cache_dir = st->cache_dir;
     o.run = st->run;
@@ -540,9 +557,9 @@ static void install_signals(void)
 
 static int prepare(audit_state *st, sg_ctx *ctx, sg_store **store, const audit_list *list)
 {
-    const audit_args *a = st->args;
+    audit_args *a = (audit_args *)st->args;
     sg_cache *cache = NULL;
-    char params[1200], registry[1024], *run = NULL;
+    char params[1600], registry[1024], *run = NULL;
     uint64_t requeued = 0;
     int created = 0, rc;
 
@@ -558,6 +575,8 @@ static int prepare(audit_state *st, sg_ctx *ctx, sg_store **store, const audit_l
     if (sg_cache_open(&cache, ctx, st->cache_dir) < 0 ||
         cli_load_npm_config(&st->cfg, ctx, a->registry) < 0 ||
         cli_load_rewrites(&st->rw, ctx, (char **)a->rewrites, a->nrewrites) < 0 ||
+        cli_verdict_prepare(&a->verdict, ctx, st->cache_dir,
+                            sg_npm_config_registry_for(st->cfg, "")) < 0 ||
         sg_store_open(store, ctx, st->store_url, NULL) < 0) {
         sg_cache_free(cache);
         return cli_report_error(ctx, sg_error_code_of(ctx));
@@ -566,8 +585,8 @@ static int prepare(audit_state *st, sg_ctx *ctx, sg_store **store, const audit_l
     /* what changes verdicts is part of the run's identity; the rest is not */
     /* stored and shown by `report`: never the registry's credentials */
     sg_registry_url_redact(registry, sizeof(registry), sg_npm_config_registry_for(st->cfg, ""));
-    snprintf(params, sizeof(params), "registry=%s fail-on=%s", registry,
-             sg_severity_name(a->fail_on));
+    snprintf(params, sizeof(params), "registry=%s fail-on=%s %s", registry,
+             sg_severity_name(a->fail_on), a->verdict.options);
     if (sg_store_run_open(&run, &created, ctx, *store, a->run_name, params, list->jobs, list->n) <
         0)
         return cli_report_error(ctx, sg_error_code_of(ctx));
@@ -592,16 +611,19 @@ int cli_cmd_audit(int argc, char **argv)
     audit_list list;
     sg_ctx *ctx = NULL;
     sg_store *store = NULL;
-    int rc;
+    int rc, stop;
 
     memset(&a, 0, sizeof(a));
     memset(&st, 0, sizeof(st));
     memset(&list, 0, sizeof(list));
     a.fail_on = SG_SEV_HIGH;
     a.lease_s = DEFAULT_LEASE_S;
+    cli_verdict_init(&a.verdict);
     pthread_mutex_init(&st.print_lock, NULL);
     st.args = &a;
-    if (cli_begin(&rc, &ctx, &spec, argc, argv, &a, &a.help))
+    stop = cli_begin(&rc, &a.ctx, &spec, argc, argv, &a, &a.help);
+    ctx = a.ctx; /* the parsers of the verdict options report into it */
+    if (stop)
         goto done;
     if (!a.list) {
         fprintf(stderr, "sourcegate audit: --list FILE is required (see --help)\n");
@@ -626,6 +648,7 @@ done:
     sg_url_rewrites_free(st.rw);
     sg_npm_config_free(st.cfg);
     list_dispose(&list);
+    cli_verdict_dispose(&a.verdict);
     sg_ctx_free(ctx);
     pthread_mutex_destroy(&st.print_lock);
     return rc;

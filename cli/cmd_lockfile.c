@@ -39,6 +39,8 @@ enum {
     OPT_VERBOSE,
     OPT_PROGRESS,
     OPT_HELP,
+    OPT_VERDICT_FIRST,
+    OPT_VERDICT_LAST = OPT_VERDICT_FIRST + CLI_VERDICT_OPT__COUNT - 1,
 };
 
 static const cli_opt lockfile_opts[] = {
@@ -53,6 +55,7 @@ static const cli_opt lockfile_opts[] = {
     {"lockfile-path", 0, CLI_OPT_VALUE, "PATH",
      "the lockfile's path in the repository, for SARIF locations (default: LOCKFILE)", OPT_PATH},
     CLI_FETCH_OPT_ROWS(OPT_REGISTRY, OPT_CACHE, OPT_REWRITE, OPT_OFFLINE),
+    CLI_VERDICT_OPT_ROWS(OPT_VERDICT_FIRST),
     {"store", 0, CLI_OPT_VALUE, "URL",
      "reuse and keep verdicts here: sqlite:PATH or postgresql://... (default: audit.sqlite in "
      "the cache folder)",
@@ -98,6 +101,7 @@ typedef struct lock_args {
     cli_progress_mode progress_mode; /* --progress */
     int progress;       /* a progress line on stderr, redrawn (a terminal) */
     int plain_progress; /* a line per release on stderr (--progress=always in a log) */
+    cli_verdict_args verdict; /* --rebuild and its limits, --registry-keys, --trusted-root */
     sg_ctx *ctx;  /* limits are set on it while parsing */
 } lock_args;
 
@@ -148,12 +152,16 @@ static void lockfile_help(FILE *out)
             "                           [--format text|json|sarif] [-o FILE]\n"
             "                           [--registry URL] [--cache DIR] [--git-rewrite FROM=TO]...\n"
             "                           [--offline] [--fail-on SEVERITY] [--limit NAME=N]...\n"
+            "                           [--rebuild auto|always|never] [--rebuild-timeout SECONDS]\n"
+            "                           [--rebuild-memory MIB] [--unsafe-no-sandbox]\n"
+            "                           [--registry-keys FILE] [--trusted-root FILE]\n"
             "                           [--allow-unverifiable git,file,remote]\n"
             "                           [--store URL | --no-store] [--lockfile-path PATH]\n"
             "                           [-q] [-v] [--progress auto|always|never]\n\n"
             "Verifies every release a lockfile pins to the npm registry as 'sourcegate verify\n"
-            "NAME@VERSION' would, and checks the lockfile's own integrity against the bytes the\n"
-            "registry serves. With --base only the entries added or changed since the older\n"
+            "NAME@VERSION' would, with the same options and defaults (rebuilds included), and\n"
+            "checks the lockfile's own integrity against the bytes the registry serves. A stored\n"
+            "verdict is reused only when it was made with the same rebuild and trust options. With --base only the entries added or changed since the older\n"
             "lockfile are verified. A tarball URL anywhere under the configured registry is\n"
             "verified as that registry's NAME@VERSION. git, file, link and remote tarball\n"
             "entries cannot be verified: they make the verdict inconclusive unless\n"
@@ -253,6 +261,9 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
         a->help = 1;
         break;
     default:
+        if (o->id >= OPT_VERDICT_FIRST && o->id <= OPT_VERDICT_LAST)
+            return cli_verdict_on_opt(&a->verdict, a->ctx, "lockfile", o->id - OPT_VERDICT_FIRST,
+                                      value);
         break;
     }
     return 0;
@@ -322,13 +333,25 @@ static void progress(void *payload, size_t done, size_t total, const sg_lockfile
         fputs("\r\033[K", stderr);
 }
 
-/* Stored verdicts, keyed by (ecosystem, name, version, integrity). The runner never calls
- * these two at the same time, so one store connection serves every worker. */
+/* The store and the run's verdict options, behind the reuse callbacks. */
+typedef struct reuse_state {
+    sg_store *store;     /* one connection */
+    const char *options; /* cli_verdict_args.options of this run */
+} reuse_state;
+
+/* Stored verdicts, keyed by (ecosystem, name, version, integrity) and reused only when they
+ * were made with this run's verdict options (a verdict made without a rebuild is no answer
+ * for a run that would rebuild). The runner never calls these two at the same time, so one
+ * store connection serves every worker. */
 static int reuse_get(void *payload, sg_buf *json, sg_ctx *ctx, const char *ecosystem,
                      const char *name, const char *version, const char *integrity)
 {
+    const reuse_state *rs = payload;
     sg_store_result r = SG_STORE_RESULT_INIT;
-    int error = sg_store_get_result(&r, ctx, payload, ecosystem, name, version, integrity);
+    int error = sg_store_get_result(&r, ctx, rs->store, ecosystem, name, version, integrity);
+    if (error == 0 && strcmp(r.options, rs->options) != 0)
+        error = sg_error_set(ctx, SG_ENOTFOUND, "'%s@%s' was stored with other options", name,
+                             version);
     if (error == 0 && sg_buf_put(json, r.report_json, r.report_len) < 0)
         error = sg_buf_check(json, ctx, "a stored report");
     sg_store_result_dispose(&r);
@@ -339,6 +362,7 @@ static int reuse_put(void *payload, sg_ctx *ctx, const char *ecosystem, const ch
                      const char *version, const char *integrity, sg_verdict verdict,
                      const char *json, size_t len)
 {
+    const reuse_state *rs = payload;
     sg_store_result r = SG_STORE_RESULT_INIT;
     r.ecosystem = (char *)ecosystem;
     r.name = (char *)name;
@@ -348,12 +372,14 @@ static int reuse_put(void *payload, sg_ctx *ctx, const char *ecosystem, const ch
     r.report_json = (char *)json;
     r.report_len = len;
     r.verified_at = (int64_t)time(NULL);
-    return sg_store_put_result(payload, ctx, &r);
+    r.options = (char *)rs->options;
+    return sg_store_put_result(rs->store, ctx, &r);
 }
 
 static int verify_lock(lock_args *a, const sg_lockfile *lock, sg_lockfile_run **out)
 {
     sg_lockfile_reuse reuse = {reuse_get, reuse_put, NULL};
+    reuse_state rs = {NULL, NULL};
     sg_store *store = NULL;
     char url[4200];
     sg_lockfile_verify_opts o = SG_LOCKFILE_VERIFY_OPTS_INIT;
@@ -367,7 +393,9 @@ static int verify_lock(lock_args *a, const sg_lockfile *lock, sg_lockfile_run **
     if ((error = cli_cache_dir(&cache_dir, a->ctx, a->cache, dir, sizeof(dir))) < 0 ||
         (error = cli_load_npm_config(&cfg, a->ctx, a->registry)) < 0 ||
         (error = cli_load_rewrites(&rw, a->ctx, a->rewrites, a->nrewrites)) < 0 ||
-        (error = sg_cache_open(&cache, a->ctx, cache_dir)) < 0)
+        (error = sg_cache_open(&cache, a->ctx, cache_dir)) < 0 ||
+        (error = cli_verdict_prepare(&a->verdict, a->ctx, cache_dir,
+                                     sg_npm_config_registry_for(cfg, ""))) < 0)
         goto done;
     if (!a->no_store) {
         if (!a->store && snprintf(url, sizeof(url), "sqlite:%s/%s", cache_dir,
@@ -377,7 +405,9 @@ static int verify_lock(lock_args *a, const sg_lockfile *lock, sg_lockfile_run **
         }
         if ((error = sg_store_open(&store, a->ctx, a->store ? a->store : url, NULL)) < 0)
             goto done;
-        reuse.payload = store;
+        rs.store = store;
+        rs.options = a->verdict.options;
+        reuse.payload = &rs;
         o.reuse = &reuse;
     }
     o.release.cache = cache;
@@ -385,6 +415,8 @@ static int verify_lock(lock_args *a, const sg_lockfile *lock, sg_lockfile_run **
     o.release.rewrites = rw;
     o.release.offline = a->offline;
     o.release.fail_on = a->fail_on;
+    o.release.rebuild = &a->verdict.rebuild;
+    o.release.trust = &a->verdict.trust; /* as verify: keys fetched (cached), provenance read */
     o.jobs = a->jobs;
     o.progress = progress;
     o.progress_payload = a;
@@ -551,6 +583,7 @@ static int write_json(sg_buf *out, const lock_args *a, const sg_lockfile *lock,
     else
         cJSON_AddNullToObject(doc, "base");
     cJSON_AddStringToObject(doc, "fail_on", sg_severity_name(a->fail_on));
+    cJSON_AddStringToObject(doc, "verdict_options", a->verdict.options);
     cJSON_AddStringToObject(doc, "verdict", t->verdict);
     if (t->reason)
         cJSON_AddStringToObject(doc, "inconclusive_reason", t->reason);
@@ -739,6 +772,7 @@ int cli_cmd_lockfile(int argc, char **argv)
     memset(&a, 0, sizeof(a));
     a.format = "text";
     a.fail_on = SG_SEV_HIGH;
+    cli_verdict_init(&a.verdict);
     if (cli_begin(&rc, &a.ctx, &spec, argc, argv, &a, &a.help))
         goto done;
     if (!a.lockfile) {
@@ -764,6 +798,7 @@ done:
     sg_lockfile_free(delta);
     sg_lockfile_free(base);
     sg_lockfile_free(lock);
+    cli_verdict_dispose(&a.verdict);
     sg_ctx_free(a.ctx);
     return rc;
 }

@@ -25,12 +25,8 @@ enum {
     OPT_CACHE,
     OPT_REWRITE,
     OPT_OFFLINE,
-    OPT_REBUILD,
-    OPT_UNSAFE_NO_SANDBOX,
-    OPT_REBUILD_TIMEOUT,
-    OPT_REBUILD_MEMORY,
-    OPT_REGISTRY_KEYS,
-    OPT_TRUSTED_ROOT,
+    OPT_VERDICT_FIRST,
+    OPT_VERDICT_LAST = OPT_VERDICT_FIRST + CLI_VERDICT_OPT__COUNT - 1,
     OPT_OUTPUT,
     OPT_QUIET,
     OPT_VERBOSE,
@@ -54,24 +50,7 @@ static const cli_opt verify_opts[] = {
     {"subdir", 0, CLI_OPT_VALUE, "DIR", "package folder inside the repository (monorepos)",
      OPT_SUBDIR},
     CLI_FETCH_OPT_ROWS(OPT_REGISTRY, OPT_CACHE, OPT_REWRITE, OPT_OFFLINE),
-    {"rebuild", 0, CLI_OPT_VALUE, "WHEN",
-     "rebuild generated files in a bubblewrap sandbox and compare: auto (when files git lacks "
-     "or changed code need it; default), always or never",
-     OPT_REBUILD},
-    {"unsafe-no-sandbox", 0, CLI_OPT_FLAG, NULL,
-     "rebuild even without bubblewrap or user namespaces: the build is NOT confined",
-     OPT_UNSAFE_NO_SANDBOX},
-    {"rebuild-timeout", 0, CLI_OPT_VALUE, "SECONDS",
-     "time limit of a rebuild's install, build and pack together (default 900)",
-     OPT_REBUILD_TIMEOUT},
-    {"rebuild-memory", 0, CLI_OPT_VALUE, "MIB", "memory limit of a rebuild (default 4096)",
-     OPT_REBUILD_MEMORY},
-    {"registry-keys", 0, CLI_OPT_VALUE, "FILE",
-     "pin the registry's signing keys (a /-/npm/v1/keys document; default: fetch them)",
-     OPT_REGISTRY_KEYS},
-    {"trusted-root", 0, CLI_OPT_VALUE, "FILE",
-     "Sigstore trusted_root.json to verify provenance with (without it provenance is a hint)",
-     OPT_TRUSTED_ROOT},
+    CLI_VERDICT_OPT_ROWS(OPT_VERDICT_FIRST),
     {"format", 0, CLI_OPT_VALUE, "FMT", "report format: text (default) or json", OPT_FORMAT},
     {"fail-on", 0, CLI_OPT_VALUE, "SEVERITY",
      "fail on findings at or above: info, low, medium, high (default), critical", OPT_FAIL_ON},
@@ -107,12 +86,8 @@ typedef struct verify_args {
     char *rewrites[64];  /* --git-rewrite rules */
     size_t nrewrites;    /* how many */
     int offline;         /* --offline */
-    sg_rebuild_opts rebuild; /* --rebuild, --unsafe-no-sandbox, --rebuild-timeout/-memory */
-    const char *rebuild_env[2]; /* environment passed through to the build */
-    char rebuild_env_buf[512]; /* storage of rebuild_env[0] */
-    const char *registry_keys; /* --registry-keys FILE */
-    const char *trusted_root;  /* --trusted-root FILE */
-    int quiet, verbose, all, help; /* -q, -v, --all, -h */
+    cli_verdict_args verdict; /* --rebuild and its limits, --registry-keys, --trusted-root */
+    int quiet, verbose, all, help;   /* -q, -v, --all, -h */
     cli_progress_mode progress_mode; /* --progress */
     cli_progress progress;           /* its printer */
     cli_attest attest;   /* --attest FILE --key KEY.pem ... */
@@ -154,26 +129,9 @@ static void verify_help(FILE *out)
                  "4 operational error.\n");
 }
 
-/* A positive decimal number no larger than max, for the rebuild limits. */
-static int parse_count(unsigned long long *out, const char *opt, const char *value,
-                       unsigned long long max)
-{
-    char *end = NULL;
-    unsigned long long v = strtoull(value, &end, 10);
-    if (!*value || *end || value[0] == '-' || v == 0 || v > max) {
-        fprintf(stderr, "sourcegate verify: --%s needs a number from 1 to %llu, not '%s'\n", opt,
-                max, value);
-        return CLI_EXIT_USAGE;
-    }
-    *out = v;
-    return 0;
-}
-
 static int on_opt(const cli_opt *o, const char *value, void *payload)
 {
     verify_args *a = payload;
-    unsigned long long n = 0;
-    int rc;
     switch (o->id) {
     case OPT_TARGET:
         if (a->target) {
@@ -202,27 +160,6 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
     case OPT_REGISTRY: a->registry = value; break;
     case OPT_CACHE: a->cache = value; break;
     case OPT_OFFLINE: a->offline = 1; break;
-    case OPT_REGISTRY_KEYS: a->registry_keys = value; break;
-    case OPT_REBUILD:
-        if (sg_rebuild_mode_parse(&a->rebuild.mode, a->ctx, value) < 0) {
-            fprintf(stderr, "sourcegate verify: --rebuild must be auto, always or never, not "
-                            "'%s'\n",
-                    value);
-            return CLI_EXIT_USAGE;
-        }
-        break;
-    case OPT_UNSAFE_NO_SANDBOX: a->rebuild.allow_unsafe_no_sandbox = 1; break;
-    case OPT_REBUILD_TIMEOUT:
-        if ((rc = parse_count(&n, "rebuild-timeout", value, 86400)) != 0)
-            return rc;
-        a->rebuild.timeout_seconds = (unsigned)n;
-        break;
-    case OPT_REBUILD_MEMORY:
-        if ((rc = parse_count(&n, "rebuild-memory", value, 1048576)) != 0)
-            return rc;
-        a->rebuild.memory_bytes = (uint64_t)n << 20;
-        break;
-    case OPT_TRUSTED_ROOT: a->trusted_root = value; break;
     case OPT_REWRITE:
         return cli_add_rewrite(a->rewrites, &a->nrewrites,
                                sizeof(a->rewrites) / sizeof(a->rewrites[0]), "verify", value);
@@ -236,6 +173,9 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
     default:
         if (o->id >= OPT_ATTEST_FIRST && o->id <= OPT_ATTEST_LAST)
             return cli_attest_on_opt(&a->attest, o->id - OPT_ATTEST_FIRST, value);
+        if (o->id >= OPT_VERDICT_FIRST && o->id <= OPT_VERDICT_LAST)
+            return cli_verdict_on_opt(&a->verdict, a->ctx, "verify", o->id - OPT_VERDICT_FIRST,
+                                      value);
         break;
     }
     return 0;
@@ -268,23 +208,6 @@ done:
     return rc;
 }
 
-/* What the rebuild takes from the environment: programs on PATH, extra CA certificates,
- * corepack's keys, the cache folder and the registry the install step may reach. */
-static void rebuild_from_env(verify_args *a, const char *cache_dir, const char *registry)
-{
-    const char *keys = getenv("COREPACK_INTEGRITY_KEYS");
-    a->rebuild.search_path = getenv("PATH");
-    a->rebuild.ca_file = getenv("NODE_EXTRA_CA_CERTS");
-    a->rebuild.cache_dir = cache_dir;
-    a->rebuild.registry = registry;
-    if (keys) {
-        snprintf(a->rebuild_env_buf, sizeof(a->rebuild_env_buf), "COREPACK_INTEGRITY_KEYS=%s",
-                 keys);
-        a->rebuild_env[0] = a->rebuild_env_buf;
-        a->rebuild.env = a->rebuild_env;
-    }
-}
-
 /* Local mode, with the rebuild's settings. */
 static int run_local(verify_args *a, sg_report **report)
 {
@@ -297,43 +220,19 @@ static int run_local(verify_args *a, sg_report **report)
         cache_dir = dir;
     if ((error = cli_load_npm_config(&cfg, a->ctx, a->registry)) < 0)
         return error;
-    rebuild_from_env(a, cache_dir, sg_npm_config_registry_for(cfg, ""));
-    a->opts.rebuild = &a->rebuild;
-    error = sg_verify_local(report, a->ctx, &a->opts);
+    if ((error = cli_verdict_prepare(&a->verdict, a->ctx, cache_dir,
+                                     sg_npm_config_registry_for(cfg, ""))) == 0) {
+        a->opts.rebuild = &a->verdict.rebuild;
+        error = sg_verify_local(report, a->ctx, &a->opts);
+    }
     sg_npm_config_free(cfg);
     return error;
-}
-
-/* Read --registry-keys and --trusted-root into t (the texts are malloc'd into t's fields). */
-static int load_trust(sg_trust_opts *t, sg_ctx *ctx, const verify_args *a)
-{
-    size_t len = 0;
-    char *text;
-
-    if (a->registry_keys) {
-        if (!(text = cli_read_small_file(a->registry_keys, &len)))
-            return sg_error_set(ctx, SG_EINVALID, "cannot read --registry-keys file '%s'",
-                                a->registry_keys);
-        t->registry_keys = text;
-        t->registry_keys_len = len;
-        t->registry_keys_origin = a->registry_keys;
-    }
-    if (a->trusted_root) {
-        if (!(text = cli_read_small_file(a->trusted_root, &len)))
-            return sg_error_set(ctx, SG_EINVALID, "cannot read --trusted-root file '%s'",
-                                a->trusted_root);
-        t->trusted_root = text;
-        t->trusted_root_len = len;
-        t->trusted_root_origin = a->trusted_root;
-    }
-    return sg_trust_opts_check(ctx, t);
 }
 
 /* Registry mode: build the library's options from the CLI's and the environment. */
 static int run_release(verify_args *a, sg_report **report, sg_buf *tarball)
 {
     sg_verify_release_opts o = SG_VERIFY_RELEASE_OPTS_INIT;
-    sg_trust_opts trust = SG_TRUST_OPTS_INIT;
     sg_npm_config *cfg = NULL;
     sg_url_rewrites *rw = NULL;
     sg_cache *cache = NULL;
@@ -342,11 +241,12 @@ static int run_release(verify_args *a, sg_report **report, sg_buf *tarball)
     int error;
 
     if ((error = cli_cache_dir(&cache_dir, a->ctx, a->cache, dir, sizeof(dir))) < 0 ||
-        (error = load_trust(&trust, a->ctx, a)) < 0 ||
         (a->target && (error = sg_release_spec_parse(&name, &spec, a->ctx, a->target)) < 0) ||
         (error = cli_load_npm_config(&cfg, a->ctx, a->registry)) < 0 ||
         (error = cli_load_rewrites(&rw, a->ctx, a->rewrites, a->nrewrites)) < 0 ||
-        (error = sg_cache_open(&cache, a->ctx, cache_dir)) < 0)
+        (error = sg_cache_open(&cache, a->ctx, cache_dir)) < 0 ||
+        (error = cli_verdict_prepare(&a->verdict, a->ctx, cache_dir,
+                                     sg_npm_config_registry_for(cfg, name))) < 0)
         goto done;
     o.name = name;
     o.spec = spec;
@@ -361,13 +261,10 @@ static int run_release(verify_args *a, sg_report **report, sg_buf *tarball)
     o.tarball = tarball;
     o.no_delta = a->no_delta;
     o.stage_id = a->stage;
-    o.trust = &trust; /* always: keys are fetched (cached), provenance read; docs/trust.md */
-    rebuild_from_env(a, cache_dir, sg_npm_config_registry_for(cfg, name));
-    o.rebuild = &a->rebuild;
+    o.trust = &a->verdict.trust; /* always: keys fetched (cached), provenance read; trust.md */
+    o.rebuild = &a->verdict.rebuild;
     error = sg_verify_release(report, a->ctx, &o);
 done:
-    free((char *)trust.registry_keys);
-    free((char *)trust.trusted_root);
     sg_release_spec_free(name, spec);
     sg_cache_free(cache);
     sg_url_rewrites_free(rw);
@@ -385,8 +282,7 @@ int cli_cmd_verify(int argc, char **argv)
 
     memset(&a, 0, sizeof(a));
     a.opts = (sg_verify_opts)SG_VERIFY_OPTS_INIT;
-    a.rebuild = (sg_rebuild_opts)SG_REBUILD_OPTS_INIT;
-    a.rebuild.mode = SG_REBUILD_AUTO;
+    cli_verdict_init(&a.verdict);
     a.format = "text";
     if (cli_begin(&rc, &a.ctx, &spec, argc, argv, &a, &a.help))
         goto done;
@@ -427,6 +323,7 @@ int cli_cmd_verify(int argc, char **argv)
     rc = cli_exit_for_verdict(sg_report_verdict(report));
 done:
     cli_attest_dispose(&a.attest);
+    cli_verdict_dispose(&a.verdict);
     sg_buf_dispose(&tarball);
     sg_report_free(report);
     sg_ctx_free(a.ctx);

@@ -160,7 +160,8 @@ typedef struct sg_lockfile_verify_opts {
                                             worker opens its own handle on its folder),
                                             npm_config, rewrites, offline, fail_on, registry,
                                             rebuild, trust; name, spec, source, ref, subdir and
-                                            tarball are ignored */
+                                            tarball are ignored; with npm_config, a rebuild's
+                                            registry is each package's own (as verify's) */
     unsigned jobs;                    /**< worker threads; 0: the number of online CPUs */
     const sg_lockfile_reuse *reuse;   /**< stored verdicts, or NULL */
     sg_lockfile_progress_fn progress; /**< or NULL */

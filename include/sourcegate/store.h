@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 /** The schema version this library writes. */
-#define SG_STORE_SCHEMA_VERSION 2
+#define SG_STORE_SCHEMA_VERSION 3
 
 /** File name of the default SQLite store inside the cache folder. */
 #define SG_STORE_DEFAULT_FILE "audit.sqlite"
@@ -84,9 +84,13 @@ typedef struct sg_store_result {
     char *report_json;  /**< the report, schema sourcegate/report/v1 */
     size_t report_len;  /**< its length in bytes */
     int64_t verified_at; /**< when it was verified, seconds since the epoch (UTC) */
+    char *options;      /**< the verdict options that produced it (the CLI's canonical
+                             "verdict-options/1 ..." string, docs/lockfile.md); "" for results
+                             stored before schema version 3 or without any (NULL is stored as
+                             ""). A caller reuses a result only for the same options */
 } sg_store_result;
 
-#define SG_STORE_RESULT_INIT { NULL, NULL, NULL, NULL, SG_VERDICT_PASS, NULL, 0, 0 }
+#define SG_STORE_RESULT_INIT { NULL, NULL, NULL, NULL, SG_VERDICT_PASS, NULL, 0, 0, NULL }
 
 /** Free the strings of a result read from the store and reset it to SG_STORE_RESULT_INIT. */
 void sg_store_result_dispose(sg_store_result *result);
@@ -101,7 +105,8 @@ int sg_store_get_result(sg_store_result *out, sg_ctx *ctx, sg_store *store,
                         const char *integrity);
 
 /**
- * Store a result (insert, or replace the one with the same key). The strings are copied into
+ * Store a result (insert, or replace the one with the same key: one result per artifact, the
+ * latest verification's, whatever its options). The strings are copied into
  * the database; integrity NULL is stored as "". SG_EINVALID for a missing name or version, or
  * a report over the JSON size limit.
  */
@@ -133,7 +138,11 @@ typedef struct sg_store_job_spec {
  * run with that key is resumed when it still has unfinished jobs; otherwise (none yet, or all
  * finished) a new run "<key>/<N+1>" is created and the list enqueued, in one transaction, so
  * a process killed at any moment leaves either no run or a complete queue. Duplicate entries
- * are queued once. *run_out receives the run id (at most SG_STORE_RUN_MAX bytes, sg_malloc'd;
+ * are queued once. Resuming a run also queues its error jobs again (an error is never a
+ * result; their attempts stay counted, so sg_store_work()'s max_attempts still bounds the
+ * retries: a job that has used them up gets one claim per resume).
+ * Resuming a run started with other params is refused (SG_EINVALID naming both): a run's
+ * jobs are verified with the run's options, whichever worker verifies them. *run_out receives the run id (at most SG_STORE_RUN_MAX bytes, sg_malloc'd;
  * free with sg_store_string_free()); *created is 1 for a new run. SG_EINVALID for an empty
  * list, a name longer than 64 bytes or an entry without a name or spec.
  */
@@ -296,7 +305,11 @@ typedef struct sg_store_work_opts {
     long workers;           /**< worker threads, 1 or more */
     int max_attempts;       /**< claims of a job before an operational error is final */
     const sg_verify_release_opts *verify; /**< template for every job: name, spec and cache
-                                               are set per job, the rest is used as given */
+                                               are set per job (and, with npm_config, the
+                                               rebuild's registry: the package's own), the
+                                               rest is used as given */
+    const char *options;    /**< the verdict options stored with every result
+                                 (sg_store_result.options); NULL: "" */
     long tick_ms;           /**< how often cancelled and the leases are looked at */
     long progress_ms;       /**< PROGRESS at most this often; 0: never */
     /** Called from the worker threads and the calling thread, possibly concurrently. */
@@ -307,7 +320,7 @@ typedef struct sg_store_work_opts {
 } sg_store_work_opts;
 
 #define SG_STORE_WORK_OPTS_INIT                                                              \
-    { NULL, NULL, NULL, NULL, 60000, 1, 3, NULL, 250, 0, NULL, NULL, NULL }
+    { NULL, NULL, NULL, NULL, 60000, 1, 3, NULL, NULL, 250, 0, NULL, NULL, NULL }
 
 /**
  * Work on the jobs of a run until none is left (the audit worker of `sourcegate audit`):

@@ -310,6 +310,62 @@ static void test_audit_cli__a_finished_run_is_audited_anew(void **state)
     free(err);
 }
 
+static void store_exec(const fixture *f, const char *sql)
+{
+    sqlite3 *db = NULL;
+    char *msg = NULL;
+    assert_int_equal(sqlite3_open(f->store, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("sql failed: %s", msg);
+    sqlite3_close(db);
+}
+
+/* Issue 14 item 4: audit takes verify's verdict options and stores them with every result; a
+ * run keeps the options it was started with (workers joining it must give them); resuming a
+ * run retries the releases that ended in an error. */
+static void test_audit_cli__verdict_options_belong_to_the_run(void **state)
+{
+    fixture *f = *state;
+    char cmd[16384], *out = NULL, *err = NULL;
+
+    audit_cmd(cmd, sizeof(cmd), f, "--rebuild sometimes");
+    assert_int_equal(sgt_run(cmd, &out, &err), 2);
+    assert_non_null(strstr(err, "--rebuild must be auto, always or never"));
+    free(out);
+    free(err);
+    audit_cmd(cmd, sizeof(cmd), f, "--run opts --rebuild never -q");
+    assert_int_equal(sgt_run(cmd, &out, &err), 1); /* BAD_PKG fails */
+    free(out);
+    free(err);
+    assert_int_equal(store_count(f, "SELECT COUNT(*) FROM results WHERE options = "
+                                    "'verdict-options/1 rebuild=never registry-keys=registry "
+                                    "trusted-root=none'"),
+                     NPKG - 1);
+    assert_int_equal(store_count(f, "SELECT COUNT(*) FROM runs WHERE run = 'opts/1' AND params "
+                                    "LIKE '%fail-on=high verdict-options/1 rebuild=never %'"),
+                     1);
+    assert_int_equal(store_count(f, "SELECT attempts FROM jobs WHERE run = 'opts/1' AND "
+                                    "state = 'error'"),
+                     1);
+    /* the run is interrupted with a job left; a worker with other options may not join */
+    store_exec(f, "UPDATE jobs SET state = 'queued' WHERE run = 'opts/1' AND name = 'pkg-00'");
+    audit_cmd(cmd, sizeof(cmd), f, "--run opts -q");
+    assert_int_equal(sgt_run(cmd, &out, &err), 2);
+    assert_non_null(strstr(err, "run 'opts/1' was started with other options"));
+    free(out);
+    free(err);
+    /* with the run's options it resumes, and retries the release that ended in an error */
+    audit_cmd(cmd, sizeof(cmd), f, "--run opts --rebuild never -q");
+    assert_int_equal(sgt_run(cmd, &out, &err), 1);
+    free(out);
+    free(err);
+    assert_int_equal(store_count(f, "SELECT COUNT(*) FROM runs WHERE run LIKE 'opts/%'"), 1);
+    assert_int_equal(store_count(f, "SELECT attempts FROM jobs WHERE run = 'opts/1' AND "
+                                    "state = 'error'"),
+                     2);
+}
+
 /* The run's stored parameters never hold the registry's credentials (issue 12). */
 static void test_audit_cli__stored_params_hold_no_credentials(void **state)
 {
@@ -402,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_audit_cli__bad_lists_are_usage_errors),
         cmocka_unit_test(test_audit_cli__stored_params_hold_no_credentials),
         cmocka_unit_test(test_audit_cli__git_host_down_is_an_error_retried_next_run),
+        cmocka_unit_test(test_audit_cli__verdict_options_belong_to_the_run),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -386,6 +386,66 @@ static void test_lockfile_cli__stored_verdicts_are_reused(void **state)
     free(text);
 }
 
+/* The number of stored verdicts a JSON run reused; the run names its verdict options. */
+static int reused_count(const char *out)
+{
+    cJSON *doc = cJSON_Parse(out);
+    int n;
+    assert_non_null(doc);
+    assert_non_null(strstr(str(doc, "verdict_options"), "verdict-options/1 rebuild="));
+    n = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "counts"), "reused")->valueint;
+    cJSON_Delete(doc);
+    return n;
+}
+
+/* Issue 14 item 4: lockfile takes --rebuild like verify; a verdict stored by a run with other
+ * verdict options (a run that did not rebuild) is not reused by a run that would rebuild. */
+static void test_lockfile_cli__stored_verdicts_are_reused_only_with_the_same_options(void **state)
+{
+    static const struct {
+        const char *opts; /* the verdict options of the run */
+        int reused;       /* stored verdicts it reuses */
+    } runs[] = {
+        {"--rebuild never", 0},
+        {"--rebuild never", 3}, /* same options: reused */
+        {"", 0},                /* the default (auto) would rebuild: verified again */
+        {"--rebuild auto", 3},  /* auto is the default */
+        {"--rebuild always", 0},
+        {"--rebuild-timeout 60", 0}, /* another limit */
+        {"--rebuild-timeout 60", 3},
+        {"--rebuild never --rebuild-timeout 60", 0},
+    };
+    fixture *f = *state;
+    char path[4200], extra[4600], *text = npm_lock(f, BASE_LOCK), *out = NULL, *err = NULL;
+    size_t i;
+    write_lock(f, "options/package-lock.json", text, path, sizeof(path));
+    for (i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+        int rc;
+        snprintf(extra, sizeof(extra),
+                 "--jobs 2 --format json --allow-unverifiable git,file --cache '%s/cache-opts' %s",
+                 f->dir, runs[i].opts);
+        rc = run(f, path, extra, &out, &err);
+        if (strstr(runs[i].opts, "always") && rc == 4) { /* no sandbox here: an error */
+            assert_non_null(strstr(out, "\"error\""));
+            assert_int_equal(reused_count(out), 0);
+        } else {
+            assert_int_equal(rc, 0);
+            if (reused_count(out) != runs[i].reused)
+                fail_msg("run %zu (%s): %d reused, expected %d", i, runs[i].opts, reused_count(out),
+                         runs[i].reused);
+        }
+        free(out);
+        free(err);
+        out = err = NULL;
+    }
+    /* a bad value is a usage error naming the option */
+    assert_int_equal(run(f, path, "--rebuild sometimes", &out, &err), 2);
+    assert_non_null(strstr(err, "--rebuild must be auto, always or never"));
+    free(out);
+    free(err);
+    free(text);
+}
+
 static void test_lockfile_cli__base_verifies_only_added_and_changed(void **state)
 {
     fixture *f = *state;
@@ -763,6 +823,7 @@ int main(void)
         cmocka_unit_test(test_lockfile_cli__npm_lock_json_has_every_verdict),
         cmocka_unit_test(test_lockfile_cli__genuine_lock_passes_in_text),
         cmocka_unit_test(test_lockfile_cli__stored_verdicts_are_reused),
+        cmocka_unit_test(test_lockfile_cli__stored_verdicts_are_reused_only_with_the_same_options),
         cmocka_unit_test(test_lockfile_cli__base_verifies_only_added_and_changed),
         cmocka_unit_test(test_lockfile_cli__sarif_points_at_the_lockfile_lines),
         cmocka_unit_test(test_lockfile_cli__yarn_and_pnpm_lockfiles_give_the_same_verdicts),

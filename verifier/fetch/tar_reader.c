@@ -80,8 +80,10 @@ static int is_gzip(const unsigned char *bytes, size_t len)
 }
 
 /* Open an archive reader on bytes: gzip or no filter, every tar dialect libarchive knows
- * (ustar, pax, GNU, v7) and nothing else. */
-static int open_archive(struct archive **out, sg_ctx *ctx, const unsigned char *bytes, size_t len)
+ * (ustar, pax, GNU, v7) and nothing else. gzip: the tarball was gzip (bytes may be its
+ * decompressed stream), for the message. */
+static int open_archive(struct archive **out, sg_ctx *ctx, const unsigned char *bytes, size_t len,
+                        int gzip)
 {
     struct archive *a = archive_read_new();
 
@@ -98,8 +100,7 @@ static int open_archive(struct archive **out, sg_ctx *ctx, const unsigned char *
     }
     if (archive_read_open_memory(a, bytes, len) != ARCHIVE_OK) {
         /* a gzip stream may simply be cut short; anything else is not a tarball at all */
-        int error = archive_fail(
-            ctx, a, is_gzip(bytes, len) ? "cannot read gzip tarball" : "not a tar archive");
+        int error = archive_fail(ctx, a, gzip ? "cannot read gzip tarball" : "not a tar archive");
         archive_read_free(a);
         return error;
     }
@@ -110,7 +111,8 @@ static int open_archive(struct archive **out, sg_ctx *ctx, const unsigned char *
 /* ---- the content backend ------------------------------------------------------------------ */
 
 typedef struct tar_backend {
-    unsigned char *bytes; /* private copy of the compressed tarball */
+    unsigned char *bytes; /* private copy of the tar stream: decompressed once by sg_tar_read,
+                             or the tarball as given when that failed */
     size_t len;           /* its length */
 } tar_backend;
 
@@ -124,7 +126,8 @@ static void tar_backend_free(void *self)
 }
 
 /* Re-read the archive up to entry number e->cookie and append its data to out, checking that
- * it still has e's size and SHA-256. */
+ * it still has e's size and SHA-256. The stream is already decompressed, so this only walks
+ * the headers: nothing is inflated again. */
 static int tar_backend_read(void *self, sg_buf *out, sg_ctx *ctx, const sg_entry *e)
 {
     const tar_backend *tb = self;
@@ -137,7 +140,7 @@ static int tar_backend_read(void *self, sg_buf *out, sg_ctx *ctx, const sg_entry
     uint64_t i, got = 0;
     int error = 0, r;
 
-    if ((error = open_archive(&a, ctx, tb->bytes, tb->len)) < 0)
+    if ((error = open_archive(&a, ctx, tb->bytes, tb->len, 0)) < 0)
         goto done;
     for (i = 0; i <= e->cookie; i++) {
         r = archive_read_next_header(a, &ae);
@@ -202,7 +205,11 @@ static const sg_tree_backend_ops tar_backend_ops = {
 typedef struct pending {
     sg_entry e;            /* the entry as it will enter the tree; path in the arena */
     unsigned dup_reported; /* a duplicate-entry finding was already made for this path */
+    uint64_t data_at;      /* its bytes are the stream's from here (checked while reading),
+                              or NO_OFFSET */
 } pending;
+
+#define NO_OFFSET UINT64_MAX
 
 #define SLOT_EMPTY SIZE_MAX
 
@@ -294,33 +301,36 @@ static int table_insert(path_table *t, sg_ctx *ctx, const pending *items, size_t
 /* ---- the reader's state ------------------------------------------------------------------- */
 
 typedef struct tar_state {
-    sg_ctx *ctx;              /* errors and limits */
-    sg_report *report;        /* findings and normalizations; NULL drops them */
-    sg_tar_info *info;        /* what the caller learns */
-    struct archive *a;        /* the archive being streamed */
-    unsigned char *chunk;     /* CHUNK_SIZE read buffer */
-    sg_arena arena;           /* pending paths */
-    pending *items;           /* regular files for the tree, one per normalized path */
-    size_t n_items;           /* used */
-    size_t cap_items;         /* allocated */
-    path_table exact;         /* normalized path -> item */
-    path_table folded;        /* case-folded path -> first item with that folding */
-    sg_buf path;              /* normalized path of the current entry */
-    sg_buf shown;             /* the current raw name, escaped and truncated, for messages */
-    sg_buf scratch;           /* finding details */
-    uint64_t data_total;      /* data bytes of every entry so far (unpacked-bytes) */
-    uint64_t max_unpacked;    /* SG_LIMIT_UNPACKED_BYTES */
-    uint64_t max_ratio_bytes; /* SG_LIMIT_RATIO * len, saturated */
-    uint64_t max_file;        /* SG_LIMIT_FILE_SIZE */
-    uint64_t max_entries;     /* SG_LIMIT_ENTRIES */
-    size_t max_path_len;      /* SG_LIMIT_PATH_LENGTH */
-    size_t max_depth;         /* SG_LIMIT_PATH_DEPTH */
-    unsigned saw_dirs;        /* directory entries were dropped */
-    unsigned saw_dots;        /* "./" or "//" segments were dropped */
-    unsigned saw_other_top;   /* a top folder other than "package" was stripped */
-    unsigned saw_pax;         /* pax extended headers were applied */
-    unsigned saw_identical;   /* a duplicate with identical bytes was merged */
-    unsigned have_top;        /* info->top is set */
+    sg_ctx *ctx;                 /* errors and limits */
+    sg_report *report;           /* findings and normalizations; NULL drops them */
+    sg_tar_info *info;           /* what the caller learns */
+    struct archive *a;           /* the archive being streamed */
+    const unsigned char *stream; /* the decompressed stream a reads, or NULL (compressed) */
+    size_t stream_len;           /* its length */
+    uint64_t cur_at;             /* pending.data_at of the file just read */
+    unsigned char *chunk;        /* CHUNK_SIZE read buffer */
+    sg_arena arena;              /* pending paths */
+    pending *items;              /* regular files for the tree, one per normalized path */
+    size_t n_items;              /* used */
+    size_t cap_items;            /* allocated */
+    path_table exact;            /* normalized path -> item */
+    path_table folded;           /* case-folded path -> first item with that folding */
+    sg_buf path;                 /* normalized path of the current entry */
+    sg_buf shown;                /* the current raw name, escaped and truncated, for messages */
+    sg_buf scratch;              /* finding details */
+    uint64_t data_total;         /* data bytes of every entry so far (unpacked-bytes) */
+    uint64_t max_unpacked;       /* SG_LIMIT_UNPACKED_BYTES */
+    uint64_t max_ratio_bytes;    /* SG_LIMIT_RATIO * len, saturated */
+    uint64_t max_file;           /* SG_LIMIT_FILE_SIZE */
+    uint64_t max_entries;        /* SG_LIMIT_ENTRIES */
+    size_t max_path_len;         /* SG_LIMIT_PATH_LENGTH */
+    size_t max_depth;            /* SG_LIMIT_PATH_DEPTH */
+    unsigned saw_dirs;           /* directory entries were dropped */
+    unsigned saw_dots;           /* "./" or "//" segments were dropped */
+    unsigned saw_other_top;      /* a top folder other than "package" was stripped */
+    unsigned saw_pax;            /* pax extended headers were applied */
+    unsigned saw_identical;      /* a duplicate with identical bytes was merged */
+    unsigned have_top;           /* info->top is set */
     /* packer evidence (NPM-PACK.md §3.7) */
     size_t n_mtime_npm;     /* entries with the 1985 mtime */
     size_t n_mtime_berry;   /* entries with the 1984 mtime */
@@ -416,6 +426,19 @@ static int drain(tar_state *st)
     }
 }
 
+/* Where the current entry's data starts in the decompressed stream, when libarchive reads
+ * one: the position it has consumed up to, right after the entry's headers. Only a guess:
+ * read_file_data checks every byte against the stream before the npm cross-check relies on
+ * it. NO_OFFSET when reading the compressed bytes. */
+static uint64_t data_start(const tar_state *st)
+{
+    la_int64_t pos;
+    if (!st->stream)
+        return NO_OFFSET;
+    pos = archive_filter_bytes(st->a, 0);
+    return pos >= 0 && (uint64_t)pos <= st->stream_len ? (uint64_t)pos : NO_OFFSET;
+}
+
 /* Stream a regular file: size limits, SHA-256 and head, into e. */
 static int read_file_data(tar_state *st, struct archive_entry *ae, sg_entry *e)
 {
@@ -442,6 +465,7 @@ static int read_file_data(tar_state *st, struct archive_entry *ae, sg_entry *e)
     }
     if ((error = sg_hash_begin(&h, st->ctx, SG_HASH_SHA256)) < 0)
         goto done;
+    st->cur_at = data_start(st);
     for (;;) {
         la_ssize_t n = archive_read_data(st->a, st->chunk, CHUNK_SIZE);
         if (n < 0) {
@@ -452,6 +476,10 @@ static int read_file_data(tar_state *st, struct archive_entry *ae, sg_entry *e)
         }
         if (n == 0)
             break;
+        if (st->cur_at != NO_OFFSET &&
+            (st->cur_at + got + (uint64_t)n > st->stream_len ||
+             memcmp(st->chunk, st->stream + st->cur_at + got, (size_t)n) != 0))
+            st->cur_at = NO_OFFSET; /* not one run of the stream (a sparse file): hash it */
         if (got < SG_ENTRY_HEAD) {
             size_t take = SG_ENTRY_HEAD - (size_t)got;
             memcpy(e->head + got, st->chunk, take < (size_t)n ? take : (size_t)n);
@@ -499,6 +527,7 @@ static int add_file(tar_state *st, const sg_entry *e)
         p->e.size = e->size;
         p->e.exec = e->exec;
         p->e.cookie = e->cookie;
+        p->data_at = st->cur_at;
         memcpy(p->e.sha256, e->sha256, sizeof(p->e.sha256));
         memcpy(p->e.head, e->head, sizeof(p->e.head));
         return 0;
@@ -515,6 +544,7 @@ static int add_file(tar_state *st, const sg_entry *e)
     p = &st->items[st->n_items];
     memset(p, 0, sizeof(*p));
     p->e = *e;
+    p->data_at = st->cur_at;
     if (!(p->e.path = sg_arena_strndup(&st->arena, e->path, e->path_len)))
         return sg_error_set(st->ctx, SG_ENOMEM, "out of memory for tar paths");
     idx = st->n_items++;
@@ -804,6 +834,8 @@ static int npm_compare(tar_state *st, const unsigned char *stream, const sg_tar_
                                 f[i]->header);
             continue;
         }
+        if (st->items[at].data_at == (uint64_t)f[i]->offset && st->items[at].e.size == f[i]->size)
+            continue; /* both readers see the same run of the same stream */
         if ((error = sg_sha256(sha, st->ctx, stream + f[i]->offset, f[i]->size)) < 0)
             break;
         if (st->items[at].e.size != f[i]->size || memcmp(sha, st->items[at].e.sha256, 32) != 0)
@@ -824,31 +856,33 @@ static int npm_compare(tar_state *st, const unsigned char *stream, const sg_tar_
     return error;
 }
 
-/* Read the tarball a second time as npm's installer does and report where the two readings
- * differ: what npm installs is what must be compared (DESIGN.md invariant 1). */
-static int npm_cross_check(tar_state *st, const unsigned char *bytes, size_t len)
+/* The decompressed tar stream of bytes into *stream. The first pass holds the data to the
+ * ratio; the stream also has headers, padding and the end blocks, which the slack covers. */
+static int decompress(sg_buf *stream, tar_state *st, const unsigned char *bytes, size_t len)
 {
-    sg_buf stream = SG_BUF_INIT;
+    sg_buf_init(stream, (size_t)-1);
+    return sg_tar__decompress(stream, st->ctx, bytes, len, st->max_ratio_bytes + STREAM_SLACK,
+                              SG_LIMIT_RATIO);
+}
+
+/* Read the decompressed stream a second time as npm's installer does and report where the two
+ * readings differ: what npm installs is what must be compared (DESIGN.md invariant 1). */
+static int npm_cross_check(tar_state *st, const sg_buf *stream)
+{
     sg_tar_npm_view v = SG_TAR_NPM_VIEW_INIT;
     const sg_tar_npm_file **final = NULL;
     size_t nfinal = 0;
     int error;
 
-    sg_buf_init(&stream, (size_t)-1);
-    /* The first pass held the data to the ratio; the stream also has headers, padding and
-     * the end blocks, which the slack covers. */
-    if ((error = sg_tar__decompress(&stream, st->ctx, bytes, len,
-                                    st->max_ratio_bytes + STREAM_SLACK, SG_LIMIT_RATIO)) < 0 ||
-        (error = sg_tar__npm_view(&v, st->ctx, (const unsigned char *)stream.ptr, stream.size,
+    if ((error = sg_tar__npm_view(&v, st->ctx, (const unsigned char *)stream->ptr, stream->size,
                                   st->max_entries)) < 0 ||
         (error = npm_ambiguities(st, &v)) < 0 ||
         (error = npm_final(&final, &nfinal, st->ctx, &v)) < 0)
         goto done;
-    error = npm_compare(st, (const unsigned char *)stream.ptr, final, nfinal);
+    error = npm_compare(st, (const unsigned char *)stream->ptr, final, nfinal);
 done:
     sg_free(final);
     sg_tar__npm_view_dispose(&v);
-    sg_buf_dispose(&stream);
     return error;
 }
 
@@ -886,8 +920,10 @@ static int first_block(unsigned char out[512], const unsigned char *bytes, size_
     return ok;
 }
 
-/* Best effort, from the signatures of NPM-PACK.md §3.7 and §5.1 step 1. */
-static sg_packer detect_packer(const tar_state *st, const unsigned char *bytes, size_t len)
+/* Best effort, from the signatures of NPM-PACK.md §3.7 and §5.1 step 1. bytes: the tarball;
+ * stream: its decompressed tar stream, or NULL when it could not be made. */
+static sg_packer detect_packer(const tar_state *st, const unsigned char *bytes, size_t len,
+                               const sg_buf *stream)
 {
     int gzip = is_gzip(bytes, len);
     int os = gzip ? bytes[9] : GZIP_NONE;
@@ -901,8 +937,10 @@ static sg_packer detect_packer(const tar_state *st, const unsigned char *bytes, 
         return SG_PACKER_YARN_BERRY;
     if (st->n_mtime_npm == total) {
         /* npm (node-tar) writes uid and gid as NUL bytes; pnpm (tar-stream) as "000000 \0" */
-        int nul_ids = first_block(block, bytes, len, gzip) == 0 &&
-                      memcmp(block + 108, zeros, sizeof(zeros)) == 0;
+        int nul_ids =
+            (stream ? first_block(block, (const unsigned char *)stream->ptr, stream->size, 0)
+                    : first_block(block, bytes, len, gzip)) == 0 &&
+            memcmp(block + 108, zeros, sizeof(zeros)) == 0;
         if (nul_ids && st->saw_dirs == 0)
             return os == 0xff || os == GZIP_NONE ? SG_PACKER_NPM : SG_PACKER_NPM_LEGACY;
         if (!nul_ids && !st->odd_modes && !st->saw_dirs && !st->owner_ids)
@@ -948,20 +986,21 @@ static int add_normalizations(tar_state *st)
     return 0;
 }
 
-/* Make the tree from the pending entries; the backend gets its own copy of the bytes. */
-static int build_tree(sg_tree **out, tar_state *st, const unsigned char *bytes, size_t len)
+/* Make the tree from the pending entries; the backend takes the decompressed stream. */
+static int build_tree(sg_tree **out, tar_state *st, sg_buf *stream)
 {
     sg_tree_builder *b = NULL;
     tar_backend *tb;
     size_t i;
     int error;
 
-    if (!(tb = sg_calloc(1, sizeof(*tb))) || !(tb->bytes = sg_malloc(len ? len : 1))) {
+    if (!(tb = sg_calloc(1, sizeof(*tb))))
+        return sg_error_set(st->ctx, SG_ENOMEM, "out of memory for a tar reader");
+    tb->bytes = (unsigned char *)sg_buf_detach(stream, &tb->len);
+    if (!tb->bytes) {
         sg_free(tb);
         return sg_error_set(st->ctx, SG_ENOMEM, "out of memory for a copy of the tarball");
     }
-    memcpy(tb->bytes, bytes, len);
-    tb->len = len;
     if ((error = sg_tree__builder_new(&b, st->ctx, &tar_backend_ops, tb)) < 0)
         return error; /* tb freed by the builder */
     for (i = 0; i < st->n_items; i++) {
@@ -1017,11 +1056,39 @@ static int read_entries(tar_state *st, int gzip)
     }
 }
 
+/* Stream the entries with libarchive and cross-check them with npm's reading. The tarball is
+ * decompressed once, into a buffer bounded by the ratio limit, and both readers (and later the
+ * tree's backend) read that stream. When it cannot be made (corrupt gzip, over the ratio),
+ * libarchive streams the compressed bytes as it always did, so the error and the entry it
+ * names stay the same, and the cross-check stops on the same decompression error. */
+static int read_both(tar_state *st, sg_buf *stream, const unsigned char *bytes, size_t len)
+{
+    const unsigned char *src = bytes;
+    size_t srclen = len;
+    int gzip = is_gzip(bytes, len), error;
+
+    if (decompress(stream, st, bytes, len) == 0) {
+        src = (const unsigned char *)stream->ptr;
+        srclen = stream->size;
+        st->stream = src;
+        st->stream_len = srclen;
+    } else {
+        sg_error_clear(st->ctx);
+    }
+    if ((error = open_archive(&st->a, st->ctx, src, srclen, gzip)) < 0 ||
+        (error = read_entries(st, gzip)) < 0)
+        return error;
+    if (src == bytes && (error = decompress(stream, st, bytes, len)) < 0)
+        return error;
+    return npm_cross_check(st, stream);
+}
+
 int sg_tar_read(sg_tree **out, sg_tar_info *info, sg_ctx *ctx, const unsigned char *bytes,
                 size_t len, sg_report *report)
 {
     tar_state st;
     sg_tar_info local_info;
+    sg_buf stream = SG_BUF_INIT;
     int error = 0;
 
     memset(&st, 0, sizeof(st));
@@ -1051,17 +1118,16 @@ int sg_tar_read(sg_tree **out, sg_tar_info *info, sg_ctx *ctx, const unsigned ch
         error = sg_error_set(ctx, SG_ENOMEM, "out of memory for a tar read buffer");
         goto done;
     }
-    if ((error = open_archive(&st.a, ctx, bytes, len)) < 0 ||
-        (error = read_entries(&st, is_gzip(bytes, len))) < 0 ||
-        (error = npm_cross_check(&st, bytes, len)) < 0)
+    if ((error = read_both(&st, &stream, bytes, len)) < 0)
         goto done;
-    st.info->packer = detect_packer(&st, bytes, len);
+    st.info->packer = detect_packer(&st, bytes, len, &stream);
     if ((error = add_normalizations(&st)) < 0)
         goto done;
-    error = build_tree(out, &st, bytes, len);
+    error = build_tree(out, &st, &stream);
 done:
     if (st.a)
         archive_read_free(st.a);
+    sg_buf_dispose(&stream);
     sg_free(st.chunk);
     sg_free(st.items);
     sg_free(st.exact.slots);

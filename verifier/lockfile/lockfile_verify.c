@@ -347,8 +347,16 @@ static void store(rel *x, sg_ctx *ctx)
 static int verify_fresh(rel *x, sg_ctx *ctx, sg_cache *cache, sg_buf *bytes)
 {
     sg_verify_release_opts o = x->r->opts->release;
+    sg_rebuild_opts rebuild;
     size_t i;
     int need_bytes = 0, error;
+
+    if (o.rebuild && o.npm_config) {
+        /* as verify NAME@VERSION: the install step may reach the package's own registry */
+        rebuild = *o.rebuild;
+        rebuild.registry = sg_npm_config_registry_for(o.npm_config, x->pub.name);
+        o.rebuild = &rebuild;
+    }
 
     for (i = 0; i < x->n; i++)
         need_bytes |= x->entries[i]->integrity && !only_sha512(x->entries[i]->integrity);

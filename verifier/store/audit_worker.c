@@ -108,6 +108,7 @@ static int complete_job(worker *w, sg_ctx *ctx, sg_store *store, const sg_store_
     res.report_json = json->ptr;
     res.report_len = json->size;
     res.verified_at = (int64_t)time(NULL);
+    res.options = (char *)w->st->opts->options;
     error = sg_store_complete(store, ctx, job, &res);
     if (error == SG_ENOTFOUND) {
         emit_msg(w->st, SG_STORE_EVENT_DROPPED, job, sg_error_message(ctx), 0);
@@ -124,6 +125,7 @@ static int verify_job(worker *w, sg_ctx *ctx, sg_store *store, sg_cache *cache,
 {
     const work_state *st = w->st;
     sg_verify_release_opts o = *st->opts->verify;
+    sg_rebuild_opts rebuild;
     sg_report *report = NULL;
     sg_buf json = SG_BUF_INIT;
     char msg[1024];
@@ -132,6 +134,12 @@ static int verify_job(worker *w, sg_ctx *ctx, sg_store *store, sg_cache *cache,
     o.name = job->name;
     o.spec = job->spec;
     o.cache = cache;
+    if (o.rebuild && o.npm_config) {
+        /* as verify NAME@VERSION: the install step may reach the package's own registry */
+        rebuild = *o.rebuild;
+        rebuild.registry = sg_npm_config_registry_for(o.npm_config, job->name);
+        o.rebuild = &rebuild;
+    }
     error = sg_verify_release(&report, ctx, &o);
     if (error == 0 && (error = sg_report_write_json(&json, ctx, report)) == 0) {
         rc = complete_job(w, ctx, store, job, report, &json);

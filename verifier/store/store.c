@@ -22,6 +22,7 @@
 #define MAX_OWNER_BYTES 200
 #define MAX_ERROR_BYTES 1000
 #define MAX_OWNERS 100000
+#define MAX_PARAMS 4096
 /* The run key derived from the list: this many hex digits of a SHA-256. */
 #define RUN_KEY_HEX 24
 
@@ -54,6 +55,11 @@ static const char *const schema_v2[] = {
     "CREATE INDEX results_by_time ON results (verified_at)",
 };
 
+/* Version 3: the verdict options a result was made with (existing rows: "", never reused). */
+static const char *const schema_v3[] = {
+    "ALTER TABLE results ADD COLUMN options TEXT NOT NULL DEFAULT ''",
+};
+
 static const struct {
     const char *const *stmts; /* statements that bring version-1 to this version */
     size_t n;                 /* how many */
@@ -61,6 +67,7 @@ static const struct {
     {NULL, 0},
     {schema_v1, SG_ARRAY_SIZE(schema_v1)},
     {schema_v2, SG_ARRAY_SIZE(schema_v2)},
+    {schema_v3, SG_ARRAY_SIZE(schema_v3)},
 };
 
 /* ---- small helpers ------------------------------------------------------------------- */
@@ -330,19 +337,23 @@ void sg_store_result_dispose(sg_store_result *result)
     sg_free(result->version);
     sg_free(result->integrity);
     sg_free(result->report_json);
+    sg_free(result->options);
     *result = (sg_store_result)SG_STORE_RESULT_INIT;
 }
 
 static const char result_columns[] =
-    "SELECT ecosystem, name, version, integrity, verdict, report, verified_at FROM results";
+    "SELECT ecosystem, name, version, integrity, verdict, report, verified_at, options FROM "
+    "results";
 
 /* A results row into a borrowed struct (pointers into the row), checked. */
 static int row_to_result(sg_store_result *r, sg_ctx *ctx, const char *const *cols,
                          const size_t *lens, int ncols)
 {
     size_t i;
-    if (ncols != 7)
+    if (ncols != 8)
         return sg_error_set(ctx, SG_EDEP, "store: unexpected result columns");
+    if (!cols[7] || lens[7] > MAX_NAME_BYTES)
+        return sg_error_set(ctx, SG_EINVALID, "store: a result's options are malformed");
     for (i = 0; i < 6; i++) {
         if (!cols[i])
             return sg_error_set(ctx, SG_EINVALID, "store: a result has a NULL column");
@@ -361,6 +372,7 @@ static int row_to_result(sg_store_result *r, sg_ctx *ctx, const char *const *col
     r->integrity = (char *)cols[3];
     r->report_json = (char *)cols[5];
     r->report_len = lens[5];
+    r->options = (char *)cols[7];
     return parse_i64(&r->verified_at, ctx, cols[6], "verified_at");
 }
 
@@ -378,7 +390,8 @@ static int copy_result_row(void *payload, sg_ctx *ctx, const char *const *cols, 
     out->report_len = r.report_len;
     if (!(out->ecosystem = sg_strdup(r.ecosystem)) || !(out->name = sg_strdup(r.name)) ||
         !(out->version = sg_strdup(r.version)) || !(out->integrity = sg_strdup(r.integrity)) ||
-        !(out->report_json = sg_strndup(r.report_json, r.report_len))) {
+        !(out->report_json = sg_strndup(r.report_json, r.report_len)) ||
+        !(out->options = sg_strdup(r.options))) {
         sg_store_result_dispose(out);
         return sg_error_set(ctx, SG_ENOMEM, "out of memory reading a result");
     }
@@ -421,6 +434,8 @@ static int check_result(sg_ctx *ctx, const sg_store_result *r)
         return error;
     if (r->integrity && strlen(r->integrity) > MAX_NAME_BYTES)
         return sg_error_set(ctx, SG_EINVALID, "store: the integrity is too long");
+    if (r->options && strlen(r->options) > MAX_NAME_BYTES)
+        return sg_error_set(ctx, SG_EINVALID, "store: the verdict options are too long");
     if (!r->report_json || r->report_len > sg_ctx_limit(ctx, SG_LIMIT_JSON_SIZE))
         return sg_error_set(ctx, SG_EINVALID,
                             "store: the report of '%s@%s' is missing or over the JSON size limit",
@@ -434,7 +449,7 @@ static int check_result(sg_ctx *ctx, const sg_store_result *r)
 static int write_result(sg_store *s, sg_ctx *ctx, const sg_store_result *r, const char *eco,
                         int64_t now_s)
 {
-    sg_store_val p[7];
+    sg_store_val p[8];
     p[0] = text(r->ecosystem ? r->ecosystem : eco);
     p[1] = text(r->name);
     p[2] = text(r->version);
@@ -443,12 +458,14 @@ static int write_result(sg_store *s, sg_ctx *ctx, const sg_store_result *r, cons
     p[5] = text(r->report_json);
     p[5].len = r->report_len; /* the report need not be NUL-terminated */
     p[6] = integer(r->verified_at > 0 ? r->verified_at : now_s);
+    p[7] = text(r->options ? r->options : "");
     return run_sql(s, ctx,
                    "INSERT INTO results (ecosystem, name, version, integrity, verdict, report, "
-                   "verified_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (ecosystem, "
-                   "name, version, integrity) DO UPDATE SET verdict = excluded.verdict, "
-                   "report = excluded.report, verified_at = excluded.verified_at",
-                   p, 7, NULL, NULL, NULL);
+                   "verified_at, options) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT "
+                   "(ecosystem, name, version, integrity) DO UPDATE SET verdict = "
+                   "excluded.verdict, report = excluded.report, verified_at = "
+                   "excluded.verified_at, options = excluded.options",
+                   p, 8, NULL, NULL, NULL);
 }
 
 int sg_store_put_result(sg_store *store, sg_ctx *ctx, const sg_store_result *result)
@@ -548,15 +565,21 @@ typedef struct newest_run {
     char run[SG_STORE_RUN_MAX + 1]; /* its id */
     int64_t generation;             /* its generation */
     int found;                      /* a row came */
+    char params[MAX_PARAMS + 1];    /* its params, when the query asks for them (third column) */
 } newest_run;
 
 static int read_newest_run(void *payload, sg_ctx *ctx, const char *const *cols, const size_t *lens,
                            int ncols)
 {
     newest_run *r = payload;
-    if (ncols != 2 || !cols[0] || lens[0] > SG_STORE_RUN_MAX)
+    if (ncols < 2 || ncols > 3 || !cols[0] || lens[0] > SG_STORE_RUN_MAX)
         return sg_error_set(ctx, SG_EINVALID, "store: a run id is malformed");
+    if (ncols == 3 && (!cols[2] || lens[2] > MAX_PARAMS))
+        return sg_error_set(ctx, SG_EINVALID, "store: the params of run '%s' are malformed",
+                            cols[0]);
     memcpy(r->run, cols[0], lens[0] + 1);
+    if (ncols == 3)
+        memcpy(r->params, cols[2], lens[2] + 1);
     r->found = 1;
     return parse_i64(&r->generation, ctx, cols[1], "generation");
 }
@@ -606,6 +629,22 @@ static int check_jobs(sg_ctx *ctx, const char *name, const sg_store_job_spec *jo
     return 0;
 }
 
+/* Resuming run nr: refuse other params (the run's jobs are verified with the run's options),
+ * then queue its error jobs again (an error is never a result; attempts stay counted). */
+static int resume_locked(sg_store *s, sg_ctx *ctx, const newest_run *nr, const char *params)
+{
+    sg_store_val p = text(nr->run);
+    if (strcmp(nr->params, params ? params : "") != 0)
+        return sg_error_set(ctx, SG_EINVALID,
+                            "run '%s' was started with other options (%s), not these (%s): "
+                            "give the same options, or another --run",
+                            nr->run, nr->params, params ? params : "");
+    return run_sql(s, ctx,
+                   "UPDATE jobs SET state = 'queued', owner = NULL, token = NULL, "
+                   "lease_until = NULL, finished_at = NULL WHERE run = $1 AND state = 'error'",
+                   &p, 1, NULL, NULL, NULL);
+}
+
 /* Inside the transaction: resume the newest run of key when unfinished, else create one. */
 static int open_run_locked(char *run, size_t size, int *created, sg_ctx *ctx, sg_store *s,
                            const char *key, const char *params)
@@ -619,7 +658,7 @@ static int open_run_locked(char *run, size_t size, int *created, sg_ctx *ctx, sg
     memset(&nr, 0, sizeof(nr));
     p[0] = text(key);
     if ((error = run_sql(s, ctx,
-                         "SELECT run, generation FROM runs WHERE run_key = $1 ORDER BY "
+                         "SELECT run, generation, params FROM runs WHERE run_key = $1 ORDER BY "
                          "generation DESC LIMIT 1",
                          p, 1, read_newest_run, &nr, NULL)) < 0)
         return error;
@@ -633,7 +672,7 @@ static int open_run_locked(char *run, size_t size, int *created, sg_ctx *ctx, sg
         if (open_jobs.value > 0) {
             snprintf(run, size, "%s", nr.run);
             *created = 0;
-            return 0;
+            return resume_locked(s, ctx, &nr, params);
         }
     }
     if ((error = now_ms(s, ctx, &now)) < 0)
@@ -660,6 +699,9 @@ int sg_store_run_open(char **run_out, int *created, sg_ctx *ctx, sg_store *store
     *run_out = NULL;
     if ((error = check_jobs(ctx, name, jobs, njobs)) < 0)
         return error;
+    if (params && strlen(params) > MAX_PARAMS)
+        return sg_error_set(ctx, SG_EINVALID, "the run's params are longer than %d bytes",
+                            MAX_PARAMS);
     if (!name && (error = derive_run_key(key, ctx, params, jobs, njobs)) < 0)
         return error;
     if ((error = begin(store, ctx, 1)) < 0)

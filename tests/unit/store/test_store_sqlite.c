@@ -155,10 +155,11 @@ static void test_store_sqlite__migrates_a_version_1_store_keeping_its_results(vo
             "INSERT INTO results VALUES ('npm', 'old', '0.1.0', 'sha512-x', 'fail', '{}', 42);");
     s = open_store(f);
     assert_int_equal(sg_store_schema_version(&v, f->ctx, s), 0);
-    assert_int_equal(v, 2);
+    assert_int_equal(v, SG_STORE_SCHEMA_VERSION); /* through versions 2 and 3 */
     assert_int_equal(sg_store_get_result(&got, f->ctx, s, "npm", "old", "0.1.0", "sha512-x"), 0);
     assert_int_equal(got.verdict, SG_VERDICT_FAIL);
     assert_int_equal(got.verified_at, 42);
+    assert_string_equal(got.options, ""); /* made with options nobody recorded: never reused */
     sg_store_result_dispose(&got);
     /* the queue of version 2 works on the migrated store */
     run = open_run(f, s, three, 3, NULL);
@@ -239,7 +240,8 @@ static void test_store_sqlite__rejects_malformed_stored_rows(void **state)
     fixture *f = *state;
     sg_store *s = open_store(f);
     sg_store_result got = SG_STORE_RESULT_INIT;
-    raw_sql(f->path, "INSERT INTO results VALUES ('npm', 'evil', '1.0.0', '', 'maybe', '{}', 1)");
+    raw_sql(f->path, "INSERT INTO results (ecosystem, name, version, integrity, verdict, report, "
+                     "verified_at) VALUES ('npm', 'evil', '1.0.0', '', 'maybe', '{}', 1)");
     assert_int_equal(sg_store_get_result(&got, f->ctx, s, "npm", "evil", "1.0.0", NULL),
                      SG_EINVALID);
     assert_null(got.name);
@@ -336,6 +338,88 @@ static void test_store_sqlite__named_runs_are_checked(void **state)
     sg_error_clear(f->ctx);
     assert_int_equal(sg_store_run_open(&run, NULL, f->ctx, s, "weekly-2024.12", NULL, three, 3), 0);
     assert_string_equal(run, "weekly-2024.12/1");
+    sg_store_string_free(run);
+    sg_store_free(s);
+}
+
+/* Issue 14: a result records the verdict options that produced it; a replacement with other
+ * options replaces them too (one result per artifact, the latest). */
+static void test_store_sqlite__a_result_keeps_its_verdict_options(void **state)
+{
+    fixture *f = *state;
+    sg_store *s = open_store(f);
+    sg_store_result r = result_for("chalk", "5.3.0", SG_VERDICT_INCONCLUSIVE),
+                    got = SG_STORE_RESULT_INIT;
+
+    r.options = "verdict-options/1 rebuild=never registry-keys=registry trusted-root=none";
+    assert_int_equal(sg_store_put_result(s, f->ctx, &r), 0);
+    assert_int_equal(sg_store_get_result(&got, f->ctx, s, "npm", "chalk", "5.3.0", "sha512-abc"),
+                     0);
+    assert_string_equal(got.options, r.options);
+    sg_store_result_dispose(&got);
+    r.options = NULL; /* stored as "" */
+    assert_int_equal(sg_store_put_result(s, f->ctx, &r), 0);
+    assert_int_equal(sg_store_get_result(&got, f->ctx, s, "npm", "chalk", "5.3.0", "sha512-abc"),
+                     0);
+    assert_string_equal(got.options, "");
+    sg_store_result_dispose(&got);
+    sg_store_free(s);
+}
+
+/* A run is verified with its own options: resuming it with others is refused. */
+static void test_store_sqlite__resuming_a_run_with_other_params_is_refused(void **state)
+{
+    fixture *f = *state;
+    sg_store *s = open_store(f);
+    char *run = NULL, *again = NULL;
+    int created = 0;
+    assert_int_equal(
+        sg_store_run_open(&run, &created, f->ctx, s, "nightly", "rebuild=never", three, 3), 0);
+    assert_int_equal(created, 1);
+    assert_int_equal(
+        sg_store_run_open(&again, &created, f->ctx, s, "nightly", "rebuild=auto", three, 3),
+        SG_EINVALID);
+    assert_null(again);
+    assert_non_null(strstr(sg_error_message(f->ctx), "other options (rebuild=never)"));
+    sg_error_clear(f->ctx);
+    assert_int_equal(
+        sg_store_run_open(&again, &created, f->ctx, s, "nightly", "rebuild=never", three, 3), 0);
+    assert_int_equal(created, 0);
+    assert_string_equal(again, run);
+    sg_store_string_free(again);
+    sg_store_string_free(run);
+    sg_store_free(s);
+}
+
+/* Issue 14: an error is never a result: resuming a run queues its error jobs again, and the
+ * attempts they used stay counted. */
+static void test_store_sqlite__resuming_a_run_requeues_its_errors(void **state)
+{
+    fixture *f = *state;
+    sg_store *s = open_store(f);
+    sg_store_job job = SG_STORE_JOB_INIT;
+    sg_store_stats st;
+    char *run = open_run(f, s, three, 3, NULL), *again = NULL;
+    int created = 1;
+
+    assert_int_equal(sg_store_claim(&job, f->ctx, s, run, "w", 1000), 0);
+    assert_string_equal(job.name, "alpha");
+    assert_int_equal(sg_store_fail(s, f->ctx, &job, "registry unreachable", 0), 0);
+    assert_int_equal(sg_store_run_stats(&st, f->ctx, s, run), 0);
+    assert_int_equal(st.errors, 1);
+    assert_int_equal(st.queued, 2);
+    /* interrupted here; the same run again resumes it */
+    again = open_run(f, s, three, 3, &created);
+    assert_int_equal(created, 0);
+    assert_string_equal(again, run);
+    assert_int_equal(sg_store_run_stats(&st, f->ctx, s, run), 0);
+    assert_int_equal(st.errors, 0);
+    assert_int_equal(st.queued, 3);
+    assert_int_equal(sg_store_claim(&job, f->ctx, s, run, "w", 1000), 0);
+    assert_string_equal(job.name, "alpha"); /* list order */
+    assert_int_equal(job.attempts, 2);      /* the first attempt still counts */
+    sg_store_job_dispose(&job);
+    sg_store_string_free(again);
     sg_store_string_free(run);
     sg_store_free(s);
 }
@@ -668,6 +752,9 @@ int main(void)
         T(test_store_sqlite__reopening_a_run_resumes_it_and_dedupes_entries),
         T(test_store_sqlite__a_finished_run_is_followed_by_a_new_generation),
         T(test_store_sqlite__named_runs_are_checked),
+        T(test_store_sqlite__a_result_keeps_its_verdict_options),
+        T(test_store_sqlite__resuming_a_run_with_other_params_is_refused),
+        T(test_store_sqlite__resuming_a_run_requeues_its_errors),
         T(test_store_sqlite__claims_in_list_order_and_completes_each_once),
         T(test_store_sqlite__expired_lease_is_claimable_and_the_old_claim_writes_nothing),
         T(test_store_sqlite__heartbeat_and_extend_keep_a_lease),
