@@ -666,14 +666,19 @@ static int write_sarif(sg_buf *out, const lock_args *a, const sg_lockfile_run *r
 static void text_release(sg_buf *out, const lock_args *a, const sg_lockfile_release *r)
 {
     size_t i, shown = 0, n;
-    sg_buf_printf(out, "  %-13s %s@%s", release_verdict(r), r->name, r->version);
+    sg_buf_printf(out, "  %-13s ", release_verdict(r));
+    sg_buf_put_display(out, r->name);
+    sg_buf_putc(out, '@');
+    sg_buf_put_display(out, r->version);
     if (r->entry->line)
         sg_buf_printf(out, " (line %u)", r->entry->line);
     if (r->reused)
         sg_buf_puts(out, " [stored verdict]");
     sg_buf_putc(out, '\n');
     if (r->error < 0) {
-        sg_buf_printf(out, "      %s\n", r->message);
+        sg_buf_puts(out, "      ");
+        sg_buf_put_display(out, r->message);
+        sg_buf_putc(out, '\n');
         return;
     }
     n = sg_report_finding_count(r->report);
@@ -685,11 +690,7 @@ static void text_release(sg_buf *out, const lock_args *a, const sg_lockfile_rele
             sg_buf_printf(out, "      ... and more (see --verbose or --format json)\n");
             break;
         }
-        sg_buf_printf(out, "      %-8s %s%s%s: %s\n", sg_severity_name(f->severity), f->kind,
-                      f->name ? " " : "", f->name ? f->name : "",
-                      f->detail ? f->detail
-                      : f->path ? f->path
-                                : "");
+        sg_report_write_finding_text(out, f, 0, 4); /* path, field, both values, detail */
     }
 }
 
@@ -710,14 +711,18 @@ static int write_text(sg_buf *out, const lock_args *a, const sg_lockfile *lock,
         sg_buf_puts(out, "Not verifiable:\n");
     for (i = 0; i < ns; i++) {
         const sg_lockfile_entry *e = sg_lockfile_run_skipped(run, i);
-        sg_buf_printf(out, "  %-10s %s%s%s", sg_lockfile_kind_name(e->kind), e->name,
-                      e->version ? "@" : "", e->version ? e->version : "");
+        sg_buf_printf(out, "  %-10s ", sg_lockfile_kind_name(e->kind));
+        sg_buf_put_display(out, e->name);
+        if (e->version) {
+            sg_buf_putc(out, '@');
+            sg_buf_put_display(out, e->version);
+        }
         if (e->line)
             sg_buf_printf(out, " (line %u)", e->line);
         sg_buf_printf(out, ": %s%s\n", sg_lockfile_skip_reason(e),
                       blocks(a, e) ? " (not allowed: the gate is inconclusive)" : "");
     }
-    sg_buf_printf(out, "Verdict: %s (%zu pass, %zu fail, %zu inconclusive, %zu error", t->verdict,
+    sg_buf_printf(out, "verdict: %s (%zu pass, %zu fail, %zu inconclusive, %zu error", t->verdict,
                   t->pass, t->fail, t->inconclusive, t->error);
     if (t->reused)
         sg_buf_printf(out, "; %zu from stored verdicts", t->reused);

@@ -135,3 +135,8 @@ int sg_utf8_valid(const unsigned char *s, size_t len)
     }
     return 1;
 }
+
+int sg_buf_put_display(sg_buf *buf, const char *s)
+{
+    return s ? sg_buf_put_shown(buf, s, strlen(s), 1000, SG_SHOW_HEX) : 0;
+}

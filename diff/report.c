@@ -767,6 +767,26 @@ static void text_one(sg_buf *out, sg_arena *tmp, const sg_finding *src, unsigned
     text_finding(out, &f, flags);
 }
 
+int sg_report_write_finding_text(sg_buf *out, const sg_finding *finding, unsigned flags,
+                                 unsigned indent)
+{
+    sg_arena tmp = SG_ARENA_INIT;
+    sg_buf one = SG_BUF_INIT;
+    size_t i;
+    int error;
+
+    text_one(&one, &tmp, finding, flags);
+    for (i = 0; i < one.size; i++) {
+        if (i == 0 || one.ptr[i - 1] == '\n')
+            sg_buf_printf(out, "%*s", (int)(indent > 64 ? 64 : indent), "");
+        sg_buf_putc(out, one.ptr[i]);
+    }
+    error = one.error ? one.error : out->error;
+    sg_buf_dispose(&one);
+    sg_arena_dispose(&tmp);
+    return error;
+}
+
 /* End of the run of findings of r->findings[from]'s severity and kind (they are sorted so). */
 static size_t run_end(const sg_report *r, size_t from)
 {

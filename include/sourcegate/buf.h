@@ -56,6 +56,13 @@ void sg_buf_truncate(sg_buf *buf, size_t len);
 void sg_buf_clear(sg_buf *buf);
 
 /**
+ * Append untrusted text (a name from a lockfile, a message) as the text reports show it:
+ * control bytes as \xHH (no line break or escape sequence can reach a terminal), UTF-8 kept,
+ * at most 1,000 bytes of it, then "...". NULL appends nothing. Returns 0 or the buffer's error.
+ */
+int sg_buf_put_display(sg_buf *buf, const char *s);
+
+/**
  * Take ownership of the bytes: returns a malloc'd NUL-terminated string (free with free())
  * and leaves the buffer empty. Returns NULL if the buffer is in error or allocation fails.
  */

@@ -253,6 +253,14 @@ int sg_report_write_json(sg_buf *out, sg_ctx *ctx, const sg_report *report);
                                    listed one by one and the rest grouped by severity and kind
                                    (count, folders, examples) */
 
+/**
+ * Append one finding as the text report lists it ("HIGH     file-added  dist/x.js", its path,
+ * field.name, before -> after, and its detail on a second line), every line indented by
+ * `indent` more spaces, untrusted strings shown safely. Returns 0 or the buffer's error.
+ */
+int sg_report_write_finding_text(sg_buf *out, const sg_finding *finding, unsigned flags,
+                                 unsigned indent);
+
 /** Append the human-readable report to out. */
 int sg_report_write_text(sg_buf *out, sg_ctx *ctx, const sg_report *report, unsigned flags);
 

@@ -333,6 +333,23 @@ static void test_lockfile_cli__npm_lock_json_has_every_verdict(void **state)
     free(text);
 }
 
+/* The text names what a reader needs to act on each finding: the path, the field and both
+ * values, the detail (issue 16: it printed "high file-modified: bytes differ ..." alone). */
+static void test_lockfile_cli__text_findings_name_path_field_and_values(void **state)
+{
+    fixture *f = *state;
+    char path[4200], *text = npm_lock(f, NEW_LOCK), *out = NULL;
+    write_lock(f, "text/package-lock.json", text, path, sizeof(path));
+    assert_int_equal(run(f, path, "--jobs 2 --allow-unverifiable git,file", &out, NULL), 1);
+    assert_non_null(strstr(out, "dependency-added"));
+    assert_non_null(strstr(out, " package.json dependencies."));
+    assert_non_null(strstr(out, ": (none) -> ^4.2.1\n"));
+    assert_non_null(strstr(out, "verdict: fail ("));
+    assert_null(strstr(out, "Verdict:"));
+    free(out);
+    free(text);
+}
+
 static void test_lockfile_cli__genuine_lock_passes_in_text(void **state)
 {
     fixture *f = *state;
@@ -342,7 +359,7 @@ static void test_lockfile_cli__genuine_lock_passes_in_text(void **state)
     assert_int_equal(run(f, path, "--jobs 1 --allow-unverifiable git,file", &out, NULL), 0);
     assert_non_null(strstr(out, "pass"));
     assert_non_null(strstr(out, "@scope/delta@2.0.0"));
-    assert_non_null(strstr(out, "Verdict: pass (3 pass, 0 fail"));
+    assert_non_null(strstr(out, "verdict: pass (3 pass, 0 fail"));
     assert_non_null(strstr(out, "git "));
     free(out);
     free(text);
@@ -683,10 +700,10 @@ static void test_lockfile_cli__unverifiable_entries_make_the_gate_inconclusive(v
     const cJSON *it;
     write_lock(f, "closed/package-lock.json", text, path, sizeof(path));
     assert_int_equal(run(f, path, "--jobs 2", &out, NULL), 3);
-    assert_non_null(strstr(out, "Verdict: inconclusive (3 pass, 0 fail"));
+    assert_non_null(strstr(out, "verdict: inconclusive (3 pass, 0 fail"));
     assert_non_null(strstr(out, "3 unverifiable entries not allowed"));
     assert_non_null(strstr(out, "(not allowed: the gate is inconclusive)"));
-    assert_null(strstr(out, "Verdict: pass"));
+    assert_null(strstr(out, "verdict: pass"));
     free(out);
     out = NULL;
     /* git alone is not enough: the file and link entries still block */
@@ -706,7 +723,7 @@ static void test_lockfile_cli__unverifiable_entries_make_the_gate_inconclusive(v
     free(out);
     out = NULL;
     assert_int_equal(run(f, path, "--jobs 2 --allow-unverifiable file,git", &out, NULL), 0);
-    assert_non_null(strstr(out, "Verdict: pass (3 pass"));
+    assert_non_null(strstr(out, "verdict: pass (3 pass"));
     free(out);
     out = NULL;
     /* an unknown class is a usage error */
@@ -733,7 +750,7 @@ static void test_lockfile_cli__nothing_verified_is_inconclusive(void **state)
     out = NULL;
     assert_int_equal(run(f, path, "--allow-unverifiable git,file,remote", &out, NULL), 3);
     assert_non_null(strstr(out, "Inconclusive: nothing was verified"));
-    assert_null(strstr(out, "Verdict: pass"));
+    assert_null(strstr(out, "verdict: pass"));
     free(out);
     free(text);
 }
@@ -788,7 +805,7 @@ static void test_lockfile_cli__base_with_no_change_passes(void **state)
     write_lock(f, "same-base/package-lock.json", text, base, sizeof(base));
     snprintf(extra, sizeof(extra), "--base '%s'", base);
     assert_int_equal(run(f, path, extra, &out, NULL), 0);
-    assert_non_null(strstr(out, "Verdict: pass (0 pass"));
+    assert_non_null(strstr(out, "verdict: pass (0 pass"));
     free(out);
     free(text);
 }
@@ -821,6 +838,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lockfile_cli__npm_lock_json_has_every_verdict),
+        cmocka_unit_test(test_lockfile_cli__text_findings_name_path_field_and_values),
         cmocka_unit_test(test_lockfile_cli__genuine_lock_passes_in_text),
         cmocka_unit_test(test_lockfile_cli__stored_verdicts_are_reused),
         cmocka_unit_test(test_lockfile_cli__stored_verdicts_are_reused_only_with_the_same_options),
