@@ -513,7 +513,7 @@ static void text_finding_line(sg_buf *out, const cJSON *f, const char *sev)
         sg_buf_puts(out, " -> ");
         put_text(out, after ? after : "(none)");
     }
-    if (detail) {
+    if (detail && *detail) {
         sg_buf_printf(out, "\n      %8s ", "");
         put_text(out, detail);
     }

@@ -580,7 +580,7 @@ static void text_finding(sg_buf *out, const sg_finding *f, unsigned flags)
     if (f->before || f->after)
         sg_buf_printf(out, ": %s -> %s", f->before ? f->before : "(none)",
                       f->after ? f->after : "(none)");
-    if (f->detail)
+    if (f->detail && *f->detail)
         sg_buf_printf(out, "\n  %8s %s", "", f->detail);
     sg_buf_putc(out, '\n');
 }

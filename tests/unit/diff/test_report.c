@@ -237,10 +237,47 @@ static void test_report__text_leads_with_the_release_compared_with(void **state)
     sg_ctx_free(ctx);
 }
 
+/* A manifest-mismatch line says which field, which key and both values; a finding with
+ * nothing after its kind ends without spaces (issue 16). */
+static void test_report__text_mismatch_names_field_and_both_values(void **state)
+{
+    sg_ctx *ctx;
+    sg_report *r = new_report(&ctx);
+    sg_buf out = SG_BUF_INIT;
+    sg_finding f = {0};
+    (void)state;
+    sg_report_set(r, ctx, SG_REPORT_PACKAGE, "axios");
+    sg_report_set(r, ctx, SG_REPORT_VERSION, "1.7.9");
+    f.kind = "manifest-mismatch";
+    f.severity = SG_SEV_HIGH;
+    f.path = "package.json";
+    f.field = "dependencies";
+    f.name = "follow-redirects";
+    f.before = "^1.15.6";
+    f.after = "^1.15.0";
+    f.detail = "the registry's metadata names another spec";
+    assert_int_equal(sg_report_add(r, ctx, &f), 0);
+    sg_report_addf(r, ctx, "source-missing", NULL, NULL);
+    sg_report_decide(r, SG_SEV_HIGH);
+    assert_int_equal(sg_report_write_text(&out, ctx, r, 0), 0);
+    assert_non_null(strstr(out.ptr, "HIGH     manifest-mismatch  package.json "
+                                    "dependencies.follow-redirects: ^1.15.6 -> ^1.15.0\n"));
+    assert_non_null(strstr(out.ptr, "the registry's metadata names another spec\n"));
+    assert_non_null(strstr(out.ptr, "HIGH     source-missing\n"));
+    if (strstr(out.ptr, " \n"))
+        fail_msg("a line ends in a space:\n%s", out.ptr);
+    /* the reason line names the worst finding and how many reach the threshold */
+    assert_non_null(strstr(out.ptr, "  reason    2 findings at or above high; the worst: "));
+    sg_buf_dispose(&out);
+    sg_report_free(r);
+    sg_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_report__text_leads_with_the_release_compared_with),
+        cmocka_unit_test(test_report__text_mismatch_names_field_and_both_values),
         cmocka_unit_test(test_report__refuses_unknown_kind),
         cmocka_unit_test(test_report__every_design_kind_is_known),
         cmocka_unit_test(test_report__verdict_fail_at_threshold),
