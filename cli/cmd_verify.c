@@ -28,6 +28,7 @@ enum {
     OPT_UNSAFE_NO_SANDBOX,
     OPT_REBUILD_TIMEOUT,
     OPT_REBUILD_MEMORY,
+    OPT_REBUILD_DISK,
     OPT_REGISTRY_KEYS,
     OPT_TRUSTED_ROOT,
     OPT_OUTPUT,
@@ -61,6 +62,8 @@ static const cli_opt verify_opts[] = {
      OPT_REBUILD_TIMEOUT},
     {"rebuild-memory", 0, CLI_OPT_VALUE, "MIB", "memory limit of a rebuild (default 4096)",
      OPT_REBUILD_MEMORY},
+    {"rebuild-disk", 0, CLI_OPT_VALUE, "MIB", "disk limit of a rebuild step (default 4096)",
+     OPT_REBUILD_DISK},
     {"registry-keys", 0, CLI_OPT_VALUE, "FILE",
      "pin the registry's signing keys (a /-/npm/v1/keys document; default: fetch them)",
      OPT_REGISTRY_KEYS},
@@ -191,6 +194,11 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
         if ((rc = parse_count(&n, "rebuild-memory", value, 1048576)) != 0)
             return rc;
         a->rebuild.memory_bytes = (uint64_t)n << 20;
+        break;
+    case OPT_REBUILD_DISK:
+        if ((rc = parse_count(&n, "rebuild-disk", value, 1048576)) != 0)
+            return rc;
+        a->rebuild.disk_bytes = (uint64_t)n << 20;
         break;
     case OPT_TRUSTED_ROOT: a->trusted_root = value; break;
     case OPT_REWRITE:
