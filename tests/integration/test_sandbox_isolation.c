@@ -180,6 +180,34 @@ static void test_sandbox_isolation__root_only_host_file_is_unreadable(void **sta
     assert_null(strstr(f->out.ptr, "ROOT-SECRET"));
 }
 
+static void test_sandbox_isolation__hand_over_leaves_linked_host_files_alone(void **state)
+{
+    fx *f = *state;
+    sg_sandbox_result res;
+    char target[4200], hard[4200], sym[4200], hl[4200];
+    struct stat st;
+
+    NEED_SANDBOX(f);
+    if (geteuid() != 0)
+        skip();
+    /* root's files outside the binds, reachable from the tree by a symlink and a hard link */
+    snprintf(target, sizeof(target), "%s/symlinked", f->dir);
+    snprintf(hard, sizeof(hard), "%s/hardlinked", f->dir);
+    snprintf(sym, sizeof(sym), "%s/link", f->tree);
+    snprintf(hl, sizeof(hl), "%s/hl", f->tree);
+    sgt_write_file(target, "x", 1, 0600);
+    sgt_write_file(hard, "x", 1, 0600);
+    assert_int_equal(symlink(target, sym), 0);
+    assert_int_equal(link(hard, hl), 0);
+    run_sh(f, &res, "cat hl; exit 0", 0);
+    assert_true(res.exited);
+    assert_int_equal(stat(target, &st), 0);
+    assert_int_equal(st.st_uid, 0);
+    assert_int_equal(stat(hard, &st), 0);
+    assert_int_equal(st.st_uid, 0);
+    assert_non_null(strstr(f->out.ptr, "Permission denied"));
+}
+
 static void test_sandbox_isolation__unreadable_bind_is_a_clear_error(void **state)
 {
     fx *f = *state;
@@ -403,6 +431,7 @@ int main(void)
         T(test_sandbox_isolation__no_root_inside_nor_on_the_host),
         T(test_sandbox_isolation__setuid_root_file_never_comes_back),
         T(test_sandbox_isolation__root_only_host_file_is_unreadable),
+        T(test_sandbox_isolation__hand_over_leaves_linked_host_files_alone),
         T(test_sandbox_isolation__unreadable_bind_is_a_clear_error),
         T(test_sandbox_isolation__disk_limit_stops_a_build_filling_the_scratch),
         T(test_sandbox_isolation__tmpfs_is_sized),

@@ -363,7 +363,7 @@ static void child_exec(const child_setup *cs)
         set_limit(RLIMIT_FSIZE, fsize);
     set_limit(RLIMIT_CORE, 0);
     child_fds(cs->out_fd, from, to, 3);
-    if (!cs->cwd && chdir("/") < 0) /* bubblewrap: --chdir sets the folder inside */
+    if (!cs->spec->unsafe && chdir("/") < 0) /* bubblewrap's --chdir sets the folder inside */
         _exit(126);
     if (cs->cwd && chdir(cs->cwd) < 0)
         _exit(126);

@@ -200,10 +200,14 @@ static int make_stage(sg_sandbox_host *h, sg_ctx *ctx, const sg_sandbox_spec *sp
     int flags, error = 0;
 
     sg_buf_puts(&h->stage, "/tmp/sourcegate-stage-XXXXXX");
-    if (h->stage.error || !mkdtemp(h->stage.ptr) || chmod(h->stage.ptr, 0711) < 0) {
+    if (h->stage.error || !mkdtemp(h->stage.ptr)) {
         error = sg_error_set(ctx, SG_EIO, "cannot make the sandbox's staging folder: %s",
                              strerror(errno));
         sg_buf_clear(&h->stage);
+        goto done;
+    }
+    if (chmod(h->stage.ptr, 0711) < 0) { /* dispose removes it */
+        error = sg_error_set(ctx, SG_EIO, "cannot open up '%s': %s", h->stage.ptr, strerror(errno));
         goto done;
     }
     if (!(h->pairs = sg_calloc(2 * n + 1, sizeof(*h->pairs)))) {
