@@ -694,7 +694,10 @@ int sg_sandbox__probe(sg_ctx *ctx, const char *bwrap)
         sg_buf_truncate(&out, n);
         error = sg_error_set(ctx, SG_EUNSUPPORTED,
                              "bubblewrap cannot make a sandbox here (user namespaces may be "
-                             "disabled): %s",
+                             "disabled%s): %s",
+                             geteuid() == 0 ? " for unprivileged users: as root, the sandbox "
+                                              "runs under an unprivileged uid"
+                                            : "",
                              out.size ? out.ptr : "no message");
     }
     sg_buf_dispose(&out);
