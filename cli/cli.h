@@ -60,8 +60,7 @@ enum {
     CLI_VERDICT_OPT_UNSAFE_NO_SANDBOX,
     CLI_VERDICT_OPT_REBUILD_TIMEOUT,
     CLI_VERDICT_OPT_REBUILD_MEMORY,
-    /* --rebuild-disk MIB: its id goes here, its row after --rebuild-memory's, its value in
-     * cli_verdict_on_opt() and its part of the verdict options in cli_verdict_prepare() */
+    CLI_VERDICT_OPT_REBUILD_DISK,
     CLI_VERDICT_OPT_REGISTRY_KEYS,
     CLI_VERDICT_OPT_TRUSTED_ROOT,
     CLI_VERDICT_OPT__COUNT
@@ -81,6 +80,8 @@ enum {
      (first_id) + CLI_VERDICT_OPT_REBUILD_TIMEOUT}, \
     {"rebuild-memory", 0, CLI_OPT_VALUE, "MIB", "memory limit of a rebuild (default 4096)", \
      (first_id) + CLI_VERDICT_OPT_REBUILD_MEMORY}, \
+    {"rebuild-disk", 0, CLI_OPT_VALUE, "MIB", "disk limit of a rebuild step (default 4096)", \
+     (first_id) + CLI_VERDICT_OPT_REBUILD_DISK}, \
     {"registry-keys", 0, CLI_OPT_VALUE, "FILE", \
      "pin the registry's signing keys (a /-/npm/v1/keys document; default: fetch them)", \
      (first_id) + CLI_VERDICT_OPT_REGISTRY_KEYS}, \

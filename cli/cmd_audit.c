@@ -110,6 +110,7 @@ static void audit_help(FILE *out)
             "                        [--registry URL] [--cache DIR] [--git-rewrite FROM=TO]...\n"
             "                        [--offline] [--rebuild auto|always|never]\n"
             "                        [--rebuild-timeout SECONDS] [--rebuild-memory MIB]\n"
+            "                        [--rebuild-disk MIB]\n"
             "                        [--unsafe-no-sandbox]\n"
             "                        [--registry-keys FILE] [--trusted-root FILE]\n"
             "                        [--fail-on SEVERITY] [--limit NAME=N]... [-q]\n\n"

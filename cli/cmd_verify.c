@@ -107,7 +107,7 @@ static void verify_help(FILE *out)
             "       sourcegate verify --tarball FILE --source GIT [--ref REV] [--subdir DIR]\n"
             "                         [OPTIONS]\n"
             "OPTIONS: [--rebuild auto|always|never] [--rebuild-timeout SECONDS]\n"
-            "         [--rebuild-memory MIB] [--unsafe-no-sandbox]\n"
+            "         [--rebuild-memory MIB] [--rebuild-disk MIB] [--unsafe-no-sandbox]\n"
             "         [--format text|json] [--fail-on SEVERITY] [--limit NAME=N]...\n"
             "         [-o FILE] [-q] [-v] [--all] [--progress auto|always|never]\n"
             "         [--attest FILE --key KEY.pem [--key-passphrase-env VAR]\n"

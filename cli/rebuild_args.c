@@ -61,6 +61,11 @@ int cli_verdict_on_opt(cli_verdict_args *v, sg_ctx *ctx, const char *cmd, int wh
             return rc;
         v->rebuild.memory_bytes = (uint64_t)n << 20;
         break;
+    case CLI_VERDICT_OPT_REBUILD_DISK:
+        if ((rc = parse_count(&n, cmd, "rebuild-disk", value, 1048576)) != 0)
+            return rc;
+        v->rebuild.disk_bytes = (uint64_t)n << 20;
+        break;
     case CLI_VERDICT_OPT_REGISTRY_KEYS:
         v->registry_keys = value;
         break;
@@ -127,13 +132,15 @@ int cli_verdict_prepare(cli_verdict_args *v, sg_ctx *ctx, const char *cache_dir,
         return error;
     /* the limits decide a rebuild's outcome only when there is one */
     if (v->rebuild.mode != SG_REBUILD_NEVER)
-        snprintf(limits, sizeof(limits), " timeout=%u memory=%" PRIu64 " sandbox=%s",
-                 v->rebuild.timeout_seconds ? v->rebuild.timeout_seconds
-                                            : SG_REBUILD_DEFAULT_TIMEOUT,
-                 (uint64_t)(v->rebuild.memory_bytes ? v->rebuild.memory_bytes
-                                                    : SG_REBUILD_DEFAULT_MEMORY) >>
-                     20,
-                 v->rebuild.allow_unsafe_no_sandbox ? "optional" : "required");
+        snprintf(
+            limits, sizeof(limits), " timeout=%u memory=%" PRIu64 " disk=%" PRIu64 " sandbox=%s",
+            v->rebuild.timeout_seconds ? v->rebuild.timeout_seconds : SG_REBUILD_DEFAULT_TIMEOUT,
+            (uint64_t)(v->rebuild.memory_bytes ? v->rebuild.memory_bytes
+                                               : SG_REBUILD_DEFAULT_MEMORY) >>
+                20,
+            (uint64_t)(v->rebuild.disk_bytes ? v->rebuild.disk_bytes : SG_REBUILD_DEFAULT_DISK) >>
+                20,
+            v->rebuild.allow_unsafe_no_sandbox ? "optional" : "required");
     snprintf(v->options, sizeof(v->options),
              "verdict-options/1 rebuild=%s%s registry-keys=%s trusted-root=%s",
              sg_rebuild_mode_name(v->rebuild.mode), limits, keys, root);

@@ -12,8 +12,10 @@
  * the rebuild's own scratch folders are the only writable places, the system is read-only,
  * there is no network while building (the install step reaches the configured registry only,
  * through a proxy that refuses every other host), the user's home, SSH keys, npm tokens and the
- * sourcegate cache are not visible (npm's dependency cache is, read-only during the build), and
- * time, memory and process-count limits apply.
+ * sourcegate cache are not visible (npm's dependency cache is, read-only during the build),
+ * time, memory, process-count and disk limits apply, a seccomp filter denies the kernel
+ * interfaces a build never needs, and when the caller is root the steps run under an
+ * unprivileged uid of their own (docs/rebuild.md "Isolation guarantees").
  *
  * Set a `const sg_rebuild_opts *` in sg_verify_opts.rebuild or sg_verify_release_opts.rebuild;
  * NULL means never rebuild.
@@ -44,6 +46,12 @@ typedef enum {
                                             (RLIMIT_DATA), and of the whole build where a          \
                                             memory cgroup is writable */
 #define SG_REBUILD_DEFAULT_PROCESSES 1024u /**< processes and threads */
+#define SG_REBUILD_DEFAULT_DISK                                                                    \
+    (4096ull << 20) /**< bytes each tmpfs of the sandbox may hold, and the scratch copy may grow   \
+                         by during one step */
+#define SG_REBUILD_DEFAULT_UID                                                                     \
+    60999u /**< host uid and gid of the sandbox when sourcegate runs as root: above the login      \
+                users (1000-59999), below systemd's dynamic users (61184-65519) */
 
 typedef struct sg_rebuild_opts {
     sg_rebuild_mode mode;        /**< when to rebuild */
@@ -74,11 +82,18 @@ typedef struct sg_rebuild_opts {
     int allow_unsafe_no_sandbox; /**< 1: when bubblewrap or user namespaces are missing, run
                                       the steps unsandboxed (limits still apply; network and
                                       files are NOT confined). 0: refuse */
+    uint64_t disk_bytes;         /**< disk limit: the size of each tmpfs in the sandbox and how
+                                      much a step may grow the scratch copy (and the caches it
+                                      writes) before it is killed; the scratch's file system
+                                      must have that much free. 0: default */
+    unsigned sandbox_uid;        /**< when the process runs as root, the unprivileged host uid
+                                      (and gid) the sandboxed steps run as; 0: default. Ignored
+                                      when not root: the steps run as the caller */
 } sg_rebuild_opts;
 
 #define SG_REBUILD_OPTS_INIT                                                                       \
     {                                                                                              \
-        SG_REBUILD_NEVER, NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, NULL, 0               \
+        SG_REBUILD_NEVER, NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, NULL, 0, 0, 0         \
     }
 
 /** Parse "auto", "always" or "never". SG_EINVALID (message in ctx) otherwise. */

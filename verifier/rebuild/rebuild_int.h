@@ -54,17 +54,25 @@ typedef struct sg_sandbox_spec {
     uint64_t max_file_bytes;      /**< RLIMIT_FSIZE; 0: none */
     sg_buf *output;               /**< stdout and stderr, up to its limit (the rest dropped) */
     unsigned umask;               /**< the command's file mode creation mask; 0: inherited */
+    uint64_t disk_bytes;          /**< size of each tmpfs and how much the writable binds may
+                                       grow while it runs (watched, killed beyond); the
+                                       scratch's file system must have that much free; 0: none */
+    unsigned uid;                 /**< when sourcegate runs as root: the host uid and gid the
+                                       sandbox runs as (never 0); 0: SG_SANDBOX_DEFAULT_UID */
 } sg_sandbox_spec;
 
 /** How a sandboxed command ended. */
 typedef struct sg_sandbox_result {
-    int exited;          /**< 1 when it exited (status valid), 0 when killed */
-    int status;          /**< exit status */
-    int signal;          /**< terminating signal when killed */
-    int timed_out;       /**< 1 when sourcegate killed it at the time limit */
-    uint64_t elapsed_ms; /**< wall time */
-    uint64_t dropped;    /**< output bytes dropped beyond the buffer's limit */
-    char limits[256];    /**< how the limits were enforced, for the report */
+    int exited;            /**< 1 when it exited (status valid), 0 when killed */
+    int status;            /**< exit status */
+    int signal;            /**< terminating signal when killed */
+    int timed_out;         /**< 1 when sourcegate killed it at the time limit */
+    uint64_t elapsed_ms;   /**< wall time */
+    uint64_t dropped;      /**< output bytes dropped beyond the buffer's limit */
+    char limits[256];      /**< how the limits were enforced, for the report */
+    int disk_exceeded;     /**< 1 when sourcegate killed it at the disk limit */
+    char setuid_path[256]; /**< the name of a setuid or setgid file it left in a writable bind
+                                (the bits were cleared), "" when none */
 } sg_sandbox_result;
 
 /**

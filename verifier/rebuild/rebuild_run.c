@@ -96,6 +96,8 @@ int sg_rebuild__make_work(sg_rebuild_run *r)
         (error = make_dir(r, &r->home, "home")) < 0 || (error = make_dir(r, &r->out, "out")) < 0 ||
         (error = make_dir(r, &r->bin, "bin")) < 0 || (error = make_dir(r, &r->net, "net")) < 0)
         return error;
+    /* the shims are read by the sandbox's uid when sourcegate runs as root */
+    chmod(r->bin.ptr, 0755);
     if (r->net.size + 16 > 100) { /* a Unix socket path must fit in sun_path */
         sg_buf_clear(&r->net);
         sg_buf_puts(&r->net, "/tmp/sourcegate-net-XXXXXX");
@@ -395,6 +397,12 @@ static uint64_t time_budget(const sg_rebuild_run *r)
            1000u;
 }
 
+/* The disk limit of each step. */
+static uint64_t spec_disk(const sg_rebuild_run *r)
+{
+    return r->o->disk_bytes ? r->o->disk_bytes : SG_REBUILD_DEFAULT_DISK;
+}
+
 /* The sandbox spec of a step: the network (the registry only) for install, none otherwise;
  * what is left of the time budget; the memory, process and file limits. */
 static void step_spec(sg_sandbox_spec *spec, const sg_rebuild_run *r, int install)
@@ -411,6 +419,8 @@ static void step_spec(sg_sandbox_spec *spec, const sg_rebuild_run *r, int instal
     spec->max_processes = r->o->max_processes ? r->o->max_processes : SG_REBUILD_DEFAULT_PROCESSES;
     spec->max_file_bytes = MAX_FILE_BYTES;
     spec->umask = r->in->variation ? 002 : 0; /* the second, varied build (issue 15) */
+    spec->disk_bytes = spec_disk(r);
+    spec->uid = r->o->sandbox_uid;
 }
 
 /* Log the step's output and how it ended. */
@@ -463,6 +473,17 @@ static int step_failed(sg_rebuild_run *r, const char *what, const sg_sandbox_res
         sg_rebuild__set_reason(r, SG_REBUILD_FAILED,
                                "time limit of %llu s reached during the %s step",
                                (unsigned long long)time_budget(r) / 1000u, what);
+        return 1;
+    }
+    if (sr->disk_exceeded) {
+        sg_rebuild__set_reason(r, SG_REBUILD_FAILED,
+                               "disk limit of %llu MiB reached during the %s step",
+                               (unsigned long long)(spec_disk(r) >> 20), what);
+        return 1;
+    }
+    if (sr->setuid_path[0]) {
+        sg_rebuild__set_reason(r, SG_REBUILD_FAILED,
+                               "the %s step made a setuid or setgid file, refused", what);
         return 1;
     }
     if (!sr->exited) {

@@ -2,7 +2,8 @@
  * The rebuild's sandbox: bubblewrap with every namespace unshared, the system read-only, only
  * the binds the caller names writable, no network (or an allowlisting proxy for the install
  * step, sandbox_proxy.c), limits on time, memory and processes (cgroups: sandbox_cgroup.c), and
- * the whole process tree killed at the end.
+ * the whole process tree killed at the end. A seccomp filter (sandbox_seccomp.c); never root,
+ * the disk watched and setuid bits refused (the host side: sandbox_host.c).
  */
 #define _GNU_SOURCE /* nftw, pipe2 */
 #include "common/common.h"
@@ -231,10 +232,24 @@ static void add_system_binds(strv *a)
     }
 }
 
-/* The bwrap command line for spec; argv is the command to run inside. fd 3 and 4 carry the
- * passwd and group files. */
-static void bwrap_args(strv *a, const sg_sandbox_spec *spec, const char *const *argv,
-                       int disable_userns)
+/* fds of the command's bubblewrap: the passwd and group files, the seccomp filter. */
+enum { FD_PASSWD = 3, FD_GROUP = 4, FD_SECCOMP = 5, FD_FIRST_FREE = 6 }; /* "3", "4", "5" below */
+
+/* A tmpfs, of at most disk_bytes when that is set. */
+static void add_tmpfs(strv *a, const char *path, uint64_t disk_bytes)
+{
+    char size[32];
+    if (disk_bytes) {
+        snprintf(size, sizeof(size), "%llu", (unsigned long long)disk_bytes);
+        strv_add2(a, "--size", size);
+    }
+    strv_add2(a, "--tmpfs", path);
+}
+
+/* The bwrap command line for spec; argv is the command to run inside. The binds come from
+ * where the host side says (staged when root). */
+static void bwrap_args(strv *a, const sg_sandbox_spec *spec, const sg_sandbox_host *h,
+                       const char *const *argv, int disable_userns)
 {
     size_t i;
 
@@ -256,18 +271,22 @@ static void bwrap_args(strv *a, const sg_sandbox_spec *spec, const char *const *
     strv_add3(a, "--ro-bind-data", "4", "/etc/group");
     strv_add2(a, "--proc", "/proc");
     strv_add2(a, "--dev", "/dev");
-    strv_add2(a, "--tmpfs", "/tmp");
-    strv_add2(a, "--tmpfs", "/var/tmp");
-    strv_add2(a, "--tmpfs", "/run");
+    add_tmpfs(a, "/tmp", spec->disk_bytes);
+    add_tmpfs(a, "/var/tmp", spec->disk_bytes);
+    add_tmpfs(a, "/run", spec->disk_bytes);
+    /* bubblewrap mounts every bind nosuid (and nodev): a setuid file written there does not
+     * raise privileges inside; the host side clears such bits when the step ends. */
     for (i = 0; i < spec->nbinds; i++) {
         const sg_sandbox_bind *b = &spec->binds[i];
         const char *op = (b->flags & SG_SANDBOX_RW)
                              ? ((b->flags & SG_SANDBOX_TRY) ? "--bind-try" : "--bind")
                              : ((b->flags & SG_SANDBOX_TRY) ? "--ro-bind-try" : "--ro-bind");
-        strv_add3(a, op, b->path, b->path);
+        strv_add3(a, op, sg_sandbox__host_source(h, spec, i), b->path);
     }
     if (spec->net == SG_SANDBOX_NET_PROXY && spec->scratch)
-        strv_add3(a, "--ro-bind", spec->scratch, spec->scratch);
+        strv_add3(a, "--ro-bind", sg_sandbox__host_source(h, spec, spec->nbinds), spec->scratch);
+    if (h->seccomp_fd >= 0)
+        strv_add2(a, "--seccomp", "5");
     if (spec->cwd)
         strv_add2(a, "--chdir", spec->cwd);
     strv_add(a, "--");
@@ -283,9 +302,10 @@ typedef struct child_setup {
     char *const *envp;            /* its environment */
     const char *cwd;              /* chdir first (unsafe mode), or NULL */
     int out_fd;                   /* stdout and stderr */
-    int passwd_fd, group_fd;      /* become fd 3 and 4, or -1 */
+    int passwd_fd, group_fd;      /* become FD_PASSWD and FD_GROUP, or -1 */
     const sg_sandbox_cgroups *cg; /* cgroups to join */
     const sg_sandbox_spec *spec;  /* the limits */
+    const sg_sandbox_host *host;  /* the uid to become, the staged binds, the seccomp filter */
 } child_setup;
 
 static void set_limit(int resource, uint64_t value)
@@ -295,37 +315,58 @@ static void set_limit(int resource, uint64_t value)
     setrlimit(resource, &rl);
 }
 
-/* In the forked child: only async-signal-safe calls until execve. */
-static void child_exec(const child_setup *cs)
+/* In the child: out_fd on 1 and 2, /dev/null on 0, then each of from[i] on to[i] (moved above
+ * every target first, so that no source is overwritten), everything else closed. */
+static void child_fds(int out_fd, const int *from, const int *to, size_t n)
 {
-    int devnull, fd;
-    setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    sg_sandbox__cgroups_join(cs->cg);
-    if (cs->spec->memory_bytes)
-        set_limit(RLIMIT_DATA, cs->spec->memory_bytes);
-    if (cs->spec->max_processes)
-        set_limit(RLIMIT_NPROC, cs->spec->max_processes);
-    if (cs->spec->max_file_bytes)
-        set_limit(RLIMIT_FSIZE, cs->spec->max_file_bytes);
-    set_limit(RLIMIT_CORE, 0);
-    if (cs->spec->umask)
-        umask((mode_t)cs->spec->umask); /* the second, varied rebuild (issue 15) */
+    int high[4], devnull, fd;
+    size_t i;
+    out_fd = fcntl(out_fd, F_DUPFD_CLOEXEC, 64);
+    for (i = 0; i < n; i++)
+        high[i] = from[i] >= 0 ? fcntl(from[i], F_DUPFD_CLOEXEC, 64) : -1;
     devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0 && devnull != 0) {
         dup2(devnull, 0);
         close(devnull);
     }
-    dup2(cs->out_fd, 1);
-    dup2(cs->out_fd, 2);
-    if (cs->passwd_fd >= 0)
-        dup2(cs->passwd_fd, 3);
-    if (cs->group_fd >= 0)
-        dup2(cs->group_fd, 4);
-    fd = cs->passwd_fd >= 0 ? 5 : 3;
+    dup2(out_fd, 1);
+    dup2(out_fd, 2);
+    for (i = 0; i < n; i++) {
+        if (high[i] >= 0)
+            dup2(high[i], to[i]);
+        else
+            close(to[i]);
+    }
+    fd = FD_FIRST_FREE;
     if (syscall(SYS_close_range, (unsigned)fd, ~0u, 0u) < 0)
         for (; fd < 4096; fd++)
             close(fd);
+}
+
+/* In the forked child: only async-signal-safe calls until execve. */
+static void child_exec(const child_setup *cs)
+{
+    const int from[3] = {cs->passwd_fd, cs->group_fd, cs->host->seccomp_fd};
+    const int to[3] = {FD_PASSWD, FD_GROUP, FD_SECCOMP};
+    uint64_t fsize = cs->spec->max_file_bytes;
+    setpgid(0, 0);
+    sg_sandbox__cgroups_join(cs->cg);
+    sg_sandbox__host_enter(cs->host); /* never root from here on */
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* after the uid changed, which clears it */
+    if (cs->spec->memory_bytes)
+        set_limit(RLIMIT_DATA, cs->spec->memory_bytes);
+    if (cs->spec->max_processes)
+        set_limit(RLIMIT_NPROC, cs->spec->max_processes);
+    if (cs->spec->disk_bytes && (!fsize || cs->spec->disk_bytes < fsize))
+        fsize = cs->spec->disk_bytes;
+    if (fsize)
+        set_limit(RLIMIT_FSIZE, fsize);
+    set_limit(RLIMIT_CORE, 0);
+    if (cs->spec->umask)
+        umask((mode_t)cs->spec->umask); /* the second, varied rebuild (issue 15) */
+    child_fds(cs->out_fd, from, to, 3);
+    if (!cs->spec->unsafe && chdir("/") < 0) /* bubblewrap's --chdir sets the folder inside */
+        _exit(126);
     if (cs->cwd && chdir(cs->cwd) < 0)
         _exit(126);
     execve(cs->prog, cs->argv, cs->envp);
@@ -362,9 +403,29 @@ static void kill_all(pid_t pid, const sg_sandbox_cgroups *cg)
     sg_sandbox__cgroups_kill(cg);
 }
 
-/* Wait for the child, collecting output, enforcing the time limit. */
+/* The disk watch: every ~250 ms (longer when measuring takes long: at most a tenth of the
+ * time goes to it), has the step grown the writable binds past the limit? */
+typedef struct disk_watch {
+    uint64_t base;  /* bytes held at the start */
+    uint64_t limit; /* growth allowed; 0: no watch */
+    uint64_t next;  /* when to measure next (ms) */
+} disk_watch;
+
+static int disk_over(disk_watch *dw, const sg_sandbox_spec *spec, uint64_t now)
+{
+    uint64_t used = 0, took;
+    int measured;
+    if (!dw->limit || now < dw->next)
+        return 0;
+    measured = sg_sandbox__host_usage(&used, spec) == 0;
+    took = now_ms() - now;
+    dw->next = now_ms() + (took * 10 > 250 ? took * 10 : 250);
+    return !measured || (used > dw->base && used - dw->base > dw->limit);
+}
+
+/* Wait for the child, collecting output, enforcing the time and disk limits. */
 static void supervise(sg_sandbox_result *res, pid_t pid, int out_fd, const sg_sandbox_spec *spec,
-                      const sg_sandbox_cgroups *cg, uint64_t start)
+                      const sg_sandbox_cgroups *cg, uint64_t start, disk_watch *dw)
 {
     uint64_t deadline = spec->timeout_ms ? start + spec->timeout_ms : 0, reaped_at = 0;
     int eof = 0, reaped = 0, status = 0;
@@ -393,12 +454,16 @@ static void supervise(sg_sandbox_result *res, pid_t pid, int out_fd, const sg_sa
             res->timed_out = 1;
             kill_all(pid, cg);
         }
+        if (!reaped && !res->timed_out && !res->disk_exceeded && disk_over(dw, spec, now)) {
+            res->disk_exceeded = 1;
+            kill_all(pid, cg);
+        }
         if (reaped && !eof && now_ms() - reaped_at > 2000)
             break; /* a descendant outside our reach holds the pipe: stop reading */
     }
     res->elapsed_ms = now_ms() - start;
     if (WIFEXITED(status)) {
-        res->exited = !res->timed_out;
+        res->exited = !res->timed_out && !res->disk_exceeded;
         res->status = WEXITSTATUS(status);
     } else if (WIFSIGNALED(status)) {
         res->signal = WTERMSIG(status);
@@ -425,6 +490,7 @@ typedef struct launch {
     int pipefd[2];         /* the command's stdout and stderr */
     int passwd_fd;         /* memfd of the sandbox's /etc/passwd, or -1 */
     int group_fd;          /* memfd of the sandbox's /etc/group, or -1 */
+    sg_sandbox_host host;  /* the uid, staged binds, seccomp filter, disk at the start */
 } launch;
 
 static void launch_init(launch *l)
@@ -432,6 +498,7 @@ static void launch_init(launch *l)
     memset(l, 0, sizeof(*l));
     sg_sandbox__cgroups_init(&l->cg);
     sg_sandbox__proxy_init(&l->px);
+    sg_sandbox__host_init(&l->host);
     l->pipefd[0] = l->pipefd[1] = l->passwd_fd = l->group_fd = -1;
 }
 
@@ -476,15 +543,28 @@ static int launch_args(launch *l, sg_ctx *ctx, const sg_sandbox_spec *spec)
     if (l->passwd_fd < 0 || l->group_fd < 0)
         return sg_error_set(ctx, SG_EIO, "cannot make the sandbox's /etc/passwd: %s",
                             strerror(errno));
-    bwrap_args(&l->args, spec, (const char *const *)l->cmd.v,
+    bwrap_args(&l->args, spec, &l->host, (const char *const *)l->cmd.v,
                bwrap_supports(spec->bwrap, "--disable-userns"));
     return 0;
+}
+
+/* Append the disk limit and the uid to the limits' description. */
+static void describe_host(char *out, size_t size, const sg_sandbox_spec *spec,
+                          const sg_sandbox_host *h)
+{
+    size_t n = strlen(out);
+    if (spec->disk_bytes && n < size)
+        n += (size_t)snprintf(out + n, size - n, "%sdisk %llu MiB per step", n ? ", " : "",
+                              (unsigned long long)(spec->disk_bytes >> 20));
+    if (h->uid && n < size)
+        snprintf(out + n, size - n, "%shost uid %u, not root", n ? ", " : "", h->uid);
 }
 
 /* Fork the command into its cgroups and supervise it to the end. */
 static int launch_start(launch *l, sg_sandbox_result *res, sg_ctx *ctx, const sg_sandbox_spec *spec)
 {
     child_setup cs;
+    disk_watch dw;
     uint64_t start;
     pid_t pid;
 
@@ -493,6 +573,7 @@ static int launch_start(launch *l, sg_sandbox_result *res, sg_ctx *ctx, const sg
     fcntl(l->pipefd[0], F_SETFL, fcntl(l->pipefd[0], F_GETFL) | O_NONBLOCK);
     sg_sandbox__cgroups_setup(&l->cg, spec->memory_bytes, spec->max_processes);
     sg_sandbox__cgroups_describe(res->limits, sizeof(res->limits), spec, &l->cg);
+    describe_host(res->limits, sizeof(res->limits), spec, &l->host);
     cs.prog = l->args.v[0];
     cs.argv = l->args.v;
     cs.envp = l->envp.v;
@@ -502,7 +583,11 @@ static int launch_start(launch *l, sg_sandbox_result *res, sg_ctx *ctx, const sg
     cs.group_fd = l->group_fd;
     cs.cg = &l->cg;
     cs.spec = spec;
+    cs.host = &l->host;
+    dw.base = l->host.disk_base;
+    dw.limit = spec->disk_bytes;
     start = now_ms();
+    dw.next = start + 250;
     pid = fork();
     if (pid < 0)
         return sg_error_set(ctx, SG_EIO, "cannot start '%s': %s", l->args.v[0], strerror(errno));
@@ -511,7 +596,9 @@ static int launch_start(launch *l, sg_sandbox_result *res, sg_ctx *ctx, const sg
     setpgid(pid, pid); /* also done by the child; whichever runs first */
     close(l->pipefd[1]);
     l->pipefd[1] = -1;
-    supervise(res, pid, l->pipefd[0], spec, &l->cg, start);
+    supervise(res, pid, l->pipefd[0], spec, &l->cg, start, &dw);
+    sg_sandbox__cgroups_kill(&l->cg); /* nothing may run while the host walks the binds */
+    sg_sandbox__host_after(&l->host, res, spec);
     return 0;
 }
 
@@ -524,6 +611,7 @@ static void launch_dispose(launch *l, const sg_sandbox_spec *spec)
         sg_buf_printf(spec->output, "\nsourcegate: the proxy refused: %s\n", l->px.refused);
     sg_sandbox__cgroups_kill(&l->cg);
     sg_sandbox__cgroups_dispose(&l->cg);
+    sg_sandbox__host_dispose(&l->host);
     for (i = 0; i < 2; i++)
         if (l->pipefd[i] >= 0)
             close(l->pipefd[i]);
@@ -549,6 +637,7 @@ int sg_sandbox__run(sg_sandbox_result *res, sg_ctx *ctx, const sg_sandbox_spec *
                             "bubblewrap");
     launch_init(&l);
     if ((error = launch_command(&l, ctx, spec, proxied)) < 0 ||
+        (error = sg_sandbox__host_prepare(&l.host, ctx, spec)) < 0 ||
         (error = launch_args(&l, ctx, spec)) < 0)
         goto done;
     if (l.args.error || l.cmd.error || make_envp(&l.envp, spec->env) < 0) {
@@ -607,7 +696,10 @@ int sg_sandbox__probe(sg_ctx *ctx, const char *bwrap)
         sg_buf_truncate(&out, n);
         error = sg_error_set(ctx, SG_EUNSUPPORTED,
                              "bubblewrap cannot make a sandbox here (user namespaces may be "
-                             "disabled): %s",
+                             "disabled%s): %s",
+                             geteuid() == 0 ? " for unprivileged users: as root, the sandbox "
+                                              "runs under an unprivileged uid"
+                                            : "",
                              out.size ? out.ptr : "no message");
     }
     sg_buf_dispose(&out);

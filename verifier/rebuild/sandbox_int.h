@@ -1,7 +1,8 @@
 /*
  * Internals shared by the sandbox's files: the bubblewrap command and the process supervision
- * (sandbox.c), the install step's allow-one-host proxy (sandbox_proxy.c) and the cgroups that
- * carry the memory and process limits (sandbox_cgroup.c).
+ * (sandbox.c), the install step's allow-one-host proxy (sandbox_proxy.c), the cgroups that
+ * carry the memory and process limits (sandbox_cgroup.c), the seccomp filter
+ * (sandbox_seccomp.c) and the host side: the uid, the staged binds, the disk (sandbox_host.c).
  */
 #ifndef SG_SANDBOX_INT_H
 #define SG_SANDBOX_INT_H
@@ -87,5 +88,59 @@ void sg_sandbox__proxy_stop(sg_sandbox_proxy *px);
  */
 int sg_sandbox__proxy_allows(const char *const *allow, size_t nallow, const char *method,
                              const char *target);
+
+/* ---------------------------------------------------------------- the seccomp filter */
+
+/**
+ * A memfd holding the sandbox's seccomp filter as BPF (for bubblewrap's --seccomp), positioned
+ * at its start; *fd receives it (the caller closes it). SG_EDEP when libseccomp fails, SG_EIO.
+ */
+int sg_sandbox__seccomp_fd(int *fd, sg_ctx *ctx);
+
+/* ---------------------------------------------------------------- the host side */
+
+/** The host uid and gid of a sandbox when sourcegate runs as root. */
+#define SG_SANDBOX_DEFAULT_UID SG_REBUILD_DEFAULT_UID
+
+/** What one run prepared on the host (sandbox_host.c). */
+typedef struct sg_sandbox_host {
+    unsigned uid;       /**< the uid to become before bubblewrap; 0: stay (not root) */
+    unsigned gid;       /**< the gid likewise */
+    sg_buf stage;       /**< the staging folder, "" when binds are not staged */
+    char **pairs;       /**< per bind: its source and its mount point in stage (NULLs when
+                             it is missing), made before the fork */
+    size_t npairs;      /**< binds in pairs */
+    int seccomp_fd;     /**< the seccomp filter (memfd), -1 when none */
+    uint64_t disk_base; /**< bytes the writable binds held when the run started */
+} sg_sandbox_host;
+
+/** Nothing prepared; safe to dispose. */
+void sg_sandbox__host_init(sg_sandbox_host *h);
+
+/**
+ * Before a run: the free-space check (spec->disk_bytes), the seccomp filter, and as root the
+ * sandbox's uid, the writable binds and the proxy folder handed over to it (what it must read
+ * checked readable), the staging folder; the disk usage at the start. SG_EIO with a one-line
+ * reason (not enough free disk, a bind the sandbox's uid cannot read), SG_EDEP, SG_ENOMEM.
+ */
+int sg_sandbox__host_prepare(sg_sandbox_host *h, sg_ctx *ctx, const sg_sandbox_spec *spec);
+
+/** The path bubblewrap binds from for bind i (spec's binds, then the proxy's folder). */
+const char *sg_sandbox__host_source(const sg_sandbox_host *h, const sg_sandbox_spec *spec,
+                                    size_t i);
+
+/** In the forked child, still root: stage the binds, then become the sandbox's uid with
+ * no_new_privs (exits 125 with a message on stderr when any of it fails). */
+void sg_sandbox__host_enter(const sg_sandbox_host *h);
+
+/** Bytes the writable binds hold now; -1 when a tree cannot be measured whole. */
+int sg_sandbox__host_usage(uint64_t *bytes, const sg_sandbox_spec *spec);
+
+/** After a run: clear setuid and setgid bits in the writable binds, the first path in res. */
+void sg_sandbox__host_after(const sg_sandbox_host *h, sg_sandbox_result *res,
+                            const sg_sandbox_spec *spec);
+
+/** Remove the staging folder, close the filter. */
+void sg_sandbox__host_dispose(sg_sandbox_host *h);
 
 #endif
