@@ -38,6 +38,8 @@ void cli_progress_init(cli_progress *p, cli_progress_style style)
 {
     memset(p, 0, sizeof(*p));
     p->style = style;
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->wake, NULL);
 }
 
 static double seconds_since(const struct timespec *t)
@@ -59,6 +61,35 @@ static void counts(const cli_progress *p, char *buf, size_t size)
         snprintf(buf, size, "%llu %s", (unsigned long long)p->done, p->unit);
 }
 
+/* The live line of the running step with its elapsed time; called with the lock held. */
+static void draw_running(cli_progress *p)
+{
+    char c[80];
+    counts(p, c, sizeof(c));
+    fprintf(stderr, "\r\033[K%s %s%s%s (%.0f s)", p->step, p->what, c[0] ? ": " : "", c,
+            seconds_since(&p->start));
+    fflush(stderr);
+    p->drawn = 1;
+    clock_gettime(CLOCK_MONOTONIC, &p->last_draw);
+}
+
+/* Steps without counts (a build) would show "(0 s)" until they end: redraw every second. */
+static void *ticker_main(void *arg)
+{
+    cli_progress *p = arg;
+    struct timespec until;
+    pthread_mutex_lock(&p->lock);
+    while (!p->stop) {
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 1;
+        pthread_cond_timedwait(&p->wake, &p->lock, &until);
+        if (!p->stop && p->running)
+            draw_running(p);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
 static void live(cli_progress *p, const sg_progress_event *ev)
 {
     char c[80];
@@ -71,13 +102,16 @@ static void live(cli_progress *p, const sg_progress_event *ev)
                 ev->ok ? "done" : "failed", seconds_since(&p->start), c[0] ? " (" : "", c,
                 c[0] ? ")" : "");
         p->drawn = 0;
+        fflush(stderr);
+        p->running = 0;
     } else {
-        fprintf(stderr, "\r\033[K%s %s%s%s (%.0f s)", ev->step, ev->what, c[0] ? ": " : "", c,
-                seconds_since(&p->start));
-        p->drawn = 1;
-        clock_gettime(CLOCK_MONOTONIC, &p->last_draw);
+        snprintf(p->step, sizeof(p->step), "%s", ev->step);
+        snprintf(p->what, sizeof(p->what), "%s", ev->what);
+        p->running = 1;
+        draw_running(p);
+        if (!p->ticker_started && pthread_create(&p->ticker, NULL, ticker_main, p) == 0)
+            p->ticker_started = 1;
     }
-    fflush(stderr);
 }
 
 static void plain(cli_progress *p, const sg_progress_event *ev)
@@ -98,6 +132,7 @@ void cli_progress_event(void *payload, const sg_progress_event *ev)
     cli_progress *p = payload;
     if (!p || p->style == CLI_PROGRESS_OFF)
         return;
+    pthread_mutex_lock(&p->lock);
     if (ev->phase == SG_PROGRESS_START) {
         clock_gettime(CLOCK_MONOTONIC, &p->start);
         p->done = p->total = 0;
@@ -114,13 +149,26 @@ void cli_progress_event(void *payload, const sg_progress_event *ev)
         live(p, ev);
     else
         plain(p, ev);
+    pthread_mutex_unlock(&p->lock);
 }
 
 void cli_progress_clear(cli_progress *p)
 {
-    if (p && p->style == CLI_PROGRESS_LIVE && p->drawn) {
+    int started;
+    if (!p || p->style == CLI_PROGRESS_OFF)
+        return;
+    pthread_mutex_lock(&p->lock);
+    p->stop = 1;
+    p->running = 0;
+    pthread_cond_signal(&p->wake);
+    started = p->ticker_started;
+    p->ticker_started = 0;
+    if (p->drawn) {
         fputs("\r\033[K", stderr);
         fflush(stderr);
         p->drawn = 0;
     }
+    pthread_mutex_unlock(&p->lock);
+    if (started)
+        pthread_join(p->ticker, NULL);
 }

@@ -7,6 +7,7 @@
 #ifndef CLI_PROGRESS_H
 #define CLI_PROGRESS_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -40,6 +41,13 @@ typedef struct cli_progress {
     uint64_t done, total;      /**< the current step's last counts */
     const char *unit;          /**< and their unit (a static string) */
     int drawn;                 /**< a live line is on the terminal */
+    char step[32], what[208];  /**< the running step, for the ticker (live style) */
+    int running;               /**< a step is running */
+    int ticker_started;        /**< the ticker thread runs (live style, after a first step) */
+    int stop;                  /**< tells the ticker to end */
+    pthread_t ticker;          /**< redraws the elapsed time every second during a step */
+    pthread_mutex_t lock;      /**< guards the fields above and the terminal line */
+    pthread_cond_t wake;       /**< wakes the ticker to stop */
 } cli_progress;
 
 void cli_progress_init(cli_progress *p, cli_progress_style style);
@@ -47,7 +55,7 @@ void cli_progress_init(cli_progress *p, cli_progress_style style);
 /** The sg_progress_fn: payload is a cli_progress. */
 void cli_progress_event(void *payload, const sg_progress_event *ev);
 
-/** Erase the live line (before the report is printed). */
+/** Erase the live line (before the report is printed) and stop the ticker. */
 void cli_progress_clear(cli_progress *p);
 
 #endif
