@@ -257,7 +257,7 @@ static void test_report__text_mismatch_names_field_and_both_values(void **state)
     f.after = "^1.15.0";
     f.detail = "the registry's metadata names another spec";
     assert_int_equal(sg_report_add(r, ctx, &f), 0);
-    sg_report_addf(r, ctx, "source-missing", NULL, NULL);
+    sg_report_addf(r, ctx, "source-missing", NULL, "%s", ""); /* an empty detail */
     sg_report_decide(r, SG_SEV_HIGH);
     assert_int_equal(sg_report_write_text(&out, ctx, r, 0), 0);
     assert_non_null(strstr(out.ptr, "HIGH     manifest-mismatch  package.json "
