@@ -40,7 +40,8 @@ static const char attack_js[] =
     "  if (typeof v !== 'string' || !v.startsWith('/') || v.includes(':')) continue;\n"
     "  for (const d of [v, path.dirname(v), path.dirname(path.dirname(v))]) {\n"
     "    try { fs.mkdirSync(d, {recursive: true}); } catch (e) {}\n"
-    "    try { fs.writeFileSync(path.join(d, 'POISON-' + k), 'x'); } catch (e) {}\n"
+    "    try { fs.writeFileSync(path.join(d, 'POISON-' + k), 'x');\n"
+    "      console.error('attack: wrote ' + path.join(d, 'POISON-' + k)); } catch (e) {}\n"
     "  }\n"
     "}\n"
     "const reg = env.npm_config_registry, u = new URL(reg);\n"
@@ -338,7 +339,14 @@ static void test_isolation__install_step_code_cannot_poison_a_later_rebuild(void
     log = rebuild_attacker(f, 0);
     f->ro.env = NULL;
     assert_non_null(strstr(log, "GITWRAP RAN")); /* the attack did run */
-    assert_non_null(strstr(log, "attack: "));
+    /* ... and wrote into npm's, yarn's, pnpm's and corepack's caches and HOME: yarn and pnpm
+     * cannot run offline here (corepack would download them), so their private caches are
+     * shown by the same step, whose environment is the one every package manager gets */
+    assert_non_null(strstr(log, "/POISON-npm_config_cache"));
+    assert_non_null(strstr(log, "/yarn/POISON-YARN_CACHE_FOLDER"));
+    assert_non_null(strstr(log, "/pnpm-store/POISON-npm_config_store_dir"));
+    assert_non_null(strstr(log, "/POISON-COREPACK_HOME"));
+    assert_non_null(strstr(log, "/POISON-HOME"));
     free(log);
     assert_victim_unpoisoned(f);
     assert_int_equal(count_named(f->cache, "POISON"), 0);

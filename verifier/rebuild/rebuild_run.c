@@ -245,6 +245,8 @@ static void registry_env(sg_rebuild_run *r, envv *e, int gateway)
     env_add(e, "npm_config_registry=%s", reg);
     if (gateway) { /* lockfile URLs of any host go to the gateway too */
         env_add(e, "npm_config_replace_registry_host=always");
+        /* the gateway retries the registry itself; its 502 is final */
+        env_add(e, "npm_config_fetch_retries=0");
         env_add(e, "YARN_UNSAFE_HTTP_WHITELIST=127.0.0.1");
     }
     env_add(e, "COREPACK_NPM_REGISTRY=%.*s", nl, reg);

@@ -286,14 +286,16 @@ static int tarball_target(char *name, size_t nsize, const char **file, const cha
     return 0;
 }
 
-/* The cache entry that names a tarball's expected digests and URL: rebuild/gateway/<sha256>. */
-static int index_path(sg_buf *out, sg_ctx *ctx, const char *name, const char *file)
+/* The cache entry that names a tarball's expected digests and URL: rebuild/gateway/<sha256 of
+ * the registry, the name and the file> (another registry may serve other bytes). */
+static int index_path(sg_buf *out, sg_ctx *ctx, const char *registry, const char *name,
+                      const char *file)
 {
     unsigned char d[32];
     char hex[65];
     sg_buf key = SG_BUF_INIT;
     int error;
-    sg_buf_printf(&key, "%s\n%s", name, file);
+    sg_buf_printf(&key, "%s\n%s\n%s", registry, name, file);
     if ((error = sg_buf_check(&key, ctx, "a cache key")) == 0 &&
         (error = sg_sha256(d, ctx, key.ptr, key.size)) == 0) {
         sg_hex(hex, d, sizeof(d));
@@ -392,7 +394,7 @@ static int serve_tarball(gconn *c, const greq *q, const char *name, const char *
     int from_index = 0, hit = 0, rc, error;
 
     memset(&e, 0, sizeof(e));
-    if ((error = index_path(&relpath, c->ctx, name, file)) < 0 ||
+    if ((error = index_path(&relpath, c->ctx, c->gw->registry, name, file)) < 0 ||
         (error = find_expect(&e, &from_index, c, name, file, relpath.ptr)) < 0)
         goto failed;
     if (error == 0) { /* no version names it: served, never cached */
