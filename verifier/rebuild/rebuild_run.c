@@ -277,9 +277,13 @@ static void build_env(sg_rebuild_run *r, envv *e, int install)
     env_add(e, "TZ=UTC");
     env_add(e, "TMPDIR=/tmp");
     env_add(e, "CI=true");
-    /* Every cache is the rebuild's own, in its scratch folder: npm's, yarn's and pnpm's store
-     * for the install step, an empty one of the build's for npm pack. */
-    if (install)
+    /* Every cache is the rebuild's own: npm's of a sandboxed install step in the step's
+     * private /tmp (a tmpfs gone when the step ends: nothing written to disk or left to
+     * delete), else in the scratch folder with yarn's and pnpm's store; an empty one of the
+     * build's for npm pack. */
+    if (install && r->t.sandboxed)
+        env_add(e, "npm_config_cache=/tmp/npm-cache");
+    else if (install)
         env_add(e, "npm_config_cache=%s", r->npm_cache.ptr);
     else
         env_add(e, "npm_config_cache=%s/.npm-build-cache", r->home.ptr);
