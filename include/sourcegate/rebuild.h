@@ -71,9 +71,11 @@ typedef struct sg_rebuild_opts {
     const char *registry;        /**< registry URL the install step may reach (the only host
                                       it may reach); NULL: https://registry.npmjs.org/ */
     const char *cache_dir;       /**< sourcegate's cache folder: rebuild logs go to
-                                      rebuild/logs/, npm's download cache to
-                                      rebuild/npm-cache/, scratch folders to tmp/; NULL: logs
-                                      are not kept and scratch goes to /tmp */
+                                      rebuild/logs/, dependency tarballs the install step's
+                                      registry gateway checked to the tarball cache (indexed
+                                      in rebuild/gateway/), scratch folders to tmp/; no step
+                                      sees any of it. NULL: logs are not kept, nothing is
+                                      cached and scratch goes to /tmp */
     const char *ca_file;         /**< extra CA certificates (PEM) for the install step's TLS,
                                       as NODE_EXTRA_CA_CERTS; NULL: none */
     const char *const *env;      /**< extra NAME=VALUE entries for every step, NULL-terminated

@@ -30,6 +30,8 @@ typedef enum {
                                    hosts and nothing else (the proxy env vars point at it) */
 } sg_sandbox_net;
 
+struct sg_sandbox_gateway;
+
 /** What to run and how to confine it. */
 typedef struct sg_sandbox_spec {
     const char *bwrap;            /**< absolute path of bubblewrap (unused when unsafe) */
@@ -59,6 +61,9 @@ typedef struct sg_sandbox_spec {
                                        scratch's file system must have that much free; 0: none */
     unsigned uid;                 /**< when sourcegate runs as root: the host uid and gid the
                                        sandbox runs as (never 0); 0: SG_SANDBOX_DEFAULT_UID */
+    struct sg_sandbox_gateway *gateway; /**< NET_PROXY: serves origin-form requests (the
+                                             install step's registry, "@SG_GATEWAY@" in env
+                                             values becomes its URL inside); NULL: none */
 } sg_sandbox_spec;
 
 /** How a sandboxed command ended. */
@@ -261,6 +266,14 @@ typedef struct sg_rebuild_allow {
  */
 void sg_rebuild__allow_registry(sg_rebuild_allow *out, const char *url);
 
+/** What the repository's configuration makes the steps run, and what replaces it. */
+typedef struct sg_rebuild_config {
+    char git[4096];   /**< the machine's git, given as npm_config_git when the repository's
+                           .npmrc names another git ("" when there is none to replace) */
+    int script_shell; /**< the repository's script-shell= is replaced by /bin/sh */
+    int shell;        /**< the repository's shell= is replaced by /bin/sh */
+} sg_rebuild_config;
+
 /** Everything about one rebuild run. */
 typedef struct sg_rebuild_run {
     sg_ctx *ctx;                /**< errors */
@@ -282,6 +295,7 @@ typedef struct sg_rebuild_run {
     sg_buf log;                 /**< the log being written */
     sg_buf registry;            /**< the registry URL */
     sg_rebuild_allow allow;     /**< what the install step may reach */
+    sg_rebuild_config cfg;      /**< repository settings replaced in every step */
     uint64_t used_ms;           /**< ms used by the steps so far */
     char limits[256];           /**< how the sandbox enforced the limits (last step) */
 } sg_rebuild_run;
@@ -306,6 +320,14 @@ void sg_rebuild__set_reason(sg_rebuild_run *r, sg_rebuild_status st, const char 
  * libgit2 error (git_error_last() says why).
  */
 int sg_rebuild__make_git(const sg_rebuild_input *in, const char *dir);
+
+/**
+ * List in the steps the repository's settings that make a step run code other than its
+ * lifecycle scripts (.npmrc keys such as git, script-shell, node-options; yarn's yarnPath and
+ * plugins; .pnpmfile.cjs), and decide in r->cfg which are replaced by a system tool: a git,
+ * script-shell or shell that is not an absolute path outside the repository. 0 or SG_ENOMEM.
+ */
+int sg_rebuild__config_scan(sg_rebuild_run *r);
 
 /** Make the scratch folders of r (work and the folders in it) and the dependency cache. */
 int sg_rebuild__make_work(sg_rebuild_run *r);

@@ -637,3 +637,195 @@ done:
     curl_free(port);
     curl_url_cleanup(h);
 }
+
+/* ---- repository configuration that runs code ---- */
+
+/* npm settings that name a program, a script or another configuration: what a repository's
+ * .npmrc can make npm run besides the lifecycle scripts --ignore-scripts turns off. */
+static const struct {
+    const char *key;  /* the .npmrc key */
+    const char *note; /* what becomes of it in the rebuild */
+} npmrc_keys[] = {
+    {"git", NULL}, /* decided by program_kept() */
+    {"script-shell", NULL},
+    {"shell", NULL},
+    {"node-options", "passed to lifecycle scripts only (the install step runs none)"},
+    {"node-gyp", "runs for native builds in lifecycle scripts only"},
+    {"onload-script", "not read by this npm"},
+    {"init-module", "runs for npm init only"},
+    {"editor", "not run by install, build or pack"},
+    {"browser", "not run by install, build or pack"},
+    {"viewer", "not run by install, build or pack"},
+    {"call", "not run by install, build or pack"},
+    {"globalconfig", "overridden by the rebuild's environment"},
+    {"userconfig", "overridden by the rebuild's environment"},
+    {"cache", "overridden by the rebuild's environment"},
+    {"registry", "overridden by the rebuild's environment"},
+    {"pnpmfile", "pnpm hooks: may run (the step cannot affect anything outside the rebuild)"},
+    {"global-pnpmfile",
+     "pnpm hooks: may run (the step cannot affect anything outside the rebuild)"},
+};
+
+/* Is a program setting one to keep: an absolute path outside the source copy, or a bare name
+ * that is a program of the machine ("bash")? Anything else names repository code. */
+static int program_kept(const sg_rebuild_run *r, const char *v)
+{
+    char path[512];
+    if (v[0] == '/')
+        return strncmp(v, r->src.ptr, r->src.size) != 0 && !strstr(v, "/..");
+    if (strchr(v, '/') || strchr(v, '\\') || !v[0])
+        return 0;
+    snprintf(path, sizeof(path), "/usr/bin/%s", v);
+    return access(path, X_OK) == 0;
+}
+
+/* Add the step line for one setting, with its value shown safely. */
+static int config_line(sg_rebuild_run *r, const char *file, const char *key, const char *v,
+                       const char *note)
+{
+    sg_buf shown = SG_BUF_INIT;
+    int error;
+    sg_buf_put_shown(&shown, v, strlen(v), 120, SG_SHOW_HEX);
+    error = sg_rebuild__add_step(r, "config: %s sets %s=%s: %s", file, key,
+                                 shown.error ? "?" : shown.ptr, note);
+    sg_buf_dispose(&shown);
+    return error;
+}
+
+/* One key=value of an .npmrc: listed when it runs code, replaced when it only serves one. */
+static int npmrc_setting(sg_rebuild_run *r, const char *file, const char *key, const char *v)
+{
+    char note[4200];
+    size_t i;
+    for (i = 0; i < SG_ARRAY_SIZE(npmrc_keys); i++) {
+        if (strcmp(key, npmrc_keys[i].key) != 0)
+            continue;
+        if (npmrc_keys[i].note)
+            return config_line(r, file, key, v, npmrc_keys[i].note);
+        if (program_kept(r, v))
+            return config_line(r, file, key, v, "kept (a program of the machine)");
+        if (strcmp(key, "git") == 0) {
+            const char *git = access("/usr/bin/git", X_OK) == 0 ? "/usr/bin/git" : "git";
+            snprintf(r->cfg.git, sizeof(r->cfg.git), "%s", git);
+            snprintf(note, sizeof(note), "replaced by %s", git);
+        } else {
+            *(strcmp(key, "shell") == 0 ? &r->cfg.shell : &r->cfg.script_shell) = 1;
+            snprintf(note, sizeof(note), "replaced by /bin/sh");
+        }
+        return config_line(r, file, key, v, note);
+    }
+    return 0;
+}
+
+/* Trim spaces and a pair of quotes around [s, e) in place; returns the start. */
+static char *trim(char *s, char *e)
+{
+    while (s < e && (*s == ' ' || *s == '\t'))
+        s++;
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+        e--;
+    if (e - s >= 2 && (*s == '"' || *s == '\'') && e[-1] == *s) {
+        s++;
+        e--;
+    }
+    *e = '\0';
+    return s;
+}
+
+/* The lines of an .npmrc (or yarn classic's .yarnrc, with "key value" lines). */
+static int scan_rc(sg_rebuild_run *r, const char *path, int yarnrc)
+{
+    char text[16384], *line, *next;
+    int error = 0;
+    read_small(text, sizeof(text), r->ctx, r->in->root, path);
+    for (line = text; *line && error == 0; line = next) {
+        char *eol = strchr(line, '\n'), *sep, *key, *v;
+        next = eol ? eol + 1 : line + strlen(line);
+        if (eol)
+            *eol = '\0';
+        key = trim(line, line + strlen(line));
+        if (*key == '#' || *key == ';' || !*key)
+            continue;
+        sep = yarnrc ? strpbrk(key, " \t") : strchr(key, '=');
+        if (!sep)
+            continue;
+        *sep = '\0';
+        v = trim(sep + 1, sep + 1 + strlen(sep + 1));
+        key = trim(key, key + strlen(key));
+        if (yarnrc && (strcmp(key, "yarn-path") == 0 || strcmp(key, "yarnPath") == 0))
+            error = config_line(r, path, key, v,
+                                "the repository's yarn: may run (the step cannot affect "
+                                "anything outside the rebuild)");
+        else if (!yarnrc)
+            error = npmrc_setting(r, path, key, v);
+    }
+    return error;
+}
+
+/* yarn 2+'s .yarnrc.yml: yarnPath (the committed release) and plugins. */
+static int scan_yarnrc_yml(sg_rebuild_run *r, const char *path)
+{
+    char text[16384], *line, *next;
+    int error = 0;
+    read_small(text, sizeof(text), r->ctx, r->in->root, path);
+    for (line = text; *line && error == 0; line = next) {
+        char *eol = strchr(line, '\n');
+        next = eol ? eol + 1 : line + strlen(line);
+        if (eol)
+            *eol = '\0';
+        if (strncmp(line, "yarnPath:", 9) == 0)
+            error = config_line(r, path, "yarnPath", trim(line + 9, line + strlen(line)),
+                                "the repository's yarn release: may run (the step cannot "
+                                "affect anything outside the rebuild)");
+        else if (strncmp(line, "plugins:", 8) == 0)
+            error = config_line(r, path, "plugins", "...",
+                                "yarn plugins from the repository: may run (the step "
+                                "cannot affect anything outside the rebuild)");
+    }
+    return error;
+}
+
+/* The configuration files of one folder of the repository. */
+static int scan_folder(sg_rebuild_run *r, const char *dir)
+{
+    static const char *const files[] = {".npmrc", ".yarnrc", ".yarnrc.yml", ".pnpmfile.cjs"};
+    sg_buf p = SG_BUF_INIT;
+    size_t i;
+    int error = 0;
+    for (i = 0; i < SG_ARRAY_SIZE(files) && error == 0; i++) {
+        if ((error = join_path(&p, r->ctx, dir, files[i])) < 0)
+            break;
+        if (!sg_tree_find(r->in->root, p.ptr))
+            continue;
+        if (i == 0 || i == 1)
+            error = scan_rc(r, p.ptr, i == 1);
+        else if (i == 2)
+            error = scan_yarnrc_yml(r, p.ptr);
+        else
+            error = sg_rebuild__add_step(r,
+                                         "config: %s: pnpm hooks from the repository: may run "
+                                         "(the step cannot affect anything outside the "
+                                         "rebuild)",
+                                         p.ptr);
+    }
+    sg_buf_dispose(&p);
+    return error;
+}
+
+int sg_rebuild__config_scan(sg_rebuild_run *r)
+{
+    const char *dirs[3];
+    size_t n = 0, i, j;
+    int error = 0;
+    dirs[n++] = "";
+    dirs[n++] = r->pl.lock_dir.ptr;
+    dirs[n++] = r->in->subdir;
+    memset(&r->cfg, 0, sizeof(r->cfg));
+    for (i = 0; i < n && error == 0; i++) {
+        for (j = 0; j < i && strcmp(dirs[i], dirs[j]) != 0; j++)
+            ;
+        if (j == i)
+            error = scan_folder(r, dirs[i]);
+    }
+    return error;
+}

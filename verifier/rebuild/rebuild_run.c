@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "verifier/rebuild/rebuild_int.h"
+#include "verifier/rebuild/sandbox_int.h"
 
 #define STEP_OUTPUT_LIMIT (4u << 20) /* bytes of one step's output kept for the log */
 #define MAX_FILE_BYTES (4ull << 30)  /* RLIMIT_FSIZE of the build */
@@ -106,16 +106,10 @@ int sg_rebuild__make_work(sg_rebuild_run *r)
                                 strerror(errno));
         r->net_separate = 1;
     }
-    sg_buf_clear(&r->npm_cache);
-    if (cache)
-        sg_buf_printf(&r->npm_cache, "%s/rebuild/npm-cache", cache);
-    else
-        sg_buf_printf(&r->npm_cache, "%s/npm-cache", r->work.ptr);
-    if ((error = sg_buf_check(&r->npm_cache, r->ctx, "a path")) < 0 ||
-        (error = make_dirs(r->ctx, r->npm_cache.ptr)) < 0 ||
-        (r->npm_cache.ptr[0] != '/' && (error = make_absolute(r, &r->npm_cache)) < 0))
-        return error;
-    return 0;
+    /* The package managers' caches are the rebuild's own, empty, and deleted with it: nothing
+     * an earlier rebuild ran can have written them (the shared cache is the gateway's, which
+     * only sourcegate writes, from bytes it checked). */
+    return make_dir(r, &r->npm_cache, "pm-cache");
 }
 
 static void quote_sh(sg_buf *b, const char *s)
@@ -244,10 +238,40 @@ static void env_dispose(envv *e)
     memset(e, 0, sizeof(*e));
 }
 
+/* The registry the step's tools use: the gateway (its URL is only known inside, where the
+ * forwarder replaces the mark) for a sandboxed install step, else the registry itself. */
+static void registry_env(sg_rebuild_run *r, envv *e, int gateway)
+{
+    const char *reg = gateway ? "@SG_GATEWAY@/" : r->registry.ptr;
+    size_t rl = strlen(reg);
+    int nl = (int)(rl && reg[rl - 1] == '/' ? rl - 1 : rl);
+
+    env_add(e, "npm_config_registry=%s", reg);
+    if (gateway) { /* lockfile URLs of any host go to the gateway too */
+        env_add(e, "npm_config_replace_registry_host=always");
+        /* the gateway retries the registry itself; its 502 is final */
+        env_add(e, "npm_config_fetch_retries=0");
+        env_add(e, "YARN_UNSAFE_HTTP_WHITELIST=127.0.0.1");
+    }
+    env_add(e, "COREPACK_NPM_REGISTRY=%.*s", nl, reg);
+    env_add(e, "YARN_NPM_REGISTRY_SERVER=%.*s", nl, reg);
+}
+
+/* Repository settings that would run its own code in place of a system tool (.npmrc git=,
+ * script-shell=, shell=): the environment wins over the project's .npmrc. */
+static void override_env(sg_rebuild_run *r, envv *e)
+{
+    if (r->cfg.git[0])
+        env_add(e, "npm_config_git=%s", r->cfg.git);
+    if (r->cfg.script_shell)
+        env_add(e, "npm_config_script_shell=/bin/sh");
+    if (r->cfg.shell)
+        env_add(e, "npm_config_shell=/bin/sh");
+}
+
 static void build_env(sg_rebuild_run *r, envv *e, int install)
 {
-    const char *reg = r->registry.ptr;
-    size_t i, rl = strlen(reg);
+    size_t i;
 
     env_add(e, "PATH=%s:%s:/usr/local/bin:/usr/bin:/bin", r->bin.ptr, r->t.node_bin.ptr);
     env_add(e, "HOME=%s", r->home.ptr);
@@ -263,31 +287,32 @@ static void build_env(sg_rebuild_run *r, envv *e, int install)
     }
     env_add(e, "TMPDIR=/tmp");
     env_add(e, "CI=true");
-    /* The build gets an empty cache of its own: npm pack writes there, and nothing the build
-     * does can touch the dependency tarballs later rebuilds use. */
-    if (install)
+    /* Every cache is the rebuild's own: npm's of a sandboxed install step in the step's
+     * private /tmp (a tmpfs gone when the step ends: nothing written to disk or left to
+     * delete), else in the scratch folder with yarn's and pnpm's store; an empty one of the
+     * build's for npm pack. */
+    if (install && r->t.sandboxed)
+        env_add(e, "npm_config_cache=/tmp/npm-cache");
+    else if (install)
         env_add(e, "npm_config_cache=%s", r->npm_cache.ptr);
     else
         env_add(e, "npm_config_cache=%s/.npm-build-cache", r->home.ptr);
-    /* yarn's cache and pnpm's store live beside npm's (visible to the install step only);
-     * pnpm copies packages out of its store so that no build can write into it. */
     env_add(e, "YARN_CACHE_FOLDER=%s/yarn", r->npm_cache.ptr);
     env_add(e, "npm_config_store_dir=%s/pnpm-store", r->npm_cache.ptr);
     env_add(e, "npm_config_package_import_method=copy");
-    env_add(e, "npm_config_logs_dir=%s/.npm-logs", r->home.ptr); /* the cache is read-only */
+    env_add(e, "npm_config_logs_dir=%s/.npm-logs", r->home.ptr);
     env_add(e, "npm_config_userconfig=%s/.npmrc", r->home.ptr);
     env_add(e, "npm_config_globalconfig=%s/.npmrc-global", r->home.ptr);
-    env_add(e, "npm_config_registry=%s", reg);
+    registry_env(r, e, install && r->t.sandboxed);
     env_add(e, "npm_config_update_notifier=false");
     env_add(e, "npm_config_fund=false");
     env_add(e, "npm_config_audit=false");
     env_add(e, "npm_config_progress=false");
+    override_env(r, e);
     env_add(e, "COREPACK_HOME=%s/.cache/node/corepack", r->home.ptr);
     env_add(e, "COREPACK_ENABLE_DOWNLOAD_PROMPT=0");
     env_add(e, "COREPACK_ENABLE_AUTO_PIN=0");
     env_add(e, "COREPACK_ENABLE_STRICT=0");
-    env_add(e, "COREPACK_NPM_REGISTRY=%.*s", (int)(rl && reg[rl - 1] == '/' ? rl - 1 : rl), reg);
-    env_add(e, "YARN_NPM_REGISTRY_SERVER=%.*s", (int)(rl && reg[rl - 1] == '/' ? rl - 1 : rl), reg);
     env_add(e, "YARN_ENABLE_TELEMETRY=0");
     env_add(e, "YARN_ENABLE_PROGRESS_BARS=0");
     env_add(e, "YARN_ENABLE_GLOBAL_CACHE=0");
@@ -363,7 +388,8 @@ static const char *failure_line(const sg_buf *out, char *buf, size_t size)
 }
 
 /* The folders a step sees: the source copy, $HOME, the pack output and the shims; the
- * dependency cache for the install step only; node's prefix and the CA file when needed. */
+ * rebuild's package-manager caches for the install step only; node's prefix and the CA file
+ * when needed. Nothing of sourcegate's cache folder. */
 static size_t step_binds(sg_sandbox_bind *binds, const sg_rebuild_run *r, int install)
 {
     size_t nb = 0;
@@ -375,7 +401,7 @@ static size_t step_binds(sg_sandbox_bind *binds, const sg_rebuild_run *r, int in
     binds[nb++].flags = SG_SANDBOX_RW;
     binds[nb].path = r->bin.ptr;
     binds[nb++].flags = 0;
-    if (install) { /* dependency tarballs persist in the cache; the build sees none of it */
+    if (install) { /* the rebuild's own caches, deleted with it; the build sees none of it */
         binds[nb].path = r->npm_cache.ptr;
         binds[nb++].flags = SG_SANDBOX_RW;
     }
@@ -544,13 +570,20 @@ static int run_step(sg_rebuild_run *r, const char *what, const char *const *argv
     sg_buf out = SG_BUF_INIT;
     envv env = {{0}, 0, 0};
     const char *allow[SG_REBUILD_ALLOW_MAX];
+    sg_sandbox_gateway gw;
     char line[4 * 200 + 1], label[160];
     size_t i;
     int error;
 
+    memset(&gw, 0, sizeof(gw));
+    if (install && r->t.sandboxed &&
+        (error = sg_gateway__init(&gw, r->ctx, r->o->registry ? r->o->registry : r->registry.ptr,
+                                  r->o->cache_dir)) < 0)
+        return error;
     build_env(r, &env, install);
     if (env.error) {
         env_dispose(&env);
+        sg_gateway__dispose(&gw);
         return sg_error_set(r->ctx, env.error, "too many environment variables for the build");
     }
     for (i = 0; i < r->allow.n; i++)
@@ -563,6 +596,7 @@ static int run_step(sg_rebuild_run *r, const char *what, const char *const *argv
     spec.binds = binds;
     spec.nbinds = step_binds(binds, r, install);
     spec.allow = allow;
+    spec.gateway = gw.ready ? &gw : NULL;
     spec.output = &out;
     sg_buf_init(&out, STEP_OUTPUT_LIMIT);
 
@@ -575,18 +609,29 @@ static int run_step(sg_rebuild_run *r, const char *what, const char *const *argv
     error = sg_sandbox__run(&sr, r->ctx, &spec);
     env_dispose(&env);
     sg_progress_end(r->ctx, "rebuild", label, error == 0 && sr.exited && sr.status == 0);
+    sg_gateway__dispose(&gw);
     if (error < 0) {
         sg_buf_dispose(&out);
         return error;
     }
+    if (gw.stats.requests)
+        sg_buf_printf(&r->log,
+                      "\n== gateway: %u requests, %u tarballs from the cache, %u "
+                      "checked and cached, %u unchecked, %u failed, %u refused\n",
+                      gw.stats.requests, gw.stats.cache_hits, gw.stats.cached, gw.stats.unchecked,
+                      gw.stats.failed, gw.stats.refused);
     r->used_ms += sr.elapsed_ms;
     snprintf(r->limits, sizeof(r->limits), "%s", sr.limits);
     log_step_end(r, what, &out, &sr);
     if (!known_failure(r, &out, line, sizeof(line)))
         failure_line(&out, line, sizeof(line));
     sg_buf_dispose(&out);
-    if (step_failed(r, what, &sr, line, install))
+    if (step_failed(r, what, &sr, line, install)) {
+        if (gw.error[0]) /* the registry failed, not the repository: never a verdict */
+            return sg_error_set(r->ctx, SG_ENET, "the registry failed during the install step: %s",
+                                gw.error);
         return 1;
+    }
     return report_step(r, what, argv, cwd, sr.elapsed_ms);
 }
 
@@ -619,8 +664,11 @@ static void cmd_add(cmdline *c, const char *arg)
 int sg_rebuild__step_install(sg_rebuild_run *r, const char *pm)
 {
     cmdline c;
-    int lock = r->pl.has_lockfile;
+    int lock = r->pl.has_lockfile, error;
 
+    /* before any step runs: what the repository configures to run, what is replaced */
+    if ((error = sg_rebuild__config_scan(r)) < 0)
+        return error;
     if (!r->pl.needs_install)
         return sg_rebuild__add_step(r, "install: skipped (no lockfile and no dependencies)");
     cmd_init(&c, pm);

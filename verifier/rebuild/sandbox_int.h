@@ -48,6 +48,58 @@ void sg_sandbox__cgroups_dispose(sg_sandbox_cgroups *cg);
 void sg_sandbox__cgroups_describe(char *out, size_t size, const sg_sandbox_spec *spec,
                                   const sg_sandbox_cgroups *cg);
 
+/* ---------------------------------------------------------------- the registry gateway */
+
+#define SG_GATEWAY_MAX_CONNS 48 /**< connections served at once; more are answered 503 */
+
+/** What a gateway did, for the log and the tests. */
+typedef struct sg_gateway_stats {
+    unsigned requests;   /**< requests answered */
+    unsigned cache_hits; /**< tarballs served from sourcegate's cache without a request */
+    unsigned cached;     /**< tarballs fetched, checked against the packument and cached */
+    unsigned unchecked;  /**< tarballs no packument version names: served, never cached */
+    unsigned failed;     /**< upstream failures and mismatches, answered 502 (or 404) */
+    unsigned refused;    /**< malformed, oversized or surplus requests */
+} sg_gateway_stats;
+
+/**
+ * The install step's registry (registry_gateway.c): plain HTTP behind the forwarder, GET and
+ * HEAD only, packuments passed through from the registry, tarballs served from sourcegate's
+ * cache and cached only after they matched the registry's integrity. One thread per
+ * connection.
+ */
+typedef struct sg_sandbox_gateway {
+    const char *registry;             /**< the upstream registry URL (its credentials stay
+                                           here, never inside) */
+    const char *cache_dir;            /**< sourcegate's cache folder; NULL: nothing cached */
+    uint64_t limits[SG_LIMIT__COUNT]; /**< the run's limits, given to each connection */
+    pthread_mutex_t lock;             /**< guards what follows */
+    pthread_cond_t idle;              /**< broadcast when a connection ends */
+    int fds[SG_GATEWAY_MAX_CONNS];    /**< client sockets being served, -1 for free slots */
+    unsigned active;                  /**< connections being served */
+    int stopping;                     /**< no new connection is taken */
+    int ready;                        /**< lock and cond made */
+    sg_gateway_stats stats;           /**< counters */
+    char error[512];                  /**< the first upstream failure, "" when none */
+} sg_sandbox_gateway;
+
+/** Ready a gateway to registry (borrowed), caching in cache_dir (may be NULL). SG_EIO. */
+int sg_gateway__init(sg_sandbox_gateway *gw, sg_ctx *ctx, const char *registry,
+                     const char *cache_dir);
+
+/**
+ * Serve the connection fd (a socket; bytes: what was already read of it, at most 8 KiB) on a
+ * thread of its own, which closes it. -1 when it cannot be taken (too many connections: a 503
+ * was sent): the caller closes fd.
+ */
+int sg_gateway__take(sg_sandbox_gateway *gw, int fd, const char *bytes, size_t len);
+
+/** Close every connection and wait for their threads; no new one is taken. */
+void sg_gateway__stop(sg_sandbox_gateway *gw);
+
+/** Stop, then free the lock (safe on a gateway never initialized, after a memset 0). */
+void sg_gateway__dispose(sg_sandbox_gateway *gw);
+
 /* ---------------------------------------------------------------- the proxy */
 
 #define SG_PROXY_MAX_CONNS 64
@@ -61,10 +113,11 @@ typedef struct sg_sandbox_proxy {
     const char *const *allow;                        /**< "host:port" allowed */
     size_t nallow;                                   /**< entries of allow */
     struct sg_proxy_conn *conns[SG_PROXY_MAX_CONNS]; /**< live connections */
-    char refused[1024];     /**< hosts refused, for the log (read after stop) */
-    unsigned allowed_count; /**< tunnels opened */
-    pthread_t thread;       /**< the serving thread */
-    int running;            /**< thread started */
+    sg_sandbox_gateway *gateway; /**< origin-form requests go here; NULL: refused */
+    char refused[1024];          /**< hosts refused, for the log (read after stop) */
+    unsigned allowed_count;      /**< tunnels opened */
+    pthread_t thread;            /**< the serving thread */
+    int running;                 /**< thread started */
 } sg_sandbox_proxy;
 
 /** A proxy not started (stop and the refused list are safe to use). */

@@ -3,7 +3,8 @@
  * so a small node forwarder listens on 127.0.0.1 there and hands every connection to a Unix
  * socket that sourcegate serves from a thread outside. That thread reads the request head
  * (CONNECT host:port, or an absolute-form GET for plain-HTTP registries), lets through only the
- * hosts the caller allowed and answers 403 to anything else.
+ * hosts the caller allowed and answers 403 to anything else. An origin-form request ("GET
+ * /name") is for the registry gateway (registry_gateway.c), which gets the connection.
  */
 #define _GNU_SOURCE /* accept4, pipe2 */
 #include "common/common.h"
@@ -272,6 +273,13 @@ static int pump(int from, int to, char *buf, size_t *len, int *eof, short rev, s
     return 0;
 }
 
+/* An origin-form request line ("GET /x HTTP/1.1"): the gateway's. */
+static int for_gateway(const char *head)
+{
+    const char *sp = strchr(head, ' ');
+    return sp && sp[1] == '/';
+}
+
 /* One poll round's work for a connection; -1 when it is finished. */
 static int pconn_step(sg_sandbox_proxy *p, pconn *c, short crev, short urev)
 {
@@ -288,6 +296,11 @@ static int pconn_step(sg_sandbox_proxy *p, pconn *c, short crev, short urev)
         end = strstr(c->head, "\r\n\r\n");
         if (!end)
             return c->head_len + 1 >= sizeof(c->head) ? -1 : 0;
+        if (p->gateway && for_gateway(c->head)) {
+            if (sg_gateway__take(p->gateway, c->client, c->head, c->head_len) == 0)
+                c->client = -1; /* the gateway's thread closes it */
+            return -1;
+        }
         return handle_head(p, c, (size_t)(end - c->head) + 4);
     }
     if (pump(c->client, c->upstream, c->up, &c->up_len, &c->client_eof, crev, urev) < 0 ||
@@ -379,13 +392,14 @@ static void *proxy_main(void *arg)
 }
 
 static int proxy_start(sg_sandbox_proxy *p, sg_ctx *ctx, const char *sock_path,
-                       const char *const *allow, size_t nallow)
+                       const sg_sandbox_spec *spec)
 {
     struct sockaddr_un sa;
     memset(p, 0, sizeof(*p));
     p->listen_fd = p->stop[0] = p->stop[1] = -1;
-    p->allow = allow;
-    p->nallow = nallow;
+    p->allow = spec->allow;
+    p->nallow = spec->nallow;
+    p->gateway = spec->gateway;
     if (strlen(sock_path) >= sizeof(sa.sun_path))
         return sg_error_set(ctx, SG_EINVALID, "proxy socket path '%s' is too long", sock_path);
     memset(&sa, 0, sizeof(sa));
@@ -413,6 +427,7 @@ void sg_sandbox__proxy_stop(sg_sandbox_proxy *p)
         pthread_join(p->thread, NULL);
         p->running = 0;
     }
+    sg_gateway__stop(p->gateway);
     if (p->listen_fd >= 0)
         close(p->listen_fd);
     if (p->stop[0] >= 0)
@@ -440,7 +455,9 @@ static const char forwarder_js[] =
     "  for (const k of ['npm_config_proxy', 'npm_config_https_proxy', 'HTTP_PROXY',\n"
     "      'HTTPS_PROXY', 'http_proxy', 'https_proxy', 'YARN_HTTP_PROXY', 'YARN_HTTPS_PROXY'])\n"
     "    env[k] = url;\n"
-    "  delete env.NO_PROXY; delete env.no_proxy; delete env.npm_config_noproxy;\n"
+    "  for (const k of ['NO_PROXY', 'no_proxy', 'npm_config_noproxy']) env[k] = '127.0.0.1';\n"
+    "  for (const k of Object.keys(env))\n"
+    "    if (env[k].includes('@SG_GATEWAY@')) env[k] = env[k].split('@SG_GATEWAY@').join(url);\n"
     "  const child = cp.spawn(cmd[0], cmd.slice(1), {stdio: 'inherit', env});\n"
     "  child.on('error', (e) => {\n"
     "    console.error('sourcegate: cannot start ' + cmd[0] + ': ' + e.message);\n"
@@ -473,5 +490,5 @@ int sg_sandbox__proxy_open(sg_sandbox_proxy *px, sg_buf *script, sg_buf *sock, s
         return error;
     if (write_text_file(script->ptr, forwarder_js) < 0)
         return sg_error_set(ctx, SG_EIO, "cannot write '%s': %s", script->ptr, strerror(errno));
-    return proxy_start(px, ctx, sock->ptr, spec->allow, spec->nallow);
+    return proxy_start(px, ctx, sock->ptr, spec);
 }
