@@ -860,6 +860,7 @@ static int npm_compare(tar_state *st, const unsigned char *stream, const sg_tar_
  * ratio; the stream also has headers, padding and the end blocks, which the slack covers. */
 static int decompress(sg_buf *stream, tar_state *st, const unsigned char *bytes, size_t len)
 {
+    sg_buf_dispose(stream); /* a second try must not drop what a failed first one allocated */
     sg_buf_init(stream, (size_t)-1);
     return sg_tar__decompress(stream, st->ctx, bytes, len, st->max_ratio_bytes + STREAM_SLACK,
                               SG_LIMIT_RATIO);
