@@ -64,7 +64,9 @@ int cli_cmd_cache(int argc, char **argv)
         return rc;
     if (a.help) {
         printf("usage: sourcegate cache prune [--older-than DAYS] [--cache DIR]\n\n"
-               "Removes cached tarballs, packuments and git mirrors not used for DAYS days.\n\n"
+               "Removes cached tarballs, packuments, git mirrors, rebuild logs and the rebuild\n"
+               "gateway's index entries not used for DAYS days, and the dependency cache older\n"
+               "versions shared between rebuilds (rebuild/npm-cache) whatever its age.\n\n"
                "Options:\n");
         cli_opt_help(stdout, cache_opts);
         return 0;

@@ -544,13 +544,38 @@ static int prune_dir(prune_state *ps, int dirfd, const char *rel, char kind, int
     return error;
 }
 
+/* Folders no version of sourcegate uses any more, removed whatever their age: the dependency
+ * cache that every rebuild shared and wrote (rebuild/npm-cache, before rebuilds got private
+ * caches and the registry gateway). */
+static int prune_obsolete(prune_state *ps, int root)
+{
+    static const char *const obsolete[] = {"npm-cache"};
+    int fd = openat(root, "rebuild", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    size_t i;
+    int error = 0;
+
+    if (fd < 0)
+        return 0;
+    for (i = 0; i < SG_ARRAY_SIZE(obsolete) && !error; i++) {
+        uint64_t bytes = 0;
+        if (remove_tree(fd, obsolete[i], &bytes, 0) < 0)
+            error = sg_error_set(ps->ctx, SG_EIO, "cannot remove 'rebuild/%s' from the cache",
+                                 obsolete[i]);
+        ps->stats->bytes_freed += bytes;
+    }
+    close(fd);
+    return error;
+}
+
 int sg_cache_prune(sg_cache_prune_stats *stats, sg_ctx *ctx, sg_cache *cache,
                    uint64_t older_than_seconds)
 {
     static const struct {
         const char *name; /* top folder */
         char kind;        /* prune_dir kind */
-    } tops[] = {{"tarballs", 'f'}, {"packuments", 'f'}, {"trust", 'f'}, {"git", 'g'}, {"tmp", 't'}};
+    } tops[] = {
+        {"tarballs", 'f'},     {"packuments", 'f'}, {"trust", 'f'}, {"rebuild/gateway", 'f'},
+        {"rebuild/logs", 'f'}, {"git", 'g'},        {"tmp", 't'}};
     prune_state ps;
     int root = -1, error = 0;
     size_t i;
@@ -573,6 +598,8 @@ int sg_cache_prune(sg_cache_prune_stats *stats, sg_ctx *ctx, sg_cache *cache,
         error = prune_dir(&ps, fd, tops[i].name, tops[i].kind, 1);
         close(fd);
     }
+    if (!error)
+        error = prune_obsolete(&ps, root);
     close(root);
     return error;
 }

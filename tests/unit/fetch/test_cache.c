@@ -337,6 +337,28 @@ static void test_cache__prune_by_age(void **state)
     assert_int_equal(st.mirrors_removed, 1);
 }
 
+/* The rebuild's own files: old gateway index entries and logs go by age; the dependency cache
+ * every rebuild once shared (rebuild/npm-cache, issue 13) goes whatever its age. */
+static void test_cache__prune_rebuild_files(void **state)
+{
+    fx *f = *state;
+    sg_cache_prune_stats st;
+    const long day = 86400;
+
+    make_old(f, "rebuild/gateway/0123abcd", "https://r/x/-/x-1.tgz\nsha512-x\n\n", 40 * day);
+    make_old(f, "rebuild/gateway/4567ef01", "https://r/y/-/y-1.tgz\nsha512-y\n\n", 1 * day);
+    make_old(f, "rebuild/logs/x-1.0.0-abc.log", "old log", 40 * day);
+    make_old(f, "rebuild/logs/y-1.0.0-def.log", "new log", 0);
+    make_old(f, "rebuild/npm-cache/_cacache/index-v5/aa/bb", "poisoned?", 0);
+    assert_int_equal(sg_cache_prune(&st, f->ctx, f->cache, 30 * day), 0);
+    assert_false(exists(f, "rebuild/gateway/0123abcd"));
+    assert_true(exists(f, "rebuild/gateway/4567ef01"));
+    assert_false(exists(f, "rebuild/logs/x-1.0.0-abc.log"));
+    assert_true(exists(f, "rebuild/logs/y-1.0.0-def.log"));
+    assert_false(exists(f, "rebuild/npm-cache"));
+    assert_true(st.bytes_freed >= strlen("old log") + strlen("poisoned?"));
+}
+
 static void test_cache__prune_skips_mirror_in_use(void **state)
 {
     fx *f = *state;
@@ -408,6 +430,7 @@ int main(void)
         T(test_cache__lock_excludes_another_process),
         T(test_cache__lock_names_are_flattened),
         T(test_cache__prune_by_age),
+        T(test_cache__prune_rebuild_files),
         T(test_cache__prune_skips_mirror_in_use),
         T(test_cache__tmpfile_commit_and_abandon),
     };
