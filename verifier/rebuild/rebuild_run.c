@@ -251,6 +251,9 @@ static void registry_env(sg_rebuild_run *r, envv *e, int gateway)
         env_add(e, "npm_config_replace_registry_host=always");
         /* the gateway retries the registry itself; its 502 is final */
         env_add(e, "npm_config_fetch_retries=0");
+        /* npm's default, over whatever the repository's .npmrc says: the gateway serves 48
+         * connections at once and refuses more (an operational error, not a verdict) */
+        env_add(e, "npm_config_maxsockets=15");
         env_add(e, "YARN_UNSAFE_HTTP_WHITELIST=127.0.0.1");
     }
     env_add(e, "COREPACK_NPM_REGISTRY=%.*s", nl, reg);

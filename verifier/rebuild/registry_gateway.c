@@ -566,7 +566,16 @@ int sg_gateway__take(sg_sandbox_gateway *gw, int fd, const char *bytes, size_t l
         return -1;
     if ((slot = take_slot(gw, fd)) == SG_GATEWAY_MAX_CONNS) {
         sg_free(c);
-        count(gw, &gw->stats.refused);
+        /* sourcegate's limit, not the package's fault: the failed install it causes must be an
+         * operational error, never a verdict (the rebuild reads gw->error) */
+        pthread_mutex_lock(&gw->lock);
+        gw->stats.refused++;
+        if (!gw->error[0] && !gw->stopping)
+            snprintf(gw->error, sizeof(gw->error),
+                     "the registry gateway refused a connection: more than %d at once (npm's "
+                     "maxsockets is higher than the gateway serves)",
+                     SG_GATEWAY_MAX_CONNS);
+        pthread_mutex_unlock(&gw->lock);
         respond_text(fd, 503, "too many connections", 0, 1);
         return -1;
     }
