@@ -11,6 +11,7 @@
 
 #include <time.h>
 
+#include "diff/diff_int.h"
 #include "sourcegate/audit.h"
 #include "sourcegate/semver.h"
 
@@ -475,14 +476,6 @@ static const audit_rel **worst_order(const sg_audit *a, int *failed)
     return order;
 }
 
-/* An untrusted string (from a stored report) in the text summary: control bytes as \xHH,
- * at most 300 bytes. */
-static void put_text(sg_buf *out, const char *s)
-{
-    if (s)
-        sg_buf_put_shown(out, s, strlen(s), 300, SG_SHOW_HEX);
-}
-
 /* One finding of a release: what a reader needs to act -- kind, path, field and name, both
  * values -- and its detail on the next line. */
 static void text_finding_line(sg_buf *out, const cJSON *f, const char *sev)
@@ -493,29 +486,29 @@ static void text_finding_line(sg_buf *out, const cJSON *f, const char *sev)
     const char *detail = sg_json_str(f, "detail");
 
     sg_buf_printf(out, "      %-8s ", sev);
-    put_text(out, kind ? kind : "?");
+    sg_buf_put_display(out, kind ? kind : "?");
     if (path) {
         sg_buf_putc(out, ' ');
-        put_text(out, path);
+        sg_buf_put_display(out, path);
     }
     if (field) {
         sg_buf_putc(out, ' ');
-        put_text(out, field);
+        sg_buf_put_display(out, field);
         if (name)
             sg_buf_putc(out, '.');
     } else if (name) {
         sg_buf_putc(out, ' ');
     }
-    put_text(out, name);
+    sg_buf_put_display(out, name);
     if (before || after) {
         sg_buf_puts(out, ": ");
-        put_text(out, before ? before : "(none)");
+        sg_buf_put_display(out, before ? before : "(none)");
         sg_buf_puts(out, " -> ");
-        put_text(out, after ? after : "(none)");
+        sg_buf_put_display(out, after ? after : "(none)");
     }
     if (detail && *detail) {
         sg_buf_printf(out, "\n      %8s ", "");
-        put_text(out, detail);
+        sg_buf_put_display(out, detail);
     }
     sg_buf_putc(out, '\n');
 }
@@ -527,15 +520,15 @@ static void text_release(sg_buf *out, const audit_rel *r, unsigned flags)
     const cJSON *f;
     sg_buf_printf(out, "  %s%-12s%s ", color ? verdict_color(r->verdict) : "",
                   sg_verdict_name(r->verdict), color ? "\033[0m" : "");
-    put_text(out, r->name);
+    sg_buf_put_display(out, r->name);
     sg_buf_putc(out, '@');
-    put_text(out, r->version);
+    sg_buf_put_display(out, r->version);
     if (n)
         sg_buf_printf(out, "  %zu finding%s, highest %s", n, n == 1 ? "" : "s",
                       r->max_sev >= 0 ? sg_severity_name((sg_severity)r->max_sev) : "unknown");
     if (r->note) {
         sg_buf_puts(out, "  (");
-        put_text(out, r->note);
+        sg_buf_put_display(out, r->note);
         sg_buf_putc(out, ')');
     }
     sg_buf_putc(out, '\n');
@@ -1064,30 +1057,11 @@ static void html_finding(sg_buf *out, const cJSON *f)
 /* The findings of one severity and kind in a release: how many, the folders they are in, the
  * first one (the stored order is worst first). */
 typedef struct html_group {
-    const char *sev, *kind;   /* the key (borrowed from the report) */
-    const cJSON *first;       /* its first finding */
-    size_t count;             /* findings in the group */
-    const char *folders[3];   /* distinct top folders, first seen first */
-    size_t flen[3], nfolders; /* their lengths ("" for the root: 0), how many */
-    int more_folders;         /* more folders than listed */
+    const char *sev, *kind;  /* the key (borrowed from the report) */
+    const cJSON *first;      /* its first finding */
+    size_t count;            /* findings in the group */
+    sg_diff_folders folders; /* the top folders they are in */
 } html_group;
-
-static void group_add_folder(html_group *g, const char *path)
-{
-    const char *slash = path ? strchr(path, '/') : NULL;
-    size_t len = slash ? (size_t)(slash - path) + 1 : 0, k;
-    if (!path)
-        return;
-    for (k = 0; k < g->nfolders; k++)
-        if (g->flen[k] == len && strncmp(g->folders[k], path, len) == 0)
-            return;
-    if (g->nfolders == 3) {
-        g->more_folders = 1;
-        return;
-    }
-    g->folders[g->nfolders] = path;
-    g->flen[g->nfolders++] = len;
-}
 
 /* Group the findings; *n receives the number of groups (at most HTML_MAX_GROUPS: findings of
  * further groups are counted in *left_out). */
@@ -1115,7 +1089,7 @@ static size_t html_groups(html_group *g, const cJSON *findings, size_t *left_out
             n++;
         }
         g[k].count++;
-        group_add_folder(&g[k], sg_json_str(f, "path"));
+        sg_diff__folders_add(&g[k].folders, sg_json_str(f, "path"));
     }
     return n;
 }
@@ -1141,12 +1115,13 @@ static void html_group_rows(sg_buf *out, const cJSON *findings)
         sg_buf_puts(out, "</span></td><td>");
         h(out, g[i].kind);
         sg_buf_printf(out, "</td><td><b>%zu</b>", g[i].count);
-        for (k = 0; k < g[i].nfolders; k++) {
+        for (k = 0; k < g[i].folders.n; k++) {
             sg_buf_puts(out, k ? ", <code>" : " under <code>");
-            if (g[i].flen[k]) {
+            if (g[i].folders.len[k]) {
                 char folder[256];
-                size_t len = g[i].flen[k] < sizeof(folder) - 1 ? g[i].flen[k] : sizeof(folder) - 1;
-                memcpy(folder, g[i].folders[k], len);
+                size_t len = g[i].folders.len[k] < sizeof(folder) - 1 ? g[i].folders.len[k]
+                                                                      : sizeof(folder) - 1;
+                memcpy(folder, g[i].folders.name[k], len);
                 folder[len] = '\0';
                 h(out, folder);
             } else {
@@ -1155,7 +1130,7 @@ static void html_group_rows(sg_buf *out, const cJSON *findings)
             sg_buf_puts(out, "</code>");
         }
         sg_buf_puts(out,
-                    g[i].more_folders ? " and other folders</td><td><code>" : "</td><td><code>");
+                    g[i].folders.more ? " and other folders</td><td><code>" : "</td><td><code>");
         h(out, path ? path : field);
         sg_buf_puts(out, "</code> ");
         h(out, sg_json_str(g[i].first, "detail"));

@@ -130,4 +130,18 @@ void sg_diff__establish_tokens(sg_token_check *out, const char *art, size_t alen
 int sg_diff__rebuild_tokens_only(int *out, sg_ctx *ctx, const sg_tree *artifact,
                                  const sg_tree *rebuilt, const unsigned char *only);
 
+/* The top folders a group of findings is in, for the reports' grouped lines: at most
+ * SG_DIFF_FOLDERS distinct ones, first seen first, each as a prefix of a finding's path with
+ * its '/' (length 0: the package root). */
+#define SG_DIFF_FOLDERS 3
+typedef struct sg_diff_folders {
+    const char *name[SG_DIFF_FOLDERS]; /* borrowed from the paths */
+    size_t len[SG_DIFF_FOLDERS];       /* bytes of name that are the folder */
+    size_t n;                          /* how many */
+    int more;                          /* paths in further folders were seen */
+} sg_diff_folders;
+
+/* Count path's top folder in f (a NULL path, a manifest finding, counts nowhere). */
+void sg_diff__folders_add(sg_diff_folders *f, const char *path);
+
 #endif

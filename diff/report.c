@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "diff/diff_int.h"
 #include "sourcegate/report.h"
 
 struct sg_report {
@@ -695,12 +696,21 @@ static void text_counts(sg_buf *out, const sg_report *r, unsigned flags)
     sg_buf_putc(out, '\n');
 }
 
-/* The top folder of a path ("_lib/" for "_lib/x/y.js", "./" for a root file). */
-static size_t top_folder(const char *path, const char **start)
+void sg_diff__folders_add(sg_diff_folders *f, const char *path)
 {
     const char *slash = path ? strchr(path, '/') : NULL;
-    *start = path;
-    return slash ? (size_t)(slash - path) + 1 : 0;
+    size_t len = slash ? (size_t)(slash - path) + 1 : 0, k;
+    if (!path)
+        return;
+    for (k = 0; k < f->n; k++)
+        if (f->len[k] == len && strncmp(f->name[k], path, len) == 0)
+            return;
+    if (f->n == SG_DIFF_FOLDERS) {
+        f->more = 1;
+        return;
+    }
+    f->name[f->n] = path;
+    f->len[f->n++] = len;
 }
 
 #define TEXT_INDIVIDUAL 20 /* the most severe findings always listed one by one */
@@ -712,36 +722,24 @@ static void text_group(sg_buf *out, sg_arena *tmp, const sg_report *r, const cha
                        size_t from, size_t to, unsigned flags)
 {
     const sg_finding *f = &r->findings[from];
-    const char *folders[TEXT_EXAMPLES], *p;
-    size_t flen[TEXT_EXAMPLES], nfolders = 0, count = 0, ex = 0, i, k, len;
-    int more_folders = 0;
+    sg_diff_folders folders = {{0}, {0}, 0, 0};
+    size_t count = 0, ex = 0, i, k;
     char n[32];
 
     for (i = from; i < to; i++) {
         if (pick[i] || !finding_shown(&r->findings[i], flags))
             continue;
         count++;
-        len = top_folder(r->findings[i].path, &p);
-        if (!p)
-            continue;
-        for (k = 0; k < nfolders && !(flen[k] == len && strncmp(folders[k], p, len) == 0); k++)
-            ;
-        if (k < nfolders)
-            continue;
-        if (nfolders < TEXT_EXAMPLES) {
-            folders[nfolders] = p;
-            flen[nfolders++] = len;
-        } else {
-            more_folders = 1;
-        }
+        sg_diff__folders_add(&folders, r->findings[i].path);
     }
     text_head(out, f->severity, f->kind, 1, flags);
     sg_buf_printf(out, " %s more", thousands(n, count));
-    for (k = 0; k < nfolders; k++)
+    for (k = 0; k < folders.n; k++)
         sg_buf_printf(out, "%s%s", k ? ", " : " under ",
-                      flen[k] ? esc(tmp, sg_arena_strndup(tmp, folders[k], flen[k]))
-                              : "the package root");
-    if (more_folders)
+                      folders.len[k]
+                          ? esc(tmp, sg_arena_strndup(tmp, folders.name[k], folders.len[k]))
+                          : "the package root");
+    if (folders.more)
         sg_buf_puts(out, " and other folders");
     sg_buf_printf(out, "\n  %8s e.g.", "");
     for (i = from; i < to && ex < TEXT_EXAMPLES; i++) {
