@@ -92,6 +92,7 @@ typedef struct fx {
     sgt_http_server *srv;     /* the registry */
     sgt_http_route routes[2]; /* its packument and tarball of dep */
     char packument[4096];     /* the packument body */
+    char integrity[200];      /* what it promises for dep's tarball */
     unsigned char *honest;    /* dep's honest tarball */
     size_t honest_len;        /* its bytes */
     unsigned char *evil;      /* the attacker's dep tarball */
@@ -119,6 +120,7 @@ static void serve_dep(fx *f, const unsigned char *promised, size_t plen,
 {
     sg_buf integ = SG_BUF_INIT;
     assert_int_equal(sg_integrity_sha512(&integ, f->ctx, promised, plen), 0);
+    snprintf(f->integrity, sizeof(f->integrity), "%s", integ.ptr);
     snprintf(f->packument, sizeof(f->packument),
              "{\"name\":\"dep\",\"dist-tags\":{\"latest\":\"1.0.0\"},\"versions\":{\"1.0.0\":"
              "{\"name\":\"dep\",\"version\":\"1.0.0\",\"dist\":{\"tarball\":"
@@ -258,6 +260,31 @@ static int rebuild_victim(fx *f, const char *dist_js)
                                  {"package/dist/index.js", dist_js, 0, 0644, '0', NULL}};
     if (verify(f, "victim", files, 3, art, 2) < 0)
         return -1;
+    return (int)sg_report_verdict(f->report);
+}
+
+/* The victim with a package-lock.json naming dep's registry tarball: npm ci. */
+static int rebuild_locked_victim(fx *f, char **log)
+{
+    char lock[2048];
+    const char *path;
+    const sgt_file files[] = {{"package.json", VICTIM_PJ, 0, 0},
+                              {"build.js", victim_build_js, 0, 0},
+                              {".gitignore", "dist\nnode_modules\n", 0, 0},
+                              {"package-lock.json", lock, 0, 0}};
+    const sgt_tar_entry art[] = {{"package/package.json", VICTIM_PJ, 0, 0644, '0', NULL},
+                                 {"package/dist/index.js", HONEST_JS, 0, 0644, '0', NULL}};
+    snprintf(lock, sizeof(lock),
+             "{\"name\":\"victim\",\"version\":\"1.0.0\",\"lockfileVersion\":3,"
+             "\"requires\":true,\"packages\":{\"\":{\"name\":\"victim\",\"version\":"
+             "\"1.0.0\",\"dependencies\":{\"dep\":\"1.0.0\"}},\"node_modules/dep\":{"
+             "\"version\":\"1.0.0\",\"resolved\":\"%sdep/-/dep-1.0.0.tgz\","
+             "\"integrity\":\"%s\"}}}\n",
+             sgt_http_base_url(f->srv), f->integrity);
+    if (verify(f, "locked", files, 4, art, 2) < 0)
+        return -1;
+    path = sg_report_get(f->report, SG_REPORT_REBUILD_LOG);
+    *log = path ? sgt_read_file(path, NULL) : NULL;
     return (int)sg_report_verdict(f->report);
 }
 
@@ -401,6 +428,28 @@ static void test_isolation__gateway_serves_a_checked_tarball_from_the_cache(void
     assert_true(requests_for(f, "/dep") >= 2); /* packuments pass through */
 }
 
+/* With a lockfile, npm ci finds the tarballs sourcegate checked in its own cache (copies in
+ * the rebuild's npm cache): the second rebuild asks the registry for nothing. */
+static void test_isolation__lockfile_tarballs_are_given_from_the_checked_cache(void **state)
+{
+    fx *f = *state;
+    char *log = NULL;
+    const char *gw;
+    NEED_SANDBOX(f);
+    assert_int_equal(rebuild_locked_victim(f, &log), SG_VERDICT_PASS);
+    free(log);
+    assert_int_equal(requests_for(f, "/dep/-/dep-1.0.0.tgz"), 1);
+    assert_int_equal(rebuild_locked_victim(f, &log), SG_VERDICT_PASS);
+    assert_non_null(log);
+    assert_non_null(strstr(log, "npm's cache: 1 tarballs of the lockfile copied from sourcegate"));
+    /* npm read the copy: it did not even ask the gateway for the tarball */
+    gw = strstr(log, "== gateway:");
+    if (gw)
+        assert_non_null(strstr(gw, ", 0 tarballs from the cache"));
+    free(log);
+    assert_int_equal(requests_for(f, "/dep/-/dep-1.0.0.tgz"), 1);
+}
+
 /* A tarball whose bytes are not what the packument promises is neither installed nor cached:
  * the rebuild ends in an operational error, never a verdict. */
 static void test_isolation__gateway_refuses_and_never_caches_a_mismatched_tarball(void **state)
@@ -430,6 +479,8 @@ int main(void)
             test_isolation__gateway_serves_a_checked_tarball_from_the_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_isolation__gateway_refuses_and_never_caches_a_mismatched_tarball, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_isolation__lockfile_tarballs_are_given_from_the_checked_cache, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

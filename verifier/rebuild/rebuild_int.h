@@ -296,6 +296,8 @@ typedef struct sg_rebuild_run {
     sg_buf registry;            /**< the registry URL */
     sg_rebuild_allow allow;     /**< what the install step may reach */
     sg_rebuild_config cfg;      /**< repository settings replaced in every step */
+    int npm_seeded;             /**< npm's cache (npm_cache/npm) holds copies of the
+                                     lockfile's tarballs from sourcegate's checked cache */
     uint64_t used_ms;           /**< ms used by the steps so far */
     char limits[256];           /**< how the sandbox enforced the limits (last step) */
 } sg_rebuild_run;

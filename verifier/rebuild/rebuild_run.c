@@ -8,8 +8,10 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "verifier/fetch/integrity_int.h"
 #include "verifier/rebuild/sandbox_int.h"
 
 #define STEP_OUTPUT_LIMIT (4u << 20) /* bytes of one step's output kept for the log */
@@ -294,7 +296,9 @@ static void build_env(sg_rebuild_run *r, envv *e, int install)
      * private /tmp (a tmpfs gone when the step ends: nothing written to disk or left to
      * delete), else in the scratch folder with yarn's and pnpm's store; an empty one of the
      * build's for npm pack. */
-    if (install && r->t.sandboxed)
+    if (install && r->npm_seeded)
+        env_add(e, "npm_config_cache=%s/npm", r->npm_cache.ptr);
+    else if (install && r->t.sandboxed)
         env_add(e, "npm_config_cache=/tmp/npm-cache");
     else if (install)
         env_add(e, "npm_config_cache=%s", r->npm_cache.ptr);
@@ -638,6 +642,113 @@ static int run_step(sg_rebuild_run *r, const char *what, const char *const *argv
     return report_step(r, what, argv, cwd, sr.elapsed_ms);
 }
 
+/* ---- npm's cache, seeded ---- */
+
+/* Copy sourcegate's cached tarball with this sha512 (hex) into npm's content-addressed cache
+ * under dir, after checking its digest. 1 copied, 0 not (absent, or not what its name says). */
+static int seed_one(sg_rebuild_run *r, const char *dir, const char *hex,
+                    const unsigned char want[64])
+{
+    sg_buf src = SG_BUF_INIT, dst = SG_BUF_INIT, bytes = SG_BUF_INIT;
+    unsigned char got[64];
+    size_t n = 0;
+    int fd, copied = 0;
+
+    sg_buf_printf(&src, "%s/tarballs/sha512/%.2s/%s.tgz", r->o->cache_dir, hex, hex);
+    sg_buf_printf(&dst, "%s/_cacache/content-v2/sha512/%.2s/%.2s", dir, hex, hex + 2);
+    if (src.error || dst.error || access(src.ptr, R_OK) < 0 ||
+        sg_file_read(&bytes, r->ctx, src.ptr,
+                     (size_t)sg_ctx_limit(r->ctx, SG_LIMIT_TARBALL_BYTES)) < 0)
+        goto done;
+    {
+        sg_hash h = SG_HASH_INIT;
+        if (sg_hash_begin(&h, r->ctx, SG_HASH_SHA512) < 0 ||
+            sg_hash_update(&h, r->ctx, bytes.ptr, bytes.size) < 0 ||
+            sg_hash_end(&h, r->ctx, got, &n) < 0 || n != 64 || memcmp(got, want, 64) != 0) {
+            sg_hash_dispose(&h);
+            goto done;
+        }
+    }
+    if (make_dirs(r->ctx, dst.ptr) < 0)
+        goto done;
+    sg_buf_printf(&dst, "/%s", hex + 4);
+    if (dst.error)
+        goto done;
+    fd = open(dst.ptr, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd >= 0) {
+        copied = sg_fd_write_all(fd, bytes.ptr, bytes.size, 0) == 0;
+        if (close(fd) < 0 || !copied) {
+            copied = 0;
+            unlink(dst.ptr);
+        }
+    }
+done:
+    sg_error_clear(r->ctx);
+    sg_buf_dispose(&src);
+    sg_buf_dispose(&dst);
+    sg_buf_dispose(&bytes);
+    return copied;
+}
+
+/* npm ci reads a lockfile's tarballs from its cache by their sha512 before it asks a registry
+ * (pacote's byDigest): give the rebuild's own npm cache copies of those sourcegate's cache
+ * holds. They were checked before sourcegate cached them, are checked again here, and npm
+ * checks them when it reads them; nothing inside can write sourcegate's cache. */
+static int seed_npm_cache(sg_rebuild_run *r)
+{
+    sg_buf path = SG_BUF_INIT, text = SG_BUF_INIT, dir = SG_BUF_INIT;
+    const sg_entry *e;
+    cJSON *lock = NULL;
+    const cJSON *it;
+    size_t seeded = 0;
+    struct timespec t0, t1;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+
+    sg_buf_printf(&path, "%s%spackage-lock.json", r->pl.lock_dir.ptr,
+                  r->pl.lock_dir.size ? "/" : "");
+    sg_buf_printf(&dir, "%s/npm", r->npm_cache.ptr);
+    sg_buf_init(&text, (size_t)sg_ctx_limit(r->ctx, SG_LIMIT_JSON_SIZE));
+    if (path.error || dir.error || !(e = sg_tree_find(r->in->root, path.ptr)) ||
+        e->kind != SG_ENTRY_FILE || sg_tree_read(&text, r->ctx, r->in->root, e) < 0 ||
+        sg_json_parse(&lock, r->ctx, text.ptr, text.size, path.ptr) < 0)
+        goto done;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(lock, "packages"))
+    {
+        const char *integ = sg_json_str(it, "integrity");
+        unsigned char d[64];
+        char hex[129];
+        char b64[100];
+        size_t bl;
+        if (!integ || strncmp(integ, "sha512-", 7) != 0)
+            continue;
+        bl = strcspn(integ + 7, " ?");
+        if (bl >= sizeof(b64))
+            continue;
+        memcpy(b64, integ + 7, bl);
+        b64[bl] = '\0';
+        if (sg_integrity__b64_decode(d, sizeof(d), b64) != 64)
+            continue;
+        sg_hex(hex, d, sizeof(d));
+        seeded += (size_t)seed_one(r, dir.ptr, hex, d);
+    }
+done:
+    sg_error_clear(r->ctx);
+    r->npm_seeded = seeded > 0;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (seeded)
+        sg_buf_printf(&r->log,
+                      "\n== npm's cache: %zu tarballs of the lockfile copied from "
+                      "sourcegate's checked cache in %.1f s\n",
+                      seeded,
+                      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    cJSON_Delete(lock);
+    sg_buf_dispose(&path);
+    sg_buf_dispose(&text);
+    sg_buf_dispose(&dir);
+    return 0;
+}
+
 /* ---- the steps ---- */
 
 static int has_script(const cJSON *pj, const char *name)
@@ -677,6 +788,8 @@ int sg_rebuild__step_install(sg_rebuild_run *r, const char *pm)
     cmd_init(&c, pm);
     switch (r->pl.pm) {
     case SG_REBUILD_PM_NPM:
+        if (lock && r->t.sandboxed && r->o->cache_dir)
+            seed_npm_cache(r);
         cmd_add(&c, lock ? "ci" : "install");
         cmd_add(&c, "--ignore-scripts");
         cmd_add(&c, "--no-audit");
