@@ -574,8 +574,8 @@ int sg_cache_prune(sg_cache_prune_stats *stats, sg_ctx *ctx, sg_cache *cache,
         const char *name; /* top folder */
         char kind;        /* prune_dir kind */
     } tops[] = {
-        {"tarballs", 'f'},     {"packuments", 'f'}, {"trust", 'f'}, {"rebuild/gateway", 'f'},
-        {"rebuild/logs", 'f'}, {"git", 'g'},        {"tmp", 't'}};
+        {"tarballs", 'f'},     {"packuments", 'f'},   {"trust", 'f'}, {"rebuild/gateway", 'f'},
+        {"rebuild/logs", 'f'}, {"rebuild/node", 'f'}, {"git", 'g'},   {"tmp", 't'}};
     prune_state ps;
     int root = -1, error = 0;
     size_t i;

@@ -243,6 +243,28 @@ int sg_rebuild__choose_node(sg_rebuild_tools *t, sg_ctx *ctx, const sg_rebuild_o
                             const sg_rebuild_plan *pl);
 
 /**
+ * The Node range (engines.node) that version of the package manager pm declares in the
+ * registry, into out ("" when it declares none, or the registry has no such version, or there
+ * is no cache folder to keep the packument in). Errors: SG_ENET and those of
+ * sg_registry_packument() other than a 404.
+ */
+int sg_rebuild__pm_node_range(char *out, size_t size, sg_ctx *ctx, const sg_rebuild_opts *o,
+                              sg_rebuild_pm pm, const char *version);
+
+/**
+ * A Node from the registry (node_dist.c): the highest release of node-linux-<arch> that
+ * satisfies every one of the nranges ranges ("24", "v20.11.1", ">=22.13"), its tarball checked
+ * against the packument's sha512 integrity by sourcegate's client and cached, its bin/node
+ * extracted once into <cache>/rebuild/node/<package>-<version>/ (only sourcegate writes there;
+ * the sandbox binds it read-only). path receives the binary, version "v24.2.0". Errors:
+ * SG_ENOTFOUND (no package for this machine, no release satisfies), SG_EUNSUPPORTED (no cache
+ * folder), SG_ENET, SG_EINTEGRITY, SG_EINVALID (a tarball without bin/node), SG_EIO.
+ */
+int sg_rebuild__node_from_registry(sg_buf *path, char *version, size_t vsize, sg_ctx *ctx,
+                                   const sg_rebuild_opts *o, const char *const *ranges,
+                                   size_t nranges);
+
+/**
  * Find bubblewrap and check that it makes a sandbox: t->sandboxed, or the reason in
  * t->sandbox_note (not an error). Errors: SG_EINVALID, SG_ENOMEM.
  */

@@ -448,25 +448,80 @@ static void dirname_into(sg_buf *out, const char *path)
         sg_buf_puts(out, "/");
 }
 
+/* Take a Node from the registry satisfying the repository's wanted version and the package
+ * manager's engines.node: 1 when taken (t updated), 0 when the registry has none (the note
+ * says why), < 0 on an operational error. */
+static int registry_node(sg_rebuild_tools *t, sg_ctx *ctx, const sg_rebuild_opts *o,
+                         const sg_rebuild_plan *pl, const char *pm_range, const char *why)
+{
+    const char *ranges[2];
+    size_t n = 0;
+    sg_buf node = SG_BUF_INIT;
+    char version[64];
+    int error;
+
+    if (pl->node_wanted[0])
+        ranges[n++] = pl->node_wanted; /* nvm's names too: lts/iron, v24 */
+    if (pm_range[0])
+        ranges[n++] = pm_range;
+    if (!n)
+        return 0;
+    error = sg_rebuild__node_from_registry(&node, version, sizeof(version), ctx, o, ranges, n);
+    if (error == SG_ENOTFOUND || error == SG_EUNSUPPORTED || error == SG_EINVALID) {
+        snprintf(t->node_note, sizeof(t->node_note),
+                 "the machine's; %.200s; none from the "
+                 "registry: %.200s",
+                 why, sg_error_message(ctx));
+        sg_error_clear(ctx);
+        error = 0;
+    } else if (error == 0) {
+        sg_buf_clear(&t->node);
+        sg_buf_puts(&t->node, node.ptr);
+        snprintf(t->node_version, sizeof(t->node_version), "%s", version);
+        snprintf(t->node_note, sizeof(t->node_note),
+                 "from the registry, integrity checked by sourcegate; %.300s", why);
+        error = sg_buf_check(&t->node, ctx, "a path") < 0 ? SG_ENOMEM : 1;
+    }
+    sg_buf_dispose(&node);
+    return error;
+}
+
 /* Which node to use and why, into t (t->node is the machine's, t->node_version its version):
- * the machine's, or another installed one the repository asks for. */
+ * the machine's when it satisfies what the repository and its package manager ask for, else
+ * another installed one, else one from the registry, else the machine's with a note. */
 static int pick_node(sg_rebuild_tools *t, sg_ctx *ctx, const sg_rebuild_opts *o,
                      const sg_rebuild_plan *pl)
 {
     sg_buf other = SG_BUF_INIT;
     const char *from = pl->node_wanted_from.ptr;
-    char oversion[64];
-    int found = 0;
+    char oversion[64], pm_range[128], why[512];
+    int found = 0, machine_ok, pm_ok;
 
-    if (!pl->node_wanted[0]) {
-        snprintf(t->node_note, sizeof(t->node_note),
-                 "the machine's; the repository names no "
-                 "version");
-    } else if (strcmp(from, "engines.node") == 0 &&
-               node_satisfies(ctx, t->node_version, pl->node_wanted)) {
-        snprintf(t->node_note, sizeof(t->node_note), "the machine's; %.300s '%.60s' accepts it",
-                 from, pl->node_wanted);
-    } else if (o->node_versions &&
+    /* the package manager corepack runs may need a newer Node than the repository says */
+    if ((found = sg_rebuild__pm_node_range(pm_range, sizeof(pm_range), ctx, o, pl->pm,
+                                           pl->pm_version)) == SG_ENOTFOUND ||
+        found == SG_EUNSUPPORTED) {
+        sg_error_clear(ctx);
+        pm_range[0] = '\0';
+    } else if (found < 0) {
+        return found;
+    }
+    found = 0;
+    pm_ok = !pm_range[0] || node_satisfies(ctx, t->node_version, pm_range);
+    machine_ok = pm_ok && node_satisfies(ctx, t->node_version, pl->node_wanted);
+    if (!pl->node_wanted[0])
+        snprintf(why, sizeof(why), "the repository names no version");
+    else
+        snprintf(why, sizeof(why), "%.300s '%.60s'", from, pl->node_wanted);
+    if (pm_range[0] && !pm_ok) {
+        size_t n = strlen(why);
+        snprintf(why + n, sizeof(why) - n, "; %s@%s needs node '%.60s'",
+                 sg_rebuild__pm_name(pl->pm), pl->pm_version, pm_range);
+    }
+    if (machine_ok && (!pl->node_wanted[0] || strcmp(from, "engines.node") == 0)) {
+        snprintf(t->node_note, sizeof(t->node_note), "the machine's; %s%s", why,
+                 pl->node_wanted[0] ? " accepts it" : "");
+    } else if (pm_ok && o->node_versions &&
                (found = find_other_node(&other, oversion, sizeof(oversion), ctx, o->node_versions,
                                         pl->node_wanted)) > 0) {
         sg_buf_clear(&t->node);
@@ -476,13 +531,11 @@ static int pick_node(sg_rebuild_tools *t, sg_ctx *ctx, const sg_rebuild_opts *o,
         found = sg_buf_check(&t->node, ctx, "a path");
     } else if (found < 0) {
         /* the error is in ctx */
-    } else if (node_satisfies(ctx, t->node_version, pl->node_wanted)) {
-        snprintf(t->node_note, sizeof(t->node_note), "the machine's; %.300s '%.60s' accepts it",
-                 from, pl->node_wanted);
-    } else {
+    } else if (machine_ok) {
+        snprintf(t->node_note, sizeof(t->node_note), "the machine's; %s accepts it", why);
+    } else if ((found = registry_node(t, ctx, o, pl, pm_range, why)) == 0 && !t->node_note[0]) {
         snprintf(t->node_note, sizeof(t->node_note),
-                 "the machine's; %.300s asks for '%.60s', which is not on this machine", from,
-                 pl->node_wanted);
+                 "the machine's; %.400s, which is not on this machine", why);
     }
     sg_buf_dispose(&other);
     return found < 0 ? found : 0;
