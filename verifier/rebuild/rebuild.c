@@ -211,16 +211,22 @@ static int prepare(sg_rebuild_run *r)
 
 static int build_all(sg_rebuild_run *r)
 {
-    sg_buf pm = SG_BUF_INIT;
+    sg_buf pm = SG_BUF_INIT, missing = SG_BUF_INIT;
     uint64_t t0 = now_ms();
-    int rc;
+    int rc = 0, skipped = 0;
 
     if ((rc = sg_rebuild__make_work(r)) < 0 ||
-        (rc = sg_rebuild__materialize(r->ctx, r->in->root, r->src.ptr)) < 0 ||
+        (skipped = sg_rebuild__materialize_ext(r->ctx, r->in->root, r->src.ptr, &missing)) < 0 ||
         (rc = sg_rebuild__add_step(r, "source: %zu entries of commit %.12s copied in %.1f s",
                                    sg_tree_count(r->in->root), r->in->commit ? r->in->commit : "?",
-                                   (double)(now_ms() - t0) / 1000.0)) < 0)
+                                   (double)(now_ms() - t0) / 1000.0)) < 0 ||
+        (skipped > 0 && (rc = sg_rebuild__add_step(r,
+                                                   "source: %d files the repository lacks were "
+                                                   "not copied (%s)",
+                                                   skipped, missing.ptr)) < 0)) {
+        rc = skipped < 0 ? skipped : rc;
         goto done;
+    }
     if (r->in->repo && r->in->commit) {
         /* A build may ask git (git grep, git describe, a banner with the commit). */
         const git_error *ge;
@@ -252,6 +258,7 @@ static int build_all(sg_rebuild_run *r)
     sg_buf_puts(&r->log, "\nresult: built\n");
 done:
     sg_buf_dispose(&pm);
+    sg_buf_dispose(&missing);
     return rc;
 }
 

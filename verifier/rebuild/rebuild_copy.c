@@ -68,10 +68,24 @@ static int write_entry(int dir, const char *base, const sg_entry *e, const sg_bu
     return close(fd);
 }
 
-int sg_rebuild__materialize(sg_ctx *ctx, const sg_tree *tree, const char *dir)
+/* Is the error in ctx a blob the repository lacks (a partial clone, a mirror without its
+ * large assets)? */
+static int blob_missing(sg_ctx *ctx, int error)
+{
+    return error == SG_EINVALID && strstr(sg_error_message(ctx), "is missing from the repository");
+}
+
+/* Note a skipped file in missing: a count and the first few paths. */
+static void note_missing(sg_buf *missing, size_t *count, const char *path)
+{
+    if (++*count <= 3)
+        sg_buf_printf(missing, "%s'%s'", *count > 1 ? ", " : "", path);
+}
+
+int sg_rebuild__materialize_ext(sg_ctx *ctx, const sg_tree *tree, const char *dir, sg_buf *missing)
 {
     sg_buf content = SG_BUF_INIT;
-    size_t i, n = sg_tree_count(tree);
+    size_t i, n = sg_tree_count(tree), nmissing = 0;
     int root, error = 0;
 
     root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -89,8 +103,13 @@ int sg_rebuild__materialize(sg_ctx *ctx, const sg_tree *tree, const char *dir)
         }
         if (e->kind == SG_ENTRY_FILE) {
             sg_buf_clear(&content);
-            if ((error = sg_tree_read(&content, ctx, tree, e)) == 0)
+            if ((error = sg_tree_read(&content, ctx, tree, e)) == 0) {
                 ok = write_entry(pd, base, e, &content);
+            } else if (missing && blob_missing(ctx, error)) {
+                sg_error_clear(ctx);
+                error = 0;
+                note_missing(missing, &nmissing, e->path);
+            }
         } else if (e->kind == SG_ENTRY_SYMLINK) {
             ok = symlinkat(e->target ? e->target : "", pd, base);
         } else {
@@ -103,7 +122,17 @@ int sg_rebuild__materialize(sg_ctx *ctx, const sg_tree *tree, const char *dir)
     }
     close(root);
     sg_buf_dispose(&content);
+    if (!error && nmissing > 3)
+        sg_buf_printf(missing, " and %zu more", nmissing - 3);
+    if (!error && missing && (error = sg_buf_check(missing, ctx, "a list of files")) == 0 &&
+        nmissing)
+        error = (int)nmissing;
     return error;
+}
+
+int sg_rebuild__materialize(sg_ctx *ctx, const sg_tree *tree, const char *dir)
+{
+    return sg_rebuild__materialize_ext(ctx, tree, dir, NULL);
 }
 
 /* ---------------------------------------------------------------- a .git for the copy */

@@ -173,6 +173,14 @@ int sg_rebuild__run(sg_rebuild_result *res, sg_ctx *ctx, const sg_rebuild_opts *
  */
 int sg_rebuild__materialize(sg_ctx *ctx, const sg_tree *tree, const char *dir);
 
+/**
+ * sg_rebuild__materialize, skipping the files whose blob the repository lacks (a partial
+ * clone, a mirror without its large assets) instead of failing: the first three paths go into
+ * missing ("'a', 'b', 'c' and 4 more"). Returns how many were skipped (0 when none), or an
+ * error as sg_rebuild__materialize.
+ */
+int sg_rebuild__materialize_ext(sg_ctx *ctx, const sg_tree *tree, const char *dir, sg_buf *missing);
+
 /* ---------------------------------------------------------------- between the rebuild's files */
 
 /** The package manager a repository uses. */
