@@ -33,6 +33,12 @@
  * in the walk is kept: the bump commit, not a later fix-up that re-set the same version. The
  * walk is built once and serves V and every earlier version.
  *
+ * Last resort. When nothing above checks out, an exact version tag (never a case-insensitive
+ * match) whose commit's package.json carries an older release than V is taken: release tools
+ * such as semantic-release set the version at publish and never commit it (immer's tag
+ * v11.1.18 is on a commit that says 10.0.3-beta). A tag on a newer release, or a version that
+ * history introduces, never gets here.
+ *
  * Findings. ref-mismatch when the provenance commit, gitHead and the tag all exist, check out
  * and name different commits (one finding per disagreeing candidate, naming both commits);
  * ref-unreachable when the chosen commit (provenance or gitHead) is on no branch, tag or
@@ -184,6 +190,8 @@ typedef struct rs {
     tagname *tags;              /**< all tags, sorted by lower */
     size_t ntags;               /**< used */
     int tags_loaded;            /**< tags was filled */
+    int allow_stale;            /**< the last pass: an exact version tag whose package.json
+                                     carries an older release checks out */
 } rs;
 
 /* One candidate's outcome. */
@@ -501,6 +509,14 @@ static int is_placeholder(const char *v)
            contains_ci(v, "placeholder");
 }
 
+/* Is have a release older than want (both versions)? */
+static int older_release(const char *have, const char *want)
+{
+    sg_semver a, b;
+    return sg_semver_parse(&a, have, 1) == 0 && sg_semver_parse(&b, want, 1) == 0 &&
+           sg_semver_cmp(&a, &b) < 0;
+}
+
 /* Check the commit (or tag object peeled to one) `id` for version `want`; append the outcome
  * ("1a2b3c4 ok", "not in the repository", ...) to tried. */
 static int check(rs *r, cand *c, const char *want)
@@ -544,6 +560,13 @@ static int check(rs *r, cand *c, const char *want)
         c->ok = 1;
         sg_buf_printf(r->tried, "%s ok (placeholder version '%s')\n", sid,
                       clean(&c1, r->versions[ver]));
+    } else if (r->allow_stale && older_release(r->versions[ver], want)) {
+        c->ok = 1;
+        sg_buf_printf(r->tried,
+                      "%s ok (its package.json still says '%s': the tag names %s and nothing "
+                      "else does; release tools such as semantic-release set the version at "
+                      "publish without committing it)\n",
+                      sid, clean(&c1, r->versions[ver]), clean(&c2, want));
     } else if (!r->versions[ver][0]) {
         sg_buf_printf(r->tried, "%s has no version\n", sid);
     } else {
@@ -754,6 +777,22 @@ static int find_tag(rs *r, cand *c, const char *want, int *any)
             return 0;
     }
     return 0;
+}
+
+/* The first exact version tag (v{V}, {V}, {name}@{V}, ...) whose commit carries an older
+ * release in package.json: the last resort before ref-unresolved. */
+static int find_stale_tag(rs *r, cand *c, const char *want)
+{
+    char pats[7][512];
+    size_t n = tag_patterns(r, want, pats), i;
+    int error = 0;
+
+    c->ok = 0;
+    r->allow_stale = 1;
+    for (i = 0; i < n && !c->ok && error >= 0; i++)
+        error = try_tag(r, c, pats[i], " (last resort: an older version at the tag)", want);
+    r->allow_stale = 0;
+    return error < 0 ? error : 0;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1169,9 +1208,17 @@ static int decide(rs *r, sg_resolution *res, const sg_release_hints *h, sg_repor
     if (i == 3) {
         if ((error = find_history(r, &hist, h->version)) < 0)
             return error;
-        if (!hist.ok)
+        if (hist.ok) {
+            set_result(res, &hist, "history", NULL);
+            return 0;
+        }
+        /* Last: an exact version tag at a commit whose package.json never got the version
+         * (semantic-release). Only exact names: no case-insensitive match is trusted here. */
+        if ((error = find_stale_tag(r, &tag, h->version)) < 0)
+            return error;
+        if (!tag.ok)
             return unresolved(r, res, h, report);
-        set_result(res, &hist, "history", NULL);
+        set_result(res, &tag, "tag", &tag);
         return 0;
     }
     set_result(res, cs[i], how[i], &tag);

@@ -375,6 +375,65 @@ static void test_resolve__moved_tag_is_rejected_and_history_decides(void **state
     free(dir);
 }
 
+/* semantic-release never commits the version: the exact tag v1.1.0 is on a commit whose
+ * package.json still says 1.0.0. Nothing else names 1.1.0, so the tag decides, last. */
+static void test_resolve__stale_version_at_exact_tag_is_the_last_resort(void **state)
+{
+    char c1[41], c2[41];
+    char *dir = new_repo();
+    sg_release_hints h = {"pkg", "1.1.0", NULL, NULL, NULL, NULL, 0};
+    run r;
+
+    (void)state;
+    commit_pkg(c1, dir, NULL, "", "pkg", "1.0.0", 0);
+    sgt_git_tag(dir, "v1.0.0", c1, 1);
+    commit_pkg(c2, dir, NULL, "", "pkg", "1.0.0", 10);
+    sgt_git_tag(dir, "v1.1.0", c2, 0);
+    resolve(&r, dir, &h);
+    expect_commit(&r, c2, "tag");
+    assert_string_equal(r.res.ref, "v1.1.0");
+    expect_tried(&r, "has version '1.0.0', not 1.1.0");
+    expect_tried(&r, "history: ");
+    expect_tried(&r, "(last resort: an older version at the tag) -> ");
+    expect_tried(&r, "its package.json still says '1.0.0'");
+    assert_int_equal(count_kind(r.report, "ref-unresolved"), 0);
+    run_dispose(&r);
+    free(dir);
+}
+
+/* The last resort takes neither a tag whose package.json carries a newer release, nor a tag
+ * that only matches ignoring case, nor one for a version that history does introduce. */
+static void test_resolve__stale_tag_rule_is_narrow(void **state)
+{
+    char c1[41], c2[41], c3[41];
+    char *dir = new_repo();
+    sg_release_hints h = {"pkg", "1.1.0", NULL, NULL, NULL, NULL, 0};
+    sg_release_hints h2 = {"pkg", "2.0.0", NULL, NULL, NULL, NULL, 0};
+    sg_release_hints h3 = {"pkg", "1.5.0", NULL, NULL, NULL, NULL, 0};
+    run r;
+
+    (void)state;
+    commit_pkg(c1, dir, NULL, "", "pkg", "1.2.0", 0);
+    sgt_git_tag(dir, "v1.1.0", c1, 1); /* newer than the tag says */
+    sgt_git_tag(dir, "V2.0.0", c1, 1); /* older, but only ignoring case */
+    resolve(&r, dir, &h);
+    assert_string_equal(r.res.commit, "");
+    assert_int_equal(count_kind(r.report, "ref-unresolved"), 1);
+    run_dispose(&r);
+    resolve(&r, dir, &h2);
+    assert_string_equal(r.res.commit, "");
+    assert_int_equal(count_kind(r.report, "ref-unresolved"), 1);
+    run_dispose(&r);
+
+    commit_pkg(c2, dir, NULL, "", "pkg", "1.2.0", 10);
+    sgt_git_tag(dir, "v1.5.0", c2, 1); /* stale, but history has the real bump */
+    commit_pkg(c3, dir, NULL, "", "pkg", "1.5.0", 20);
+    resolve(&r, dir, &h3);
+    expect_commit(&r, c3, "history");
+    run_dispose(&r);
+    free(dir);
+}
+
 static void test_resolve__orphan_git_head_is_ref_unreachable(void **state)
 {
     char c1[41], orphan[41];
@@ -447,7 +506,8 @@ static void test_resolve__placeholder_versions_in_git(void **state)
 {
     static const struct {
         const char *in_git; /* NULL: no version field */
-        int accepted;
+        int accepted;       /* 1: as a placeholder; 2: only as the last resort (an older
+                               release at the exact tag, see the stale-tag tests) */
     } cases[] = {
         {"0.0.0", 1},
         {"0.0.0-development", 1},
@@ -456,9 +516,10 @@ static void test_resolve__placeholder_versions_in_git(void **state)
         {"DO NOT EDIT: set at publish", 1},
         {"do-not-change", 1},
         {"version placeholder", 1},
-        {"1.0.0", 0},
+        {"1.0.0", 2},
         {"latest", 0},
-        {"1.2.3-placeholder-like", 0},
+        {"1.2.3-placeholder-like", 2},
+        {"2.0.0", 0},
         {NULL, 0},
     };
     size_t i;
@@ -473,9 +534,13 @@ static void test_resolve__placeholder_versions_in_git(void **state)
         commit_pkg(c1, dir, NULL, "", "pkg", cases[i].in_git, 0);
         sgt_git_tag(dir, "v1.2.3", c1, 0);
         resolve(&r, dir, &h);
-        if (cases[i].accepted) {
+        if (cases[i].accepted == 1) {
             expect_commit(&r, c1, "tag");
             expect_tried(&r, "placeholder version");
+        } else if (cases[i].accepted == 2) {
+            expect_commit(&r, c1, "tag");
+            expect_tried(&r, "(last resort: an older version at the tag)");
+            assert_null(strstr(r.res.tried.ptr, "placeholder version"));
         } else if (r.res.commit[0]) {
             fail_msg("'%s' accepted; tried:\n%s", cases[i].in_git ? cases[i].in_git : "(none)",
                      r.res.tried.ptr);
@@ -977,6 +1042,8 @@ int main(void)
         cmocka_unit_test(test_resolve__moved_tag_is_rejected_and_history_decides),
         cmocka_unit_test(test_resolve__orphan_git_head_is_ref_unreachable),
         cmocka_unit_test(test_resolve__bad_git_heads_are_noted_and_skipped),
+        cmocka_unit_test(test_resolve__stale_version_at_exact_tag_is_the_last_resort),
+        cmocka_unit_test(test_resolve__stale_tag_rule_is_narrow),
         cmocka_unit_test(test_resolve__placeholder_versions_in_git),
         cmocka_unit_test(test_resolve__hostile_strings_cannot_forge_tried_lines),
         cmocka_unit_test(test_resolve__wrong_name_is_rejected),
