@@ -165,6 +165,26 @@ static void detect_build(sg_source_facts *f, sg_ctx *ctx)
                                       "the repository root's ");
 }
 
+/* A package.json npm refuses to publish (private), or one that names another folder to
+ * publish (pnpm's publishConfig.directory): the release is packed from a folder the build
+ * makes (zustand builds dist/package.json and publishes dist/). */
+static void detect_publish_folder(sg_source_facts *f, sg_ctx *ctx)
+{
+    cJSON *pj = NULL;
+    const char *dir;
+    if (read_json(&pj, ctx, f->pkg, "package.json") < 0) {
+        sg_error_clear(ctx);
+        return;
+    }
+    dir = sg_json_str(cJSON_GetObjectItemCaseSensitive(pj, "publishConfig"), "directory");
+    if (dir && *dir)
+        snprintf(f->publish_from, sizeof(f->publish_from), "publishConfig.directory names '%.200s'",
+                 dir);
+    else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(pj, "private")))
+        snprintf(f->publish_from, sizeof(f->publish_from), "the package.json here is private");
+    cJSON_Delete(pj);
+}
+
 /* name -> version of every package.json in the repository (not under node_modules). */
 static int gather_workspaces(sg_source_facts *f, sg_ctx *ctx)
 {
@@ -216,6 +236,7 @@ int sg_source_facts_init(sg_source_facts *f, sg_ctx *ctx, const sg_tree *root, c
     if (!f->subdir)
         return sg_error_set(ctx, SG_ENOMEM, "out of memory");
     detect_build(f, ctx);
+    detect_publish_folder(f, ctx);
     if ((error = gather_out_dirs(f, ctx)) < 0 || (error = gather_workspaces(f, ctx)) < 0)
         return error;
     for (i = 0; i < sg_tree_count(pkg); i++) {
@@ -272,6 +293,15 @@ static int possibly_built(void *payload, const char *path, const char **why)
             *why = f->why;
             return 1;
         }
+    }
+    if (f->publish_from[0]) {
+        snprintf(f->why, sizeof(f->why),
+                 "the package has a build (%s) and %s: the release is packed from a folder the "
+                 "build makes; %s",
+                 f->build_reason, f->publish_from,
+                 f->rebuild_note ? f->rebuild_note : "not rebuilt");
+        *why = f->why;
+        return 1;
     }
     if (git_ignored(f, path)) {
         snprintf(f->why, sizeof(f->why),

@@ -28,6 +28,9 @@ typedef struct sg_source_facts {
     char why[1024];          /**< the last explanation given by the possibly_built callback */
     const char *rebuild_note;/**< what the rebuild says about such a file, ending the
                                   explanation ("not rebuilt" when NULL); owned by the caller */
+    char publish_from[300];  /**< why the release is packed from another folder than the
+                                  package's ("" when it is not): a private package.json, or
+                                  publishConfig.directory */
 } sg_source_facts;
 
 #define SG_SOURCE_FACTS_INIT {0}

@@ -379,6 +379,14 @@ int sg_rebuild__step_install(sg_rebuild_run *r, const char *pm);
 int sg_rebuild__step_build(sg_rebuild_run *r, const char *pm);
 int sg_rebuild__step_pack(sg_rebuild_run *r, const char *pm);
 
+/**
+ * The folder the release is packed from when it is not the package folder (publish_dir.c):
+ * publishConfig.directory, or for a private package.json a folder the build made whose
+ * package.json names the package. Into out (a full path), with a step line saying which and
+ * why. 1 when there is one, 0 when the package folder is it, SG_ENOMEM.
+ */
+int sg_rebuild__publish_dir(sg_rebuild_run *r, sg_buf *out);
+
 /** Read the one tarball the pack command left into the result. 1 when there is none. */
 int sg_rebuild__read_packed(sg_rebuild_run *r);
 

@@ -889,10 +889,22 @@ int sg_rebuild__step_build(sg_rebuild_run *r, const char *pm)
 
 int sg_rebuild__step_pack(sg_rebuild_run *r, const char *pm)
 {
-    sg_buf dest = SG_BUF_INIT;
+    sg_buf dest = SG_BUF_INIT, pub = SG_BUF_INIT;
     cmdline c;
     int rc;
 
+    /* a release published from a folder the build made: npm pack there */
+    if ((rc = sg_rebuild__publish_dir(r, &pub)) != 0) {
+        if (rc > 0) {
+            cmd_init(&c, r->pl.pm == SG_REBUILD_PM_NPM || !r->t.npm.size ? pm : r->t.npm.ptr);
+            cmd_add(&c, "pack");
+            cmd_add(&c, "--pack-destination");
+            cmd_add(&c, r->out.ptr);
+            rc = run_step(r, "pack", c.v, pub.ptr, 0);
+        }
+        sg_buf_dispose(&pub);
+        return rc;
+    }
     cmd_init(&c, pm);
     cmd_add(&c, "pack");
     switch (r->pl.pm) {

@@ -364,6 +364,43 @@ static void test_source_facts__gitignored_files_without_a_build_are_not_explaine
     fx_close(&x);
 }
 
+/* A private package.json with a build (zustand) is published from a folder the build makes:
+ * every file it lacks is possibly built; without a build, or when public, nothing is. */
+static void test_source_facts__a_private_built_package_is_packed_from_elsewhere(void **state)
+{
+    const sgt_file priv[] = {
+        {"package.json", "{\"name\":\"p\",\"private\":true,\"scripts\":{\"build\":\"r\"}}", 0, 0},
+        {"src/index.ts", "x", 0, 0},
+    };
+    const sgt_file dir[] = {
+        {"package.json",
+         "{\"name\":\"p\",\"publishConfig\":{\"directory\":\"out\"},\"scripts\":{"
+         "\"build\":\"r\"}}",
+         0, 0},
+    };
+    const sgt_file nobuild[] = {
+        {"package.json", "{\"name\":\"p\",\"private\":true}", 0, 0},
+    };
+    fixture x;
+    const char *why;
+    (void)state;
+    fx_open(&x, priv, SG_ARRAY_N(priv), "");
+    assert_int_equal(built(&x, "esm/index.mjs", &why), 1);
+    assert_non_null(strstr(why, "the package.json here is private"));
+    assert_non_null(strstr(why, "packed from a folder the build makes"));
+    fx_close(&x);
+    fx_open(&x, dir, SG_ARRAY_N(dir), "");
+    assert_int_equal(built(&x, "index.js", &why), 1);
+    assert_non_null(strstr(why, "publishConfig.directory names 'out'"));
+    fx_close(&x);
+    fx_open(&x, nobuild, SG_ARRAY_N(nobuild), "");
+    assert_int_equal(built(&x, "esm/index.mjs", &why), 0);
+    fx_close(&x);
+    fx_open(&x, (const sgt_file[]){{"package.json", PJ_BUILD, 0, 0}}, 1, "");
+    assert_int_equal(built(&x, "esm/index.mjs", &why), 0);
+    fx_close(&x);
+}
+
 static void test_source_facts__monorepo_ignore_rules_see_the_package_path(void **state)
 {
     /* The root's rules are matched against "packages/a/<path>": an anchored rule for the
@@ -505,6 +542,7 @@ int main(void)
         cmocka_unit_test(test_source_facts__out_dirs_without_a_build_explain_nothing),
         cmocka_unit_test(test_source_facts__gitignored_files_of_a_built_package_are_possibly_built),
         cmocka_unit_test(test_source_facts__gitignored_files_without_a_build_are_not_explained),
+        cmocka_unit_test(test_source_facts__a_private_built_package_is_packed_from_elsewhere),
         cmocka_unit_test(test_source_facts__monorepo_ignore_rules_see_the_package_path),
         cmocka_unit_test(test_source_facts__files_in_submodules_are_possibly_built_without_a_build),
         cmocka_unit_test(test_source_facts__submodules_are_listed_relative_to_the_package),
