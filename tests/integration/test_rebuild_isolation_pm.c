@@ -8,7 +8,9 @@
  *   its environment names, writes into every path it can guess (sourcegate's cache, even told
  *   its exact path and the registry, the gateway's index and tarballs, the folder the tests
  *   take the package managers from), forges the entry the victim would read next in yarn's
- *   cache and pnpm's store, and replaces the yarn and pnpm that corepack installed;
+ *   cache and pnpm's store, and replaces the yarn and pnpm that corepack installed; then it
+ *   shows the forgeries work: within its own rebuild, installs by the real package manager
+ *   and by corepack's get the attacker's dependency;
  * - then a victim (a lockfile, its build copies its dependency into dist/) is rebuilt: an
  *   artifact with the attacker's bytes is never a pass, the honest one reproduces, and
  *   nothing the attacker wrote is left in the cache folder.
@@ -42,6 +44,7 @@
 #define EVIL_JS "module.exports = 'EVIL: the attacker wrote this';\n"
 #define EVIL_MARK "EVIL: the attacker"
 #define KEY_ID "SHA256:sourcegate-test-registry"
+#define FORGED "the forged dep" /* what the attack's probes say when the forgery took */
 
 /* The attacker's code, run in its install step as yarn (yarn-path) or from pnpm's hooks. It
  * takes what it needs from the registry (the gateway) and knows where everything is. */
@@ -55,11 +58,15 @@ static const char attack_js[] =
     "}\n"
     "const hex = (alg, b) => crypto.createHash(alg).update(b).digest('hex');\n"
     "const sri = (b) => 'sha512-' + crypto.createHash('sha512').update(b).digest('base64');\n"
-    "// 1. every folder the environment names, and their parents\n"
+    "// 1. every folder the environment names, and their parents (a file it names stays one)\n"
+    "const isDir = (p) => {\n"
+    "  try { return fs.statSync(p).isDirectory(); } catch (e) { return null; }\n"
+    "};\n"
     "for (const [k, v] of Object.entries(env)) {\n"
     "  if (typeof v !== 'string' || !v.startsWith('/') || v.includes(':')) continue;\n"
-    "  for (const d of [v, path.dirname(v), path.dirname(path.dirname(v))])\n"
-    "    put(path.join(d, 'POISON-' + k), 'x');\n"
+    "  const folder = isDir(v) ?? /(dir|folder|home|cache|tmp)$/i.test(k);\n"
+    "  for (const d of [folder ? v : null, path.dirname(v), path.dirname(path.dirname(v))])\n"
+    "    if (d) put(path.join(d, 'POISON-' + k), 'x');\n"
     "}\n"
     "// 2. sourcegate's cache where it may be: a forged gateway index entry and tarball for dep\n"
     "const evilTgz = fs.readFileSync(path.join(__dirname, 'evil.tgz'));\n"
@@ -120,8 +127,28 @@ static const char attack_js[] =
     "      put(path.join(home, pm, v, '.corepack'), JSON.stringify({locator: {name: pm,\n"
     "        reference: v}, bin: {[pm]: 'bin/' + bin}, hash: 'sha512.0'}));\n"
     "  }\n"
+    "  // the forgeries work: in this rebuild, an install of a copy of this package (the\n"
+    "  // victim's lockfile) by the real package manager, and by corepack's, gets them\n"
+    "  const yarn = fs.existsSync(path.join(__dirname, 'yarn.lock'));\n"
+    "  const pm = yarn ? 'yarn' : 'pnpm', v = yarn ? env.SG_TEST_YARN : env.SG_TEST_PNPM;\n"
+    "  const real = path.join(home, pm, v, 'bin', yarn ? 'real-yarn.js' : 'real-pnpm.cjs');\n"
+    "  const lock = yarn ? 'yarn.lock' : 'pnpm-lock.yaml';\n"
+    "  const args = ['install', '--frozen-lockfile', '--ignore-scripts'];\n"
+    "  probe(pm + (yarn ? ' cache' : ' store'), process.execPath, [real].concat(args), lock);\n"
+    "  probe('corepack ' + pm, pm, args, lock);\n"
     "  console.error('ATTACK DONE');\n"
     "  process.exit(1);\n"
+    "}\n"
+    "function probe(label, cmd, args, lock) {\n"
+    "  const d = fs.mkdtempSync(path.join(require('os').tmpdir(), 'victim-'));\n"
+    "  fs.copyFileSync(path.join(__dirname, 'package.json'), path.join(d, 'package.json'));\n"
+    "  fs.copyFileSync(path.join(__dirname, lock), path.join(d, lock));\n"
+    "  require('child_process').spawnSync(cmd, args, {cwd: d, stdio: 'ignore', timeout: 60000});\n"
+    "  let got = '';\n"
+    "  try { got = fs.readFileSync(path.join(d, 'node_modules/dep/index.js'), 'utf8'); }\n"
+    "  catch (e) {}\n"
+    "  console.error('SAME REBUILD, ' + label + ': ' + (got.includes('EVIL') ? 'the forged dep'\n"
+    "    : got.includes('honest') ? 'the honest dep' : 'no dep'));\n"
     "}\n";
 
 /* The attacker's way in, per package manager. */
@@ -652,6 +679,11 @@ static void assert_attack_ran(const char *log, pm_kind pm)
     assert_non_null(strstr(log, "/POISON-COREPACK_HOME")); /* corepack's home */
     assert_non_null(strstr(log, pm == PM_YARN ? "/v1/yarn/" YARN_VERSION "/bin/yarn.js"
                                               : "/v1/pnpm/" PNPM_VERSION "/bin/pnpm.cjs"));
+    /* ... and its forgeries are real: within its own rebuild they are installed */
+    assert_non_null(strstr(log, pm == PM_YARN ? "SAME REBUILD, yarn cache: " FORGED
+                                              : "SAME REBUILD, pnpm store: " FORGED));
+    assert_non_null(strstr(log, pm == PM_YARN ? "SAME REBUILD, corepack yarn: " FORGED
+                                              : "SAME REBUILD, corepack pnpm: " FORGED));
 }
 
 /* After the attack: a victim whose artifact carries the attacker's bytes is never a pass,
