@@ -366,9 +366,8 @@ static void test_isolation__install_step_code_cannot_poison_a_later_rebuild(void
     log = rebuild_attacker(f, 0);
     f->ro.env = NULL;
     assert_non_null(strstr(log, "GITWRAP RAN")); /* the attack did run */
-    /* ... and wrote into npm's, yarn's, pnpm's and corepack's caches and HOME: yarn and pnpm
-     * cannot run offline here (corepack would download them), so their private caches are
-     * shown by the same step, whose environment is the one every package manager gets */
+    /* ... and wrote into npm's, yarn's, pnpm's and corepack's caches and HOME (yarn and pnpm
+     * themselves attack and are attacked in test_rebuild_isolation_pm.c) */
     assert_non_null(strstr(log, "/POISON-npm_config_cache"));
     assert_non_null(strstr(log, "/yarn/POISON-YARN_CACHE_FOLDER"));
     assert_non_null(strstr(log, "/pnpm-store/POISON-npm_config_store_dir"));
