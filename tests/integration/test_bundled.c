@@ -475,37 +475,38 @@ static void test_bundled__folder_not_bundled_stays_a_finding(void **state)
     free(err);
 }
 
-/* 200 bundled packages, all equal to the registry's: pass; prints the time it took. */
-static void test_bundled__two_hundred_bundled_releases_pass(void **state)
+#define MANY 1001
+
+/* An application bundling n packages pkgNNNN (bundleDependencies: true); the registry has
+ * those from `registered` on, and the ones below `valid` have no valid version. */
+static void add_many(fixture *f, size_t n, size_t registered, size_t valid)
 {
-    fixture *f = *state;
-    static char names[200][32], pjs[200][128], paths[400][96];
-    static char app_pj[8192];
-    static sgt_tar_entry e[402];
+    static char names[MANY][32], pjs[MANY][128], paths[2 * MANY][96];
+    static char app_pj[MANY * 32];
+    static sgt_tar_entry e[2 * MANY + 2];
     sgt_file one[1];
     release *app;
-    char *out = NULL, *err = NULL, *integrity, version[32];
-    size_t size;
-    struct timespec t0, t1;
-    cJSON *doc;
-    size_t i, n;
+    char *integrity, version[32];
+    size_t i, len, size;
 
-    n = (size_t)snprintf(app_pj, sizeof(app_pj),
-                         "{\"name\":\"app\",\"version\":\"1.0.0\",\"main\":\"index.js\","
-                         "\"repository\":\"" REPO_URL "\",\"bundleDependencies\":true,"
-                         "\"dependencies\":{");
+    assert_true(n <= MANY && n - registered < MAX_RELEASES);
+    len = (size_t)snprintf(app_pj, sizeof(app_pj),
+                           "{\"name\":\"app\",\"version\":\"1.0.0\",\"main\":\"index.js\","
+                           "\"repository\":\"" REPO_URL "\",\"bundleDependencies\":true,"
+                           "\"dependencies\":{");
     memset(e, 0, sizeof(e));
-    for (i = 0; i < 200; i++) {
-        snprintf(names[i], sizeof(names[i]), "pkg%03zu", i);
-        snprintf(pjs[i], sizeof(pjs[i]), "{\"name\":\"%s\",\"version\":\"1.0.%zu\"}", names[i], i);
+    for (i = 0; i < n; i++) {
+        snprintf(names[i], sizeof(names[i]), "pkg%04zu", i);
+        snprintf(version, sizeof(version), i < valid ? "latest" : "1.0.%zu", i);
+        snprintf(pjs[i], sizeof(pjs[i]), "{\"name\":\"%s\",\"version\":\"%s\"}", names[i], version);
         one[0].path = "index.js";
         one[0].content = names[i];
         one[0].len = 0;
         one[0].mode = 0;
-        snprintf(version, sizeof(version), "1.0.%zu", i);
-        add_release(f, names[i], version, pjs[i], one, 1);
-        n += (size_t)snprintf(app_pj + n, sizeof(app_pj) - n, "%s\"%s\":\"^1.0.0\"", i ? "," : "",
-                              names[i]);
+        if (i >= registered)
+            add_release(f, names[i], version, pjs[i], one, 1);
+        len += (size_t)snprintf(app_pj + len, sizeof(app_pj) - len, "%s\"%s\":\"^1.0.0\"",
+                                i ? "," : "", names[i]);
         snprintf(paths[2 * i], sizeof(paths[0]), "package/node_modules/%s/package.json", names[i]);
         snprintf(paths[2 * i + 1], sizeof(paths[0]), "package/node_modules/%s/index.js", names[i]);
         e[2 * i].path = paths[2 * i];
@@ -513,15 +514,15 @@ static void test_bundled__two_hundred_bundled_releases_pass(void **state)
         e[2 * i + 1].path = paths[2 * i + 1];
         e[2 * i + 1].content = names[i];
     }
-    snprintf(app_pj + n, sizeof(app_pj) - n, "}}");
-    /* the application's release, built by hand: 402 entries */
-    e[400].path = "package/package.json";
-    e[400].content = app_pj;
-    e[401].path = "package/index.js";
-    e[401].content = "module.exports = require('dep');\n";
+    snprintf(app_pj + len, sizeof(app_pj) - len, "}}");
+    /* the application's release, built by hand: 2n + 2 entries */
+    e[2 * n].path = "package/package.json";
+    e[2 * n].content = app_pj;
+    e[2 * n + 1].path = "package/index.js";
+    e[2 * n + 1].content = "module.exports = require('dep');\n";
     app = &f->rel[f->nrel++];
     memset(app, 0, sizeof(*app));
-    sgt_tar_build(&app->tgz, &app->tgz_len, e, 402, 1);
+    sgt_tar_build(&app->tgz, &app->tgz_len, e, 2 * n + 2, 1);
     snprintf(app->tgz_path, sizeof(app->tgz_path), "/app/-/app-1.0.0.tgz");
     snprintf(app->pack_path, sizeof(app->pack_path), "/app");
     integrity = integrity_of(app->tgz, app->tgz_len);
@@ -534,15 +535,57 @@ static void test_bundled__two_hundred_bundled_releases_pass(void **state)
     free(integrity);
     serve(f);
     make_repo(f, app_pj);
+}
+
+/* 200 bundled packages, all equal to the registry's: pass; prints the time it took. */
+static void test_bundled__two_hundred_bundled_releases_pass(void **state)
+{
+    fixture *f = *state;
+    char *out = NULL, *err = NULL;
+    struct timespec t0, t1;
+    cJSON *doc;
+
+    add_many(f, 200, 0, 0);
     clock_gettime(CLOCK_MONOTONIC, &t0);
     assert_int_equal(run(f, &out, &err), 0);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     doc = cJSON_Parse(out);
     assert_string_equal(verdict(doc), "pass");
-    assert_true(has_string(cJSON_GetObjectItem(doc, "checks"), "node_modules/pkg199 is "
-                                                               "pkg199@1.0.199"));
+    assert_true(
+        has_string(cJSON_GetObjectItem(doc, "checks"), "node_modules/pkg0199 is pkg0199@1.0.199"));
     printf("bundled: 200 releases verified over loopback in %.2f s\n",
            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    cJSON_Delete(doc);
+    free(out);
+    free(err);
+}
+
+/* Past 1,000 bundled releases the rest are not fetched: unverified, saying why. The first
+ * 1,000 have no valid version (nothing to fetch, so the test stays fast). */
+static void test_bundled__past_the_release_bound_is_unverified(void **state)
+{
+    fixture *f = *state;
+    char *out = NULL, *err = NULL;
+    size_t i, before;
+    sgt_http_request q;
+    cJSON *doc, *x;
+
+    add_many(f, MANY, MANY - 1, MANY - 1);
+    before = sgt_http_request_count(f->srv);
+    assert_int_equal(run(f, &out, &err), 3);
+    doc = cJSON_Parse(out);
+    x = finding_at(doc, "file-unverified", "node_modules/pkg1000/index.js");
+    assert_non_null(x);
+    assert_non_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(x, "detail")),
+                           "more than 1000 bundled releases"));
+    x = finding_at(doc, "file-unverified", "node_modules/pkg0999/index.js");
+    assert_non_null(x);
+    assert_non_null(
+        strstr(cJSON_GetStringValue(cJSON_GetObjectItem(x, "detail")), "no valid version"));
+    for (i = before; i < sgt_http_request_count(f->srv); i++) {
+        sgt_http_request_get(f->srv, i, &q);
+        assert_null(strstr(q.target, "pkg1000"));
+    }
     cJSON_Delete(doc);
     free(out);
     free(err);
@@ -578,6 +621,7 @@ int main(void)
         cmocka_unit_test_setup(test_bundled__registry_error_is_an_error_not_a_verdict, reset),
         cmocka_unit_test_setup(test_bundled__folder_not_bundled_stays_a_finding, reset),
         cmocka_unit_test_setup(test_bundled__two_hundred_bundled_releases_pass, reset),
+        cmocka_unit_test_setup(test_bundled__past_the_release_bound_is_unverified, reset),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
