@@ -81,8 +81,13 @@ static release *add_release(fixture *f, const char *name, const char *version, c
         e[i + 1].content = files[i].content;
     }
     sgt_tar_build(&r->tgz, &r->tgz_len, e, n + 1, 1);
-    snprintf(r->tgz_path, sizeof(r->tgz_path), "/%s/-/%s-%s.tgz", name, name, version);
-    snprintf(r->pack_path, sizeof(r->pack_path), "/%s", name);
+    snprintf(r->tgz_path, sizeof(r->tgz_path), "/%s/-/%s-%s.tgz", name,
+             strchr(name, '/') ? strchr(name, '/') + 1 : name, version);
+    if (name[0] == '@') /* as npm asks for a scoped packument */
+        snprintf(r->pack_path, sizeof(r->pack_path), "/%.*s%%2f%s", (int)(strchr(name, '/') - name),
+                 name, strchr(name, '/') + 1);
+    else
+        snprintf(r->pack_path, sizeof(r->pack_path), "/%s", name);
     integrity = integrity_of(r->tgz, r->tgz_len);
     size = strlen(pj) + 1024;
     r->packument = malloc(size);
@@ -404,6 +409,39 @@ static void test_bundled__installer_fields_do_not_hide_a_script(void **state)
     cJSON_Delete(doc);
 }
 
+static void test_bundled__scoped_package_verifies_and_stray_files_stay_findings(void **state)
+{
+    static const char *pj =
+        "{\"name\":\"app\",\"version\":\"1.0.0\",\"main\":\"index.js\",\"repository\":\"" REPO_URL
+        "\",\"dependencies\":{\"@acme/scoped\":\"^1.0.0\"},\"bundledDependencies\":"
+        "[\"@acme/scoped\"]}";
+    static const char *scoped_pj = "{\"name\":\"@acme/scoped\",\"version\":\"1.0.0\"}";
+    fixture *f = *state;
+    sgt_file rel[] = {{"i.js", "module.exports = 'scoped';\n", 0, 0}};
+    sgt_file files[] = {{"node_modules/@acme/scoped/package.json", scoped_pj, 0, 0},
+                        {"node_modules/@acme/scoped/i.js", "module.exports = 'scoped';\n", 0, 0},
+                        {"node_modules/stray.js", "evil();\n", 0, 0},
+                        {"node_modules/@acme/loose.js", "evil();\n", 0, 0},
+                        {"node_modules/.bin/tool", "#!/bin/sh\nevil\n", 0, 0}};
+    char *out = NULL, *err = NULL;
+    cJSON *doc;
+    add_release(f, "@acme/scoped", "1.0.0", scoped_pj, rel, 1);
+    add_app(f, files, 5, pj);
+    serve(f);
+    make_repo(f, pj);
+    assert_int_equal(run(f, &out, &err), 1);
+    doc = cJSON_Parse(out);
+    assert_true(has_string(cJSON_GetObjectItem(doc, "checks"),
+                           "node_modules/@acme/scoped is @acme/scoped@1.0.0: 2 files equal"));
+    assert_null(finding_at(doc, "file-added", "node_modules/@acme/scoped/i.js"));
+    assert_non_null(finding_at(doc, "file-added", "node_modules/stray.js"));
+    assert_non_null(finding_at(doc, "file-added", "node_modules/@acme/loose.js"));
+    assert_non_null(finding_at(doc, "file-added", "node_modules/.bin/tool"));
+    cJSON_Delete(doc);
+    free(out);
+    free(err);
+}
+
 static void test_bundled__folder_naming_another_package_is_inconclusive(void **state)
 {
     fixture *f = *state;
@@ -617,6 +655,8 @@ int main(void)
         cmocka_unit_test_setup(test_bundled__invalid_version_is_inconclusive, reset),
         cmocka_unit_test_setup(test_bundled__installer_fields_of_older_npm_are_explained, reset),
         cmocka_unit_test_setup(test_bundled__installer_fields_do_not_hide_a_script, reset),
+        cmocka_unit_test_setup(test_bundled__scoped_package_verifies_and_stray_files_stay_findings,
+                               reset),
         cmocka_unit_test_setup(test_bundled__folder_naming_another_package_is_inconclusive, reset),
         cmocka_unit_test_setup(test_bundled__registry_error_is_an_error_not_a_verdict, reset),
         cmocka_unit_test_setup(test_bundled__folder_not_bundled_stays_a_finding, reset),
