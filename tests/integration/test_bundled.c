@@ -362,6 +362,27 @@ static void test_bundled__release_unknown_to_the_registry_is_inconclusive(void *
     cJSON_Delete(doc);
 }
 
+static void test_bundled__version_unknown_to_the_registry_is_inconclusive(void **state)
+{
+    fixture *f = *state;
+    sgt_file dep[] = {{"index.js", "module.exports = require('sub');\n", 0, 0}};
+    sgt_file sub[] = {{"s.js", "module.exports = 2;\n", 0, 0}};
+    sgt_file hoisted[] = {{"h.js", "module.exports = 3;\n", 0, 0}};
+    cJSON *doc, *x;
+    /* the registry knows dep, but only 0.9.0 */
+    add_release(f, "dep", "0.9.0", "{\"name\":\"dep\",\"version\":\"0.9.0\"}", dep, 1);
+    add_release(f, "sub", "2.0.0", SUB_PJ, sub, 1);
+    add_release(f, "hoisted", "3.0.0", HOISTED_PJ, hoisted, 1);
+    doc = verify(f, 3, NULL, NULL);
+    x = finding_at(doc, "file-unverified", "node_modules/dep/index.js");
+    assert_non_null(x);
+    assert_non_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(x, "detail")),
+                           "the registry has no dep@1.0.0"));
+    /* the others still verify */
+    assert_null(finding_at(doc, "file-unverified", "node_modules/hoisted/h.js"));
+    cJSON_Delete(doc);
+}
+
 static void test_bundled__invalid_version_is_inconclusive(void **state)
 {
     fixture *f = *state;
@@ -651,6 +672,8 @@ int main(void)
                                reset),
         cmocka_unit_test_setup(test_bundled__file_the_release_lacks_is_added_high, reset),
         cmocka_unit_test_setup(test_bundled__release_unknown_to_the_registry_is_inconclusive,
+                               reset),
+        cmocka_unit_test_setup(test_bundled__version_unknown_to_the_registry_is_inconclusive,
                                reset),
         cmocka_unit_test_setup(test_bundled__invalid_version_is_inconclusive, reset),
         cmocka_unit_test_setup(test_bundled__installer_fields_of_older_npm_are_explained, reset),
