@@ -51,6 +51,7 @@ typedef struct bstate {
     char *packument_name;  /* whose */
     size_t explained;      /* files equal to their release's */
     size_t releases;       /* releases looked at */
+    sg_bundled *out;       /* where findings wait */
 } bstate;
 
 /* ---- the folders ---- */
@@ -352,20 +353,45 @@ static int close_over(bstate *st)
 
 /* ---- each bundled release against the registry's ---- */
 
+/* Hold a finding about artifact file a until the source has had its say. */
+static int defer(bstate *st, const char *kind, sg_severity severity, const sg_entry *a,
+                 const char *detail)
+{
+    sg_bundled *b = st->out;
+    sg_bundled_finding *x;
+
+    if (b->npending == b->cap) {
+        size_t want = b->cap ? b->cap * 2 : 16;
+        if (want > SIZE_MAX / sizeof(*x) || !(x = sg_realloc(b->pending, want * sizeof(*x))))
+            return sg_error_set(st->ctx, SG_ENOMEM, "out of memory");
+        b->pending = x;
+        b->cap = want;
+    }
+    x = &b->pending[b->npending];
+    x->path = a->path;
+    memcpy(x->sha256, a->sha256, 32);
+    x->kind = kind;
+    x->severity = severity;
+    if (!(x->detail = sg_strdup(detail)))
+        return sg_error_set(st->ctx, SG_ENOMEM, "out of memory");
+    b->npending++;
+    return 0;
+}
+
 /* Every file of folder i gets a file-unverified finding saying why. */
 static int unverified(bstate *st, size_t i, const char *why)
 {
     const folder *f = &st->f[i];
-    char line[700];
+    const sg_finding_kind *kind = sg_finding_kind_lookup("file-unverified");
+    char line[1400];
     size_t k;
     int error;
 
-    for (k = f->first; k < f->first + f->nfiles; k++) {
-        if ((error = sg_report_addf(st->report, st->ctx, "file-unverified",
-                                    sg_tree_entry(st->art, st->files[k])->path,
-                                    "bundled dependency not verified: %s", why)) < 0)
+    snprintf(line, sizeof(line), "bundled dependency not verified: %s", why);
+    for (k = f->first; k < f->first + f->nfiles; k++)
+        if ((error = defer(st, "file-unverified", kind ? kind->severity : SG_SEV_MEDIUM,
+                           sg_tree_entry(st->art, st->files[k]), line)) < 0)
             return error;
-    }
     snprintf(line, sizeof(line), "bundled: %.*s not verified: %s", (int)f->len, f->root, why);
     return sg_report_list_add(st->report, st->ctx, SG_LIST_CHECKS, line);
 }
@@ -513,7 +539,6 @@ static int compare_files(bstate *st, size_t i, const sg_tree *rel, const char *i
 
     for (k = f->first; k < f->first + f->nfiles; k++) {
         const sg_entry *a = sg_tree_entry(st->art, st->files[k]), *r;
-        sg_finding x;
         r = sg_tree_find(rel, a->path + f->len + 1);
         /* the executable bit is not compared: npm install sets it on bin targets */
         if (r && r->kind == a->kind && memcmp(r->sha256, a->sha256, 32) == 0) {
@@ -531,16 +556,11 @@ static int compare_files(bstate *st, size_t i, const sg_tree *rel, const char *i
                 continue;
             }
         }
-        memset(&x, 0, sizeof(x));
-        x.kind = r ? "file-modified" : "file-added";
-        x.severity = SG_SEV_HIGH;
-        x.path = a->path;
         snprintf(line, sizeof(line),
                  r ? "bytes differ from the bundled release %s" : "not in the bundled release %s",
                  id);
-        x.detail = line;
         other++;
-        if ((error = sg_report_add(st->report, st->ctx, &x)) < 0)
+        if ((error = defer(st, r ? "file-modified" : "file-added", SG_SEV_HIGH, a, line)) < 0)
             return error;
     }
     st->explained += same;
@@ -646,8 +666,37 @@ static int rest_tree(sg_tree **out, bstate *st)
 
 void sg_bundled__dispose(sg_bundled *b)
 {
+    size_t i;
+    for (i = 0; i < b->npending; i++)
+        sg_free(b->pending[i].detail);
+    sg_free(b->pending);
     sg_tree_free(b->rest);
-    b->rest = NULL;
+    memset(b, 0, sizeof(*b));
+}
+
+int sg_bundled__report(sg_bundled *b, sg_report *report, sg_ctx *ctx, const sg_tree *committed)
+{
+    size_t i;
+    int error = 0;
+
+    for (i = 0; i < b->npending && error == 0; i++) {
+        const sg_bundled_finding *p = &b->pending[i];
+        const sg_entry *k = committed ? sg_tree_find(committed, p->path) : NULL;
+        sg_finding x;
+        /* the kind is not compared: the tar reader keeps only regular files */
+        if (k && k->kind == SG_ENTRY_FILE && !k->pending && memcmp(k->sha256, p->sha256, 32) == 0) {
+            sg_report_add_count(report, SG_COUNT_FILES_EXPLAINED, 1);
+            error = sg_report_add_normalization(report, ctx, "ignored-but-tracked");
+            continue;
+        }
+        memset(&x, 0, sizeof(x));
+        x.kind = p->kind;
+        x.severity = p->severity;
+        x.path = p->path;
+        x.detail = p->detail;
+        error = sg_report_add(report, ctx, &x);
+    }
+    return error;
 }
 
 int sg_bundled__verify(sg_bundled *out, sg_report *report, sg_ctx *ctx, sg_registry *registry,
@@ -664,6 +713,7 @@ int sg_bundled__verify(sg_bundled *out, sg_report *report, sg_ctx *ctx, sg_regis
     st.registry = registry;
     st.art = artifact;
     st.offline = offline;
+    st.out = out;
     if ((error = list_folders(&st)) < 0 || st.nf == 0 || (error = root_bundle(&st)) < 0 ||
         (error = close_over(&st)) < 0)
         goto done;

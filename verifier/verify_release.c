@@ -414,6 +414,48 @@ static int check_bundled(release *r)
     return error;
 }
 
+/* The bundled findings, except for files the compared commit holds with the same bytes:
+ * the source explains those, whatever the registry says. */
+static int report_bundled(release *r)
+{
+    const char *commit = sg_report_get(r->report, SG_REPORT_SOURCE_COMMIT);
+    const char *subdir = sg_report_get(r->report, SG_REPORT_SOURCE_SUBDIR);
+    sg_tree *pkg = NULL, *sel = NULL, *committed = NULL;
+    unsigned char *keep = NULL;
+    size_t i, k, n;
+    int error = 0;
+
+    if (!commit)
+        commit = sg_report_get(r->report, SG_REPORT_COMPARED_COMMIT);
+    if (commit && r->repo && r->bundled.npending &&
+        (error = sg_git_tree_ext(&pkg, r->ctx, r->repo, commit, subdir ? subdir : "",
+                                 SG_GIT_TREE_LAZY)) == 0) {
+        n = sg_tree_count(pkg);
+        if (!(keep = sg_calloc(n ? n : 1, 1))) {
+            error = sg_error_set(r->ctx, SG_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (i = 0; i < r->bundled.npending; i++)
+            if ((k = sg_tree_index(pkg, r->bundled.pending[i].path)) != SIZE_MAX)
+                keep[k] = 1;
+        if ((error = sg_tree_select(&sel, r->ctx, pkg, keep)) == 0)
+            error = sg_tree_complete(&committed, r->ctx, sel);
+    }
+    /* the comparison read this tree already: a failure now only costs the explanation */
+    if (error < 0 && error != SG_ENOMEM) {
+        sg_error_clear(r->ctx);
+        error = 0;
+    }
+    if (error == 0)
+        error = sg_bundled__report(&r->bundled, r->report, r->ctx, committed);
+done:
+    sg_free(keep);
+    sg_tree_free(committed);
+    sg_tree_free(sel);
+    sg_tree_free(pkg);
+    return error;
+}
+
 /* resolve_and_compare() on the artifact without the files check_bundled() settled: those are
  * not in git. The diff, when it runs, sets the counters from the tree it saw (artifact.files
  * marked beforehand to tell); they are made whole again. */
@@ -424,7 +466,7 @@ static int compare_unbundled(release *r)
     int error;
 
     if (!r->bundled.rest)
-        return resolve_and_compare(r);
+        return (error = resolve_and_compare(r)) < 0 ? error : report_bundled(r);
     r->artifact = r->bundled.rest;
     sg_report_set_count(r->report, SG_COUNT_ARTIFACT_FILES, UINT64_MAX);
     error = resolve_and_compare(r);
@@ -432,7 +474,7 @@ static int compare_unbundled(release *r)
     if (sg_report_count(r->report, SG_COUNT_ARTIFACT_FILES) != UINT64_MAX)
         sg_report_add_count(r->report, SG_COUNT_FILES_EXPLAINED, r->bundled.explained);
     sg_report_set_count(r->report, SG_COUNT_ARTIFACT_FILES, files);
-    return error;
+    return error < 0 ? error : report_bundled(r);
 }
 
 /* ---- the delta since the previous release (issue 17) ---- */
@@ -731,7 +773,8 @@ static int run(release *r)
     if (error < 0 || (error = list_earlier(r)) < 0 || (error = open_source(r, &have_source)) < 0)
         return error;
     if (!have_source) {
-        if ((error = check_provenance_source(r, NULL)) < 0)
+        if ((error = sg_bundled__report(&r->bundled, r->report, r->ctx, NULL)) < 0 ||
+            (error = check_provenance_source(r, NULL)) < 0)
             return error;
         return sg_report_set_inconclusive(r->report, r->ctx, "the source could not be read");
     }

@@ -168,17 +168,25 @@ static int setup(void **state)
     return 0;
 }
 
-/* A repository whose tag v1.0.0 holds the application's source (pj: its package.json). */
-static void make_repo(fixture *f, const char *pj)
+/* A repository whose tag v1.0.0 holds the application's source (pj: its package.json) and
+ * n more files (a committed node_modules/, say). */
+static void make_repo_with(fixture *f, const char *pj, const sgt_file *more, size_t n)
 {
     char commit[41];
-    sgt_file src[] = {{"package.json", pj ? pj : APP_PJ, 0, 0},
-                      {"index.js", "module.exports = require('dep');\n", 0, 0}};
+    sgt_file src[8] = {{"package.json", pj ? pj : APP_PJ, 0, 0},
+                       {"index.js", "module.exports = require('dep');\n", 0, 0}};
+    assert_true(n <= 6);
+    memcpy(src + 2, more, n * sizeof(*more));
     snprintf(f->repo, sizeof(f->repo), "%s/repo%d.git", f->dir, f->runs);
     snprintf(f->file_url, sizeof(f->file_url), "file://%s", f->repo);
     sgt_git_init(f->repo, 1);
-    sgt_git_commit(commit, f->repo, NULL, src, 2, "1.0.0", 0);
+    sgt_git_commit(commit, f->repo, NULL, src, n + 2, "1.0.0", 0);
     sgt_git_tag(f->repo, "v1.0.0", commit, 1);
+}
+
+static void make_repo(fixture *f, const char *pj)
+{
+    make_repo_with(f, pj, NULL, 0);
 }
 
 static int teardown(void **state)
@@ -315,6 +323,50 @@ static void test_bundled__nested_file_changed_fails_naming_the_nested_release(vo
     assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(x, "severity")), "high");
     assert_non_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(x, "detail")), "sub@2.0.0"));
     cJSON_Delete(doc);
+}
+
+/* A bundled file patched in the artifact and committed with those bytes: the source explains
+ * it, whatever the registry says; committed with other bytes, it stays a finding. */
+static void patched_and_committed(void **state, const char *committed, int expect_rc)
+{
+    static const char *patched = "module.exports = require('sub') + 'patched';\n";
+    fixture *f = *state;
+    sgt_file files[6], more[] = {{"node_modules/dep/index.js", committed, 0, 0}};
+    char *out = NULL, *err = NULL;
+    cJSON *doc, *x;
+    add_dependencies(f);
+    bundled_files(files);
+    files[1].content = patched;
+    add_app(f, files, 6, NULL);
+    serve(f);
+    make_repo_with(f, NULL, more, 1);
+    assert_int_equal(run(f, &out, &err), expect_rc);
+    doc = cJSON_Parse(out);
+    x = finding_at(doc, "file-modified", "node_modules/dep/index.js");
+    if (expect_rc == 0) {
+        assert_null(x);
+        assert_true(has_string(cJSON_GetObjectItem(doc, "normalizations"), "ignored-but-tracked"));
+        assert_int_equal(
+            cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "counts"), "files_explained")->valueint,
+            6);
+    } else {
+        assert_non_null(x);
+        assert_non_null(
+            strstr(cJSON_GetStringValue(cJSON_GetObjectItem(x, "detail")), "dep@1.0.0"));
+    }
+    cJSON_Delete(doc);
+    free(out);
+    free(err);
+}
+
+static void test_bundled__patched_file_committed_with_those_bytes_passes(void **state)
+{
+    patched_and_committed(state, "module.exports = require('sub') + 'patched';\n", 0);
+}
+
+static void test_bundled__patched_file_committed_with_other_bytes_fails(void **state)
+{
+    patched_and_committed(state, "module.exports = require('sub') + 'other';\n", 1);
 }
 
 static void test_bundled__file_the_release_lacks_is_added_high(void **state)
@@ -670,6 +722,8 @@ int main(void)
         cmocka_unit_test_setup(test_bundled__changed_file_fails_high_naming_the_release, reset),
         cmocka_unit_test_setup(test_bundled__nested_file_changed_fails_naming_the_nested_release,
                                reset),
+        cmocka_unit_test_setup(test_bundled__patched_file_committed_with_those_bytes_passes, reset),
+        cmocka_unit_test_setup(test_bundled__patched_file_committed_with_other_bytes_fails, reset),
         cmocka_unit_test_setup(test_bundled__file_the_release_lacks_is_added_high, reset),
         cmocka_unit_test_setup(test_bundled__release_unknown_to_the_registry_is_inconclusive,
                                reset),
