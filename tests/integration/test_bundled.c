@@ -176,7 +176,8 @@ static void make_repo_with(fixture *f, const char *pj, const sgt_file *more, siz
     sgt_file src[8] = {{"package.json", pj ? pj : APP_PJ, 0, 0},
                        {"index.js", "module.exports = require('dep');\n", 0, 0}};
     assert_true(n <= 6);
-    memcpy(src + 2, more, n * sizeof(*more));
+    if (n)
+        memcpy(src + 2, more, n * sizeof(*more));
     snprintf(f->repo, sizeof(f->repo), "%s/repo%d.git", f->dir, f->runs);
     snprintf(f->file_url, sizeof(f->file_url), "file://%s", f->repo);
     sgt_git_init(f->repo, 1);
