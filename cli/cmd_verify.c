@@ -120,7 +120,8 @@ static void verify_help(FILE *out)
             "registry and the source from the repository the release names, at the commit\n"
             "found by provenance, gitHead, tag or package.json history, and the report ends\n"
             "with the delta since the previous release (dependencies, install scripts, entry\n"
-            "points, files, publishing facts).\n\n"
+            "points, files, publishing facts). Bundled dependencies (the node_modules/ the\n"
+            "tarball ships) are compared with the registry's releases of those packages.\n\n"
             "With --stage ID the release is a staged publish (npm stage publish), fetched with\n"
             "the registry auth of .npmrc and checked against its stage record before approval.\n\n"
             "Options:\n");

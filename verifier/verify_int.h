@@ -42,4 +42,7 @@ int sg_verify__compare_release(sg_report *report, sg_ctx *ctx, const sg_tree *ar
                                sg_git_repo *repo, const char *commit, const char *subdir,
                                const struct sg_rebuild_opts *rebuild, const char *published);
 
+/** 1 when name (len bytes) is a valid npm package name (verify_release.c). */
+int sg_verify__valid_name(const char *name, size_t len);
+
 #endif

@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include "verifier/bundled_int.h"
 #include "verifier/source/source_int.h"
 #include "verifier/trust/trust_int.h"
 #include "verifier/verify_int.h"
@@ -40,6 +41,11 @@ static int valid_name(const char *n, size_t len)
         if (!name_char((char)(n[i] | (n[i] >= 'A' && n[i] <= 'Z' ? 32 : 0))))
             return 0;
     return 1;
+}
+
+int sg_verify__valid_name(const char *name, size_t len)
+{
+    return valid_name(name, len);
 }
 
 int sg_release_spec_parse(char **name, char **spec, sg_ctx *ctx, const char *arg)
@@ -94,6 +100,7 @@ typedef struct release {
     unsigned char *bytes;    /* the verified tarball, until the trust checks ran */
     size_t nbytes;
     sg_trust_result trust;   /* what signatures and provenance said */
+    sg_bundled bundled;      /* the bundled dependencies, verified against the registry */
 } release;
 
 static int finding(release *r, const char *kind, const char *detail)
@@ -395,6 +402,81 @@ done:
     return error;
 }
 
+/* ---- bundled dependencies (issue 15; verifier/bundled.c) ---- */
+
+/* Verify the node_modules/ the artifact bundles against the registry's releases. */
+static int check_bundled(release *r)
+{
+    int error = sg_bundled__verify(&r->bundled, r->report, r->ctx, r->registry, r->artifact,
+                                   r->opts->offline);
+    if (error == 0)
+        sg_report_add_count(r->report, SG_COUNT_FILES_EXPLAINED, r->bundled.explained);
+    return error;
+}
+
+/* The bundled findings, except for files the compared commit holds with the same bytes:
+ * the source explains those, whatever the registry says. */
+static int report_bundled(release *r)
+{
+    const char *commit = sg_report_get(r->report, SG_REPORT_SOURCE_COMMIT);
+    const char *subdir = sg_report_get(r->report, SG_REPORT_SOURCE_SUBDIR);
+    sg_tree *pkg = NULL, *sel = NULL, *committed = NULL;
+    unsigned char *keep = NULL;
+    size_t i, k, n;
+    int error = 0;
+
+    if (!commit)
+        commit = sg_report_get(r->report, SG_REPORT_COMPARED_COMMIT);
+    if (commit && r->repo && r->bundled.npending &&
+        (error = sg_git_tree_ext(&pkg, r->ctx, r->repo, commit, subdir ? subdir : "",
+                                 SG_GIT_TREE_LAZY)) == 0) {
+        n = sg_tree_count(pkg);
+        if (!(keep = sg_calloc(n ? n : 1, 1))) {
+            error = sg_error_set(r->ctx, SG_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (i = 0; i < r->bundled.npending; i++)
+            if ((k = sg_tree_index(pkg, r->bundled.pending[i].path)) != SIZE_MAX)
+                keep[k] = 1;
+        if ((error = sg_tree_select(&sel, r->ctx, pkg, keep)) == 0)
+            error = sg_tree_complete(&committed, r->ctx, sel);
+    }
+    /* the comparison read this tree already: a failure now only costs the explanation */
+    if (error < 0 && error != SG_ENOMEM) {
+        sg_error_clear(r->ctx);
+        error = 0;
+    }
+    if (error == 0)
+        error = sg_bundled__report(&r->bundled, r->report, r->ctx, committed);
+done:
+    sg_free(keep);
+    sg_tree_free(committed);
+    sg_tree_free(sel);
+    sg_tree_free(pkg);
+    return error;
+}
+
+/* resolve_and_compare() on the artifact without the files check_bundled() settled: those are
+ * not in git. The diff, when it runs, sets the counters from the tree it saw (artifact.files
+ * marked beforehand to tell); they are made whole again. */
+static int compare_unbundled(release *r)
+{
+    sg_tree *whole = r->artifact;
+    uint64_t files = sg_report_count(r->report, SG_COUNT_ARTIFACT_FILES);
+    int error;
+
+    if (!r->bundled.rest)
+        return (error = resolve_and_compare(r)) < 0 ? error : report_bundled(r);
+    r->artifact = r->bundled.rest;
+    sg_report_set_count(r->report, SG_COUNT_ARTIFACT_FILES, UINT64_MAX);
+    error = resolve_and_compare(r);
+    r->artifact = whole;
+    if (sg_report_count(r->report, SG_COUNT_ARTIFACT_FILES) != UINT64_MAX)
+        sg_report_add_count(r->report, SG_COUNT_FILES_EXPLAINED, r->bundled.explained);
+    sg_report_set_count(r->report, SG_COUNT_ARTIFACT_FILES, files);
+    return error < 0 ? error : report_bundled(r);
+}
+
 /* ---- the delta since the previous release (issue 17) ---- */
 
 /* Is there a tag for version v, by the exact names source resolution tries first? */
@@ -686,14 +768,17 @@ static int run(release *r)
         error = check_trust(r);
     free(r->bytes); /* only the trust checks need the bytes themselves */
     r->bytes = NULL;
+    if (error == 0)
+        error = check_bundled(r);
     if (error < 0 || (error = list_earlier(r)) < 0 || (error = open_source(r, &have_source)) < 0)
         return error;
     if (!have_source) {
-        if ((error = check_provenance_source(r, NULL)) < 0)
+        if ((error = sg_bundled__report(&r->bundled, r->report, r->ctx, NULL)) < 0 ||
+            (error = check_provenance_source(r, NULL)) < 0)
             return error;
         return sg_report_set_inconclusive(r->report, r->ctx, "the source could not be read");
     }
-    return resolve_and_compare(r);
+    return compare_unbundled(r);
 }
 
 int sg_verify_release(sg_report **out, sg_ctx *ctx, const sg_verify_release_opts *opts)
@@ -723,6 +808,7 @@ int sg_verify_release(sg_report **out, sg_ctx *ctx, const sg_verify_release_opts
     free(r.bytes);
     sg_buf_dispose(&r.canonical);
     sg_git_repo_free(r.repo);
+    sg_bundled__dispose(&r.bundled);
     sg_tree_free(r.artifact);
     cJSON_Delete(r.packument);
     cJSON_Delete(r.stage);
