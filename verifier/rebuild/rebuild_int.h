@@ -329,6 +329,16 @@ int sg_rebuild__make_git(const sg_rebuild_input *in, const char *dir);
  */
 int sg_rebuild__config_scan(sg_rebuild_run *r);
 
+/**
+ * Before a sandboxed install: in the scratch copy's yarn.lock, package-lock.json and
+ * pnpm-lock.yaml (regular files in the install folder), name the registry gateway (the mark
+ * "@SG_GATEWAY@", which the forwarder replaces with its address) where a resolved URL names
+ * registry.yarnpkg.com, registry.npmjs.org or the configured registry, and list each rewrite
+ * in the steps. Integrity fields stay, so the content is pinned as before. 0, or < 0 on an
+ * error (SG_EIO, SG_ENOMEM).
+ */
+int sg_rebuild__route_lockfiles(sg_rebuild_run *r);
+
 /** Make the scratch folders of r (work and the folders in it) and the dependency cache. */
 int sg_rebuild__make_work(sg_rebuild_run *r);
 
