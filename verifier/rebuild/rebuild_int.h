@@ -298,6 +298,8 @@ typedef struct sg_rebuild_run {
     sg_rebuild_config cfg;      /**< repository settings replaced in every step */
     uint64_t used_ms;           /**< ms used by the steps so far */
     char limits[256];           /**< how the sandbox enforced the limits (last step) */
+    int pm_checked;             /**< sourcegate checked the package manager corepack fetches
+                                     (sg_rebuild__check_pm()): corepack's own check is off */
 } sg_rebuild_run;
 
 /** Add a line to the result's steps and the log. 0 or SG_ENOMEM. */
@@ -338,6 +340,20 @@ int sg_rebuild__config_scan(sg_rebuild_run *r);
  * error (SG_EIO, SG_ENOMEM).
  */
 int sg_rebuild__route_lockfiles(sg_rebuild_run *r);
+
+/**
+ * Before corepack fetches the package manager (yarn classic, pnpm or npm at r->pl.pm_version)
+ * through the sandboxed install step's gateway, which checks its tarball against the
+ * packument's dist.integrity: read that packument with sourcegate's client, and when the
+ * version carries registry signatures verify them with the pinned registry keys
+ * (r->o->registry_keys) or the registry's. Then set r->pm_checked (corepack's signature check,
+ * which fails on registries that strip signatures, is turned off) and list the check in the
+ * steps: "yarn@1.22.22: integrity checked by sourcegate; registry signature verified" (or
+ * "absent on this registry"). Nothing is done without a sandbox or a cache folder (no checking
+ * gateway). 0; 1 when the signatures do not verify or the version is not in the registry
+ * (the result says why); < 0 on an operational error (network, cache).
+ */
+int sg_rebuild__check_pm(sg_rebuild_run *r);
 
 /** Make the scratch folders of r (work and the folders in it) and the dependency cache. */
 int sg_rebuild__make_work(sg_rebuild_run *r);

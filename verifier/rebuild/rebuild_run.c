@@ -187,7 +187,8 @@ int sg_rebuild__pm_program(sg_rebuild_run *r, sg_buf *out)
                                sg_rebuild__pm_name(pm), r->pl.pm_version, r->t.node.ptr);
         return 1;
     }
-    if ((error =
+    if ((error = sg_rebuild__check_pm(r)) != 0 ||
+        (error =
              write_shim(r, sg_rebuild__pm_name(pm), sg_rebuild__pm_name(pm), r->pl.pm_version)) < 0)
         return error;
     if (pm == SG_REBUILD_PM_NPM && (error = write_shim(r, "npx", "npm", r->pl.pm_version)) < 0)
@@ -345,6 +346,16 @@ static void override_env(sg_rebuild_run *r, envv *e)
         env_add(e, "npm_config_shell=/bin/sh");
 }
 
+/* 1 when the caller's extra environment sets the variable (prefix "NAME="). */
+static int user_env(const sg_rebuild_run *r, const char *prefix)
+{
+    size_t i, n = strlen(prefix);
+    for (i = 0; r->o->env && r->o->env[i]; i++)
+        if (strncmp(r->o->env[i], prefix, n) == 0)
+            return 1;
+    return 0;
+}
+
 static void build_env(sg_rebuild_run *r, envv *e, int install)
 {
     size_t i;
@@ -389,6 +400,8 @@ static void build_env(sg_rebuild_run *r, envv *e, int install)
     env_add(e, "COREPACK_ENABLE_DOWNLOAD_PROMPT=0");
     env_add(e, "COREPACK_ENABLE_AUTO_PIN=0");
     env_add(e, "COREPACK_ENABLE_STRICT=0");
+    if (r->pm_checked && !user_env(r, "COREPACK_INTEGRITY_KEYS=")) /* sourcegate checked it */
+        env_add(e, "COREPACK_INTEGRITY_KEYS=");
     env_add(e, "YARN_ENABLE_TELEMETRY=0");
     env_add(e, "YARN_ENABLE_PROGRESS_BARS=0");
     env_add(e, "YARN_ENABLE_GLOBAL_CACHE=0");
