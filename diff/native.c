@@ -268,9 +268,9 @@ int sg_diff__native_detail(int *out, char *detail, size_t detail_size, sg_ctx *c
     if ((error = read_header(out, &info, ctx, tree, e)) < 0 || !*out)
         return error;
     snprintf(detail, detail_size,
-             "a prebuilt native binary (%s, %s) the source does not hold: native code is not "
-             "rebuilt here (node-gyp is not run, not even for this platform), so it is not "
-             "verified",
+             "a prebuilt native binary (%s, %s) the source does not hold: sourcegate does not "
+             "rebuild native code (node-gyp is not run, not even for this platform), so it is "
+             "not verified",
              info.format, info.arch[0] ? info.arch : "architecture unknown");
     return 0;
 }

@@ -687,13 +687,18 @@ static int diff_tracked(tdiff *t, const sg_entry *k, const sg_entry *a)
     return add(t, "file-modified", sg_file_class_severity(cls), a->path, NULL, NULL, detail);
 }
 
-/* A prebuilt native binary the source lacks is unverified, not added (diff/native.c). */
+/* A prebuilt native binary the source lacks is unverified, not added (diff/native.c); also
+ * when the rebuild made other bytes at its path (native builds differ between honest builds),
+ * but not when it made the same bytes: then it was rebuilt. */
 static int check_native(tdiff *t, const sg_entry *a, int *handled)
 {
-    char detail[320];
+    const sg_entry *r = t->opts->rebuilt ? sg_tree_find(t->opts->rebuilt, a->path) : NULL;
+    char detail[400];
     int error, yes;
 
     *handled = 0;
+    if (r && r->kind == a->kind && memcmp(r->sha256, a->sha256, 32) == 0)
+        return 0;
     if (!t->platform_pkg) {
         if ((error = sg_diff__platform_package(&yes, t->ctx, t->art)) < 0)
             return error;
@@ -704,6 +709,12 @@ static int check_native(tdiff *t, const sg_entry *a, int *handled)
                                         t->platform_pkg == 2)) < 0 ||
         !*handled)
         return error;
+    if (r) {
+        size_t n = strlen(detail);
+        snprintf(detail + n, sizeof(detail) - n,
+                 "; the build's copy has other bytes (native builds differ between honest "
+                 "builds)");
+    }
     return add(t, "file-unverified", SG_SEV_MEDIUM, a->path, NULL, NULL, detail);
 }
 
@@ -730,9 +741,9 @@ static int diff_absent(tdiff *t, const sg_entry *a)
         t->explained++;
         return sg_report_add_normalization(t->report, t->ctx, "workspace-root-license");
     }
-    if ((error = check_rebuilt(t, a, &handled)) < 0 || handled)
-        return error;
     if ((error = check_native(t, a, &handled)) < 0 || handled)
+        return error;
+    if ((error = check_rebuilt(t, a, &handled)) < 0 || handled)
         return error;
     if (t->opts->possibly_built && t->opts->possibly_built(t->opts->payload, a->path, &why))
         return add(t, "file-unverified", SG_SEV_MEDIUM, a->path, NULL, NULL,

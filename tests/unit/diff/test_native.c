@@ -245,7 +245,8 @@ static void expect_unverified(const char *path, const char *text)
     const sg_finding *f = only_finding_for(path);
     assert_string_equal(f->kind, "file-unverified");
     assert_int_equal(f->severity, SG_SEV_MEDIUM);
-    if (!f->detail || !strstr(f->detail, text) || !strstr(f->detail, "not rebuilt"))
+    if (!f->detail || !strstr(f->detail, text) ||
+        !strstr(f->detail, "does not rebuild native code"))
         fail_msg("detail '%s' lacks '%s'", f->detail ? f->detail : "", text);
     assert_int_equal(sg_report_decide(rep, SG_SEV_HIGH), SG_VERDICT_INCONCLUSIVE);
 }
@@ -284,6 +285,46 @@ static void test_native__platform_package_executable_is_unverified(void **state)
     (void)state;
     diff_with(PLATFORM_PKG, "bin/esbuild", b, n, 0755);
     expect_unverified("bin/esbuild", "ELF, x64");
+}
+
+/* Diff with a rebuilt tree holding `path` as `bytes`. */
+static void diff_rebuilt(const char *path, const unsigned char *art, size_t alen,
+                         const unsigned char *reb, size_t rlen, sg_tree **rebuilt)
+{
+    const sgt_file src[] = {{"package.json", PKG, 0, 0}};
+    const sgt_file a[] = {{"package.json", PKG, 0, 0}, {path, (const char *)art, alen, 0}};
+    const sgt_file r[] = {{"package.json", PKG, 0, 0}, {path, (const char *)reb, rlen, 0}};
+    sg_diff_opts opts = SG_DIFF_OPTS_INIT;
+    int rc;
+    src_tree = sgt_tree(src, 1);
+    art_tree = sgt_tree(a, 2);
+    *rebuilt = sgt_tree(r, 2);
+    opts.rebuilt = *rebuilt;
+    if ((rc = sg_diff_trees(rep, ctx, src_tree, art_tree, &opts)) != 0)
+        fail_msg("sg_diff_trees failed: %d %s", rc, sg_error_message(ctx));
+}
+
+/* Native builds differ between honest builds: other rebuilt bytes leave the binary
+ * unverified (never file-modified); the same bytes are rebuilt. */
+static void test_native__rebuilt_binary_other_bytes_unverified_same_bytes_rebuilt(void **state)
+{
+    unsigned char b[512], other[512];
+    size_t n = make_elf(b, sizeof(b), 62, 0);
+    sg_tree *rebuilt = NULL;
+    (void)state;
+    memcpy(other, b, n);
+    other[200] = 1;
+    diff_rebuilt("build/Release/addon.node", b, n, other, n, &rebuilt);
+    expect_unverified("build/Release/addon.node", "the build's copy has other bytes");
+    sg_tree_free(rebuilt);
+    sg_report_free(rep);
+    assert_int_equal(sg_report_new(&rep, ctx), 0);
+    sg_tree_free(src_tree);
+    sg_tree_free(art_tree);
+    diff_rebuilt("build/Release/addon.node", b, n, b, n, &rebuilt);
+    assert_int_equal(sg_report_finding_count(rep), 0);
+    assert_int_equal(sg_report_decide(rep, SG_SEV_HIGH), SG_VERDICT_PASS);
+    sg_tree_free(rebuilt);
 }
 
 static void test_native__executable_outside_a_platform_package_stays_added(void **state)
@@ -337,6 +378,7 @@ int main(void)
         T(test_native__node_gyp_output_names_the_mach_o_platform),
         T(test_native__pe_header_past_the_head_is_read),
         T(test_native__platform_package_executable_is_unverified),
+        T(test_native__rebuilt_binary_other_bytes_unverified_same_bytes_rebuilt),
         T(test_native__executable_outside_a_platform_package_stays_added),
         T(test_native__javascript_named_node_stays_added),
         T(test_native__mz_without_pe_header_stays_added),
