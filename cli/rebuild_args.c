@@ -124,6 +124,8 @@ int cli_verdict_prepare(cli_verdict_args *v, sg_ctx *ctx, const char *cache_dir,
                                               v->registry_keys, "registry-keys")) < 0)
         return error;
     t->registry_keys_origin = v->registry_keys;
+    v->rebuild.registry_keys = t->registry_keys; /* the package manager corepack fetches */
+    v->rebuild.registry_keys_len = t->registry_keys_len;
     if (v->trusted_root && (error = load_pin(&t->trusted_root, &t->trusted_root_len, root, ctx,
                                              v->trusted_root, "trusted-root")) < 0)
         return error;

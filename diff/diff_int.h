@@ -144,4 +144,38 @@ typedef struct sg_diff_folders {
 /* Count path's top folder in f (a NULL path, a manifest finding, counts nowhere). */
 void sg_diff__folders_add(sg_diff_folders *f, const char *path);
 
+/** A native binary's header, as sg_diff__native_header() read it. */
+typedef struct sg_native_info {
+    const char *format; /**< "ELF", "Mach-O", "Mach-O universal" or "PE" (static) */
+    char arch[48];      /**< Node's name for its architecture ("x64", "arm64", "x64+arm64"
+                             for a universal binary, "machine 0x..." when unknown) */
+} sg_native_info;
+
+/**
+ * 1 when p[0..len) starts with an ELF (valid class and byte order), Mach-O (32/64-bit, either
+ * byte order), Mach-O universal (fat, 32/64-bit entries; not a Java class file) or PE/COFF
+ * ("MZ" whose e_lfanew points at "PE\0\0" inside p) header, and fills out; 0 otherwise.
+ */
+int sg_diff__native_header(sg_native_info *out, const unsigned char *p, size_t len);
+
+/**
+ * 1 when path is where prebuilt native code lives: a .node file, anything under a prebuilds/
+ * folder or the root's build/Release/, or, in a platform package (package.json with os or
+ * cpu), an executable, a bin target or a .exe/.dll/.so/.dylib library.
+ */
+int sg_diff__native_place(const char *path, int exec, int bin_target, int platform_pkg);
+
+/** *out = 1 when the artifact's package.json declares os or cpu (a platform package). */
+int sg_diff__platform_package(int *out, sg_ctx *ctx, const sg_tree *artifact);
+
+/**
+ * *out = 1 when artifact entry e of tree is a prebuilt native binary, by its place
+ * (sg_diff__native_place()) and its content (sg_diff__native_header(), reading past the head
+ * for a PE header); then detail says so, with the format and architecture, for a
+ * file-unverified finding. Errors: those of sg_tree_read().
+ */
+int sg_diff__native_detail(int *out, char *detail, size_t detail_size, sg_ctx *ctx,
+                           const sg_tree *tree, const sg_entry *e, int bin_target,
+                           int platform_pkg);
+
 #endif

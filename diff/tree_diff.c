@@ -28,6 +28,7 @@ typedef struct tdiff {
     sg_manifest_info info;    /* what the manifest diff found (bin targets) */
     uint64_t same, explained; /* counters */
     uint64_t rebuilt;         /* files reproduced by the rebuild */
+    int platform_pkg;         /* artifact declares os/cpu: 0 not read yet, 1 no, 2 yes */
 } tdiff;
 
 /* A file Node resolves before one of these when code asks for the name without extension. */
@@ -686,6 +687,37 @@ static int diff_tracked(tdiff *t, const sg_entry *k, const sg_entry *a)
     return add(t, "file-modified", sg_file_class_severity(cls), a->path, NULL, NULL, detail);
 }
 
+/* A prebuilt native binary the source lacks is unverified, not added (diff/native.c); also
+ * when the rebuild made other bytes at its path (native builds differ between honest builds),
+ * but not when it made the same bytes: then it was rebuilt. */
+static int check_native(tdiff *t, const sg_entry *a, int *handled)
+{
+    const sg_entry *r = t->opts->rebuilt ? sg_tree_find(t->opts->rebuilt, a->path) : NULL;
+    char detail[400];
+    int error, yes;
+
+    *handled = 0;
+    if (r && r->kind == a->kind && memcmp(r->sha256, a->sha256, 32) == 0)
+        return 0;
+    if (!t->platform_pkg) {
+        if ((error = sg_diff__platform_package(&yes, t->ctx, t->art)) < 0)
+            return error;
+        t->platform_pkg = yes ? 2 : 1;
+    }
+    if ((error = sg_diff__native_detail(handled, detail, sizeof(detail), t->ctx, t->art, a,
+                                        sg_diff__is_bin_target(&t->info, a->path),
+                                        t->platform_pkg == 2)) < 0 ||
+        !*handled)
+        return error;
+    if (r) {
+        size_t n = strlen(detail);
+        snprintf(detail + n, sizeof(detail) - n,
+                 "; the build's copy has other bytes (native builds differ between honest "
+                 "builds)");
+    }
+    return add(t, "file-unverified", SG_SEV_MEDIUM, a->path, NULL, NULL, detail);
+}
+
 /* An artifact entry with no source entry at its path. */
 static int diff_absent(tdiff *t, const sg_entry *a)
 {
@@ -709,6 +741,8 @@ static int diff_absent(tdiff *t, const sg_entry *a)
         t->explained++;
         return sg_report_add_normalization(t->report, t->ctx, "workspace-root-license");
     }
+    if ((error = check_native(t, a, &handled)) < 0 || handled)
+        return error;
     if ((error = check_rebuilt(t, a, &handled)) < 0 || handled)
         return error;
     if (t->opts->possibly_built && t->opts->possibly_built(t->opts->payload, a->path, &why))

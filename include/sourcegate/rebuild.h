@@ -91,11 +91,17 @@ typedef struct sg_rebuild_opts {
     unsigned sandbox_uid;        /**< when the process runs as root, the unprivileged host uid
                                       (and gid) the sandboxed steps run as; 0: default. Ignored
                                       when not root: the steps run as the caller */
+    const char *registry_keys;   /**< pinned registry keys (the text of a keys document, as
+                                      sg_trust_opts's registry_keys) for the registry
+                                      signature of the package manager corepack fetches;
+                                      NULL: the registry's /-/npm/v1/keys through the cache */
+    size_t registry_keys_len;    /**< bytes of registry_keys */
 } sg_rebuild_opts;
 
 #define SG_REBUILD_OPTS_INIT                                                                       \
     {                                                                                              \
-        SG_REBUILD_NEVER, NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, NULL, 0, 0, 0         \
+        SG_REBUILD_NEVER, NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, NULL, 0, 0, 0, NULL,  \
+            0                                                                                      \
     }
 
 /** Parse "auto", "always" or "never". SG_EINVALID (message in ctx) otherwise. */

@@ -330,6 +330,8 @@ typedef struct sg_rebuild_run {
                                      lockfile's tarballs from sourcegate's checked cache */
     uint64_t used_ms;           /**< ms used by the steps so far */
     char limits[256];           /**< how the sandbox enforced the limits (last step) */
+    int pm_checked;             /**< sourcegate checked the package manager corepack fetches
+                                     (sg_rebuild__check_pm()): corepack's own check is off */
 } sg_rebuild_run;
 
 /** Add a line to the result's steps and the log. 0 or SG_ENOMEM. */
@@ -360,6 +362,30 @@ int sg_rebuild__make_git(const sg_rebuild_input *in, const char *dir);
  * script-shell or shell that is not an absolute path outside the repository. 0 or SG_ENOMEM.
  */
 int sg_rebuild__config_scan(sg_rebuild_run *r);
+
+/**
+ * Before a sandboxed install: in the scratch copy's yarn.lock, package-lock.json and
+ * pnpm-lock.yaml (regular files in the install folder), name the registry gateway (the mark
+ * "@SG_GATEWAY@", which the forwarder replaces with its address) where a resolved URL names
+ * registry.yarnpkg.com, registry.npmjs.org or the configured registry, and list each rewrite
+ * in the steps. Integrity fields stay, so the content is pinned as before. 0, or < 0 on an
+ * error (SG_EIO, SG_ENOMEM).
+ */
+int sg_rebuild__route_lockfiles(sg_rebuild_run *r);
+
+/**
+ * Before corepack fetches the package manager (yarn classic, pnpm or npm at r->pl.pm_version)
+ * through the sandboxed install step's gateway, which checks its tarball against the
+ * packument's dist.integrity: read that packument with sourcegate's client, and when the
+ * version carries registry signatures verify them with the pinned registry keys
+ * (r->o->registry_keys) or the registry's. Then set r->pm_checked (corepack's signature check,
+ * which fails on registries that strip signatures, is turned off) and list the check in the
+ * steps: "yarn@1.22.22: integrity checked by sourcegate; registry signature verified" (or
+ * "absent on this registry"). Nothing is done without a sandbox or a cache folder (no checking
+ * gateway). 0; 1 when the signatures do not verify or the version is not in the registry
+ * (the result says why); < 0 on an operational error (network, cache).
+ */
+int sg_rebuild__check_pm(sg_rebuild_run *r);
 
 /** Make the scratch folders of r (work and the folders in it) and the dependency cache. */
 int sg_rebuild__make_work(sg_rebuild_run *r);

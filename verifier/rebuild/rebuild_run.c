@@ -189,7 +189,8 @@ int sg_rebuild__pm_program(sg_rebuild_run *r, sg_buf *out)
                                sg_rebuild__pm_name(pm), r->pl.pm_version, r->t.node.ptr);
         return 1;
     }
-    if ((error =
+    if ((error = sg_rebuild__check_pm(r)) != 0 ||
+        (error =
              write_shim(r, sg_rebuild__pm_name(pm), sg_rebuild__pm_name(pm), r->pl.pm_version)) < 0)
         return error;
     if (pm == SG_REBUILD_PM_NPM && (error = write_shim(r, "npx", "npm", r->pl.pm_version)) < 0)
@@ -260,6 +261,79 @@ static void registry_env(sg_rebuild_run *r, envv *e, int gateway)
     }
     env_add(e, "COREPACK_NPM_REGISTRY=%.*s", nl, reg);
     env_add(e, "YARN_NPM_REGISTRY_SERVER=%.*s", nl, reg);
+    if (gateway) /* the forwarder puts its address in place of the mark in these files too */
+        env_add(e, "SG_GATEWAY_FILES=%s/yarn.lock\n%s/package-lock.json\n%s/pnpm-lock.yaml",
+                r->lock_dir.ptr, r->lock_dir.ptr, r->lock_dir.ptr);
+}
+
+/* ---- lockfile URLs of the public registry (issue 15) ---- */
+
+/* Lockfiles that pin tarball URLs and are never packed (npm-shrinkwrap.json is packed: npm
+ * routes it through replace-registry-host). yarn classic and pnpm fetch a lockfile's absolute
+ * URL as it is, so these would go around the gateway. */
+static const char *const routed_lockfiles[] = {"yarn.lock", "package-lock.json", "pnpm-lock.yaml"};
+
+#define ROUTED_LOCKFILE_MAX ((size_t)256 << 20)
+
+/* Rewrite one lockfile of the install folder; *count = URLs rewritten (0: left alone). */
+static int route_lockfile(sg_rebuild_run *r, const char *name, const char *base, size_t *count)
+{
+    sg_buf path = SG_BUF_INIT, text = SG_BUF_INIT, out = SG_BUF_INIT;
+    struct stat st;
+    int fd = -1, error = 0;
+
+    *count = 0;
+    sg_buf_printf(&path, "%s/%s", r->lock_dir.ptr, name);
+    if ((error = sg_buf_check(&path, r->ctx, "a path")) < 0)
+        goto done;
+    if (lstat(path.ptr, &st) < 0 || !S_ISREG(st.st_mode))
+        goto done; /* none, or a link the copy keeps as the repository has it */
+    if ((error = sg_file_read(&text, r->ctx, path.ptr, ROUTED_LOCKFILE_MAX)) < 0)
+        goto done;
+    sg_buf_init(&out, ROUTED_LOCKFILE_MAX);
+    if ((error = sg_gateway__route_aliases(&out, count, text.ptr, text.size, "@SG_GATEWAY@/",
+                                           base)) < 0) {
+        error = sg_error_set(r->ctx, error, "cannot rewrite '%s': %s", name, sg_error_name(error));
+        goto done;
+    }
+    if (!*count)
+        goto done;
+    fd = open(path.ptr, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0 || sg_fd_write_all(fd, out.ptr, out.size, 0) < 0)
+        error = sg_error_set(r->ctx, SG_EIO, "cannot write '%s': %s", path.ptr, strerror(errno));
+done:
+    if (fd >= 0)
+        close(fd);
+    sg_buf_dispose(&path);
+    sg_buf_dispose(&text);
+    sg_buf_dispose(&out);
+    return error;
+}
+
+int sg_rebuild__route_lockfiles(sg_rebuild_run *r)
+{
+    sg_buf base = SG_BUF_INIT;
+    size_t i, n, bl = r->registry.size;
+    int error = 0;
+
+    if (!r->t.sandboxed) /* no gateway: the package manager reaches the registry itself */
+        return 0;
+    while (bl && r->registry.ptr[bl - 1] == '/')
+        bl--;
+    sg_buf_printf(&base, "%.*s/", (int)bl, r->registry.ptr);
+    if ((error = sg_buf_check(&base, r->ctx, "a URL")) < 0)
+        return error;
+    for (i = 0; i < SG_ARRAY_SIZE(routed_lockfiles) && !error; i++) {
+        if ((error = route_lockfile(r, routed_lockfiles[i], base.ptr, &n)) < 0 || !n)
+            continue;
+        error = sg_rebuild__add_step(r,
+                                     "lockfile: %zu resolved URL%s of %s (registry.npmjs.org, "
+                                     "registry.yarnpkg.com or the configured registry) routed "
+                                     "to the registry gateway; integrity unchanged",
+                                     n, n == 1 ? "" : "s", routed_lockfiles[i]);
+    }
+    sg_buf_dispose(&base);
+    return error;
 }
 
 /* Repository settings that would run its own code in place of a system tool (.npmrc git=,
@@ -272,6 +346,16 @@ static void override_env(sg_rebuild_run *r, envv *e)
         env_add(e, "npm_config_script_shell=/bin/sh");
     if (r->cfg.shell)
         env_add(e, "npm_config_shell=/bin/sh");
+}
+
+/* 1 when the caller's extra environment sets the variable (prefix "NAME="). */
+static int user_env(const sg_rebuild_run *r, const char *prefix)
+{
+    size_t i, n = strlen(prefix);
+    for (i = 0; r->o->env && r->o->env[i]; i++)
+        if (strncmp(r->o->env[i], prefix, n) == 0)
+            return 1;
+    return 0;
 }
 
 static void build_env(sg_rebuild_run *r, envv *e, int install)
@@ -320,6 +404,8 @@ static void build_env(sg_rebuild_run *r, envv *e, int install)
     env_add(e, "COREPACK_ENABLE_DOWNLOAD_PROMPT=0");
     env_add(e, "COREPACK_ENABLE_AUTO_PIN=0");
     env_add(e, "COREPACK_ENABLE_STRICT=0");
+    if (r->pm_checked && !user_env(r, "COREPACK_INTEGRITY_KEYS=")) /* sourcegate checked it */
+        env_add(e, "COREPACK_INTEGRITY_KEYS=");
     env_add(e, "YARN_ENABLE_TELEMETRY=0");
     env_add(e, "YARN_ENABLE_PROGRESS_BARS=0");
     env_add(e, "YARN_ENABLE_GLOBAL_CACHE=0");
@@ -781,7 +867,7 @@ int sg_rebuild__step_install(sg_rebuild_run *r, const char *pm)
     int lock = r->pl.has_lockfile, error;
 
     /* before any step runs: what the repository configures to run, what is replaced */
-    if ((error = sg_rebuild__config_scan(r)) < 0)
+    if ((error = sg_rebuild__config_scan(r)) < 0 || (error = sg_rebuild__route_lockfiles(r)) < 0)
         return error;
     if (!r->pl.needs_install)
         return sg_rebuild__add_step(r, "install: skipped (no lockfile and no dependencies)");

@@ -44,6 +44,7 @@ typedef struct greq {
     int close;                       /* Connection: close, or HTTP/1.0 */
     char target[GATEWAY_TARGET_MAX]; /* origin-form target */
     char accept[256];                /* the Accept header, "" when none */
+    char host[64];                   /* the Host header when it names the loopback, else "" */
 } greq;
 
 static void count(sg_sandbox_gateway *gw, unsigned *counter)
@@ -155,6 +156,22 @@ static int target_ok(const char *t, size_t len)
     return 1;
 }
 
+/* The Host header into out when it is the sandbox's loopback and a port (the forwarder's
+ * address, which the gateway names in the tarball URLs it serves), else "". */
+static void loopback_host(char *out, size_t size, const char *p, const char *end)
+{
+    static const char *const hosts[] = {"127.0.0.1:", "localhost:"};
+    size_t i, n;
+    header_value(out, size, p, end, "Host");
+    for (i = 0; i < SG_ARRAY_SIZE(hosts); i++) {
+        n = strlen(hosts[i]);
+        if (strncmp(out, hosts[i], n) == 0 && out[n] && strlen(out + n) <= 5 &&
+            strspn(out + n, "0123456789") == strlen(out + n))
+            return;
+    }
+    out[0] = '\0';
+}
+
 /* Parse the head in c->buf[0, head_len). The HTTP status to refuse it with, or 0. */
 static int parse_head(greq *q, const gconn *c, size_t head_len)
 {
@@ -189,6 +206,7 @@ static int parse_head(greq *q, const gconn *c, size_t head_len)
             return 400;
     header_value(v, sizeof(v), eol + 2, end, "Connection");
     q->close = sp2[8] == '0' || sg_strncasecmp(v, "close", 5) == 0;
+    loopback_host(q->host, sizeof(q->host), eol + 2, end);
     return 0;
 }
 
@@ -214,6 +232,34 @@ static ssize_t read_head(gconn *c)
 }
 
 /* ---- answers ---- */
+
+/* A packument or version document names its tarballs at the registry (or at an alias of
+ * it): name them at the gateway instead, so that every package manager (corepack, yarn
+ * classic, pnpm, which take dist.tarball as it is) fetches them through serve_tarball(), which
+ * checks them against the packument. Left as it is when the client's Host is not the
+ * loopback or the rewrite fails. */
+static void route_tarballs(sg_buf *body, gconn *c, const greq *q, const char *ctype)
+{
+    sg_buf out = SG_BUF_INIT, to = SG_BUF_INIT, base = SG_BUF_INIT;
+    size_t n = 0, bl = strlen(c->gw->registry);
+
+    if (!q->host[0] || strcmp(ctype, "application/json") != 0)
+        return;
+    while (bl && c->gw->registry[bl - 1] == '/')
+        bl--;
+    sg_buf_printf(&base, "%.*s/", (int)bl, c->gw->registry);
+    sg_buf_printf(&to, "http://%s/", q->host);
+    sg_buf_init(&out, body->limit);
+    if (!base.error && !to.error &&
+        sg_gateway__route_aliases(&out, &n, body->ptr, body->size, to.ptr, base.ptr) == 0 && n) {
+        sg_buf tmp = *body;
+        *body = out;
+        out = tmp;
+    }
+    sg_buf_dispose(&out);
+    sg_buf_dispose(&to);
+    sg_buf_dispose(&base);
+}
 
 /* Fetch target from the registry as it is and answer with what came back. */
 static int pass_through(gconn *c, const greq *q, const char *ctype)
@@ -251,6 +297,7 @@ static int pass_through(gconn *c, const greq *q, const char *ctype)
         rc = respond_text(c->fd, 502, sg_error_message(c->ctx), q->head_only, q->close);
         sg_error_clear(c->ctx);
     } else if (resp.status >= 200 && resp.status < 300) {
+        route_tarballs(&body, c, q, ctype);
         rc = respond(c->fd, 200, ctype, body.ptr, body.size, q->head_only, q->close);
     } else {
         rc = respond_text(c->fd, (int)resp.status, "the registry's answer", q->head_only, q->close);
@@ -422,6 +469,61 @@ done:
     sg_buf_dispose(&relpath);
     sg_buf_dispose(&entry);
     return rc;
+}
+
+/* ---- registry aliases (issue 15) ---- */
+
+/* Hosts that lockfiles and packuments name for the public registry: yarn classic writes
+ * registry.yarnpkg.com, npm and pnpm registry.npmjs.org. Both are the configured registry in a
+ * rebuild, also when that is a mirror. */
+static const char *const alias_prefixes[] = {
+    "https://registry.yarnpkg.com/",
+    "http://registry.yarnpkg.com/",
+    "https://registry.npmjs.org/",
+    "http://registry.npmjs.org/",
+};
+
+/* A URL starts after start-of-text, a quote, blank, NUL, "=", ":", "(", "[" or ",". */
+static int url_boundary(const char *text, size_t i)
+{
+    return i == 0 || strchr("\"' \t\r\n=:([,", text[i - 1]) != NULL;
+}
+
+/* The length of the alias prefix (or of extra, when not NULL) text[i..len) starts with. */
+static size_t alias_at(const char *text, size_t len, size_t i, const char *extra)
+{
+    size_t k, n;
+    if (!url_boundary(text, i))
+        return 0;
+    for (k = 0; k < SG_ARRAY_SIZE(alias_prefixes); k++) {
+        n = strlen(alias_prefixes[k]);
+        if (len - i >= n && sg_strncasecmp(text + i, alias_prefixes[k], n) == 0)
+            return n;
+    }
+    if (extra && (n = strlen(extra)) > 0 && len - i >= n && memcmp(text + i, extra, n) == 0)
+        return n;
+    return 0;
+}
+
+int sg_gateway__route_aliases(sg_buf *out, size_t *count, const char *text, size_t len,
+                              const char *to, const char *extra)
+{
+    size_t i = 0, last = 0, n;
+
+    *count = 0;
+    while (i < len) {
+        if ((text[i] != 'h' && text[i] != 'H') || (n = alias_at(text, len, i, extra)) == 0) {
+            i++;
+            continue;
+        }
+        sg_buf_put(out, text + last, i - last);
+        sg_buf_puts(out, to);
+        (*count)++;
+        i += n;
+        last = i;
+    }
+    sg_buf_put(out, text + last, len - last);
+    return out->error;
 }
 
 /* Answer one parsed request. 0, or -1 when the connection is to end. */

@@ -100,6 +100,16 @@ void sg_gateway__stop(sg_sandbox_gateway *gw);
 /** Stop, then free the lock (safe on a gateway never initialized, after a memset 0). */
 void sg_gateway__dispose(sg_sandbox_gateway *gw);
 
+/**
+ * Append text[0..len) to out with every URL prefix that names the public registry
+ * (http(s)://registry.yarnpkg.com/, http(s)://registry.npmjs.org/, any case) or `extra`
+ * (exact; NULL or "" for none) replaced by `to`, where the prefix starts a URL (after the
+ * start, a quote, blank, '=', ':', '(', '[' or ','). *count = prefixes replaced. Returns
+ * out's sticky error (0, SG_ENOMEM, SG_ELIMIT).
+ */
+int sg_gateway__route_aliases(sg_buf *out, size_t *count, const char *text, size_t len,
+                              const char *to, const char *extra);
+
 /* ---------------------------------------------------------------- the proxy */
 
 #define SG_PROXY_MAX_CONNS 64
