@@ -92,7 +92,7 @@ static int cut(cJSON *pack, int64_t before, unsigned *dropped)
         next = v->next;
         if (v->string && after(times, v->string, before)) {
             cJSON_DeleteItemFromObjectCaseSensitive(times, v->string);
-            cJSON_DeleteItemFromObjectCaseSensitive(versions, v->string);
+            cJSON_Delete(cJSON_DetachItemViaPointer(versions, v));
             (*dropped)++;
         }
     }
