@@ -513,6 +513,96 @@ static void test_recipe__refused_lockfile_falls_back_as_of_the_publish_date(void
     sg_rebuild__result_dispose(&res);
 }
 
+/* A stand-in for corepack running yarn classic, next to a node of its own: `install
+ * --frozen-lockfile` refuses with yarn's own words, `install` without it succeeds, `run NAME`
+ * runs the script, `pack --filename F` packs with npm into F's folder. */
+static const char fake_corepack[] =
+    "#!/bin/sh\n"
+    "shift\n" /* yarn@1.22.22 */
+    "case \"$1\" in\n"
+    "install)\n"
+    "  for a in \"$@\"; do\n"
+    "    if [ \"$a\" = --frozen-lockfile ]; then\n"
+    "      echo 'error Your lockfile needs to be updated, but yarn was run with "
+    "`--frozen-lockfile`.'\n"
+    "      exit 1\n"
+    "    fi\n"
+    "  done\n"
+    "  echo \"fake yarn: installed ($*)\"; exit 0 ;;\n"
+    "run)\n"
+    "  s=$(node -e \"process.stdout.write(require('./package.json').scripts[process.argv[1]])\" "
+    "\"$2\")\n"
+    "  exec /bin/sh -c \"$s\" ;;\n"
+    "pack)\n"
+    "  exec npm pack --pack-destination \"$(dirname \"$3\")\" ;;\n"
+    "esac\n"
+    "exit 2\n";
+
+/* yarn classic refuses --frozen-lockfile when yarn.lock does not match package.json, although
+ * the maintainer's release ran: the install runs again without it, as of the publish date, and
+ * the steps and the recipe say so. yarn is faked (offline), the sandbox is real. */
+static void test_recipe__yarn_frozen_lockfile_refusal_falls_back(void **state)
+{
+    fx *f = *state;
+    char *dir = sgt_tmpdir(), bin[4200], node[4300], corepack[4300], shim[4400];
+    const sgt_file files[] = {{"package.json", PJ_HEAD "{\"build\": \"node build.js\"}\n}\n", 0, 0},
+                              {"build.js", build_clean, 0, 0},
+                              {"src/index.js", SRC_JS, 0, 0},
+                              {"yarn.lock", "# yarn lockfile v1\n\n\n", 0, 0}};
+    sg_tree *root = sgt_tree(files, 4);
+    sg_rebuild_result res = SG_REBUILD_RESULT_INIT;
+    sg_rebuild_input in;
+    const char *install;
+    size_t i;
+    int said = 0;
+    NEED_SANDBOX(f);
+    snprintf(bin, sizeof(bin), "%.4000s/bin", dir);
+    assert_int_equal(mkdir(bin, 0755), 0);
+    assert_int_equal(chmod(dir, 0755), 0); /* the sandbox's uid reads node's folder */
+    snprintf(node, sizeof(node), "%s/node", bin);
+    { /* a node of its own folder (so corepack is found beside it): the machine's, wrapped */
+        char *real = NULL;
+        assert_int_equal(sgt_run("command -v node", &real, NULL), 0);
+        real[strcspn(real, "\n")] = '\0';
+        snprintf(shim, sizeof(shim), "#!/bin/sh\nexec '%.4000s' \"$@\"\n", real);
+        free(real);
+    }
+    sgt_write_file(node, shim, strlen(shim), 0755);
+    snprintf(corepack, sizeof(corepack), "%s/corepack", bin);
+    sgt_write_file(corepack, fake_corepack, strlen(fake_corepack), 0755);
+    f->ro.node = node;
+    memset(&in, 0, sizeof(in));
+    in.root = root;
+    in.subdir = "";
+    in.name = "fixture-build";
+    in.version = "1.0.0";
+    in.commit = "0123456789abcdef0123456789abcdef01234567";
+    in.published = "2021-01-01T00:00:00.000Z";
+    assert_int_equal(sg_rebuild__run(&res, f->ctx, &f->ro, &in), 0);
+    for (i = 0; i < res.nsteps; i++) {
+        printf("    %s\n", res.steps[i]);
+        said |= strstr(res.steps[i], "install: the lockfile does not match package.json (") &&
+                strstr(res.steps[i], "yarn refused to install") != NULL;
+    }
+    if (res.status != SG_REBUILD_BUILT)
+        printf("# rebuild: %s (log %s)\n", res.reason, res.log);
+    assert_int_equal(res.status, SG_REBUILD_BUILT);
+    assert_true(said);
+    install = recipe_str(&res, "install");
+    assert_string_equal(install, "not frozen (the lockfile did not match package.json), as of "
+                                 "2021-01-01T00:00:00.000Z");
+    assert_non_null(
+        strstr(cJSON_GetArrayItem(cJSON_GetObjectItem(res.recipe, "commands"), 0)->valuestring,
+               "corepack yarn@1.22.22 install --ignore-scripts"));
+    assert_null(
+        strstr(cJSON_GetArrayItem(cJSON_GetObjectItem(res.recipe, "commands"), 0)->valuestring,
+               "--frozen-lockfile"));
+    assert_string_equal(recipe_str(&res, "lockfile"), "yarn.lock");
+    sg_rebuild__result_dispose(&res);
+    sg_tree_free(root);
+    f->ro.node = NULL;
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -527,6 +617,7 @@ int main(void)
         T(test_recipe__cli_without_a_rebuild_writes_no_recipe),
         T(test_recipe__install_without_lockfile_is_as_of_the_publish_date),
         T(test_recipe__refused_lockfile_falls_back_as_of_the_publish_date),
+        T(test_recipe__yarn_frozen_lockfile_refusal_falls_back),
     };
 #undef T
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
