@@ -129,8 +129,12 @@ static int put_commands(sg_buf *b, sg_ctx *ctx, const cJSON *recipe)
 
     cJSON_ArrayForEach(c, skipped)
     {
-        if (cJSON_IsString(c) && one_line(c->valuestring))
-            sg_buf_printf(b, "# passed over: %s\n", c->valuestring);
+        if (!cJSON_IsString(c))
+            continue;
+        /* tool output: control bytes as \xHH, so a reader's terminal shows text only */
+        sg_buf_puts(b, "# passed over: ");
+        sg_buf_put_shown(b, c->valuestring, strlen(c->valuestring), 1000, SG_SHOW_HEX);
+        sg_buf_putc(b, '\n');
     }
     if (!cJSON_IsArray(cmds) || !cJSON_GetArraySize(cmds))
         return sg_error_set(ctx, SG_EINVALID, "the rebuild's recipe has no commands");
