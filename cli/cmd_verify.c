@@ -34,6 +34,7 @@ enum {
     OPT_PROGRESS,
     OPT_NO_DELTA,
     OPT_STAGE,
+    OPT_REBUILD_RECIPE,
     OPT_ATTEST_FIRST,
     OPT_ATTEST_LAST = OPT_ATTEST_FIRST + CLI_ATTEST_OPT__COUNT - 1,
     OPT_HELP,
@@ -71,6 +72,10 @@ static const cli_opt verify_opts[] = {
      "registry mode: skip the delta since the previous release", OPT_NO_DELTA},
     {"stage", 0, CLI_OPT_VALUE, "ID",
      "verify the staged publish ID (npm stage) instead of a published version", OPT_STAGE},
+    {"rebuild-recipe", 0, CLI_OPT_VALUE, "FILE",
+     "write the recipe of the rebuild that made a tarball as a shell script that rebuilds "
+     "the release outside sourcegate (see sourcegate(1))",
+     OPT_REBUILD_RECIPE},
     CLI_ATTEST_OPT_ROWS(OPT_ATTEST_FIRST),
     {"help", 'h', CLI_OPT_FLAG, NULL, "show this help", OPT_HELP},
     {NULL, 0, CLI_OPT_FLAG, NULL, NULL, 0},
@@ -94,6 +99,7 @@ typedef struct verify_args {
     sg_ctx *ctx;         /* limits are set on it while parsing */
     int no_delta;        /* --no-delta */
     const char *stage;   /* --stage ID */
+    const char *recipe;  /* --rebuild-recipe FILE */
 } verify_args;
 
 static void verify_help(FILE *out)
@@ -108,6 +114,7 @@ static void verify_help(FILE *out)
             "                         [OPTIONS]\n"
             "OPTIONS: [--rebuild auto|always|never] [--rebuild-timeout SECONDS]\n"
             "         [--rebuild-memory MIB] [--rebuild-disk MIB] [--unsafe-no-sandbox]\n"
+            "         [--rebuild-recipe FILE]\n"
             "         [--format text|json] [--fail-on SEVERITY] [--limit NAME=N]...\n"
             "         [-o FILE] [-q] [-v] [--all] [--progress auto|always|never]\n"
             "         [--attest FILE --key KEY.pem [--key-passphrase-env VAR]\n"
@@ -170,6 +177,7 @@ static int on_opt(const cli_opt *o, const char *value, void *payload)
     case OPT_PROGRESS: return cli_progress_parse(&a->progress_mode, "verify", value);
     case OPT_NO_DELTA: a->no_delta = 1; break;
     case OPT_STAGE: a->stage = value; break;
+    case OPT_REBUILD_RECIPE: a->recipe = value; break;
     case OPT_HELP: a->help = 1; break;
     default:
         if (o->id >= OPT_ATTEST_FIRST && o->id <= OPT_ATTEST_LAST)
@@ -206,6 +214,29 @@ static int write_report(const verify_args *a, const sg_report *report)
     rc = cli_write_output(a->output, &out, NULL);
 done:
     sg_buf_dispose(&out);
+    return rc;
+}
+
+/* --rebuild-recipe FILE: the script of the rebuild that worked. Without one (no rebuild, or it
+ * failed) a warning: the verdict stands. */
+static int write_recipe(const verify_args *a, const sg_report *report)
+{
+    sg_buf script = SG_BUF_INIT;
+    int error, rc = 0;
+
+    if (!a->recipe)
+        return 0;
+    error = sg_rebuild_recipe_script(&script, a->ctx, report);
+    if (error == SG_ENOTFOUND) {
+        fprintf(stderr, "sourcegate verify: warning: no recipe written to '%s': %s\n", a->recipe,
+                sg_error_message(a->ctx));
+        sg_error_clear(a->ctx);
+    } else if (error < 0) {
+        rc = cli_report_error(a->ctx, error);
+    } else {
+        rc = cli_write_output(a->recipe, &script, "the rebuild recipe");
+    }
+    sg_buf_dispose(&script);
     return rc;
 }
 
@@ -316,6 +347,8 @@ int cli_cmd_verify(int argc, char **argv)
     }
     cli_progress_clear(&a.progress);
     if (!a.quiet && (rc = write_report(&a, report)) != 0)
+        goto done;
+    if ((rc = write_recipe(&a, report)) != 0)
         goto done;
     if ((rc = cli_attest_write(&a.attest, a.ctx, report, a.opts.fail_on, a.opts.tarball_path,
                                tarball.size ? (const unsigned char *)tarball.ptr : NULL,

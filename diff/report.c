@@ -362,6 +362,43 @@ static void put_member(sg_buf *out, const char *key, const char *value, int *fir
     sg_json_put_string(out, value);
 }
 
+/* The rebuild's recipe (issue 15), a JSON object kept as text: written again from its parse,
+ * so the report stays valid JSON whatever the text holds. */
+static void put_recipe(sg_buf *out, const char *text)
+{
+    cJSON *v = text ? cJSON_Parse(text) : NULL;
+    if (cJSON_IsObject(v)) {
+        sg_buf_puts(out, ", \"recipe\": ");
+        sg_json_put_value(out, v);
+    }
+    cJSON_Delete(v);
+}
+
+/* The recipe in one line of the text report: "npm 10.8.2, node v20.20.2, install frozen, ...". */
+static void text_recipe(sg_buf *out, const char *text)
+{
+    cJSON *v = text ? cJSON_Parse(text) : NULL;
+    const char *pmv = sg_json_str(v, "package_manager_version");
+    const char *pf = sg_json_str(v, "publish_folder");
+    sg_buf line = SG_BUF_INIT;
+    if (cJSON_IsObject(v)) {
+        sg_buf_printf(&line, "%s%s%s, node %s, install %s, %d commands, %d skipped",
+                      sg_json_str(v, "package_manager") ? sg_json_str(v, "package_manager") : "?",
+                      pmv && *pmv ? " " : "", pmv ? pmv : "",
+                      sg_json_str(v, "node") ? sg_json_str(v, "node") : "?",
+                      sg_json_str(v, "install") ? sg_json_str(v, "install") : "?",
+                      cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(v, "commands")),
+                      cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(v, "skipped")));
+        if (pf && *pf)
+            sg_buf_printf(&line, ", published from '%s'", pf);
+        sg_buf_puts(out, "            recipe ");
+        sg_buf_put_shown(out, line.ptr, line.size, 400, SG_SHOW_HEX);
+        sg_buf_putc(out, '\n');
+    }
+    sg_buf_dispose(&line);
+    cJSON_Delete(v);
+}
+
 static void put_finding(sg_buf *out, const sg_finding *f)
 {
     int first = 1;
@@ -476,6 +513,7 @@ int sg_report_write_json(sg_buf *out, sg_ctx *ctx, const sg_report *r)
             sg_buf_puts(out, ", \"volatile_tokens\": ");
             put_list(out, r, SG_LIST_REBUILD_TOKENS);
         }
+        put_recipe(out, F[SG_REPORT_REBUILD_RECIPE]);
         sg_buf_puts(out, "}");
     }
     sg_buf_puts(out, ",\n  \"compared_with\": ");
@@ -996,6 +1034,7 @@ int sg_report_write_text(sg_buf *out, sg_ctx *ctx, const sg_report *r, unsigned 
             sg_buf_printf(out,
                           "            volatile in %zu more files (the JSON report lists them)\n",
                           r->nlists[SG_LIST_REBUILD_TOKENS] - 5);
+        text_recipe(out, F[SG_REPORT_REBUILD_RECIPE]);
         if (F[SG_REPORT_REBUILD_LOG])
             sg_buf_printf(out, "            log %s\n", F[SG_REPORT_REBUILD_LOG]);
     }

@@ -234,6 +234,12 @@ static int list_steps(sg_report *report, sg_ctx *ctx, const sg_rebuild_result *r
         error = sg_report_list_add(report, ctx, SG_LIST_REBUILD, res->steps[i]);
     if (!error && res->log[0])
         error = sg_report_set(report, ctx, SG_REPORT_REBUILD_LOG, res->log);
+    if (!error && res->status == SG_REBUILD_BUILT && res->recipe) { /* issue 15 */
+        char *text = cJSON_PrintUnformatted(res->recipe);
+        error = text ? sg_report_set(report, ctx, SG_REPORT_REBUILD_RECIPE, text)
+                     : sg_error_set(ctx, SG_ENOMEM, "out of memory");
+        cJSON_free(text);
+    }
     return error;
 }
 
@@ -260,6 +266,7 @@ static int maybe_rebuild(rebuild_state *st, sg_report *report, sg_ctx *ctx,
     in->commit = commit;
     in->repo = repo;
     in->ref = sg_report_get(report, SG_REPORT_SOURCE_REF);
+    in->published = dopts->release_published; /* the install sees the registry as of then */
     if ((error = sg_rebuild__run(&st->res, ctx, ro, in)) < 0)
         return error;
     st->ran = 1;

@@ -24,7 +24,9 @@
 #define SOURCEGATE_REBUILD_H
 
 #include <stdint.h>
+#include "buf.h"
 #include "errors.h"
+#include "report.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -117,6 +119,18 @@ const char *sg_rebuild_mode_name(sg_rebuild_mode mode);
  * missing (bubblewrap, user namespaces, node) otherwise; SG_ENOMEM.
  */
 int sg_rebuild_check(int *sandboxed, sg_ctx *ctx, const sg_rebuild_opts *opts);
+
+/**
+ * The recipe of the report's rebuild (its SG_REPORT_REBUILD_RECIPE) as a POSIX shell script
+ * appended to out: the pinned inputs (repository URL and commit, lockfile sha256, node and
+ * package-manager versions, the install date) and the exact commands, which clone the commit,
+ * rebuild the release outside sourcegate and print the sha512 integrity of the tarball packed,
+ * next to the registry's (docs/rebuild.md "The recipe"). The script runs the repository's own
+ * code unconfined: run it where that is safe. Errors: SG_ENOTFOUND (the report has no recipe:
+ * no rebuild made a tarball), SG_EINVALID (a malformed recipe, no repository or commit),
+ * SG_ENOMEM, SG_ELIMIT.
+ */
+int sg_rebuild_recipe_script(sg_buf *out, sg_ctx *ctx, const sg_report *report);
 
 #ifdef __cplusplus
 }

@@ -102,6 +102,8 @@ typedef enum {
     SG_REPORT_STAGE_CREATED,   /**< ... when (the record's createdAt) */
     SG_REPORT_STAGE_TAG,       /**< ... the dist-tag it will get when approved */
     SG_REPORT_STAGE_STATUS,    /**< ... the record's status when verified */
+    SG_REPORT_REBUILD_RECIPE,  /**< the recipe of a rebuild that made a tarball, a JSON object
+                                    (docs/rebuild.md "The recipe"); NULL: none */
     SG_REPORT__FIELD_COUNT
 } sg_report_field;
 

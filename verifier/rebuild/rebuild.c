@@ -51,6 +51,7 @@ void sg_rebuild__result_dispose(sg_rebuild_result *res)
     for (i = 0; i < res->nsteps; i++)
         sg_free(res->steps[i]);
     sg_free(res->steps);
+    cJSON_Delete(res->recipe);
     memset(res, 0, sizeof(*res));
 }
 
@@ -159,8 +160,11 @@ static int describe_pm(sg_rebuild_run *r)
         sg_buf_clear(&v);
         sg_buf_puts(&v, "(version unknown)");
     }
-    error = sg_rebuild__add_step(r, "package manager: npm %.*s, the machine's (%s)",
-                                 (int)strcspn(v.ptr, "\r\n"), v.ptr, r->pl.pm_why);
+    sg_buf_truncate(&v, strcspn(v.ptr, "\r\n"));
+    error =
+        sg_rebuild__add_step(r, "package manager: npm %s, the machine's (%s)", v.ptr, r->pl.pm_why);
+    if (error == 0 && v.ptr[0] != '(') /* the recipe pins the version that ran */
+        error = sg_rebuild__recipe_set(r, "package_manager_version", v.ptr);
     sg_buf_dispose(&v);
     free(resolved);
     return error;
@@ -253,6 +257,8 @@ static int build_all(sg_rebuild_run *r)
         (rc = sg_rebuild__step_install(r, pm.ptr)) != 0 ||
         (rc = sg_rebuild__step_build(r, pm.ptr)) != 0 ||
         (rc = sg_rebuild__step_pack(r, pm.ptr)) != 0 || (rc = sg_rebuild__read_packed(r)) != 0)
+        goto done;
+    if ((rc = sg_rebuild__recipe_finish(r)) < 0)
         goto done;
     r->res->status = SG_REBUILD_BUILT;
     sg_buf_puts(&r->log, "\nresult: built\n");

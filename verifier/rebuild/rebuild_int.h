@@ -122,19 +122,22 @@ typedef enum {
 
 /** What the pipeline hands the rebuild. */
 typedef struct sg_rebuild_input {
-    const sg_tree *root; /**< the repository's tree at the commit (readable content) */
-    const char *subdir;  /**< package folder inside it, "" at the root */
-    const char *name;    /**< package name (the artifact's) */
-    const char *version; /**< package version (the artifact's) */
-    const char *commit;  /**< 40-hex commit, for the log's name */
-    sg_git_repo *repo;   /**< the repository the commit is in: the copy gets a shallow
-                              .git whose HEAD is that commit (builds run git grep,
-                              git describe, git rev-parse); NULL: no .git */
-    const char *ref;     /**< the tag or branch the commit was found by, recreated in the
-                              copy when it names that commit; may be NULL */
-    int variation;       /**< 1: the second build, varied as reprotest varies a build: another
-                              build path, TZ, LANG/LC_ALL, umask 0002, a later time (issue 15);
-                              0: the first */
+    const sg_tree *root;   /**< the repository's tree at the commit (readable content) */
+    const char *subdir;    /**< package folder inside it, "" at the root */
+    const char *name;      /**< package name (the artifact's) */
+    const char *version;   /**< package version (the artifact's) */
+    const char *commit;    /**< 40-hex commit, for the log's name */
+    sg_git_repo *repo;     /**< the repository the commit is in: the copy gets a shallow
+                                .git whose HEAD is that commit (builds run git grep,
+                                git describe, git rev-parse); NULL: no .git */
+    const char *ref;       /**< the tag or branch the commit was found by, recreated in the
+                                copy when it names that commit; may be NULL */
+    int variation;         /**< 1: the second build, varied as reprotest varies a build: another
+                                build path, TZ, LANG/LC_ALL, umask 0002, a later time (issue 15);
+                                0: the first */
+    const char *published; /**< the release's publish time (the packument's time[version]):
+                                the install step sees the registry as of then; NULL (local
+                                mode): no date */
 } sg_rebuild_input;
 
 /** The outcome. */
@@ -146,11 +149,14 @@ typedef struct sg_rebuild_result {
     char **steps;             /**< the choices and steps, one line each, for the report */
     size_t nsteps;            /**< entries of steps */
     size_t steps_cap;         /**< allocated entries of steps */
+    cJSON *recipe;            /**< BUILT: the recipe that worked (rebuild_recipe.c): package
+                                   manager, node, install mode, date, commands run and skipped;
+                                   owned, NULL when none */
 } sg_rebuild_result;
 
 #define SG_REBUILD_RESULT_INIT                                                                     \
     {                                                                                              \
-        SG_REBUILD_SKIPPED, NULL, "", "", NULL, 0, 0                                               \
+        SG_REBUILD_SKIPPED, NULL, "", "", NULL, 0, 0, NULL                                         \
     }
 
 void sg_rebuild__result_dispose(sg_rebuild_result *res);
@@ -332,6 +338,10 @@ typedef struct sg_rebuild_run {
     char limits[256];           /**< how the sandbox enforced the limits (last step) */
     int pm_checked;             /**< sourcegate checked the package manager corepack fetches
                                      (sg_rebuild__check_pm()): corepack's own check is off */
+    const char *as_of;          /**< the install step being run sees the registry as of
+                                     this time (the gateway's date cut), NULL: as it is */
+    char install_mode[160];     /**< for the recipe: "frozen", "not frozen", "none", with
+                                     "as of DATE" when the registry was cut at a date */
 } sg_rebuild_run;
 
 /** Add a line to the result's steps and the log. 0 or SG_ENOMEM. */
@@ -415,5 +425,29 @@ int sg_rebuild__publish_dir(sg_rebuild_run *r, sg_buf *out);
 
 /** Read the one tarball the pack command left into the result. 1 when there is none. */
 int sg_rebuild__read_packed(sg_rebuild_run *r);
+
+/**
+ * Is the package script `script` only release chores (git, tests, lints, release tools; the
+ * rule is in docs/rebuild.md "Release scripts that are not builds")? `scripts` is the
+ * package's scripts object, for `npm run NAME` inside it. 1 or 0.
+ */
+int sg_rebuild__script_is_chore(const char *script, const cJSON *scripts);
+
+/**
+ * Append line to the recipe's array `key` ("commands": shell lines run, "skipped": steps passed
+ * over and why), making the recipe when there is none. 0 or SG_ENOMEM.
+ */
+int sg_rebuild__recipe_add(sg_rebuild_run *r, const char *key, const char *line);
+
+/** Set the recipe's string `key` to value (replacing it). 0 or SG_ENOMEM. */
+int sg_rebuild__recipe_set(sg_rebuild_run *r, const char *key, const char *value);
+
+/** Record a step that ran as a shell line of the recipe: its folder and argv, with the
+ * package manager's program and the pack folder written as the recipe script names them. */
+int sg_rebuild__recipe_command(sg_rebuild_run *r, const char *const *argv, const char *cwd);
+
+/** Complete the recipe of a build that worked: package manager, node, install mode, date,
+ * lockfile and its sha256. 0 or SG_ENOMEM. */
+int sg_rebuild__recipe_finish(sg_rebuild_run *r);
 
 #endif

@@ -576,6 +576,14 @@ static int known_failure(const sg_rebuild_run *r, const sg_buf *out, char *buf, 
                  "this commit (--frozen-lockfile)");
         return 1;
     }
+    if (contains(out->ptr, out->size, "can only install packages when your package.json and") ||
+        contains(out->ptr, out->size, "ERR_PNPM_OUTDATED_LOCKFILE") ||
+        contains(out->ptr, out->size, "The lockfile would have been modified by this install")) {
+        snprintf(buf, size,
+                 "%s refused to install: its lockfile does not match package.json at this commit",
+                 pm);
+        return 1;
+    }
     if (contains(out->ptr, out->size, "ENOSPC")) {
         snprintf(buf, size, "no space left on the device that holds the rebuild's scratch folder");
         return 1;
@@ -673,6 +681,7 @@ static int run_step(sg_rebuild_run *r, const char *what, const char *const *argv
         (error = sg_gateway__init(&gw, r->ctx, r->o->registry ? r->o->registry : r->registry.ptr,
                                   r->o->cache_dir)) < 0)
         return error;
+    gw.before = install ? r->as_of : NULL; /* the registry as of the publish date */
     build_env(r, &env, install);
     if (env.error) {
         env_dispose(&env);
@@ -713,6 +722,9 @@ static int run_step(sg_rebuild_run *r, const char *what, const char *const *argv
                       "checked and cached, %u unchecked, %u failed, %u refused\n",
                       gw.stats.requests, gw.stats.cache_hits, gw.stats.cached, gw.stats.unchecked,
                       gw.stats.failed, gw.stats.refused);
+    if (gw.before && gw.as_of_dropped)
+        sg_buf_printf(&r->log, "== gateway: %u versions published after %s not shown\n",
+                      gw.as_of_dropped, gw.before);
     r->used_ms += sr.elapsed_ms;
     snprintf(r->limits, sizeof(r->limits), "%s", sr.limits);
     log_step_end(r, what, &out, &sr);
@@ -725,7 +737,9 @@ static int run_step(sg_rebuild_run *r, const char *what, const char *const *argv
                                 gw.error);
         return 1;
     }
-    return report_step(r, what, argv, cwd, sr.elapsed_ms);
+    if ((error = report_step(r, what, argv, cwd, sr.elapsed_ms)) < 0)
+        return error;
+    return sg_rebuild__recipe_command(r, argv, cwd);
 }
 
 /* ---- npm's cache, seeded ---- */
@@ -837,6 +851,8 @@ done:
 
 /* ---- the steps ---- */
 
+static int pass_over(sg_rebuild_run *r, const char *before, const char *after);
+
 static int has_script(const cJSON *pj, const char *name)
 {
     const char *s = sg_json_str(cJSON_GetObjectItemCaseSensitive(pj, "scripts"), name);
@@ -861,53 +877,131 @@ static void cmd_add(cmdline *c, const char *arg)
         c->v[c->n++] = arg;
 }
 
-int sg_rebuild__step_install(sg_rebuild_run *r, const char *pm)
+/* The install command: frozen by the lockfile, or resolving ranges (without a lockfile, or
+ * after the lockfile was refused), then as of the publish date when there is one. */
+static int install_cmd(sg_rebuild_run *r, cmdline *c, const char *pm, int frozen)
 {
-    cmdline c;
-    int lock = r->pl.has_lockfile, error;
+    int lock = r->pl.has_lockfile;
 
-    /* before any step runs: what the repository configures to run, what is replaced */
-    if ((error = sg_rebuild__config_scan(r)) < 0 || (error = sg_rebuild__route_lockfiles(r)) < 0)
-        return error;
-    if (!r->pl.needs_install)
-        return sg_rebuild__add_step(r, "install: skipped (no lockfile and no dependencies)");
-    cmd_init(&c, pm);
+    cmd_init(c, pm);
     switch (r->pl.pm) {
     case SG_REBUILD_PM_NPM:
-        if (lock && r->t.sandboxed && r->o->cache_dir)
+        if (frozen && lock && r->t.sandboxed && r->o->cache_dir)
             seed_npm_cache(r);
-        cmd_add(&c, lock ? "ci" : "install");
-        cmd_add(&c, "--ignore-scripts");
-        cmd_add(&c, "--no-audit");
-        cmd_add(&c, "--no-fund");
-        cmd_add(&c, "--include=dev");
+        cmd_add(c, frozen ? "ci" : "install");
+        cmd_add(c, "--ignore-scripts");
+        cmd_add(c, "--no-audit");
+        cmd_add(c, "--no-fund");
+        cmd_add(c, "--include=dev");
         if (!lock)
-            cmd_add(&c, "--no-package-lock");
+            cmd_add(c, "--no-package-lock");
         break;
     case SG_REBUILD_PM_PNPM:
-        cmd_add(&c, "install");
-        cmd_add(&c, lock ? "--frozen-lockfile" : "--no-frozen-lockfile");
-        cmd_add(&c, "--ignore-scripts");
-        cmd_add(&c, "--config.confirmModulesPurge=false");
+        cmd_add(c, "install");
+        cmd_add(c, frozen ? "--frozen-lockfile" : "--no-frozen-lockfile");
+        cmd_add(c, "--ignore-scripts");
+        cmd_add(c, "--config.confirmModulesPurge=false");
         break;
     case SG_REBUILD_PM_YARN_CLASSIC:
-        cmd_add(&c, "install");
-        if (lock)
-            cmd_add(&c, "--frozen-lockfile");
-        cmd_add(&c, "--ignore-scripts");
-        cmd_add(&c, "--non-interactive");
-        cmd_add(&c, "--no-progress");
+        cmd_add(c, "install");
+        if (frozen)
+            cmd_add(c, "--frozen-lockfile");
+        cmd_add(c, "--ignore-scripts");
+        cmd_add(c, "--non-interactive");
+        cmd_add(c, "--no-progress");
         break;
     case SG_REBUILD_PM_YARN_BERRY:
-        cmd_add(&c, "install");
-        if (lock)
-            cmd_add(&c, "--immutable");
-        cmd_add(&c, "--mode=skip-build");
+        cmd_add(c, "install");
+        if (frozen)
+            cmd_add(c, "--immutable");
+        cmd_add(c, "--mode=skip-build");
         break;
     case SG_REBUILD_PM_BUN:
         return 1;
     }
-    return run_step(r, "install", c.v, r->lock_dir.ptr, 1);
+    return 0;
+}
+
+/* The words of a package manager refusing a lockfile that does not match package.json. */
+static int lockfile_refused(const char *reason)
+{
+    static const char *const marks[] = {
+        /* known_failure()'s lines */
+        "yarn.lock does not match package.json",
+        "its lockfile does not match package.json",
+    };
+    size_t i;
+    for (i = 0; i < SG_ARRAY_SIZE(marks); i++)
+        if (strstr(reason, marks[i]))
+            return 1;
+    return 0;
+}
+
+/* Run the install command not frozen, as of the publish date: through the gateway's date cut
+ * in the sandbox, npm's --before without it (other tools then install today's versions). */
+static int install_as_of(sg_rebuild_run *r, const char *pm, const char *why)
+{
+    const char *date = r->in->published;
+    char before[96];
+    int64_t ms;
+    cmdline c;
+    int rc;
+
+    if (date && sg_gateway__parse_time(&ms, date) < 0)
+        date = NULL; /* the packument's time is no time: nothing to cut at */
+
+    if (install_cmd(r, &c, pm, 0) != 0)
+        return 1;
+    if (date && !r->t.sandboxed && r->pl.pm == SG_REBUILD_PM_NPM) {
+        snprintf(before, sizeof(before), "--before=%.64s", date);
+        cmd_add(&c, before);
+    }
+    if (date && (r->t.sandboxed || r->pl.pm == SG_REBUILD_PM_NPM)) {
+        snprintf(r->install_mode, sizeof(r->install_mode), "not frozen%s, as of %.64s", why, date);
+        r->as_of = r->t.sandboxed ? date : NULL;
+        rc = sg_rebuild__recipe_set(r, "before", date);
+        if (rc == 0)
+            rc = sg_rebuild__add_step(r,
+                                      "install: as of the release's publish time %.64s (versions "
+                                      "published later are not installed)",
+                                      date);
+    } else {
+        snprintf(r->install_mode, sizeof(r->install_mode), "not frozen%s", why);
+        rc = sg_rebuild__add_step(
+            r, "install: today's versions: %s",
+            date ? "no date cut for this package manager without the sandbox's gateway"
+            : r->in->published ? "the packument's publish time is not a time, so no date cut"
+                               : "no publish time is known (local mode), so no date cut");
+    }
+    if (rc == 0)
+        rc = run_step(r, "install", c.v, r->lock_dir.ptr, 1);
+    r->as_of = NULL;
+    return rc;
+}
+
+int sg_rebuild__step_install(sg_rebuild_run *r, const char *pm)
+{
+    cmdline c;
+    int rc;
+
+    /* before any step runs: what the repository configures to run, what is replaced */
+    if ((rc = sg_rebuild__config_scan(r)) < 0 || (rc = sg_rebuild__route_lockfiles(r)) < 0)
+        return rc;
+    if (!r->pl.needs_install)
+        return sg_rebuild__add_step(r, "install: skipped (no lockfile and no dependencies)");
+    if (!r->pl.has_lockfile)
+        return install_as_of(r, pm, "");
+    snprintf(r->install_mode, sizeof(r->install_mode), "frozen");
+    if (install_cmd(r, &c, pm, 1) != 0)
+        return 1;
+    rc = run_step(r, "install", c.v, r->lock_dir.ptr, 1);
+    if (rc != 1 || !lockfile_refused(r->res->reason))
+        return rc;
+    /* The maintainer's release ran with this lockfile: resolve what it lacks as of then. */
+    if ((rc = pass_over(r, "install: the lockfile does not match package.json (",
+                        "); installing again without freezing it")) < 0)
+        return rc;
+    return install_as_of(r, pm, " (the lockfile did not match package.json)");
 }
 
 /* In a pnpm or yarn 2+ workspace: the build script of the package and of the workspace packages
@@ -938,23 +1032,69 @@ done:
     return rc;
 }
 
-/* Build before packing when the pack command will not (no prepack or prepare script). */
-int sg_rebuild__step_build(sg_rebuild_run *r, const char *pm)
+/* The package's script `name` exists and is not only chores (rebuild_chores.c): it builds. */
+static int builds(const cJSON *pkg, const char *name)
+{
+    const cJSON *scripts = cJSON_GetObjectItemCaseSensitive(pkg, "scripts");
+    return has_script(pkg, name) &&
+           !sg_rebuild__script_is_chore(sg_json_str(scripts, name), scripts);
+}
+
+/* A step that failed is not the end: forget its reason (the next recipe is tried) after
+ * saying in the steps and the recipe why it was passed over. */
+static int pass_over(sg_rebuild_run *r, const char *before, const char *after)
+{
+    char line[1400];
+    snprintf(line, sizeof(line), "%s%s%s", before, r->res->reason, after);
+    r->res->status = SG_REBUILD_SKIPPED;
+    r->res->reason[0] = '\0';
+    if (sg_rebuild__recipe_add(r, "skipped", line) < 0)
+        return SG_ENOMEM;
+    return sg_rebuild__add_step(r, "%s", line);
+}
+
+/* npm publish runs prepublishOnly before packing: run it. *built is set when it counts as the
+ * build; a chore (git push, tests, np) or a failure with another recipe left does not. */
+static int run_prepublish(sg_rebuild_run *r, const char *pm, int *built)
+{
+    const cJSON *pkg = r->pl.pkg, *scripts = cJSON_GetObjectItemCaseSensitive(pkg, "scripts");
+    int chore = sg_rebuild__script_is_chore(sg_json_str(scripts, "prepublishOnly"), scripts);
+    int more = builds(pkg, "prepack") || builds(pkg, "prepare") || has_script(pkg, "build");
+    cmdline c;
+    int rc;
+
+    *built = 0;
+    cmd_init(&c, pm);
+    cmd_add(&c, "run");
+    cmd_add(&c, "prepublishOnly");
+    if ((rc = run_step(r, "build", c.v, r->pkg_dir.ptr, 0)) < 0)
+        return rc;
+    if (rc == 0 && !chore) {
+        *built = 1;
+        return 0;
+    }
+    if (rc == 0)
+        return sg_rebuild__add_step(r, "build: prepublishOnly only runs release chores (tests, "
+                                       "lints, git, release tools), not a build; going on as "
+                                       "npm pack builds");
+    if (chore)
+        return pass_over(r,
+                         "build: prepublishOnly skipped: it only runs release chores (tests, "
+                         "lints, git, release tools), which make no file, and failed here: ",
+                         "");
+    if (!more)
+        return 1;
+    return pass_over(r, "build: prepublishOnly failed (", "); trying the next recipe");
+}
+
+/* The package's build script, the workspace's, or the monorepo root's. */
+static int run_build_script(sg_rebuild_run *r, const char *pm)
 {
     const cJSON *pkg = r->pl.pkg, *root = r->pl.root;
     const char *name = sg_json_str(pkg, "name");
     cmdline c;
 
     cmd_init(&c, pm);
-    if (has_script(pkg, "prepublishOnly")) {
-        /* npm publish runs it before prepack: the closest thing to the release. */
-        cmd_add(&c, "run");
-        cmd_add(&c, "prepublishOnly");
-        return run_step(r, "build", c.v, r->pkg_dir.ptr, 0);
-    }
-    if (has_script(pkg, "prepack") || has_script(pkg, "prepare"))
-        return sg_rebuild__add_step(r, "build: by the pack command (the package has a %s script)",
-                                    has_script(pkg, "prepack") ? "prepack" : "prepare");
     if (has_script(pkg, "build")) {
         if (r->pl.in_workspace && name &&
             (r->pl.pm == SG_REBUILD_PM_PNPM || r->pl.pm == SG_REBUILD_PM_YARN_BERRY))
@@ -973,7 +1113,23 @@ int sg_rebuild__step_build(sg_rebuild_run *r, const char *pm)
         r, "build: none (no build script; the pack command runs what there is)");
 }
 
-int sg_rebuild__step_pack(sg_rebuild_run *r, const char *pm)
+/* Build as npm publish does: prepublishOnly, then what the pack command runs (prepack,
+ * prepare); when neither builds (absent, or only chores), the build script. */
+int sg_rebuild__step_build(sg_rebuild_run *r, const char *pm)
+{
+    const cJSON *pkg = r->pl.pkg;
+    int built = 0, rc;
+
+    if (has_script(pkg, "prepublishOnly") && ((rc = run_prepublish(r, pm, &built)) != 0 || built))
+        return rc;
+    if (builds(pkg, "prepack") || builds(pkg, "prepare"))
+        return sg_rebuild__add_step(r, "build: by the pack command (the package has a %s script)",
+                                    builds(pkg, "prepack") ? "prepack" : "prepare");
+    return run_build_script(r, pm);
+}
+
+/* Run the pack command; with ignore_scripts, without the lifecycle scripts it runs. */
+static int pack_once(sg_rebuild_run *r, const char *pm, int ignore_scripts)
 {
     sg_buf dest = SG_BUF_INIT, pub = SG_BUF_INIT;
     cmdline c;
@@ -981,7 +1137,8 @@ int sg_rebuild__step_pack(sg_rebuild_run *r, const char *pm)
 
     /* a release published from a folder the build made: npm pack there */
     if ((rc = sg_rebuild__publish_dir(r, &pub)) != 0) {
-        if (rc > 0) {
+        if (rc > 0 && (rc = sg_rebuild__recipe_set(r, "publish_folder",
+                                                   pub.ptr + r->pkg_dir.size + 1)) == 0) {
             cmd_init(&c, r->pl.pm == SG_REBUILD_PM_NPM || !r->t.npm.size ? pm : r->t.npm.ptr);
             cmd_add(&c, "pack");
             cmd_add(&c, "--pack-destination");
@@ -1012,10 +1169,64 @@ int sg_rebuild__step_pack(sg_rebuild_run *r, const char *pm)
     }
     if ((rc = sg_buf_check(&dest, r->ctx, "a path")) == 0) {
         cmd_add(&c, dest.ptr);
+        if (ignore_scripts)
+            cmd_add(&c, "--ignore-scripts");
         rc = run_step(r, "pack", c.v, r->pkg_dir.ptr, 0);
     }
     sg_buf_dispose(&dest);
     return rc;
+}
+
+/* The pack command's lifecycle scripts (prepack, prepare, postpack): some, and every one a
+ * chore (husky install, a lint): packing without them loses nothing the release made. */
+static int pack_scripts_are_chores(const cJSON *pkg)
+{
+    static const char *const names[] = {"prepack", "prepare", "postpack"};
+    size_t i, some = 0;
+    for (i = 0; i < SG_ARRAY_SIZE(names); i++) {
+        if (!has_script(pkg, names[i]))
+            continue;
+        if (builds(pkg, names[i]))
+            return 0;
+        some++;
+    }
+    return some > 0;
+}
+
+/* Remove what a failed pack command left in out/ before the next one. */
+static void clear_out(sg_rebuild_run *r)
+{
+    DIR *d = opendir(r->out.ptr);
+    struct dirent *de;
+    sg_buf p = SG_BUF_INIT;
+
+    while (d && (de = readdir(d))) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        sg_buf_clear(&p);
+        sg_buf_printf(&p, "%s/%s", r->out.ptr, de->d_name);
+        if (!p.error)
+            unlink(p.ptr);
+    }
+    if (d)
+        closedir(d);
+    sg_buf_dispose(&p);
+}
+
+int sg_rebuild__step_pack(sg_rebuild_run *r, const char *pm)
+{
+    int rc = pack_once(r, pm, 0);
+
+    /* yarn berry's pack has no --ignore-scripts: its failure stands */
+    if (rc != 1 || r->pl.pm == SG_REBUILD_PM_YARN_BERRY || !pack_scripts_are_chores(r->pl.pkg))
+        return rc;
+    if ((rc = pass_over(r,
+                        "pack: its lifecycle scripts (prepack, prepare, postpack) only run "
+                        "release chores and failed (",
+                        "); packing again with --ignore-scripts")) < 0)
+        return rc;
+    clear_out(r);
+    return pack_once(r, pm, 1);
 }
 
 /* The .tgz files the pack command left in out/: how many, and the first one's path. */

@@ -261,6 +261,22 @@ static void route_tarballs(sg_buf *body, gconn *c, const greq *q, const char *ct
     sg_buf_dispose(&base);
 }
 
+/* A packument as of the gateway's date (registry_as_of.c); anything else as it came. */
+static int as_of(gconn *c, sg_buf *body, const char *ctype)
+{
+    unsigned dropped = 0;
+    int error;
+
+    if (!c->gw->before || strcmp(ctype, "application/json") != 0)
+        return 0;
+    if ((error = sg_gateway__as_of(body, c->ctx, c->gw->before, &dropped)) < 0)
+        note_error(c->gw, sg_error_message(c->ctx));
+    pthread_mutex_lock(&c->gw->lock);
+    c->gw->as_of_dropped += dropped;
+    pthread_mutex_unlock(&c->gw->lock);
+    return error;
+}
+
 /* Fetch target from the registry as it is and answer with what came back. */
 static int pass_through(gconn *c, const greq *q, const char *ctype)
 {
@@ -278,6 +294,8 @@ static int pass_through(gconn *c, const greq *q, const char *ctype)
     req.url = url.ptr;
     req.what = "registry request";
     req.accept = q->accept[0] ? q->accept : "application/json";
+    if (c->gw->before && strcmp(ctype, "application/json") == 0)
+        req.accept = "application/json"; /* the full packument: the abbreviated has no time */
     req.config = c->config;
     req.compressed = 1;
     req.limit = SG_LIMIT_TARBALL_BYTES;
@@ -294,6 +312,9 @@ static int pass_through(gconn *c, const greq *q, const char *ctype)
         error = sg_http__get(&resp, c->ctx, &c->http, &req);
     if (error < 0) {
         note_error(c->gw, sg_error_message(c->ctx));
+        rc = respond_text(c->fd, 502, sg_error_message(c->ctx), q->head_only, q->close);
+        sg_error_clear(c->ctx);
+    } else if (resp.status >= 200 && resp.status < 300 && as_of(c, &body, ctype) < 0) {
         rc = respond_text(c->fd, 502, sg_error_message(c->ctx), q->head_only, q->close);
         sg_error_clear(c->ctx);
     } else if (resp.status >= 200 && resp.status < 300) {

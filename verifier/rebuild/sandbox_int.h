@@ -81,6 +81,10 @@ typedef struct sg_sandbox_gateway {
     int ready;                        /**< lock and cond made */
     sg_gateway_stats stats;           /**< counters */
     char error[512];                  /**< the first upstream failure, "" when none */
+    const char *before;               /**< serve packuments as of this ISO time (versions
+                                           published later dropped: registry_as_of.c);
+                                           NULL: as they are */
+    unsigned as_of_dropped;           /**< versions dropped by the date (under the lock) */
 } sg_sandbox_gateway;
 
 /** Ready a gateway to registry (borrowed), caching in cache_dir (may be NULL). SG_EIO. */
@@ -109,6 +113,18 @@ void sg_gateway__dispose(sg_sandbox_gateway *gw);
  */
 int sg_gateway__route_aliases(sg_buf *out, size_t *count, const char *text, size_t len,
                               const char *to, const char *extra);
+
+/**
+ * Cut the packument in body to the versions published at or before `before` (an ISO 8601 UTC
+ * time): the others are dropped from versions and time, dist-tags naming them are dropped and
+ * latest becomes the newest release left (registry_as_of.c). A body without versions or time,
+ * or nothing to drop, is left as it is. *dropped counts the versions dropped. Errors:
+ * SG_EINVALID (before is not a time; body is not JSON), SG_ENOMEM, SG_ELIMIT.
+ */
+int sg_gateway__as_of(sg_buf *body, sg_ctx *ctx, const char *before, unsigned *dropped);
+
+/** An ISO 8601 UTC time ("2024-01-02T03:04:05.678Z") in ms since the epoch: 0, or -1. */
+int sg_gateway__parse_time(int64_t *ms, const char *s);
 
 /* ---------------------------------------------------------------- the proxy */
 
