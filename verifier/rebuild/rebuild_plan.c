@@ -519,7 +519,7 @@ static int pick_node(sg_rebuild_tools *t, sg_ctx *ctx, const sg_rebuild_opts *o,
                  sg_rebuild__pm_name(pl->pm), pl->pm_version, pm_range);
     }
     if (machine_ok && (!pl->node_wanted[0] || strcmp(from, "engines.node") == 0)) {
-        snprintf(t->node_note, sizeof(t->node_note), "the machine's; %s%s", why,
+        snprintf(t->node_note, sizeof(t->node_note), "the machine's; %.450s%s", why,
                  pl->node_wanted[0] ? " accepts it" : "");
     } else if (pm_ok && o->node_versions &&
                (found = find_other_node(&other, oversion, sizeof(oversion), ctx, o->node_versions,
@@ -532,7 +532,7 @@ static int pick_node(sg_rebuild_tools *t, sg_ctx *ctx, const sg_rebuild_opts *o,
     } else if (found < 0) {
         /* the error is in ctx */
     } else if (machine_ok) {
-        snprintf(t->node_note, sizeof(t->node_note), "the machine's; %s accepts it", why);
+        snprintf(t->node_note, sizeof(t->node_note), "the machine's; %.450s accepts it", why);
     } else if ((found = registry_node(t, ctx, o, pl, pm_range, why)) == 0 && !t->node_note[0]) {
         snprintf(t->node_note, sizeof(t->node_note),
                  "the machine's; %.400s, which is not on this machine", why);
