@@ -158,6 +158,32 @@ static void test_recipe__git_push_prepublish_is_skipped_and_the_build_runs(void 
     assert_non_null(step_with(f->report, "build: npm run build"));
 }
 
+/* zod: prepublishOnly only checks versions (a script that may write files, so it is no chore)
+ * and the build script is not run by any publish lifecycle script: the maintainer ran it
+ * before publishing, so the rebuild runs it first, then prepublishOnly. */
+static void test_recipe__build_script_runs_before_a_prepublish_that_does_not_build(void **state)
+{
+    fx *f = *state;
+    size_t i, ib = 0, ip = 0;
+    NEED_SANDBOX(f);
+    assert_int_equal(verify(f,
+                            PJ_HEAD "{\"prepublishOnly\": \"node -e 'process.exit(0)'\", "
+                                    "\"build\": \"node build.js\"}\n}\n",
+                            BUILT_JS),
+                     0);
+    assert_int_equal(sg_report_verdict(f->report), SG_VERDICT_PASS);
+    assert_string_equal(sg_report_get(f->report, SG_REPORT_REBUILD_STATUS), "reproduced");
+    assert_non_null(step_with(f->report, "build: npm run build"));
+    for (i = 0; i < sg_report_list_count(f->report, SG_LIST_REBUILD); i++) {
+        const char *l = sg_report_list_get(f->report, SG_LIST_REBUILD, i);
+        if (!ib && strstr(l, "build: npm run build"))
+            ib = i + 1;
+        if (!ip && strstr(l, "prepublishOnly"))
+            ip = i + 1;
+    }
+    assert_true(ib && ip && ib < ip); /* the build first, then prepublishOnly */
+}
+
 /* A prepare script that only sets up git hooks does not build: the build script runs, and when
  * the pack command fails on the hook tool, it packs again without its scripts. */
 static void test_recipe__husky_prepare_does_not_stop_the_build(void **state)
@@ -608,6 +634,7 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_recipe__git_push_prepublish_is_skipped_and_the_build_runs),
+        T(test_recipe__build_script_runs_before_a_prepublish_that_does_not_build),
         T(test_recipe__husky_prepare_does_not_stop_the_build),
         T(test_recipe__a_failing_build_script_still_fails),
         T(test_recipe__failing_mixed_prepublish_tries_the_build_script),

@@ -1115,17 +1115,39 @@ static int run_build_script(sg_rebuild_run *r, const char *pm)
 
 /* Build as npm publish does: prepublishOnly, then what the pack command runs (prepack,
  * prepare); when neither builds (absent, or only chores), the build script. */
+/* Does a publish lifecycle script (prepublishOnly, prepack, prepare) name the build? */
+static int lifecycle_builds(const cJSON *pkg)
+{
+    static const char *const names[] = {"prepublishOnly", "prepack", "prepare"};
+    const cJSON *scripts = cJSON_GetObjectItemCaseSensitive(pkg, "scripts");
+    size_t i;
+    for (i = 0; i < SG_ARRAY_SIZE(names); i++) {
+        const char *s = sg_json_str(scripts, names[i]);
+        if (s && strstr(s, "build"))
+            return 1;
+    }
+    return 0;
+}
+
 int sg_rebuild__step_build(sg_rebuild_run *r, const char *pm)
 {
     const cJSON *pkg = r->pl.pkg;
-    int built = 0, rc;
+    int built = 0, build_first = 0, rc;
 
+    /* A build script that no publish lifecycle script runs (zod: prepublishOnly only checks
+     * the versions) is what the maintainer ran before publishing: run it first. */
+    if (builds(pkg, "build") && !lifecycle_builds(pkg) &&
+        (has_script(pkg, "prepublishOnly") || builds(pkg, "prepack") || builds(pkg, "prepare"))) {
+        if ((rc = run_build_script(r, pm)) != 0)
+            return rc;
+        build_first = 1;
+    }
     if (has_script(pkg, "prepublishOnly") && ((rc = run_prepublish(r, pm, &built)) != 0 || built))
         return rc;
     if (builds(pkg, "prepack") || builds(pkg, "prepare"))
         return sg_rebuild__add_step(r, "build: by the pack command (the package has a %s script)",
                                     builds(pkg, "prepack") ? "prepack" : "prepare");
-    return run_build_script(r, pm);
+    return build_first ? 0 : run_build_script(r, pm);
 }
 
 /* Run the pack command; with ignore_scripts, without the lifecycle scripts it runs. */
