@@ -640,6 +640,16 @@ static int check_rebuilt(tdiff *t, const sg_entry *a, int *handled)
                  cmp.first_line, sg_file_class_name(cls));
     else
         snprintf(detail, sizeof(detail), "differs from the rebuild (%s)", sg_file_class_name(cls));
+    if (t->opts->rebuilt_unpinned && r->kind == a->kind && !cmp.appended) {
+        /* no lockfile pinned the rebuild's dependencies: honest builds differ */
+        size_t n = strlen(detail);
+        snprintf(detail + n, sizeof(detail) - n,
+                 "; the rebuild's install was %.120s, so its dependencies may differ from the "
+                 "release's",
+                 t->opts->rebuilt_unpinned);
+        error = add(t, "file-unverified", SG_SEV_MEDIUM, a->path, NULL, NULL, detail);
+        goto done;
+    }
     error = add(t, "file-modified", sg_file_class_severity(cls), a->path, NULL, NULL, detail);
 done:
     sg_buf_dispose(&ab);

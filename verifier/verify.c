@@ -193,6 +193,7 @@ typedef struct rebuild_state {
     sg_rebuild_input in;              /* what was built */
     int ran;                          /* a rebuild was attempted (or skipped with a reason) */
     char note[1200];                  /* what possibly-built files' findings say about it */
+    char unpinned[200];               /* the rebuild's install mode when no lockfile pinned it */
 } rebuild_state;
 
 /* Which artifact files the rebuild would settle, and does auto mode need it? */
@@ -273,10 +274,16 @@ static int maybe_rebuild(rebuild_state *st, sg_report *report, sg_ctx *ctx,
     if ((error = list_steps(report, ctx, &st->res)) < 0)
         return error;
     switch (st->res.status) {
-    case SG_REBUILD_BUILT:
+    case SG_REBUILD_BUILT: {
+        const char *install = sg_json_str(st->res.recipe, "install");
         dopts->rebuilt = st->res.tree;
+        if (install && strncmp(install, "not frozen", 10) == 0) {
+            snprintf(st->unpinned, sizeof(st->unpinned), "%s", install);
+            dopts->rebuilt_unpinned = st->unpinned;
+        }
         snprintf(st->note, sizeof(st->note), "the rebuild did not make it");
         return 0;
+    }
     case SG_REBUILD_FAILED:
         snprintf(st->note, sizeof(st->note), "the rebuild failed: %s", st->res.reason);
         if ((error = sg_report_set(report, ctx, SG_REPORT_REBUILD_STATUS, "failed")) < 0)

@@ -111,11 +111,20 @@ typedef struct sg_diff_opts {
 
     /** The release's publish time (the packument's time[version], ISO 8601), or NULL. */
     const char *release_published;
+
+    /**
+     * Why the rebuild's dependencies were not pinned by a lockfile ("not frozen (no
+     * lockfile)"), or NULL when they were (or nothing was installed). A rebuilt file whose lines
+     * differ from the artifact's is then file-unverified (dependencies may have drifted since
+     * the release: honest builds differ), not file-modified; lines appended after the rebuilt
+     * content and differences in volatile tokens are judged as always.
+     */
+    const char *rebuilt_unpinned;
 } sg_diff_opts;
 
 #define SG_DIFF_OPTS_INIT                                                                          \
     {                                                                                              \
-        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL                           \
+        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL                     \
     }
 
 /**
