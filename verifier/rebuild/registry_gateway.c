@@ -189,6 +189,16 @@ static int parse_head(greq *q, const gconn *c, size_t head_len)
         q->head_only = 1;
     else
         return 405;
+    /* absolute form from a client that sends everything to its proxy (yarn classic): a later
+     * request on a connection the proxy handed over, to the sandbox's loopback (sandbox_proxy.c
+     * rewrites the first one) */
+    if ((size_t)(sp2 - sp1 - 1) > 7 && memcmp(sp1 + 1, "http://", 7) == 0) {
+        const char *host = sp1 + 8, *path = memchr(host, '/', (size_t)(sp2 - host));
+        if (!path || !((path - host > 10 && memcmp(host, "127.0.0.1:", 10) == 0) ||
+                       (path - host > 10 && memcmp(host, "localhost:", 10) == 0)))
+            return 400;
+        sp1 = path - 1;
+    }
     if (!target_ok(sp1 + 1, (size_t)(sp2 - sp1 - 1)))
         return 400;
     memcpy(q->target, sp1 + 1, (size_t)(sp2 - sp1 - 1));

@@ -98,6 +98,36 @@ static void test_gateway__passes_a_packument_through_and_keeps_the_connection(vo
     assert_int_equal(sgt_http_request_count(f->srv), 2);
 }
 
+/* yarn classic sends every request to its proxy in absolute form: once the proxy handed the
+ * connection over, later requests to the sandbox's loopback are the gateway's too; any other
+ * host stays refused. */
+static void test_gateway__absolute_form_to_the_loopback_is_served(void **state)
+{
+    fx *f = *state;
+    char out[8192];
+    int fd = connect_gw(f);
+    const char r1[] = "GET /dep HTTP/1.1\r\nHost: 127.0.0.1:4873\r\n\r\n";
+    const char r2[] = "GET http://127.0.0.1:4873/dep HTTP/1.1\r\nHost: 127.0.0.1:4873\r\n\r\n";
+    const char r3[] = "GET http://localhost:4873/dep HTTP/1.1\r\nConnection: close\r\n\r\n";
+    exchange(fd, r1, strlen(r1), out, sizeof(out));
+    assert_int_equal(strncmp(out, "HTTP/1.1 200 ", 13), 0);
+    exchange(fd, r2, strlen(r2), out, sizeof(out));
+    assert_int_equal(strncmp(out, "HTTP/1.1 200 ", 13), 0);
+    assert_non_null(strstr(out, "{\"name\":\"dep\""));
+    exchange(fd, r3, strlen(r3), out, sizeof(out));
+    assert_int_equal(strncmp(out, "HTTP/1.1 200 ", 13), 0);
+    close(fd);
+    fd = connect_gw(f);
+    {
+        const char evil[] = "GET http://127.0.0.1.evil:80/dep HTTP/1.1\r\n\r\n";
+        exchange(fd, evil, strlen(evil), out, sizeof(out));
+    }
+    assert_int_equal(strncmp(out, "HTTP/1.1 400 ", 13), 0);
+    close(fd);
+    sg_gateway__stop(&f->gw);
+    assert_int_equal(sgt_http_request_count(f->srv), 3);
+}
+
 static void test_gateway__refuses_an_oversized_head(void **state)
 {
     fx *f = *state;
@@ -188,6 +218,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(
             test_gateway__passes_a_packument_through_and_keeps_the_connection, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gateway__absolute_form_to_the_loopback_is_served,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_gateway__refuses_an_oversized_head, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gateway__serves_only_get_and_head_of_registry_paths,
                                         setup, teardown),
