@@ -516,6 +516,32 @@ static void test_recipe__install_without_lockfile_is_as_of_the_publish_date(void
     sg_rebuild__result_dispose(&res);
 }
 
+/* A registry whose publish times are not the releases' (a mirror stamping its ingest date)
+ * can leave nothing as of the publish time: npm stops with ETARGET. The next recipe installs
+ * today's versions, and the steps and the recipe say so. */
+static void test_recipe__empty_registry_as_of_then_falls_back_to_today(void **state)
+{
+    fx *f = *state;
+    sg_rebuild_result res = SG_REBUILD_RESULT_INIT;
+    const cJSON *skipped, *it;
+    char dist[256];
+    int said = 0;
+    NEED_SANDBOX(f);
+    rebuild_dep_user(f, &res, dist, sizeof(dist), NULL, "2019-01-01T00:00:00.000Z");
+    assert_string_equal(dist, "module.exports = 'dep 1.1.0';\n");
+    assert_string_equal(recipe_str(&res, "install"), "not frozen, today's versions");
+    assert_string_equal(recipe_str(&res, "before"), "");
+    skipped = cJSON_GetObjectItemCaseSensitive(res.recipe, "skipped");
+    cJSON_ArrayForEach(it, skipped)
+    {
+        if (cJSON_IsString(it) &&
+            strstr(it->valuestring, "install: as of the publish time failed ("))
+            said = 1;
+    }
+    assert_true(said);
+    sg_rebuild__result_dispose(&res);
+}
+
 /* A lockfile the package manager refuses (it does not match package.json) is not the end: the
  * install runs again, not frozen, as of the publish date, and the steps and the recipe say so. */
 static void test_recipe__refused_lockfile_falls_back_as_of_the_publish_date(void **state)
@@ -643,6 +669,7 @@ int main(void)
         T(test_recipe__cli_writes_a_valid_recipe_script),
         T(test_recipe__cli_without_a_rebuild_writes_no_recipe),
         T(test_recipe__install_without_lockfile_is_as_of_the_publish_date),
+        T(test_recipe__empty_registry_as_of_then_falls_back_to_today),
         T(test_recipe__refused_lockfile_falls_back_as_of_the_publish_date),
         T(test_recipe__yarn_frozen_lockfile_refusal_falls_back),
     };

@@ -976,7 +976,16 @@ static int install_as_of(sg_rebuild_run *r, const char *pm, const char *why)
     if (rc == 0)
         rc = run_step(r, "install", c.v, r->lock_dir.ptr, 1);
     r->as_of = NULL;
-    return rc;
+    if (rc != 1 || !date || !(r->t.sandboxed || r->pl.pm == SG_REBUILD_PM_NPM))
+        return rc;
+    /* The next recipe: a registry whose publish times are not the releases' (a mirror that
+     * stamps its ingest date) leaves nothing as of then (npm's ETARGET); today's versions. */
+    if ((rc = pass_over(r, "install: as of the publish time failed (",
+                        "); installing today's versions")) < 0 ||
+        (rc = sg_rebuild__recipe_set(r, "before", "")) < 0 || install_cmd(r, &c, pm, 0) != 0)
+        return rc < 0 ? rc : 1;
+    snprintf(r->install_mode, sizeof(r->install_mode), "not frozen%s, today's versions", why);
+    return run_step(r, "install", c.v, r->lock_dir.ptr, 1);
 }
 
 int sg_rebuild__step_install(sg_rebuild_run *r, const char *pm)
