@@ -127,6 +127,14 @@ void sg_diff__establish_tokens(sg_token_check *out, const char *art, size_t alen
  * all) differs from the rebuild's copy only in volatile tokens, which a second build must then
  * establish. Errors: those of sg_tree_read().
  */
+/**
+ * *out = 1 when some artifact file (of those marked in only; NULL: all) has lines that differ
+ * from the rebuild's copy, other than lines appended after the rebuilt content: a second build
+ * then shows whether honest builds vary there. Errors: those of sg_tree_read().
+ */
+int sg_diff__rebuild_lines_differ(int *out, sg_ctx *ctx, const sg_tree *artifact,
+                                  const sg_tree *rebuilt, const unsigned char *only);
+
 int sg_diff__rebuild_tokens_only(int *out, sg_ctx *ctx, const sg_tree *artifact,
                                  const sg_tree *rebuilt, const unsigned char *only);
 

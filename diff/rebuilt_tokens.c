@@ -223,8 +223,25 @@ void sg_diff__establish_tokens(sg_token_check *out, const char *art, size_t alen
     }
 }
 
+static int rebuild_differs(int *out, sg_ctx *ctx, const sg_tree *artifact, const sg_tree *rebuilt,
+                           const unsigned char *only, int lines);
+
 int sg_diff__rebuild_tokens_only(int *out, sg_ctx *ctx, const sg_tree *artifact,
                                  const sg_tree *rebuilt, const unsigned char *only)
+{
+    return rebuild_differs(out, ctx, artifact, rebuilt, only, 0);
+}
+
+int sg_diff__rebuild_lines_differ(int *out, sg_ctx *ctx, const sg_tree *artifact,
+                                  const sg_tree *rebuilt, const unsigned char *only)
+{
+    return rebuild_differs(out, ctx, artifact, rebuilt, only, 1);
+}
+
+/* lines 0: some file differs only in volatile tokens; 1: some file has lines rewritten (not
+ * only lines appended after the rebuilt content). */
+static int rebuild_differs(int *out, sg_ctx *ctx, const sg_tree *artifact, const sg_tree *rebuilt,
+                           const unsigned char *only, int lines)
 {
     const uint64_t max = 64u << 20;
     sg_buf ab = SG_BUF_INIT, rb = SG_BUF_INIT;
@@ -245,7 +262,8 @@ int sg_diff__rebuild_tokens_only(int *out, sg_ctx *ctx, const sg_tree *artifact,
             (error = sg_tree_read(&rb, ctx, rebuilt, r)) < 0)
             break;
         sg_diff__rebuilt_compare(&cmp, ab.ptr, ab.size, rb.ptr, rb.size);
-        *out = cmp.outcome == SG_REBUILT_VOLATILE;
+        *out = lines ? cmp.outcome == SG_REBUILT_DIFFERENT && !cmp.appended
+                     : cmp.outcome == SG_REBUILT_VOLATILE;
     }
     sg_buf_dispose(&ab);
     sg_buf_dispose(&rb);

@@ -590,6 +590,61 @@ done:
 
 /* Compare artifact file a with the rebuild's copy. *handled is 1 when the rebuild decided the
  * file (counted or a finding added), 0 when the rebuild did not make this path. */
+/* The next line of [*p, end): its start and length (without the newline); 0 at the end. */
+static int next_line(const char **p, const char *end, const char **line, size_t *len)
+{
+    const char *nl;
+    if (*p >= end)
+        return 0;
+    nl = memchr(*p, '\n', (size_t)(end - *p));
+    *line = *p;
+    *len = nl ? (size_t)(nl - *p) : (size_t)(end - *p);
+    *p = nl ? nl + 1 : end;
+    return 1;
+}
+
+/*
+ * Do honest builds vary wherever the artifact differs from the first build? 1 when the second,
+ * varied build (rebuilt_again) differs from the first on every line where the artifact does
+ * (same line counts), or when the two builds do not even have the same number of lines; 0 when
+ * some line differs from the first build where both builds agree (a modification), or when
+ * there was no second build. ab: the artifact's bytes, rb: the first build's.
+ */
+static int builds_vary(tdiff *t, const sg_entry *r, const sg_buf *ab, const sg_buf *rb)
+{
+    const sg_entry *g;
+    sg_buf gb = SG_BUF_INIT;
+    const char *pa, *pr, *pg, *la, *lr, *lg;
+    size_t na, nr, ng, n1, n2, n3;
+    int vary = 0;
+
+    if (!t->opts->rebuilt_again || r->kind != SG_ENTRY_FILE)
+        return 0;
+    g = sg_tree_find(t->opts->rebuilt_again, r->path);
+    if (!g || g->kind != SG_ENTRY_FILE || memcmp(g->sha256, r->sha256, 32) == 0 ||
+        g->size > (64u << 20) || sg_tree_read(&gb, t->ctx, t->opts->rebuilt_again, g) < 0) {
+        sg_error_clear(t->ctx);
+        sg_buf_dispose(&gb);
+        return 0;
+    }
+    n1 = count_lines(ab->ptr, ab->size);
+    n2 = count_lines(rb->ptr, rb->size);
+    n3 = count_lines(gb.ptr, gb.size);
+    if (n2 != n3) {
+        vary = 1; /* the builds' structure itself varies */
+    } else if (n1 == n2) {
+        pa = ab->ptr, pr = rb->ptr, pg = gb.ptr;
+        vary = 1;
+        while (vary && next_line(&pa, ab->ptr + ab->size, &la, &na) &&
+               next_line(&pr, rb->ptr + rb->size, &lr, &nr) &&
+               next_line(&pg, gb.ptr + gb.size, &lg, &ng))
+            if ((na != nr || memcmp(la, lr, na) != 0) && nr == ng && memcmp(lr, lg, nr) == 0)
+                vary = 0; /* the artifact differs where both builds agree */
+    }
+    sg_buf_dispose(&gb);
+    return vary;
+}
+
 static int check_rebuilt(tdiff *t, const sg_entry *a, int *handled)
 {
     const sg_tree *rt = t->opts->rebuilt;
@@ -640,6 +695,15 @@ static int check_rebuilt(tdiff *t, const sg_entry *a, int *handled)
                  cmp.first_line, sg_file_class_name(cls));
     else
         snprintf(detail, sizeof(detail), "differs from the rebuild (%s)", sg_file_class_name(cls));
+    if (r->kind == a->kind && !cmp.appended && builds_vary(t, r, &ab, &rb)) {
+        /* the second, varied build made other bytes than the first: honest builds vary */
+        size_t n = strlen(detail);
+        snprintf(detail + n, sizeof(detail) - n,
+                 "; the second build differs from the first on every line where the artifact "
+                 "does, so honest builds vary there");
+        error = add(t, "file-unverified", SG_SEV_MEDIUM, a->path, NULL, NULL, detail);
+        goto done;
+    }
     if (t->opts->rebuilt_unpinned && r->kind == a->kind && !cmp.appended) {
         /* no lockfile pinned the rebuild's dependencies: honest builds differ */
         size_t n = strlen(detail);

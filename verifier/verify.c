@@ -311,12 +311,15 @@ static int maybe_build_again(rebuild_state *st, sg_report *report, sg_ctx *ctx,
     static const char varied[] = "another build path, TZ=Etc/GMT-14, LANG/LC_ALL=fr_CH.UTF-8, "
                                  "umask 0002, a later time";
     char line[1400];
-    int needed, error;
+    int needed, lines = 0, error;
 
     if (!dopts->rebuilt || (error = sg_diff__rebuild_tokens_only(
                                 &needed, ctx, artifact, dopts->rebuilt, st->candidate)) < 0)
         return dopts->rebuilt ? error : 0;
-    if (!needed)
+    if (!needed && (error = sg_diff__rebuild_lines_differ(&lines, ctx, artifact, dopts->rebuilt,
+                                                          st->candidate)) < 0)
+        return error;
+    if (!needed && !lines)
         return 0;
     st->in.variation = 1;
     error = sg_rebuild__run(&st->again, ctx, ro, &st->in);
@@ -333,8 +336,11 @@ static int maybe_build_again(rebuild_state *st, sg_report *report, sg_ctx *ctx,
     if ((error = sg_report_set(report, ctx, SG_REPORT_REBUILD_SECOND, line)) < 0)
         return error;
     return sg_report_list_add(report, ctx, SG_LIST_REBUILD,
-                              "second build: ran, because a rebuilt file differs from the "
-                              "artifact only in numbers, hashes or dates");
+                              needed ? "second build: ran, because a rebuilt file differs from "
+                                       "the artifact only in numbers, hashes or dates"
+                                     : "second build: ran, because a rebuilt file has lines "
+                                       "that differ from the artifact's (do honest builds "
+                                       "vary there?)");
 }
 
 /* After the diff: how many of the files git does not explain did the rebuild reproduce? */

@@ -735,6 +735,10 @@ static void test_rebuild__iso_build_time_is_volatile_never_silent(void **state)
     assert_true(has_normalization(f->report, "volatile-tokens"));
 }
 
+/* A build time written as a date string is no volatile token: the file is not reproduced and
+ * never passes. The second, varied build (a later time) writes that line otherwise too, so the
+ * only differing line is one where honest builds vary: unverified, inconclusive (it was a high
+ * file-modified before second builds also judged rewritten lines). */
 static void test_rebuild__date_string_build_time_is_not_reproduced(void **state)
 {
     fx *f = *state;
@@ -744,10 +748,34 @@ static void test_rebuild__date_string_build_time_is_not_reproduced(void **state)
                             "// built on Mon Jan 01 2024 00:00:00 GMT+0000 (Coordinated Universal "
                             "Time)\n" SRC_JS),
                      0);
+    x = finding_at(f->report, "file-unverified", "dist/index.js");
+    assert_non_null(x);
+    assert_non_null(strstr(x->detail, "honest builds vary there"));
+    assert_null(finding_at(f->report, "file-modified", "dist/index.js"));
+    assert_int_equal(sg_report_verdict(f->report), SG_VERDICT_INCONCLUSIVE);
+}
+
+/* The same build with a payload line added where both builds agree: a modification. */
+static void test_rebuild__a_changed_line_where_builds_agree_fails(void **state)
+{
+    fx *f = *state;
+    const sg_finding *x;
+    char art[1024];
+    NEED_SANDBOX(f);
+    snprintf(art, sizeof(art), "%s",
+             "// built on Mon Jan 01 2024 00:00:00 GMT+0000 (Coordinated Universal Time)\n" SRC_JS);
+    /* rewrite the first source line (the builds copy it unchanged) */
+    {
+        char *nl = strchr(art, '\n'), *second = nl ? strchr(nl + 1, '\n') : NULL;
+        assert_non_null(second);
+        memmove(nl + 1 + 8, second, strlen(second) + 1);
+        memcpy(nl + 1, "evil();;", 8);
+    }
+    assert_int_equal(verify(f, PJ_BUILD, build_date_string, art), 0);
     x = finding_at(f->report, "file-modified", "dist/index.js");
     assert_non_null(x);
     assert_int_equal(x->severity, SG_SEV_HIGH);
-    assert_int_not_equal(sg_report_verdict(f->report), SG_VERDICT_PASS);
+    assert_int_equal(sg_report_verdict(f->report), SG_VERDICT_FAIL);
 }
 
 static void test_rebuild__build_error_leaves_files_unverified_with_the_reason(void **state)
@@ -1167,6 +1195,7 @@ int main(void)
         T(test_rebuild__extra_line_in_dist_fails_naming_the_file),
         T(test_rebuild__iso_build_time_is_volatile_never_silent),
         T(test_rebuild__date_string_build_time_is_not_reproduced),
+        T(test_rebuild__a_changed_line_where_builds_agree_fails),
         T(test_rebuild__build_error_leaves_files_unverified_with_the_reason),
         T(test_rebuild__known_failure_says_the_fix),
         T(test_rebuild__time_limit_leaves_files_unverified),

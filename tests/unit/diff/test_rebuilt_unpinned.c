@@ -1,8 +1,9 @@
 /*
- * A rebuild whose dependencies no lockfile pinned (sg_diff_opts.rebuilt_unpinned, diff/
- * tree_diff.c): a rebuilt file whose lines differ from the artifact's is file-unverified, since
- * honest builds with drifted dependencies differ; with a pinned install it is file-modified; and
- * lines appended after the rebuilt content are a modification either way.
+ * When a rebuilt file's lines differ from the artifact's (diff/tree_diff.c): file-unverified
+ * when no lockfile pinned the rebuild's dependencies (sg_diff_opts.rebuilt_unpinned: honest
+ * builds with drifted dependencies differ) or when the second, varied build made other bytes
+ * there (rebuilt_again: honest builds vary); else file-modified. Lines appended after the
+ * rebuilt content are a modification either way.
  */
 #include "sg_test.h"
 
@@ -37,24 +38,33 @@ static int teardown(void **state)
 }
 
 /* Diff an artifact whose dist/index.js is art against a rebuild that made REBUILT. */
-static void diff(const char *art, const char *unpinned)
+static void diff_again(const char *art, const char *unpinned, const char *again)
 {
     const sgt_file src[] = {{"package.json", PKG, 0, 0}};
     const sgt_file a[] = {{"package.json", PKG, 0, 0}, {"dist/index.js", art, 0, 0}};
     const sgt_file r[] = {{"package.json", PKG, 0, 0}, {"dist/index.js", REBUILT, 0, 0}};
+    const sgt_file g[] = {{"package.json", PKG, 0, 0}, {"dist/index.js", again, 0, 0}};
     sg_tree *st = sgt_tree(src, 1), *at = sgt_tree(a, 2), *rt = sgt_tree(r, 2);
+    sg_tree *gt = again ? sgt_tree(g, 2) : NULL;
     sg_diff_opts opts = SG_DIFF_OPTS_INIT;
     int rc;
 
     sg_report_free(rep);
     assert_int_equal(sg_report_new(&rep, ctx), 0);
     opts.rebuilt = rt;
+    opts.rebuilt_again = gt;
     opts.rebuilt_unpinned = unpinned;
     if ((rc = sg_diff_trees(rep, ctx, st, at, &opts)) != 0)
         fail_msg("sg_diff_trees failed: %d %s", rc, sg_error_message(ctx));
     sg_tree_free(st);
     sg_tree_free(at);
     sg_tree_free(rt);
+    sg_tree_free(gt);
+}
+
+static void diff(const char *art, const char *unpinned)
+{
+    diff_again(art, unpinned, NULL);
 }
 
 static const sg_finding *finding_for(const char *path)
@@ -108,6 +118,37 @@ static void test_rebuilt_unpinned__same_bytes_are_rebuilt(void **state)
     assert_int_equal(sg_report_decide(rep, SG_SEV_HIGH), SG_VERDICT_PASS);
 }
 
+/* consola's d.ts: the second build wrote the line otherwise: not judged. The same bytes from
+ * both builds: the artifact's other line is a modification. An appended payload always is. */
+static void test_rebuilt_unpinned__builds_that_vary_leave_the_file_unverified(void **state)
+{
+    const sg_finding *f;
+    (void)state;
+    /* the second build wrote line 2 otherwise too: not judged */
+    diff_again(DRIFTED, NULL,
+               "export function f(a) {\n  return (a + 1);\n}\nexport const v = 1;\n");
+    f = finding_for("dist/index.js");
+    assert_string_equal(f->kind, "file-unverified");
+    assert_non_null(strstr(f->detail, "the second build differs from the first on every line"));
+    assert_int_equal(sg_report_decide(rep, SG_SEV_HIGH), SG_VERDICT_INCONCLUSIVE);
+
+    /* the builds differ on line 4 only; the artifact on line 2, where both builds agree */
+    diff_again(DRIFTED, NULL, "export function f(a) {\n  return a + 1;\n}\nexport const v = 2;\n");
+    f = finding_for("dist/index.js");
+    assert_string_equal(f->kind, "file-modified");
+    assert_int_equal(sg_report_decide(rep, SG_SEV_HIGH), SG_VERDICT_FAIL);
+
+    diff_again(DRIFTED, NULL, REBUILT);
+    f = finding_for("dist/index.js");
+    assert_string_equal(f->kind, "file-modified");
+    assert_int_equal(sg_report_decide(rep, SG_SEV_HIGH), SG_VERDICT_FAIL);
+
+    diff_again(APPENDED, NULL, DRIFTED);
+    f = finding_for("dist/index.js");
+    assert_string_equal(f->kind, "file-modified");
+    assert_int_equal(sg_report_decide(rep, SG_SEV_HIGH), SG_VERDICT_FAIL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -119,6 +160,8 @@ int main(void)
             test_rebuilt_unpinned__appended_lines_are_a_modification_anyway, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rebuilt_unpinned__same_bytes_are_rebuilt, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_rebuilt_unpinned__builds_that_vary_leave_the_file_unverified, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
