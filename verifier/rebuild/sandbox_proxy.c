@@ -283,33 +283,21 @@ static int for_gateway(const char *head)
 /* An absolute-form request to the sandbox's own loopback that the allowlist does not name
  * ("GET http://127.0.0.1:PORT/x" from a client that sends everything to its proxy, as yarn
  * classic does): inside the sandbox's network namespace that address is the forwarder, so the
- * request is the gateway's. Rewritten in place to origin-form ("GET /x"); 1 when it was. */
-static int loopback_to_gateway(sg_sandbox_proxy *p, pconn *c)
+ * request is the gateway's, which reads the absolute form itself (parse_head). */
+static int loopback_for_gateway(sg_sandbox_proxy *p, const pconn *c)
 {
-    char host[256], port[8];
-    char *sp1 = strchr(c->head, ' '), *line_end = strstr(c->head, "\r\n"), *path, *sp2;
-    size_t cut;
+    char host[256], port[8], target[2048];
+    const char *sp1 = strchr(c->head, ' '), *line_end = strstr(c->head, "\r\n"), *sp2;
 
-    if (!sp1 || !line_end || sp1 > line_end || strncmp(sp1 + 1, "http://", 7) != 0)
+    if (!sp1 || !line_end || sp1 > line_end || strncmp(sp1 + 1, "http://", 7) != 0 ||
+        !(sp2 = memchr(sp1 + 1, ' ', (size_t)(line_end - sp1 - 1))) ||
+        (size_t)(sp2 - sp1 - 1) >= sizeof(target))
         return 0;
-    sp2 = memchr(sp1 + 1, ' ', (size_t)(line_end - sp1 - 1));
-    if (!sp2)
-        return 0;
-    *sp2 = '\0';
-    if (parse_target(host, sizeof(host), port, sizeof(port), 0, sp1 + 1) < 0 ||
-        (strcmp(host, "127.0.0.1") != 0 && strcmp(host, "localhost") != 0) ||
-        host_allowed(p, host, port)) {
-        *sp2 = ' ';
-        return 0;
-    }
-    *sp2 = ' ';
-    path = memchr(sp1 + 8, '/', (size_t)(sp2 - sp1 - 8));
-    if (!path)
-        return 0;
-    cut = (size_t)(path - (sp1 + 1));
-    memmove(sp1 + 1, path, c->head_len - (size_t)(path - c->head) + 1);
-    c->head_len -= cut;
-    return 1;
+    memcpy(target, sp1 + 1, (size_t)(sp2 - sp1 - 1));
+    target[sp2 - sp1 - 1] = '\0';
+    return parse_target(host, sizeof(host), port, sizeof(port), 0, target) == 0 &&
+           (strcmp(host, "127.0.0.1") == 0 || strcmp(host, "localhost") == 0) &&
+           !host_allowed(p, host, port);
 }
 
 /* One poll round's work for a connection; -1 when it is finished. */
@@ -328,7 +316,7 @@ static int pconn_step(sg_sandbox_proxy *p, pconn *c, short crev, short urev)
         end = strstr(c->head, "\r\n\r\n");
         if (!end)
             return c->head_len + 1 >= sizeof(c->head) ? -1 : 0;
-        if (p->gateway && (for_gateway(c->head) || loopback_to_gateway(p, c))) {
+        if (p->gateway && (for_gateway(c->head) || loopback_for_gateway(p, c))) {
             if (sg_gateway__take(p->gateway, c->client, c->head, c->head_len) == 0)
                 c->client = -1; /* the gateway's thread closes it */
             return -1;
