@@ -420,6 +420,45 @@ static void test_cli__cache_prune(void **state)
     run_cli("cache prune --older-than soon", 2, "empty.out", "cache-bad-days.err");
 }
 
+/* Run the CLI with the dynamic linker's file log on stderr; returns the exit code. */
+static int run_cli_ld_files(const char *args, char **err)
+{
+    char cmd[8192], *out = NULL;
+    int rc;
+    snprintf(cmd, sizeof(cmd), "cd '%s' && NO_COLOR=1 LD_DEBUG=files '%s' %s", workdir,
+             getenv("SG_CLI"), args);
+    rc = sgt_run(cmd, &out, err);
+    free(out);
+    return rc;
+}
+
+/* cli/ondemand.c: libcurl and libpq are loaded when first called, never by a local verify. */
+static void test_cli__local_verify_loads_neither_libcurl_nor_libpq(void **state)
+{
+    char *err = NULL;
+    (void)state;
+#ifndef SG_TEST_ONDEMAND_LIBS
+    skip(); /* built with -DSG_ONDEMAND_LIBS=OFF: the executable links them */
+#endif
+    assert_int_equal(
+        run_cli_ld_files("verify --tarball same.tgz --source repo --ref v1.0.0 -q", &err), 0);
+    assert_non_null(strstr(err, "libgit2.so")); /* the log is there */
+    assert_null(strstr(err, "libcurl.so"));
+    assert_null(strstr(err, "libpq.so"));
+    free(err);
+
+    /* The registry client loads libcurl on demand and works: a refused connection is an
+     * operational error (exit 4) reported by libcurl, not a failure to load it. */
+    assert_int_equal(run_cli_ld_files("verify demo@1.0.0 --registry http://127.0.0.1:9/ "
+                                      "--cache cache-ondemand -q",
+                                      &err),
+                     4);
+    assert_non_null(strstr(err, "libcurl.so.4"));
+    assert_null(strstr(err, "cannot load"));
+    assert_null(strstr(err, "libpq.so"));
+    free(err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -435,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_cli__ignored_but_tracked_file_is_compared),
         cmocka_unit_test(test_cli__cache_prune),
         cmocka_unit_test(test_cli__mirror_missing_an_unused_blob_verifies),
+        cmocka_unit_test(test_cli__local_verify_loads_neither_libcurl_nor_libpq),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

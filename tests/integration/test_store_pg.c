@@ -216,6 +216,30 @@ static void test_store_pg__migrates_a_version_1_database_and_keeps_results(void 
     sg_ctx_free(ctx);
 }
 
+/* The executable loads libpq on first use (cli/ondemand.c): `report` reads this store. */
+static void test_store_pg__cli_reads_the_store_through_libpq(void **state)
+{
+    char cmd[8192], *out = NULL, *err = NULL;
+    sg_ctx *ctx;
+    sg_store *s;
+    sg_store_result r = result_for("clirow", "3.1.4", SG_VERDICT_FAIL);
+    (void)state;
+    NEED_PG();
+    sg_ctx_new(&ctx);
+    psql("postgres", "CREATE DATABASE cli");
+    s = open_db(ctx, "cli");
+    assert_int_equal(sg_store_put_result(s, ctx, &r), 0);
+    sg_store_free(s);
+    sg_ctx_free(ctx);
+    snprintf(cmd, sizeof(cmd), "'%s' report --store postgresql://postgres@127.0.0.1:%d/cli",
+             getenv("SG_CLI"), pg.port);
+    if (sgt_run(cmd, &out, &err) != 0)
+        fail_msg("%s: %s", cmd, err ? err : "");
+    assert_non_null(strstr(out, "clirow"));
+    free(out);
+    free(err);
+}
+
 static void test_store_pg__unreachable_server_is_a_network_error(void **state)
 {
     sg_ctx *ctx;
@@ -387,6 +411,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_store_pg__migrates_a_version_1_database_and_keeps_results),
+        cmocka_unit_test(test_store_pg__cli_reads_the_store_through_libpq),
         cmocka_unit_test(test_store_pg__unreachable_server_is_a_network_error),
         cmocka_unit_test(test_store_pg__three_workers_one_killed_complete_every_job_once),
     };
