@@ -1,5 +1,6 @@
 #include "common/common.h"
 
+#include <pthread.h>
 #include <stdio.h>
 
 #include "diff/diff_int.h"
@@ -410,67 +411,171 @@ int sg_verify__compare_ext(sg_report *report, sg_ctx *ctx, const sg_tree *artifa
     return sg_verify__compare_release(report, ctx, artifact, repo, commit, subdir, rebuild, NULL);
 }
 
-int sg_verify__compare_release(sg_report *report, sg_ctx *ctx, const sg_tree *artifact,
-                               sg_git_repo *repo, const char *commit, const char *subdir,
-                               const sg_rebuild_opts *rebuild, const char *published)
+/* The commit's side of a comparison: listed lazily, only the packed files read and hashed. */
+typedef struct source_side {
+    sg_tree *pkg;      /* the package folder, listed (lazy) */
+    sg_tree *root;     /* the repository root, listed (lazy), when the package is in a folder */
+    sg_tree *selected; /* what npm's packing rules keep of pkg */
+    sg_tree *packed;   /* selected with every file read and hashed */
+} source_side;
+
+static void source_side_dispose(source_side *src)
+{
+    sg_tree_free(src->packed);
+    sg_tree_free(src->selected);
+    sg_tree_free(src->pkg);
+    sg_tree_free(src->root);
+    memset(src, 0, sizeof(*src));
+}
+
+/* List the commit's trees, apply npm's packing rules, read what they keep. norm: normalized. */
+static int source_side_load(source_side *src, sg_ctx *ctx, sg_git_repo *repo, const char *commit,
+                            const char *norm)
+{
+    sg_packlist_opts popts = SG_PACKLIST_OPTS_INIT;
+    int error;
+
+    memset(src, 0, sizeof(*src));
+    if ((error = sg_git_tree_ext(&src->pkg, ctx, repo, commit, norm, SG_GIT_TREE_LAZY)) < 0)
+        return error;
+    if (*norm && (error = sg_git_tree_ext(&src->root, ctx, repo, commit, "", SG_GIT_TREE_LAZY)) < 0)
+        return error;
+    if ((error = sg_packlist_npm(&src->selected, ctx, src->pkg, &popts)) < 0) {
+        sg_error_wrap(ctx, "applying npm's packing rules to commit %.12s", commit);
+        return error;
+    }
+    return sg_tree_complete(&src->packed, ctx, src->selected);
+}
+
+/* The comparison proper, on a loaded source side (norm: the normalized package folder). */
+static int compare_loaded(sg_report *report, sg_ctx *ctx, const sg_tree *artifact,
+                          sg_git_repo *repo, const char *commit, const char *norm,
+                          const sg_rebuild_opts *rebuild, const char *published,
+                          const source_side *src)
 {
     rebuild_state rs;
-    sg_tree *root = NULL, *pkg = NULL, *selected = NULL, *packed = NULL, *root_top = NULL,
-            *tracked = NULL;
+    sg_tree *root_top = NULL, *tracked = NULL;
+    const sg_tree *tree = src->root ? src->root : src->pkg;
     sg_source_facts facts = SG_SOURCE_FACTS_INIT;
-    sg_packlist_opts popts = SG_PACKLIST_OPTS_INIT;
     sg_diff_opts dopts = SG_DIFF_OPTS_INIT;
-    sg_buf norm = SG_BUF_INIT;
     int error;
 
     memset(&rs, 0, sizeof(rs));
-    if ((error = normalize_subdir(&norm, ctx, subdir)) < 0)
-        goto done;
-    /* Trees are listed lazily: only the files npm would pack get read and hashed. */
-    if ((error = sg_git_tree_ext(&pkg, ctx, repo, commit, norm.ptr, SG_GIT_TREE_LAZY)) < 0)
-        goto done;
-    if (norm.size && (error = sg_git_tree_ext(&root, ctx, repo, commit, "", SG_GIT_TREE_LAZY)) < 0)
-        goto done;
-    if ((error = sg_packlist_npm(&selected, ctx, pkg, &popts)) < 0) {
-        sg_error_wrap(ctx, "applying npm's packing rules to commit %.12s", commit);
-        goto done;
-    }
-    if ((error = sg_tree_complete(&packed, ctx, selected)) < 0 ||
-        (error = sg_source_facts_init(&facts, ctx, root ? root : pkg, pkg, norm.ptr)) < 0)
+    if ((error = sg_source_facts_init(&facts, ctx, tree, src->pkg, norm)) < 0)
         goto done;
     sg_source_facts_diff_opts(&facts, &dopts);
     dopts.release_version = sg_report_get(report, SG_REPORT_VERSION);
-    if (root && (error = root_top_files(&root_top, ctx, root)) < 0)
+    if (src->root && (error = root_top_files(&root_top, ctx, src->root)) < 0)
         goto done;
     dopts.root_files = root_top;
-    if ((error = tracked_files(&tracked, ctx, pkg, packed, artifact)) < 0)
+    if ((error = tracked_files(&tracked, ctx, src->pkg, src->packed, artifact)) < 0)
         goto done;
     dopts.tracked = tracked;
     if (rebuild && rebuild->mode != SG_REBUILD_NEVER) {
         dopts.release_commit = commit;
         dopts.release_published = published;
-        if ((error = maybe_rebuild(&rs, report, ctx, rebuild, artifact, packed, root ? root : pkg,
-                                   repo, norm.ptr, commit, &facts, &dopts)) < 0 ||
+        if ((error = maybe_rebuild(&rs, report, ctx, rebuild, artifact, src->packed, tree, repo,
+                                   norm, commit, &facts, &dopts)) < 0 ||
             (error = maybe_build_again(&rs, report, ctx, rebuild, artifact, &dopts)) < 0)
             goto done;
         if (rs.ran)
             facts.rebuild_note = rs.note;
     }
-    if ((error = sg_diff_trees(report, ctx, packed, artifact, &dopts)) < 0)
+    if ((error = sg_diff_trees(report, ctx, src->packed, artifact, &dopts)) < 0)
         goto done;
     if (rs.ran && rs.res.status == SG_REBUILD_BUILT)
         error = summarize_rebuild(&rs, report, ctx, artifact);
 done:
     rebuild_state_dispose(&rs);
     sg_source_facts_dispose(&facts);
-    sg_tree_free(packed);
-    sg_tree_free(selected);
-    sg_tree_free(pkg);
     sg_tree_free(root_top);
     sg_tree_free(tracked);
-    sg_tree_free(root);
+    return error;
+}
+
+int sg_verify__compare_release(sg_report *report, sg_ctx *ctx, const sg_tree *artifact,
+                               sg_git_repo *repo, const char *commit, const char *subdir,
+                               const sg_rebuild_opts *rebuild, const char *published)
+{
+    source_side src;
+    sg_buf norm = SG_BUF_INIT;
+    int error;
+
+    memset(&src, 0, sizeof(src));
+    if ((error = normalize_subdir(&norm, ctx, subdir)) < 0 ||
+        (error = source_side_load(&src, ctx, repo, commit, norm.ptr ? norm.ptr : "")) < 0)
+        goto done;
+    error = compare_loaded(report, ctx, artifact, repo, commit, norm.ptr ? norm.ptr : "", rebuild,
+                           published, &src);
+done:
+    source_side_dispose(&src);
     sg_buf_dispose(&norm);
     return error;
+}
+
+/*
+ * Local mode reads the source on a thread of its own while the calling thread reads the
+ * tarball: libgit2's initialization, the tree listing, the packing rules and the packed files'
+ * blobs on one core, decompressing and hashing the tarball on the other. Neither side
+ * depends on the other; the comparison starts when both are done.
+ */
+typedef struct local_source {
+    sg_ctx *ctx;       /* the thread's own errors, with the caller's limits */
+    const char *path;  /* --source */
+    const char *ref;   /* --ref, or "HEAD" */
+    const char *norm;  /* the normalized package folder ("" at the root) */
+    sg_git_repo *repo; /* opened */
+    char commit[41];   /* ref resolved */
+    source_side side;  /* loaded */
+    int error;         /* the thread's result */
+} local_source;
+
+static void *local_source_run(void *arg)
+{
+    local_source *ls = arg;
+    int error;
+    if ((error = sg_git_repo_open(&ls->repo, ls->ctx, ls->path)) == 0 &&
+        (error = sg_git_resolve(ls->commit, ls->ctx, ls->repo, ls->ref)) == 0)
+        error = source_side_load(&ls->side, ls->ctx, ls->repo, ls->commit, ls->norm);
+    ls->error = error;
+    return NULL;
+}
+
+/* Start the source side on a thread (1), or report that it must run inline (0). */
+static int local_source_start(pthread_t *thread, local_source *ls, sg_ctx *ctx)
+{
+    size_t l;
+    if (sg_ctx_new(&ls->ctx) < 0)
+        return 0;
+    for (l = 0; l < SG_LIMIT__COUNT; l++)
+        (void)sg_ctx_set_limit(ls->ctx, (sg_limit)l, sg_ctx_limit(ctx, (sg_limit)l));
+    if (pthread_create(thread, NULL, local_source_run, ls) != 0) {
+        sg_ctx_free(ls->ctx);
+        ls->ctx = NULL;
+        return 0;
+    }
+    return 1;
+}
+
+/* The source side's outcome in the caller's ctx. */
+static int local_source_result(local_source *ls, sg_ctx *ctx)
+{
+    if (ls->error < 0)
+        return sg_error_set(ctx, ls->error, "%s", sg_error_message(ls->ctx));
+    return 0;
+}
+
+static int local_report_source(sg_report *report, sg_ctx *ctx, const sg_verify_opts *opts,
+                               const char *commit, const char *subdir)
+{
+    int error;
+    if ((error = sg_report_set(report, ctx, SG_REPORT_SOURCE_REPOSITORY, opts->source)) < 0 ||
+        (error = sg_report_set(report, ctx, SG_REPORT_SOURCE_COMMIT, commit)) < 0 ||
+        (error = sg_report_set(report, ctx, SG_REPORT_SOURCE_REF, opts->ref ? opts->ref : "HEAD")) <
+            0 ||
+        (error = sg_report_set(report, ctx, SG_REPORT_SOURCE_RESOLVED_BY, "argument")) < 0)
+        return error;
+    return sg_report_set(report, ctx, SG_REPORT_SOURCE_SUBDIR, subdir);
 }
 
 int sg_verify_local(sg_report **out, sg_ctx *ctx, const sg_verify_opts *opts)
@@ -478,40 +583,49 @@ int sg_verify_local(sg_report **out, sg_ctx *ctx, const sg_verify_opts *opts)
     sg_buf tarball = SG_BUF_INIT;
     sg_report *report = NULL;
     sg_tree *artifact = NULL;
-    sg_git_repo *repo = NULL;
     sg_buf subdir = SG_BUF_INIT;
-    char commit[41];
-    int error;
+    local_source ls;
+    pthread_t thread;
+    int error, threaded = 0;
 
     *out = NULL;
+    memset(&ls, 0, sizeof(ls));
     if (!opts || !opts->tarball_path || !opts->source)
         return sg_error_set(ctx, SG_EINVALID, "local mode needs a tarball and a source");
     if ((error = sg_report_new(&report, ctx)) < 0)
         return error;
     if ((error = normalize_subdir(&subdir, ctx, opts->subdir)) < 0)
         goto done;
+    ls.path = opts->source;
+    ls.ref = opts->ref ? opts->ref : "HEAD";
+    ls.norm = subdir.ptr ? subdir.ptr : "";
+    threaded = local_source_start(&thread, &ls, ctx);
 
-    /* The artifact. */
-    if ((error = read_tarball(&tarball, ctx, opts->tarball_path)) < 0 ||
-        (error = sg_report_set(report, ctx, SG_REPORT_ARTIFACT_URL, opts->tarball_path)) < 0 ||
-        (error = sg_verify__artifact(&artifact, report, ctx, (const unsigned char *)tarball.ptr,
-                                     tarball.size, opts->tarball_path)) < 0)
-        goto done;
+    /* The artifact (here), the source (on the thread). */
+    error = read_tarball(&tarball, ctx, opts->tarball_path);
+    if (!error &&
+        (error = sg_report_set(report, ctx, SG_REPORT_ARTIFACT_URL, opts->tarball_path)) == 0)
+        error = sg_verify__artifact(&artifact, report, ctx, (const unsigned char *)tarball.ptr,
+                                    tarball.size, opts->tarball_path);
     sg_buf_dispose(&tarball);
+    if (threaded)
+        (void)pthread_join(thread, NULL);
+    if (error < 0)
+        goto done; /* the artifact's error comes first, as when the two ran in turn */
+    if (threaded) {
+        error = local_source_result(&ls, ctx);
+    } else {
+        ls.ctx = ctx; /* no thread: the source side runs here */
+        (void)local_source_run(&ls);
+        ls.ctx = NULL;
+        error = ls.error;
+    }
+    if (error < 0)
+        goto done;
 
-    /* The source. */
-    if ((error = sg_git_repo_open(&repo, ctx, opts->source)) < 0 ||
-        (error = sg_git_resolve(commit, ctx, repo, opts->ref ? opts->ref : "HEAD")) < 0)
-        goto done;
-    if ((error = sg_report_set(report, ctx, SG_REPORT_SOURCE_REPOSITORY, opts->source)) < 0 ||
-        (error = sg_report_set(report, ctx, SG_REPORT_SOURCE_COMMIT, commit)) < 0 ||
-        (error = sg_report_set(report, ctx, SG_REPORT_SOURCE_REF,
-                               opts->ref ? opts->ref : "HEAD")) < 0 ||
-        (error = sg_report_set(report, ctx, SG_REPORT_SOURCE_RESOLVED_BY, "argument")) < 0 ||
-        (error = sg_report_set(report, ctx, SG_REPORT_SOURCE_SUBDIR, subdir.ptr)) < 0)
-        goto done;
-    if ((error = sg_verify__compare_ext(report, ctx, artifact, repo, commit, subdir.ptr,
-                                        opts->rebuild)) < 0)
+    if ((error = local_report_source(report, ctx, opts, ls.commit, subdir.ptr)) < 0 ||
+        (error = compare_loaded(report, ctx, artifact, ls.repo, ls.commit, ls.norm, opts->rebuild,
+                                NULL, &ls.side)) < 0)
         goto done;
     sg_report_decide(report, opts->fail_on);
     *out = report;
@@ -519,8 +633,9 @@ int sg_verify_local(sg_report **out, sg_ctx *ctx, const sg_verify_opts *opts)
 done:
     sg_report_free(report);
     sg_tree_free(artifact);
-    sg_git_repo_free(repo);
+    source_side_dispose(&ls.side);
+    sg_git_repo_free(ls.repo);
+    sg_ctx_free(ls.ctx);
     sg_buf_dispose(&subdir);
-    sg_buf_dispose(&tarball);
     return error;
 }

@@ -270,6 +270,12 @@ static void test_cli__bad_inputs_exit_2_with_one_line(void **state)
             "missing-repo.err");
     run_cli("verify --tarball same.tgz --source repo --ref v9.9.9", 2, "empty.out",
             "missing-ref.err");
+    /* Both sides bad: the source is read on a thread of its own, yet the tarball's error is
+     * the one reported, as when the two were read in turn. */
+    run_cli("verify --tarball garbage.tgz --source nowhere --ref v1.0.0", 2, "empty.out",
+            "garbage.err");
+    run_cli("verify --tarball missing.tgz --source repo --ref v9.9.9", 2, "empty.out",
+            "missing-tarball.err");
     /* the message names the tarball's size, which depends on zlib: no golden file */
     run_cli_grep("verify --tarball same.tgz --source repo --limit tarball-bytes=10", 2,
                  "over the tarball-bytes limit of 10\n");
