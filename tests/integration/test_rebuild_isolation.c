@@ -56,9 +56,10 @@ static const char attack_js[] =
     "    res.end(pack); }\n"
     "});\n"
     "srv.on('error', (e) => { console.error('attack: ' + e.message); process.exit(1); });\n"
-    "srv.listen(Number(u.port), u.hostname, () => {\n"
+    "srv.listen(0, '127.0.0.1', () => {\n"
     "  const e2 = Object.assign({}, env);\n"
     "  for (const k of Object.keys(e2)) if (/proxy/i.test(k)) delete e2[k];\n"
+    "  e2.npm_config_registry = 'http://127.0.0.1:' + srv.address().port + '/';\n"
     "  const c = cp.spawn('npm', ['cache', 'add', 'dep@1.0.0'], {env: e2, stdio: 'inherit'});\n"
     "  c.on('exit', (code) => { console.error('attack: npm cache add exited ' + code);\n"
     "    process.exit(1); });\n"
@@ -373,9 +374,12 @@ static void test_isolation__install_step_code_cannot_poison_a_later_rebuild(void
     assert_non_null(strstr(log, "/pnpm-store/POISON-npm_config_store_dir"));
     assert_non_null(strstr(log, "/POISON-COREPACK_HOME"));
     assert_non_null(strstr(log, "/POISON-HOME"));
+    /* ... and put its dep tarball into npm's cache of that rebuild */
+    assert_non_null(strstr(log, "attack: npm cache add exited 0"));
     free(log);
     assert_victim_unpoisoned(f);
     assert_int_equal(count_named(f->cache, "POISON"), 0);
+    assert_int_equal(count_holding(f->cache, f->evil, f->evil_len), 0);
 }
 
 /* The same attack through the repository's own .npmrc: listed in the steps, and the
