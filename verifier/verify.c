@@ -269,6 +269,7 @@ static int maybe_rebuild(rebuild_state *st, sg_report *report, sg_ctx *ctx,
     in->repo = repo;
     in->ref = sg_report_get(report, SG_REPORT_SOURCE_REF);
     in->published = dopts->release_published; /* the install sees the registry as of then */
+    in->repository = sg_report_get(report, SG_REPORT_SOURCE_REPOSITORY);
     if ((error = sg_rebuild__run(&st->res, ctx, ro, in)) < 0)
         return error;
     st->ran = 1;

@@ -216,14 +216,19 @@ static int prepare(sg_rebuild_run *r)
 static int build_all(sg_rebuild_run *r)
 {
     sg_buf pm = SG_BUF_INIT, missing = SG_BUF_INIT;
+    char folder[128];
     uint64_t t0 = now_ms();
     int rc = 0, skipped = 0;
 
+    sg_rebuild__clone_folder(folder, sizeof(folder), r->in->repository);
     if ((rc = sg_rebuild__make_work(r)) < 0 ||
         (skipped = sg_rebuild__materialize_ext(r->ctx, r->in->root, r->src.ptr, &missing)) < 0 ||
-        (rc = sg_rebuild__add_step(r, "source: %zu entries of commit %.12s copied in %.1f s",
+        (rc = sg_rebuild__add_step(r,
+                                   "source: %zu entries of commit %.12s copied in %.1f s into a "
+                                   "folder named '%s', as git clone names it",
                                    sg_tree_count(r->in->root), r->in->commit ? r->in->commit : "?",
-                                   (double)(now_ms() - t0) / 1000.0)) < 0 ||
+                                   (double)(now_ms() - t0) / 1000.0, folder)) < 0 ||
+        (rc = sg_rebuild__recipe_set(r, "source_folder", folder)) < 0 ||
         (skipped > 0 && (rc = sg_rebuild__add_step(r,
                                                    "source: %d files the repository lacks were "
                                                    "not copied (%s)",

@@ -138,6 +138,9 @@ typedef struct sg_rebuild_input {
     const char *published; /**< the release's publish time (the packument's time[version]):
                                 the install step sees the registry as of then; NULL (local
                                 mode): no date */
+    const char *repository; /**< the repository's URL (or local path) as the report names it:
+                                 the copy's folder is named as `git clone` would name it (some
+                                 bundlers name modules after it); NULL: "src" */
 } sg_rebuild_input;
 
 /** The outcome. */
@@ -399,6 +402,14 @@ int sg_rebuild__check_pm(sg_rebuild_run *r);
 
 /** Make the scratch folders of r (work and the folders in it) and the dependency cache. */
 int sg_rebuild__make_work(sg_rebuild_run *r);
+
+/**
+ * The folder `git clone URL` makes for url (a URL, scp-like address or path): its last path
+ * segment without a trailing "/", "/.git" or ".git". Written to out (n bytes) when it is a
+ * plain name (letters, digits, '.', '_', '-'; not starting with '.'; under n bytes), else
+ * "src". Returns out.
+ */
+const char *sg_rebuild__clone_folder(char *out, size_t n, const char *url);
 
 /**
  * The program that runs the package manager into out: a corepack shim, or the machine's npm.

@@ -67,9 +67,33 @@ static int make_absolute(sg_rebuild_run *r, sg_buf *path)
     return sg_buf_check(path, r->ctx, "a path");
 }
 
+const char *sg_rebuild__clone_folder(char *out, size_t n, const char *url)
+{
+    size_t len = url ? strlen(url) : 0, start, i;
+
+    while (len && url[len - 1] == '/')
+        len--;
+    if (len >= 5 && memcmp(url + len - 5, "/.git", 5) == 0)
+        len -= 5;
+    if (len >= 4 && memcmp(url + len - 4, ".git", 4) == 0)
+        len -= 4;
+    for (start = len; start && url[start - 1] != '/' && url[start - 1] != ':'; start--)
+        ;
+    for (i = start; i < len; i++)
+        if (!((url[i] >= 'a' && url[i] <= 'z') || (url[i] >= 'A' && url[i] <= 'Z') ||
+              (url[i] >= '0' && url[i] <= '9') || url[i] == '.' || url[i] == '_' || url[i] == '-'))
+            break;
+    if (start == len || i < len || url[start] == '.' || len - start >= n)
+        snprintf(out, n, "src");
+    else
+        snprintf(out, n, "%.*s", (int)(len - start), url + start);
+    return out;
+}
+
 int sg_rebuild__make_work(sg_rebuild_run *r)
 {
     const char *cache = r->o->cache_dir;
+    char folder[128], sub[200];
     int error;
 
     sg_buf_clear(&r->work);
@@ -92,11 +116,16 @@ int sg_rebuild__make_work(sg_rebuild_run *r)
     }
     if (r->work.ptr[0] != '/' && (error = make_absolute(r, &r->work)) < 0)
         return error; /* a relative cache folder: every bind needs a full path */
-    /* The second, varied build (issue 15) builds at another path, one level deeper. */
-    if ((error = make_dir(r, &r->src, r->in->variation ? "varied-build-path" : "src")) < 0 ||
-        (r->in->variation && (error = make_dir(r, &r->src, "varied-build-path/src")) < 0) ||
-        (error = make_dir(r, &r->home, "home")) < 0 || (error = make_dir(r, &r->out, "out")) < 0 ||
-        (error = make_dir(r, &r->bin, "bin")) < 0 || (error = make_dir(r, &r->net, "net")) < 0)
+    /* The copy is in a folder named as `git clone` names it (rollup's commonjs plugin names
+     * a module after its folder); the second, varied build (issue 15) builds at another
+     * path, one level deeper, in a folder of the same name. */
+    sg_rebuild__clone_folder(folder, sizeof(folder), r->in->repository);
+    snprintf(sub, sizeof(sub), "%s/%s", r->in->variation ? "varied-build-path/src" : "src", folder);
+    if ((r->in->variation && (error = make_dir(r, &r->src, "varied-build-path")) < 0) ||
+        (error = make_dir(r, &r->src, r->in->variation ? "varied-build-path/src" : "src")) < 0 ||
+        (error = make_dir(r, &r->src, sub)) < 0 || (error = make_dir(r, &r->home, "home")) < 0 ||
+        (error = make_dir(r, &r->out, "out")) < 0 || (error = make_dir(r, &r->bin, "bin")) < 0 ||
+        (error = make_dir(r, &r->net, "net")) < 0)
         return error;
     /* the shims are read by the sandbox's uid when sourcegate runs as root */
     chmod(r->bin.ptr, 0755);

@@ -37,7 +37,7 @@ static int one_line(const char *s)
 
 static const char script_checks[] =
     "WORK=$(mktemp -d)\n"
-    "SRC=\"$WORK/src\"\n"
+    "SRC=\"$WORK/${SOURCE_FOLDER:-src}\"\n"
     "OUT=\"$WORK/out\"\n"
     "mkdir \"$OUT\"\n"
     "git clone --quiet --no-checkout -- \"$REPOSITORY\" \"$SRC\"\n"
@@ -104,6 +104,8 @@ static int put_inputs(sg_buf *b, sg_ctx *ctx, const sg_report *report, const cJS
                   name ? name : "(unnamed)", version ? version : "");
     put_var(b, "REPOSITORY", repo, NULL);
     put_var(b, "COMMIT", commit, NULL);
+    put_var(b, "SOURCE_FOLDER", sg_json_str(recipe, "source_folder"),
+            "the clone's folder name, as the rebuild's (some bundlers name modules after it)");
     put_var(b, "PACKAGE_FOLDER", sg_json_str(recipe, "package_folder"), NULL);
     put_var(b, "NODE_VERSION", sg_json_str(recipe, "node"), NULL);
     put_var(b, "PACKAGE_MANAGER", sg_json_str(recipe, "package_manager"), NULL);
