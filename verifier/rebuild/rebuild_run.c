@@ -630,6 +630,18 @@ static int step_failed(sg_rebuild_run *r, const char *what, const sg_sandbox_res
     return 0;
 }
 
+/* The hosts the install step's proxy refused, in the reason: the next recipe to write, or the
+ * setting of the repository to look at, depends on which host the tool tried to reach. */
+static void refused_hosts(sg_rebuild_run *r, const char *hosts)
+{
+    size_t n = strlen(r->res->reason);
+    snprintf(r->res->reason + n, sizeof(r->res->reason) - n,
+             " (the sandbox's proxy refused %.300s: the install step may reach the registry "
+             "only)",
+             hosts);
+    sg_buf_printf(&r->log, "result: %s\n", r->res->reason);
+}
+
 /* The report's line for a step that succeeded, scratch paths shortened. */
 static int report_step(sg_rebuild_run *r, const char *what, const char *const *argv,
                        const char *cwd, uint64_t elapsed_ms)
@@ -735,6 +747,8 @@ static int run_step(sg_rebuild_run *r, const char *what, const char *const *argv
         if (gw.error[0]) /* the registry failed, not the repository: never a verdict */
             return sg_error_set(r->ctx, SG_ENET, "the registry failed during the install step: %s",
                                 gw.error);
+        if (sr.refused[0])
+            refused_hosts(r, sr.refused);
         return 1;
     }
     if ((error = report_step(r, what, argv, cwd, sr.elapsed_ms)) < 0)
