@@ -341,6 +341,29 @@ static void expect_in(const char *text, const char *what)
     " \"packageManager\":\"yarn@1.22.22\",\"scripts\":{\"build\":\"node build.js\"},\n"            \
     " " extra "\"dependencies\":{\"dep\":\"1.0.0\"}}\n"
 
+/* The build script calls corepack's yarn without a version (as yarn 2+ does inside scripts
+ * when corepack runs it) and package.json names no packageManager: corepack runs the version
+ * the rebuild chose, offline, instead of asking the registry for its latest. */
+static void test_yarn__corepack_without_a_version_runs_the_chosen_release_offline(void **state)
+{
+    fx *f = *state;
+    char *text, *log;
+    const char pj[] =
+        "{\"name\":\"app\",\"version\":\"1.0.0\",\"files\":[\"index.js\",\"dist\"],\n"
+        " \"scripts\":{\"build\":\"node \\\"$COREPACK_ROOT/dist/yarn.js\\\" run gen\",\n"
+        "  \"gen\":\"node build.js\"},\"dependencies\":{\"dep\":\"1.0.0\"}}\n";
+
+    if (!f->ok)
+        skip();
+    text = verify_app(f, pj, &log);
+    expect_in(log, "FAKEYARN: run gen on node major");
+    assert_null(strstr(log, "Network access disabled"));
+    assert_string_equal(sg_report_get(f->report, SG_REPORT_REBUILD_STATUS), "reproduced");
+    assert_int_equal(sg_report_verdict(f->report), SG_VERDICT_PASS);
+    free(text);
+    free(log);
+}
+
 /* The install step reaches for a host the sandbox's proxy refuses: the reason names the host,
  * whatever the package manager's own message says. */
 static void test_yarn__a_refused_host_is_named_in_the_reason(void **state)
@@ -364,6 +387,7 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
+        T(test_yarn__corepack_without_a_version_runs_the_chosen_release_offline),
         T(test_yarn__a_refused_host_is_named_in_the_reason),
     };
 #undef T

@@ -161,6 +161,42 @@ done:
     return error;
 }
 
+/* Corepack's default version of the package manager in the rebuild's own COREPACK_HOME: the
+ * one the shim runs. A package manager's scripts may call corepack without a version (yarn 2+
+ * runs `yarn` inside scripts through corepack's yarn.js when COREPACK_ROOT is set), and without
+ * a packageManager field corepack then asks the registry for the latest release, which the
+ * offline build step cannot reach (and which would not be the version chosen). */
+static int write_corepack_default(sg_rebuild_run *r)
+{
+    sg_buf path = SG_BUF_INIT;
+    cJSON *o = cJSON_CreateObject();
+    char *text = NULL;
+    int fd = -1, error = 0;
+
+    if (!o || !cJSON_AddStringToObject(o, sg_rebuild__pm_name(r->pl.pm), r->pl.pm_version) ||
+        !(text = cJSON_Print(o))) {
+        error = sg_error_set(r->ctx, SG_ENOMEM, "out of memory");
+        goto done;
+    }
+    sg_buf_printf(&path, "%s/.cache/node/corepack", r->home.ptr);
+    if ((error = sg_buf_check(&path, r->ctx, "a path")) < 0 ||
+        (error = make_dirs(r->ctx, path.ptr)) < 0)
+        goto done;
+    sg_buf_puts(&path, "/lastKnownGood.json");
+    if ((error = sg_buf_check(&path, r->ctx, "a path")) < 0)
+        goto done;
+    fd = open(path.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0 || sg_fd_write_all(fd, text, strlen(text), 0) < 0)
+        error = sg_error_set(r->ctx, SG_EIO, "cannot write '%s': %s", path.ptr, strerror(errno));
+done:
+    if (fd >= 0)
+        close(fd);
+    cJSON_free(text);
+    cJSON_Delete(o);
+    sg_buf_dispose(&path);
+    return error;
+}
+
 /* The program that runs the package manager: a corepack shim, or the machine's npm. */
 int sg_rebuild__pm_program(sg_rebuild_run *r, sg_buf *out)
 {
@@ -194,6 +230,8 @@ int sg_rebuild__pm_program(sg_rebuild_run *r, sg_buf *out)
              write_shim(r, sg_rebuild__pm_name(pm), sg_rebuild__pm_name(pm), r->pl.pm_version)) < 0)
         return error;
     if (pm == SG_REBUILD_PM_NPM && (error = write_shim(r, "npx", "npm", r->pl.pm_version)) < 0)
+        return error;
+    if ((error = write_corepack_default(r)) < 0)
         return error;
     sg_buf_printf(out, "%s/%s", r->bin.ptr, sg_rebuild__pm_name(pm));
     return sg_buf_check(out, r->ctx, "a path");
