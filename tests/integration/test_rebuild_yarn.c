@@ -341,6 +341,52 @@ static void expect_in(const char *text, const char *what)
     " \"packageManager\":\"yarn@1.22.22\",\"scripts\":{\"build\":\"node build.js\"},\n"            \
     " " extra "\"dependencies\":{\"dep\":\"1.0.0\"}}\n"
 
+/* yarn refuses dep's engines.node on the machine's Node: the install runs again on the newest
+ * long-term-support Node of the registry that satisfies it (100, not the newer 101), and the
+ * build runs on it too. */
+static void test_yarn__engines_refusal_installs_again_with_a_node_that_satisfies_it(void **state)
+{
+    fx *f = *state;
+    char *text, *log;
+
+    if (!f->ok)
+        skip();
+    text = verify_app(f, APP_PJ("\"fakeEngine\":\">=100\","), &log);
+    expect_in(log, "Expected version \">=100\"");
+    expect_in(text, "install: refused on a dependency's engines.node (install failure (exit "
+                    "status 1): error dep@1.0.0: The engine \"node\" is incompatible");
+    expect_in(text, "node: v100.0.0 at ");
+    expect_in(text, "dep@1.0.0's engines.node '>=100' refused v");
+    expect_in(log, "FAKEYARN: install --frozen-lockfile --ignore-scripts --non-interactive "
+                   "--no-progress on node major 100");
+    assert_null(strstr(log, "BUILD: not on the Node"));
+    assert_null(strstr(text, "v101.0.0"));
+    assert_string_equal(sg_report_get(f->report, SG_REPORT_REBUILD_STATUS), "reproduced");
+    assert_int_equal(sg_report_verdict(f->report), SG_VERDICT_PASS);
+    free(text);
+    free(log);
+}
+
+/* No Node of the registry satisfies the range: the rebuild fails with a reason that names the
+ * package and the range, never a verdict of its own. */
+static void test_yarn__engines_refusal_without_a_node_names_the_range(void **state)
+{
+    fx *f = *state;
+    char *text, *log;
+
+    if (!f->ok)
+        skip();
+    text = verify_app(f, APP_PJ("\"fakeEngine\":\">=200\","), &log);
+    assert_string_equal(sg_report_get(f->report, SG_REPORT_REBUILD_STATUS), "failed");
+    expect_in(sg_report_get(f->report, SG_REPORT_REBUILD_DETAIL),
+              "install failure: dep@1.0.0 needs node '>=200' (engines.node)");
+    expect_in(text, "node: none from the registry for dep@1.0.0's engines.node '>=200'");
+    assert_int_not_equal(sg_report_verdict(f->report), SG_VERDICT_PASS);
+    assert_int_not_equal(sg_report_verdict(f->report), SG_VERDICT_FAIL);
+    free(text);
+    free(log);
+}
+
 /* The build script calls corepack's yarn without a version (as yarn 2+ does inside scripts
  * when corepack runs it) and package.json names no packageManager: corepack runs the version
  * the rebuild chose, offline, instead of asking the registry for its latest. */
@@ -387,6 +433,8 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
+        T(test_yarn__engines_refusal_installs_again_with_a_node_that_satisfies_it),
+        T(test_yarn__engines_refusal_without_a_node_names_the_range),
         T(test_yarn__corepack_without_a_version_runs_the_chosen_release_offline),
         T(test_yarn__a_refused_host_is_named_in_the_reason),
     };
