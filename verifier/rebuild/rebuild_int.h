@@ -78,6 +78,8 @@ typedef struct sg_sandbox_result {
     int disk_exceeded;     /**< 1 when sourcegate killed it at the disk limit */
     char setuid_path[256]; /**< the name of a setuid or setgid file it left in a writable bind
                                 (the bits were cleared), "" when none */
+    char refused[256];     /**< NET_PROXY: the hosts the proxy refused ("host:port, ..."),
+                                "" when none */
 } sg_sandbox_result;
 
 /**

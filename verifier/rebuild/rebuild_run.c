@@ -190,6 +190,42 @@ done:
     return error;
 }
 
+/* Corepack's default version of the package manager in the rebuild's own COREPACK_HOME: the
+ * one the shim runs. A package manager's scripts may call corepack without a version (yarn 2+
+ * runs `yarn` inside scripts through corepack's yarn.js when COREPACK_ROOT is set), and without
+ * a packageManager field corepack then asks the registry for the latest release, which the
+ * offline build step cannot reach (and which would not be the version chosen). */
+static int write_corepack_default(sg_rebuild_run *r)
+{
+    sg_buf path = SG_BUF_INIT;
+    cJSON *o = cJSON_CreateObject();
+    char *text = NULL;
+    int fd = -1, error = 0;
+
+    if (!o || !cJSON_AddStringToObject(o, sg_rebuild__pm_name(r->pl.pm), r->pl.pm_version) ||
+        !(text = cJSON_Print(o))) {
+        error = sg_error_set(r->ctx, SG_ENOMEM, "out of memory");
+        goto done;
+    }
+    sg_buf_printf(&path, "%s/.cache/node/corepack", r->home.ptr);
+    if ((error = sg_buf_check(&path, r->ctx, "a path")) < 0 ||
+        (error = make_dirs(r->ctx, path.ptr)) < 0)
+        goto done;
+    sg_buf_puts(&path, "/lastKnownGood.json");
+    if ((error = sg_buf_check(&path, r->ctx, "a path")) < 0)
+        goto done;
+    fd = open(path.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0 || sg_fd_write_all(fd, text, strlen(text), 0) < 0)
+        error = sg_error_set(r->ctx, SG_EIO, "cannot write '%s': %s", path.ptr, strerror(errno));
+done:
+    if (fd >= 0)
+        close(fd);
+    cJSON_free(text);
+    cJSON_Delete(o);
+    sg_buf_dispose(&path);
+    return error;
+}
+
 /* The program that runs the package manager: a corepack shim, or the machine's npm. */
 int sg_rebuild__pm_program(sg_rebuild_run *r, sg_buf *out)
 {
@@ -223,6 +259,8 @@ int sg_rebuild__pm_program(sg_rebuild_run *r, sg_buf *out)
              write_shim(r, sg_rebuild__pm_name(pm), sg_rebuild__pm_name(pm), r->pl.pm_version)) < 0)
         return error;
     if (pm == SG_REBUILD_PM_NPM && (error = write_shim(r, "npx", "npm", r->pl.pm_version)) < 0)
+        return error;
+    if ((error = write_corepack_default(r)) < 0)
         return error;
     sg_buf_printf(out, "%s/%s", r->bin.ptr, sg_rebuild__pm_name(pm));
     return sg_buf_check(out, r->ctx, "a path");
@@ -454,13 +492,19 @@ static void build_env(sg_rebuild_run *r, envv *e, int install)
 
 /* ---- running one step ---- */
 
-static int contains(const char *p, size_t n, const char *needle)
+/* The first needle in p[0..n), NULL when none. */
+static const char *find_text(const char *p, size_t n, const char *needle)
 {
     size_t i, nl = strlen(needle);
     for (i = 0; i + nl <= n; i++)
         if (memcmp(p + i, needle, nl) == 0)
-            return 1;
-    return 0;
+            return p + i;
+    return NULL;
+}
+
+static int contains(const char *p, size_t n, const char *needle)
+{
+    return find_text(p, n, needle) != NULL;
 }
 
 /* The line that says why a step failed: the first one mentioning an error among the last 50,
@@ -659,6 +703,97 @@ static int step_failed(sg_rebuild_run *r, const char *what, const sg_sandbox_res
     return 0;
 }
 
+/* ---- a dependency's engines.node refused (issue 15) ---- */
+
+/* A package manager's refusal to install a package whose engines.node the running Node does
+ * not satisfy: yarn classic checks every package's, npm and pnpm with engine-strict. */
+typedef struct engine_refusal {
+    char range[128]; /* the engines.node range asked for, "" when no such refusal */
+    char who[128];   /* the package that asks, "" when the message does not say */
+} engine_refusal;
+
+/* How each package manager says it: the mark, then (when not NULL) the text after it that
+ * precedes the range, the byte that ends the range, and where the package's name is. */
+static const struct {
+    const char *mark; /* what the refusal says */
+    const char *then; /* then, within 300 bytes, right before the range; NULL: none */
+    char end;         /* the byte after the range */
+    const char *who;  /* NULL: the word right before the mark; "": not said; else the quote
+                         that encloses it right after the mark */
+} engine_marks[] = {
+    /* yarn 1: error semantic-release@25.0.3: The engine "node" is incompatible with this
+     * module. Expected version "^22.14.0 || >= 24.10.0". Got "20.20.2" */
+    {": The engine \"node\" is incompatible with this module. Expected version \"", NULL, '"',
+     NULL},
+    /* pnpm: Your Node version is incompatible with "pkg@1.0.0".\n\nExpected version: >=22 */
+    {"Your Node version is incompatible with ", "Expected version: ", '\n', "\""},
+    /* npm: npm error notsup Required: {"node":">=22"} (the name is on the line before) */
+    {"notsup Required: {", "\"node\":\"", '"', ""},
+};
+
+/* Copy p[0..n) up to the byte `end` into out: 1 when it ends before n and fits, all printable. */
+static int copy_until(char *out, size_t size, const char *p, size_t n, char end)
+{
+    size_t i;
+    for (i = 0; i < n && p[i] != end; i++)
+        if ((unsigned char)p[i] < 0x20 || (unsigned char)p[i] >= 0x7f || i + 1 >= size)
+            return 0;
+    if (i == n || i == 0)
+        return 0;
+    memcpy(out, p, i);
+    out[i] = '\0';
+    return 1;
+}
+
+/* The package before a yarn 1 mark: the word before it ("error semantic-release@25.0.3"). */
+static void word_before(char *out, size_t size, const char *start, const char *mark)
+{
+    const char *w = mark;
+    while (w > start && w[-1] != ' ' && w[-1] != '\n' && mark - w < (ptrdiff_t)size - 1)
+        w--;
+    copy_until(out, size, w, (size_t)(mark - w) + 1, *mark);
+}
+
+static void find_engine_refusal(engine_refusal *e, const sg_buf *out)
+{
+    const char *end = out->ptr + out->size, *m, *p;
+    size_t i;
+
+    memset(e, 0, sizeof(*e));
+    for (i = 0; i < SG_ARRAY_SIZE(engine_marks); i++) {
+        if (!(m = find_text(out->ptr, out->size, engine_marks[i].mark)))
+            continue;
+        p = m + strlen(engine_marks[i].mark);
+        if (engine_marks[i].then) {
+            const char *t = find_text(p, (size_t)(end - p) < 300 ? (size_t)(end - p) : 300,
+                                      engine_marks[i].then);
+            if (!t)
+                continue;
+            p = t + strlen(engine_marks[i].then);
+        }
+        if (!copy_until(e->range, sizeof(e->range), p, (size_t)(end - p), engine_marks[i].end))
+            continue;
+        p = m + strlen(engine_marks[i].mark);
+        if (!engine_marks[i].who)
+            word_before(e->who, sizeof(e->who), out->ptr, m);
+        else if (engine_marks[i].who[0] && p < end && *p == engine_marks[i].who[0])
+            copy_until(e->who, sizeof(e->who), p + 1, (size_t)(end - p - 1), *p);
+        return;
+    }
+}
+
+/* The hosts the install step's proxy refused, in the reason: the next recipe to write, or the
+ * setting of the repository to look at, depends on which host the tool tried to reach. */
+static void refused_hosts(sg_rebuild_run *r, const char *hosts)
+{
+    size_t n = strlen(r->res->reason);
+    snprintf(r->res->reason + n, sizeof(r->res->reason) - n,
+             " (the sandbox's proxy refused %.300s: the install step may reach the registry "
+             "only)",
+             hosts);
+    sg_buf_printf(&r->log, "result: %s\n", r->res->reason);
+}
+
 /* The report's line for a step that succeeded, scratch paths shortened. */
 static int report_step(sg_rebuild_run *r, const char *what, const char *const *argv,
                        const char *cwd, uint64_t elapsed_ms)
@@ -690,9 +825,10 @@ static void step_label(char *out, size_t size, const char *what, const char *con
 }
 
 /* Run argv in the sandbox as step `what` ("install", "build", "pack"). 0 when it succeeded;
- * 1 when it failed (the result says why); < 0 on an operational error. */
-static int run_step(sg_rebuild_run *r, const char *what, const char *const *argv, const char *cwd,
-                    int install)
+ * 1 when it failed (the result says why); < 0 on an operational error. When it failed on a
+ * dependency's engines.node and engine is not NULL, engine receives that refusal. */
+static int run_step_ex(sg_rebuild_run *r, const char *what, const char *const *argv,
+                       const char *cwd, int install, engine_refusal *engine)
 {
     sg_sandbox_spec spec;
     sg_sandbox_result sr;
@@ -759,16 +895,26 @@ static int run_step(sg_rebuild_run *r, const char *what, const char *const *argv
     log_step_end(r, what, &out, &sr);
     if (!known_failure(r, &out, line, sizeof(line)))
         failure_line(&out, line, sizeof(line));
+    if (engine)
+        find_engine_refusal(engine, &out);
     sg_buf_dispose(&out);
     if (step_failed(r, what, &sr, line, install)) {
         if (gw.error[0]) /* the registry failed, not the repository: never a verdict */
             return sg_error_set(r->ctx, SG_ENET, "the registry failed during the install step: %s",
                                 gw.error);
+        if (sr.refused[0])
+            refused_hosts(r, sr.refused);
         return 1;
     }
     if ((error = report_step(r, what, argv, cwd, sr.elapsed_ms)) < 0)
         return error;
     return sg_rebuild__recipe_command(r, argv, cwd);
+}
+
+static int run_step(sg_rebuild_run *r, const char *what, const char *const *argv, const char *cwd,
+                    int install)
+{
+    return run_step_ex(r, what, argv, cwd, install, NULL);
 }
 
 /* ---- npm's cache, seeded ---- */
@@ -951,6 +1097,86 @@ static int install_cmd(sg_rebuild_run *r, cmdline *c, const char *pm, int frozen
     return 0;
 }
 
+/* The folder of path (path up to its last '/') into out. */
+static int parent_of(sg_buf *out, sg_ctx *ctx, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    sg_buf_clear(out);
+    sg_buf_put(out, path, slash && slash != path ? (size_t)(slash - path) : 1);
+    return sg_buf_check(out, ctx, "a path");
+}
+
+/* The install step ran on a Node older than a dependency's engines.node: the maintainer's
+ * release ran on one that satisfies it (its package manager would have refused too). Take the
+ * newest long-term-support Node that satisfies it, else the newest, from the registry as for
+ * the repository's own .nvmrc (node_dist.c), for this and every later step. 1 when switched,
+ * 0 when the registry has none (said in the steps), < 0 on an operational error. */
+static int switch_node(sg_rebuild_run *r, const engine_refusal *e)
+{
+    const char *ranges[2] = {e->range, "lts/*"};
+    sg_buf node = SG_BUF_INIT;
+    char version[64], old[64];
+    int error;
+
+    error =
+        sg_rebuild__node_from_registry(&node, version, sizeof(version), r->ctx, r->o, ranges, 2);
+    if (error == SG_ENOTFOUND) { /* no long-term-support line satisfies it */
+        sg_error_clear(r->ctx);
+        error = sg_rebuild__node_from_registry(&node, version, sizeof(version), r->ctx, r->o,
+                                               ranges, 1);
+    }
+    if (error == SG_ENOTFOUND || error == SG_EUNSUPPORTED || error == SG_EINVALID) {
+        error = sg_rebuild__add_step(
+            r, "node: none from the registry for %s's engines.node '%s': %s",
+            e->who[0] ? e->who : "a dependency", e->range, sg_error_message(r->ctx));
+        sg_error_clear(r->ctx);
+        goto done;
+    }
+    if (error < 0)
+        goto done;
+    snprintf(old, sizeof(old), "%s", r->t.node_version);
+    sg_buf_clear(&r->t.node);
+    sg_buf_puts(&r->t.node, node.ptr);
+    snprintf(r->t.node_version, sizeof(r->t.node_version), "%s", version);
+    snprintf(r->t.node_note, sizeof(r->t.node_note),
+             "from the registry, integrity checked by sourcegate; %.120s's engines.node "
+             "'%.120s' refused %.60s",
+             e->who[0] ? e->who : "a dependency", e->range, old);
+    if ((error = sg_buf_check(&r->t.node, r->ctx, "a path")) < 0 ||
+        (error = parent_of(&r->t.node_bin, r->ctx, r->t.node.ptr)) < 0 ||
+        (error = parent_of(&r->t.node_prefix, r->ctx, r->t.node_bin.ptr)) < 0 ||
+        (error = sg_rebuild__add_step(r, "node: %s at %s (%s)", r->t.node_version, r->t.node.ptr,
+                                      r->t.node_note)) < 0)
+        goto done;
+    error = 1;
+done:
+    sg_buf_dispose(&node);
+    return error;
+}
+
+/* Run the install command; when the package manager refused a dependency's engines.node, once
+ * more with a Node that satisfies it (switch_node). 0, 1 (failed: the reason says why), < 0. */
+static int run_install(sg_rebuild_run *r, const char *const *argv)
+{
+    engine_refusal e;
+    int rc = run_step_ex(r, "install", argv, r->lock_dir.ptr, 1, &e);
+
+    if (rc != 1 || !e.range[0])
+        return rc;
+    if ((rc = pass_over(r, "install: refused on a dependency's engines.node (",
+                        "); installing again with a Node that satisfies it")) < 0)
+        return rc;
+    if ((rc = switch_node(r, &e)) <= 0) {
+        if (rc == 0)
+            sg_rebuild__set_reason(r, SG_REBUILD_FAILED,
+                                   "install failure: %.120s needs node '%.120s' (engines.node), "
+                                   "which %.60s does not satisfy and the registry has no Node for",
+                                   e.who[0] ? e.who : "a dependency", e.range, r->t.node_version);
+        return rc < 0 ? rc : 1;
+    }
+    return run_step_ex(r, "install", argv, r->lock_dir.ptr, 1, NULL);
+}
+
 /* The words of a package manager refusing a lockfile that does not match package.json. */
 static int lockfile_refused(const char *reason)
 {
@@ -1003,7 +1229,7 @@ static int install_as_of(sg_rebuild_run *r, const char *pm, const char *why)
                                : "no publish time is known (local mode), so no date cut");
     }
     if (rc == 0)
-        rc = run_step(r, "install", c.v, r->lock_dir.ptr, 1);
+        rc = run_install(r, c.v);
     r->as_of = NULL;
     if (rc != 1 || !date || !(r->t.sandboxed || r->pl.pm == SG_REBUILD_PM_NPM))
         return rc;
@@ -1014,7 +1240,7 @@ static int install_as_of(sg_rebuild_run *r, const char *pm, const char *why)
         (rc = sg_rebuild__recipe_set(r, "before", "")) < 0 || install_cmd(r, &c, pm, 0) != 0)
         return rc < 0 ? rc : 1;
     snprintf(r->install_mode, sizeof(r->install_mode), "not frozen%s, today's versions", why);
-    return run_step(r, "install", c.v, r->lock_dir.ptr, 1);
+    return run_install(r, c.v);
 }
 
 int sg_rebuild__step_install(sg_rebuild_run *r, const char *pm)
@@ -1032,7 +1258,7 @@ int sg_rebuild__step_install(sg_rebuild_run *r, const char *pm)
     snprintf(r->install_mode, sizeof(r->install_mode), "frozen");
     if (install_cmd(r, &c, pm, 1) != 0)
         return 1;
-    rc = run_step(r, "install", c.v, r->lock_dir.ptr, 1);
+    rc = run_install(r, c.v);
     if (rc != 1 || !lockfile_refused(r->res->reason))
         return rc;
     /* The maintainer's release ran with this lockfile: resolve what it lacks as of then. */

@@ -647,6 +647,7 @@ int sg_sandbox__run(sg_sandbox_result *res, sg_ctx *ctx, const sg_sandbox_spec *
     error = launch_start(&l, res, ctx, spec);
 done:
     launch_dispose(&l, spec);
+    snprintf(res->refused, sizeof(res->refused), "%.255s", l.px.refused);
     return error;
 }
 

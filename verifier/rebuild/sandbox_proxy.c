@@ -4,7 +4,9 @@
  * socket that sourcegate serves from a thread outside. That thread reads the request head
  * (CONNECT host:port, or an absolute-form GET for plain-HTTP registries), lets through only the
  * hosts the caller allowed and answers 403 to anything else. An origin-form request ("GET
- * /name") is for the registry gateway (registry_gateway.c), which gets the connection.
+ * /name") is for the registry gateway (registry_gateway.c), which gets the connection; so is a
+ * request or tunnel to the sandbox's own loopback (the forwarder's address, which clients that
+ * send everything through their proxy name). The hosts refused are kept for the report.
  */
 #define _GNU_SOURCE /* accept4, pipe2 */
 #include "common/common.h"
@@ -280,24 +282,44 @@ static int for_gateway(const char *head)
     return sp && sp[1] == '/';
 }
 
-/* An absolute-form request to the sandbox's own loopback that the allowlist does not name
- * ("GET http://127.0.0.1:PORT/x" from a client that sends everything to its proxy, as yarn
- * classic does): inside the sandbox's network namespace that address is the forwarder, so the
- * request is the gateway's, which reads the absolute form itself (parse_head). */
+/* A request to the sandbox's own loopback that the allowlist does not name: inside the
+ * sandbox's network namespace that address is the forwarder, so the request is the gateway's.
+ * Clients that send everything to their proxy say so in absolute form ("GET
+ * http://127.0.0.1:PORT/x", yarn classic: the gateway reads that form itself, parse_head) or
+ * open a tunnel to it ("CONNECT 127.0.0.1:PORT", yarn 2+, whose http-over-http agent tunnels
+ * plain HTTP too). 0: not the gateway's; LOOPBACK_ABSOLUTE or LOOPBACK_CONNECT. */
+enum { LOOPBACK_NONE, LOOPBACK_ABSOLUTE, LOOPBACK_CONNECT };
+
 static int loopback_for_gateway(sg_sandbox_proxy *p, const pconn *c)
 {
     char host[256], port[8], target[2048];
     const char *sp1 = strchr(c->head, ' '), *line_end = strstr(c->head, "\r\n"), *sp2;
+    int tunnel = sp1 && (size_t)(sp1 - c->head) == 7 && memcmp(c->head, "CONNECT", 7) == 0;
 
-    if (!sp1 || !line_end || sp1 > line_end || strncmp(sp1 + 1, "http://", 7) != 0 ||
+    if (!sp1 || !line_end || sp1 > line_end || (!tunnel && strncmp(sp1 + 1, "http://", 7) != 0) ||
         !(sp2 = memchr(sp1 + 1, ' ', (size_t)(line_end - sp1 - 1))) ||
         (size_t)(sp2 - sp1 - 1) >= sizeof(target))
-        return 0;
+        return LOOPBACK_NONE;
     memcpy(target, sp1 + 1, (size_t)(sp2 - sp1 - 1));
     target[sp2 - sp1 - 1] = '\0';
-    return parse_target(host, sizeof(host), port, sizeof(port), 0, target) == 0 &&
-           (strcmp(host, "127.0.0.1") == 0 || strcmp(host, "localhost") == 0) &&
-           !host_allowed(p, host, port);
+    if (parse_target(host, sizeof(host), port, sizeof(port), tunnel, target) < 0 ||
+        (strcmp(host, "127.0.0.1") != 0 && strcmp(host, "localhost") != 0) ||
+        host_allowed(p, host, port))
+        return LOOPBACK_NONE;
+    return tunnel ? LOOPBACK_CONNECT : LOOPBACK_ABSOLUTE;
+}
+
+/* Hand the connection to the gateway: the whole head for an origin-form or absolute-form
+ * request; for a tunnel, what followed its head once the tunnel is answered as open. */
+static void hand_to_gateway(sg_sandbox_proxy *p, pconn *c, size_t head_end, int kind)
+{
+    static const char ok[] = "HTTP/1.1 200 Connection Established\r\n\r\n";
+    size_t skip = kind == LOOPBACK_CONNECT ? head_end : 0;
+
+    if (kind == LOOPBACK_CONNECT && sg_fd_write_all(c->client, ok, sizeof(ok) - 1, 1) < 0)
+        return;
+    if (sg_gateway__take(p->gateway, c->client, c->head + skip, c->head_len - skip) == 0)
+        c->client = -1; /* the gateway's thread closes it */
 }
 
 /* One poll round's work for a connection; -1 when it is finished. */
@@ -306,6 +328,7 @@ static int pconn_step(sg_sandbox_proxy *p, pconn *c, short crev, short urev)
     if (!c->tunnel) {
         char *end;
         ssize_t n;
+        int kind = LOOPBACK_NONE;
         if (!(crev & (POLLIN | POLLHUP | POLLERR)))
             return 0;
         n = read(c->client, c->head + c->head_len, sizeof(c->head) - 1 - c->head_len);
@@ -316,9 +339,8 @@ static int pconn_step(sg_sandbox_proxy *p, pconn *c, short crev, short urev)
         end = strstr(c->head, "\r\n\r\n");
         if (!end)
             return c->head_len + 1 >= sizeof(c->head) ? -1 : 0;
-        if (p->gateway && (for_gateway(c->head) || loopback_for_gateway(p, c))) {
-            if (sg_gateway__take(p->gateway, c->client, c->head, c->head_len) == 0)
-                c->client = -1; /* the gateway's thread closes it */
+        if (p->gateway && (for_gateway(c->head) || (kind = loopback_for_gateway(p, c)))) {
+            hand_to_gateway(p, c, (size_t)(end - c->head) + 4, kind);
             return -1;
         }
         return handle_head(p, c, (size_t)(end - c->head) + 4);
