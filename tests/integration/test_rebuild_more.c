@@ -216,6 +216,26 @@ static void test_more__a_further_script_that_changes_a_built_file_is_not_kept(vo
     assert_null(strstr(recipe, "npm run types"));
 }
 
+/* A guessed script that makes the missing file with other bytes than the release's shows
+ * nothing about it: not kept, so the file stays unverified, never modified. */
+static void test_more__a_further_script_with_other_bytes_is_not_kept(void **state)
+{
+    fx *f = *state;
+    NEED_SANDBOX(f);
+    assert_int_equal(verify(f,
+                            PJ_HEAD "{\"build\": \"node build.js\", \"build:types\": \"node "
+                                    "types.js\"}\n}\n",
+                            "types.js",
+                            "require('fs').writeFileSync('dist/index.d.ts', 'export {};\\n');\n"),
+                     0);
+    assert_int_equal(sg_report_verdict(f->report), SG_VERDICT_INCONCLUSIVE);
+    assert_non_null(step_with(f->report, "more: npm run build:types in '.'"));
+    assert_non_null(step_with(f->report, "more: not kept: the further steps made "
+                                         "'dist/index.d.ts' with other bytes"));
+    assert_non_null(finding(f->report, "file-unverified", "dist/index.d.ts"));
+    assert_null(finding(f->report, "file-modified", "dist/index.d.ts"));
+}
+
 /* escalade: a build program at the package's top that no script runs is the maintainer's own
  * step: node runs it. */
 static void test_more__a_build_program_no_script_runs(void **state)
@@ -253,6 +273,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_more__a_types_script_makes_the_missing_declarations),
         T(test_more__a_further_script_that_changes_a_built_file_is_not_kept),
+        T(test_more__a_further_script_with_other_bytes_is_not_kept),
         T(test_more__a_build_program_no_script_runs),
         T(test_more__a_failing_further_script_keeps_the_first_pack),
     };

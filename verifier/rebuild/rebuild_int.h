@@ -138,10 +138,10 @@ typedef struct sg_rebuild_input {
     const char *published; /**< the release's publish time (the packument's time[version]):
                                 the install step sees the registry as of then; NULL (local
                                 mode): no date */
-    const char **wanted;   /**< the artifact's files (package-relative paths) that git lacks:
-                                when the pack lacks some of them, further building scripts
-                                run (rebuild_more.c); NULL: none */
-    size_t nwanted;        /**< entries of wanted */
+    const sg_entry **want; /**< the artifact's files that git lacks (borrowed): when the
+                                pack lacks some of them, further building scripts run
+                                (rebuild_more.c); NULL: none */
+    size_t nwant;          /**< entries of want */
 } sg_rebuild_input;
 
 /** The outcome. */
@@ -468,7 +468,7 @@ int sg_rebuild__run_build_step(sg_rebuild_run *r, const char *what, const char *
                                const char *cwd);
 
 /**
- * After the pack: when the packed tree lacks files of r->in->wanted, run the further building
+ * After the pack: when the packed tree lacks files of r->in->want, run the further building
  * scripts (sg_rebuild__more_scripts(), sg_rebuild__build_file()) one by one until the package
  * folder has them, then pack again. The new pack is kept only when it holds every file of the
  * first with the same bytes (a further script may add files, never change one); otherwise, or

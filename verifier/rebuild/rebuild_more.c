@@ -8,7 +8,10 @@
  * building scripts"), at most SG_REBUILD_MORE_MAX of them, each a sandboxed step under the same
  * limits, until the package folder has those files; then it packs again. A further script may
  * only add files: the new pack is kept only when it holds every file of the first one with the
- * same bytes, so what the build explained stays explained.
+ * same bytes, so what the build explained stays explained, and when each file it adds that the
+ * release has is the release's, byte for byte (the script is a guess: one that makes other
+ * bytes shows nothing about the release, and must not turn an unverified file into a
+ * modified one).
  */
 #include "common/common.h"
 
@@ -32,9 +35,9 @@ static size_t lacking(const sg_rebuild_run *r, char *names, size_t size)
 {
     size_t i, n = 0;
     names[0] = '\0';
-    for (i = 0; i < r->in->nwanted; i++) {
-        const char *p = r->in->wanted[i];
-        if (!p || sg_tree_find(r->res->tree, p))
+    for (i = 0; i < r->in->nwant; i++) {
+        const char *p = r->in->want[i]->path;
+        if (sg_tree_find(r->res->tree, p))
             continue;
         if (n++ < 3)
             snprintf(names + strlen(names), size - strlen(names), "%s'%.150s'",
@@ -51,11 +54,11 @@ static int folder_has_them(sg_rebuild_run *r, const sg_tree *first)
     sg_buf p = SG_BUF_INIT;
     size_t i;
     int all = 1;
-    for (i = 0; i < r->in->nwanted && all; i++) {
-        if (!r->in->wanted[i] || sg_tree_find(first, r->in->wanted[i]))
+    for (i = 0; i < r->in->nwant && all; i++) {
+        if (sg_tree_find(first, r->in->want[i]->path))
             continue;
         sg_buf_clear(&p);
-        sg_buf_printf(&p, "%s/%s", r->pkg_dir.ptr, r->in->wanted[i]);
+        sg_buf_printf(&p, "%s/%s", r->pkg_dir.ptr, r->in->want[i]->path);
         all = !p.error && access(p.ptr, F_OK) == 0;
     }
     sg_buf_dispose(&p);
@@ -229,6 +232,21 @@ static const char *changed_file(const sg_tree *first, const sg_tree *second)
     return NULL;
 }
 
+/* The first file the release has that second adds to first with other bytes, or NULL: a
+ * guessed script counts only when what it adds reproduces the release. */
+static const char *differing_addition(const sg_rebuild_run *r, const sg_tree *first,
+                                      const sg_tree *second)
+{
+    size_t i;
+    for (i = 0; i < r->in->nwant; i++) {
+        const sg_entry *a = r->in->want[i], *b = sg_tree_find(second, a->path);
+        if (b && !sg_tree_find(first, a->path) &&
+            (a->kind != b->kind || memcmp(a->sha256, b->sha256, sizeof(a->sha256)) != 0))
+            return a->path;
+    }
+    return NULL;
+}
+
 /* Drop the recipe's commands from index `from` on (steps whose output is not kept). */
 static void drop_commands(sg_rebuild_run *r, int from)
 {
@@ -240,7 +258,7 @@ static void drop_commands(sg_rebuild_run *r, int from)
 /* Pack again and keep the new pack when it only adds files. 0 kept or not (steps say), < 0. */
 static int pack_again(sg_rebuild_run *r, const char *pm, sg_tree *first, int ncommands, size_t had)
 {
-    const char *changed = NULL;
+    const char *changed = NULL, *differs = NULL;
     char names[600];
     int rc;
 
@@ -248,7 +266,8 @@ static int pack_again(sg_rebuild_run *r, const char *pm, sg_tree *first, int nco
     clear_packed(r);
     if ((rc = sg_rebuild__step_pack(r, pm)) == 0)
         rc = sg_rebuild__read_packed(r);
-    if (rc == 0 && !(changed = changed_file(first, r->res->tree))) {
+    if (rc == 0 && !(changed = changed_file(first, r->res->tree)) &&
+        !(differs = differing_addition(r, first, r->res->tree))) {
         size_t still = lacking(r, names, sizeof(names));
         sg_tree_free(first);
         return sg_rebuild__add_step(r, "more: packed again: %zu of the %zu missing files made%s%s",
@@ -267,6 +286,12 @@ static int pack_again(sg_rebuild_run *r, const char *pm, sg_tree *first, int nco
         return sg_rebuild__add_step(r, "more: packing again failed (%s); the first pack stands",
                                     names);
     }
+    if (differs)
+        return sg_rebuild__add_step(r,
+                                    "more: not kept: the further steps made '%.300s' with other "
+                                    "bytes than the release's (a guessed script counts only "
+                                    "when it reproduces them); the first pack stands",
+                                    differs);
     return sg_rebuild__add_step(r,
                                 "more: not kept: the further steps changed '%.300s', which the "
                                 "build had made (they may only add files); the first pack "
@@ -282,7 +307,7 @@ int sg_rebuild__step_more(sg_rebuild_run *r, const char *pm)
     size_t had, n, i;
     int ncommands, rc;
 
-    if (!r->in->wanted || !r->res->tree || !(had = lacking(r, names, sizeof(names))))
+    if (!r->in->want || !r->res->tree || !(had = lacking(r, names, sizeof(names))))
         return 0;
     if (!(n = choose(r, steps)))
         return sg_rebuild__add_step(r,
