@@ -117,6 +117,14 @@ static int runs_typescript(sg_ctx *ctx, const char *v)
     return ok;
 }
 
+/* The folder path names, into out ("/a/b/node" -> "/a/b"; "" when it has no '/'). */
+static void parent_of(sg_buf *out, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    sg_buf_clear(out);
+    sg_buf_put(out, path, slash ? (size_t)(slash - path) : 0);
+}
+
 /* Run a build program with node; a TypeScript one with a node that strips types (the
  * machine's, else one from the registry, checked as the rebuild's own node is). */
 static int run_file(sg_rebuild_run *r, const more_step *s)
@@ -148,12 +156,9 @@ static int run_file(sg_rebuild_run *r, const more_step *s)
                                              s->file, version)) < 0)
         goto done;
     /* that node first on PATH (and bound into the sandbox) for this step only */
-    sg_buf_puts(&bin, node.ptr);
-    sg_buf_truncate(&bin, (size_t)(strrchr(bin.ptr, '/') - bin.ptr));
-    sg_buf_puts(&prefix, bin.ptr);
-    sg_buf_truncate(&prefix, (size_t)(strrchr(prefix.ptr, '/') - prefix.ptr));
-    if ((rc = sg_buf_check(&prefix, r->ctx, "a path")) < 0 ||
-        (rc = sg_rebuild__recipe_set(r, "node_for_build_file", version)) < 0)
+    parent_of(&bin, node.ptr);
+    parent_of(&prefix, bin.ptr);
+    if ((rc = sg_buf_check(&prefix, r->ctx, "a path")) < 0)
         goto done;
     t = r->t.node_bin, r->t.node_bin = bin, bin = t;
     t = r->t.node_prefix, r->t.node_prefix = prefix, prefix = t;
@@ -161,6 +166,8 @@ static int run_file(sg_rebuild_run *r, const more_step *s)
     rc = sg_rebuild__run_build_step(r, "more", argv, s->cwd);
     t = r->t.node_bin, r->t.node_bin = bin, bin = t;
     t = r->t.node_prefix, r->t.node_prefix = prefix, prefix = t;
+    if (rc == 0)
+        rc = sg_rebuild__recipe_set(r, "node_for_build_file", version);
 done:
     sg_buf_dispose(&node);
     sg_buf_dispose(&bin);
@@ -251,6 +258,7 @@ static const char *differing_addition(const sg_rebuild_run *r, const sg_tree *fi
 static void drop_commands(sg_rebuild_run *r, int from)
 {
     cJSON *a = cJSON_GetObjectItemCaseSensitive(r->res->recipe, "commands");
+    cJSON_DeleteItemFromObjectCaseSensitive(r->res->recipe, "node_for_build_file");
     while (a && cJSON_GetArraySize(a) > from)
         cJSON_DeleteItemFromArray(a, cJSON_GetArraySize(a) - 1);
 }
