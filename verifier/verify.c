@@ -195,6 +195,10 @@ typedef struct rebuild_state {
     int ran;                          /* a rebuild was attempted (or skipped with a reason) */
     char note[1200];                  /* what possibly-built files' findings say about it */
     char unpinned[200];               /* the rebuild's install mode when no lockfile pinned it */
+    const sg_entry **want;            /* the candidates git lacks (borrowed from the artifact):
+                                         the rebuild tries further building scripts for the
+                                         ones its pack lacks */
+    size_t nwant;                     /* entries of want */
 } rebuild_state;
 
 /* Which artifact files the rebuild would settle, and does auto mode need it? */
@@ -202,7 +206,8 @@ static int prescan(rebuild_state *st, sg_ctx *ctx, const sg_tree *artifact, cons
                    sg_source_facts *facts, const sg_diff_opts *dopts)
 {
     size_t i, n = sg_tree_count(artifact);
-    if (!(st->candidate = sg_calloc(n ? n : 1, 1)))
+    if (!(st->candidate = sg_calloc(n ? n : 1, 1)) ||
+        !(st->want = sg_calloc(n ? n : 1, sizeof(*st->want))))
         return sg_error_set(ctx, SG_ENOMEM, "out of memory");
     for (i = 0; i < n; i++) {
         const sg_entry *a = sg_tree_entry(artifact, i), *s;
@@ -214,6 +219,7 @@ static int prescan(rebuild_state *st, sg_ctx *ctx, const sg_tree *artifact, cons
             s = sg_tree_find(dopts->tracked, a->path); /* compared by bytes, not rules */
         if (!s || s->kind == SG_ENTRY_SUBMODULE) {
             st->candidate[i] = 1;
+            st->want[st->nwant++] = a;
             if (dopts->possibly_built && dopts->possibly_built(facts, a->path, &why))
                 st->unverified++;
         } else if (s->kind != a->kind || memcmp(s->sha256, a->sha256, 32) != 0) {
@@ -261,6 +267,8 @@ static int maybe_rebuild(rebuild_state *st, sg_report *report, sg_ctx *ctx,
          !(facts->has_build && (st->unverified || st->code_modified))))
         return 0;
     memset(in, 0, sizeof(*in));
+    in->want = st->want;
+    in->nwant = st->nwant;
     in->root = root;
     in->subdir = subdir ? subdir : "";
     in->name = sg_report_get(report, SG_REPORT_PACKAGE);
@@ -395,6 +403,7 @@ static int summarize_rebuild(rebuild_state *st, sg_report *report, sg_ctx *ctx,
 static void rebuild_state_dispose(rebuild_state *st)
 {
     sg_free(st->candidate);
+    sg_free(st->want);
     sg_rebuild__result_dispose(&st->res);
     sg_rebuild__result_dispose(&st->again);
 }

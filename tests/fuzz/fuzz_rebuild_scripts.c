@@ -5,7 +5,9 @@
  *
  * Input: a first byte choosing the reader, then its text.
  *   'S' SCRIPT: classified against a scripts object whose entries run each other in a cycle
- *               and run SCRIPT itself; checks: no crash or hang, the same answer twice.
+ *               and run SCRIPT itself; checks: no crash or hang, the same answer twice; then
+ *               SCRIPT as a script's name, for the further building scripts' choice
+ *               (sg_rebuild__more_scripts): at most SG_REBUILD_MORE_MAX names, each a key.
  *   'P' PACKUMENT: cut at three dates; checks: no crash; when it succeeds the result is JSON
  *               whose versions are a subset of the input's, every dist-tag names a version
  *               left, and cutting the result again at the same date drops nothing.
@@ -36,6 +38,8 @@ static sg_ctx *fuzz_ctx(void)
 static void check_script(const char *script)
 {
     cJSON *scripts = cJSON_CreateObject();
+    const char *names[SG_REBUILD_MORE_MAX];
+    size_t n, i;
     int a, b;
     if (!scripts)
         return;
@@ -47,6 +51,12 @@ static void check_script(const char *script)
     b = sg_rebuild__script_is_chore(script, scripts);
     if (a != b || (a != 0 && a != 1))
         abort();
+    /* SCRIPT as a script's name too: further building scripts are chosen by their names */
+    cJSON_AddStringToObject(scripts, script, "tsc --emitDeclarationOnly");
+    n = sg_rebuild__more_scripts(names, SG_REBUILD_MORE_MAX, scripts, "build");
+    for (i = 0; i < n; i++)
+        if (n > SG_REBUILD_MORE_MAX || !cJSON_GetObjectItemCaseSensitive(scripts, names[i]))
+            abort();
     cJSON_Delete(scripts);
 }
 

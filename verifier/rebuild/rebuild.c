@@ -261,7 +261,8 @@ static int build_all(sg_rebuild_run *r)
     if ((rc = sg_rebuild__pm_program(r, &pm)) != 0 ||
         (rc = sg_rebuild__step_install(r, pm.ptr)) != 0 ||
         (rc = sg_rebuild__step_build(r, pm.ptr)) != 0 ||
-        (rc = sg_rebuild__step_pack(r, pm.ptr)) != 0 || (rc = sg_rebuild__read_packed(r)) != 0)
+        (rc = sg_rebuild__step_pack(r, pm.ptr)) != 0 || (rc = sg_rebuild__read_packed(r)) != 0 ||
+        (rc = sg_rebuild__step_more(r, pm.ptr)) != 0)
         goto done;
     if ((rc = sg_rebuild__recipe_finish(r)) < 0)
         goto done;

@@ -231,3 +231,152 @@ int sg_rebuild__script_is_chore(const char *script, const cJSON *scripts)
         return 0; /* a long script is not looked into: it counts as a build */
     return classify(script, scripts, 0);
 }
+
+/* ---------------------------------------------------------------- further building scripts */
+
+#define NAME_WORDS 8 /* words of a script name looked at */
+
+/* Words of a script name that say it makes type declarations. */
+static const char *const declaration_words[] = {
+    "dts", "types", "typings", "declarations", "declaration", "decl", "decls",
+};
+
+/* First words of a script name that say it builds (build-dts, build:esm, compile:types). */
+static const char *const build_words[] = {"build", "compile", "bundle", "emit", "gen", "generate"};
+
+/* Words of a script name that say it does something else: runs forever, serves, tests, checks,
+ * cleans, documents, releases, or builds an example. */
+static const char *const other_words[] = {
+    "watch",   "dev",     "serve",    "start",      "test",      "tests",  "spec",
+    "lint",    "check",   "clean",    "size",       "bench",     "docs",   "doc",
+    "typedoc", "example", "examples", "playground", "demo",      "site",   "website",
+    "release", "publish", "version",  "deploy",     "storybook", "e2e",    "coverage",
+    "format",  "fmt",     "preview",  "analyze",    "stats",     "report", "ci",
+};
+
+/* npm's lifecycle scripts: run by npm itself, or with the script they precede (prebuild). */
+static const char *const lifecycle_names[] = {
+    "prepare",     "prepack",     "postpack",   "prepublish",  "prepublishOnly", "publish",
+    "postpublish", "install",     "preinstall", "postinstall", "uninstall",      "version",
+    "preversion",  "postversion", "test",       "start",       "stop",           "restart",
+};
+
+/* Split a script name into its lowercase words (on : - _ . / and camelCase humps). */
+static size_t name_words(char (*w)[32], const char *name)
+{
+    size_t n = 0, len = 0;
+    const char *p;
+    for (p = name; *p && n < NAME_WORDS; p++) {
+        int sep = strchr(":-_./ ", *p) != NULL;
+        int hump = *p >= 'A' && *p <= 'Z' && len > 0;
+        if ((sep || hump) && len) {
+            w[n++][len] = '\0';
+            len = 0;
+        }
+        if (sep || n >= NAME_WORDS)
+            continue;
+        if (len + 1 < sizeof(w[0]))
+            w[n][len++] = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+    }
+    if (len && n < NAME_WORDS)
+        w[n++][len] = '\0';
+    return n;
+}
+
+/* A character that continues a script name. */
+static int name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c && strchr(":-_./", c));
+}
+
+/* Does text name script `name` (as a word: "npm run build:esm", "run-s build:*")? */
+static int names_script(const char *text, const char *name)
+{
+    size_t nl = strlen(name);
+    const char *p, *star;
+    for (p = text; nl && (p = strstr(p, name)) != NULL; p += nl)
+        if ((p == text || !name_char(p[-1])) && !name_char(p[nl]))
+            return 1;
+    /* a glob of npm-run-all: "build:*" names every build:X */
+    for (p = text; text && (star = strchr(p, '*')) != NULL; p = star + 1) {
+        const char *s = star;
+        while (s > text && !strchr(" \t\"'", s[-1]))
+            s--;
+        if (star > s && (size_t)(star - s) <= nl && strncmp(s, name, (size_t)(star - s)) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* 2: the name says it makes declarations; 1: it says it builds; 0: neither, or something
+ * else too. */
+static int more_tier(const char *name)
+{
+    char w[NAME_WORDS][32];
+    size_t n = name_words(w, name), i;
+    int decl = 0;
+    if (!n || in_list(name, lifecycle_names, SG_ARRAY_SIZE(lifecycle_names)) ||
+        (strncmp(name, "pre", 3) == 0 && name[3]) || strncmp(name, "post", 4) == 0)
+        return 0;
+    for (i = 0; i < n; i++) {
+        if (in_list(w[i], other_words, SG_ARRAY_SIZE(other_words)))
+            return 0;
+        decl |= in_list(w[i], declaration_words, SG_ARRAY_SIZE(declaration_words));
+    }
+    if (decl)
+        return 2;
+    return in_list(w[0], build_words, SG_ARRAY_SIZE(build_words)) ? 1 : 0;
+}
+
+size_t sg_rebuild__more_scripts(const char **names, size_t max, const cJSON *scripts,
+                                const char *ran)
+{
+    const char *ran_text = ran ? sg_json_str(scripts, ran) : NULL;
+    const cJSON *s;
+    size_t n = 0;
+    int tier;
+
+    for (tier = 2; tier >= 1; tier--) {
+        cJSON_ArrayForEach(s, scripts)
+        {
+            const char *text = cJSON_IsString(s) ? s->valuestring : NULL;
+            if (n >= max)
+                return n;
+            if (!s->string || !text || !*text || strlen(text) > 4096 ||
+                more_tier(s->string) != tier || (ran && strcmp(s->string, ran) == 0) ||
+                (ran_text && names_script(ran_text, s->string)) || strstr(text, "--watch") ||
+                sg_rebuild__script_is_chore(text, scripts))
+                continue;
+            names[n++] = s->string;
+        }
+    }
+    return n;
+}
+
+const char *sg_rebuild__build_file(const cJSON *scripts, int (*exists)(void *, const char *),
+                                   void *payload)
+{
+    static const char *const files[] = {"build.mjs", "build.js", "build.cjs", "build.ts",
+                                        "build.mts"};
+    const cJSON *s;
+    size_t i;
+    for (i = 0; i < SG_ARRAY_SIZE(files); i++) {
+        int named = 0;
+        if (!exists(payload, files[i]))
+            continue;
+        cJSON_ArrayForEach(s, scripts)
+        {
+            const char *t = cJSON_IsString(s) ? s->valuestring : "", *p;
+            if (strstr(t, files[i]))
+                named = 1;
+            /* "node build" runs build.js */
+            for (p = t; (p = strstr(p, "node build")) != NULL; p += 10)
+                if (!name_char(p[10]))
+                    named = 1;
+        }
+        if (!named)
+            return files[i];
+    }
+    return NULL;
+}

@@ -124,25 +124,29 @@ typedef enum {
 
 /** What the pipeline hands the rebuild. */
 typedef struct sg_rebuild_input {
-    const sg_tree *root;   /**< the repository's tree at the commit (readable content) */
-    const char *subdir;    /**< package folder inside it, "" at the root */
-    const char *name;      /**< package name (the artifact's) */
-    const char *version;   /**< package version (the artifact's) */
-    const char *commit;    /**< 40-hex commit, for the log's name */
-    sg_git_repo *repo;     /**< the repository the commit is in: the copy gets a shallow
-                                .git whose HEAD is that commit (builds run git grep,
-                                git describe, git rev-parse); NULL: no .git */
-    const char *ref;       /**< the tag or branch the commit was found by, recreated in the
-                                copy when it names that commit; may be NULL */
-    int variation;         /**< 1: the second build, varied as reprotest varies a build: another
-                                build path, TZ, LANG/LC_ALL, umask 0002, a later time (issue 15);
-                                0: the first */
-    const char *published; /**< the release's publish time (the packument's time[version]):
-                                the install step sees the registry as of then; NULL (local
-                                mode): no date */
+    const sg_tree *root;    /**< the repository's tree at the commit (readable content) */
+    const char *subdir;     /**< package folder inside it, "" at the root */
+    const char *name;       /**< package name (the artifact's) */
+    const char *version;    /**< package version (the artifact's) */
+    const char *commit;     /**< 40-hex commit, for the log's name */
+    sg_git_repo *repo;      /**< the repository the commit is in: the copy gets a shallow
+                                 .git whose HEAD is that commit (builds run git grep,
+                                 git describe, git rev-parse); NULL: no .git */
+    const char *ref;        /**< the tag or branch the commit was found by, recreated in the
+                                 copy when it names that commit; may be NULL */
+    int variation;          /**< 1: the second build, varied as reprotest varies a build: another
+                                 build path, TZ, LANG/LC_ALL, umask 0002, a later time (issue 15);
+                                 0: the first */
+    const char *published;  /**< the release's publish time (the packument's time[version]):
+                                 the install step sees the registry as of then; NULL (local
+                                 mode): no date */
     const char *repository; /**< the repository's URL (or local path) as the report names it:
                                  the copy's folder is named as `git clone` would name it (some
                                  bundlers name modules after it); NULL: "src" */
+    const sg_entry **want;  /**< the artifact's files that git lacks (borrowed): when the
+                                 pack lacks some of them, further building scripts run
+                                 (rebuild_more.c); NULL: none */
+    size_t nwant;           /**< entries of want */
 } sg_rebuild_input;
 
 /** The outcome. */
@@ -445,6 +449,46 @@ int sg_rebuild__read_packed(sg_rebuild_run *r);
  * package's scripts object, for `npm run NAME` inside it. 1 or 0.
  */
 int sg_rebuild__script_is_chore(const char *script, const cJSON *scripts);
+
+#define SG_REBUILD_MORE_MAX 3 /**< further building scripts run when files are missing */
+
+/**
+ * The further building scripts worth running when the build left files the release has out of
+ * the pack (rule in docs/rebuild.md "Further building scripts"): scripts of `scripts` whose name
+ * says they make type declarations (a word dts, types, typings, declarations...), then those
+ * named build-X, build:X, compile, bundle..., each in the object's order; never lifecycle
+ * scripts, watchers, dev servers, tests, lints, docs, examples, release chores
+ * (sg_rebuild__script_is_chore()), `ran` (the build script that ran, or NULL) or a script its
+ * text names. Up to max names (borrowed from scripts) into names; returns how many.
+ */
+size_t sg_rebuild__more_scripts(const char **names, size_t max, const cJSON *scripts,
+                                const char *ran);
+
+/**
+ * A build program at the package folder's top (build.mjs, build.js, build.cjs, build.ts,
+ * build.mts) that no script of `scripts` names: the maintainer runs it by hand. Its name, or
+ * NULL. `exists` says whether a file is in the package folder.
+ */
+const char *sg_rebuild__build_file(const cJSON *scripts, int (*exists)(void *, const char *),
+                                   void *payload);
+
+/**
+ * Run argv in the sandbox as the build step `what` (no network), from folder cwd, recorded in
+ * the steps and the recipe. 0 when it succeeded, 1 when it failed (the result says why), < 0
+ * on an operational error. (rebuild_run.c)
+ */
+int sg_rebuild__run_build_step(sg_rebuild_run *r, const char *what, const char *const *argv,
+                               const char *cwd);
+
+/**
+ * After the pack: when the packed tree lacks files of r->in->want, run the further building
+ * scripts (sg_rebuild__more_scripts(), sg_rebuild__build_file()) one by one until the package
+ * folder has them, then pack again. The new pack is kept only when it holds every file of the
+ * first with the same bytes (a further script may add files, never change one); otherwise, or
+ * when a script fails, the first stands and the steps say why. 0, or < 0 on an operational
+ * error. (rebuild_more.c)
+ */
+int sg_rebuild__step_more(sg_rebuild_run *r, const char *pm);
 
 /**
  * Append line to the recipe's array `key` ("commands": shell lines run, "skipped": steps passed

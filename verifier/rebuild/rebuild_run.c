@@ -917,6 +917,12 @@ static int run_step(sg_rebuild_run *r, const char *what, const char *const *argv
     return run_step_ex(r, what, argv, cwd, install, NULL);
 }
 
+int sg_rebuild__run_build_step(sg_rebuild_run *r, const char *what, const char *const *argv,
+                               const char *cwd)
+{
+    return run_step(r, what, argv, cwd, 0);
+}
+
 /* ---- npm's cache, seeded ---- */
 
 /* Copy sourcegate's cached tarball with this sha512 (hex) into npm's content-addressed cache

@@ -108,6 +108,9 @@ static int put_inputs(sg_buf *b, sg_ctx *ctx, const sg_report *report, const cJS
             "the clone's folder name, as the rebuild's (some bundlers name modules after it)");
     put_var(b, "PACKAGE_FOLDER", sg_json_str(recipe, "package_folder"), NULL);
     put_var(b, "NODE_VERSION", sg_json_str(recipe, "node"), NULL);
+    if (sg_json_str(recipe, "node_for_build_file"))
+        put_var(b, "NODE_FOR_BUILD_FILE", sg_json_str(recipe, "node_for_build_file"),
+                "the node that ran the TypeScript build program (`node build.ts`)");
     put_var(b, "PACKAGE_MANAGER", sg_json_str(recipe, "package_manager"), NULL);
     put_var(b, "PACKAGE_MANAGER_VERSION", sg_json_str(recipe, "package_manager_version"),
             "corepack runs this version where the commands say so");
