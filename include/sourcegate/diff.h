@@ -78,7 +78,9 @@ typedef struct sg_diff_opts {
      * rebuild. An artifact file the source lacks or has with other bytes is then reproduced
      * (same bytes: counts files_rebuilt), reproduced under the normalization "volatile-tokens"
      * (every difference a run of digits or hex of the same length or an ISO date/time that
-     * rebuilt_again or the release's facts establish: a low file-modified finding), or
+     * rebuilt_again or the release's facts establish: a low file-modified finding), under
+     * "dts-union-order" (a declaration file Node does not load whose lines differ only in the
+     * order of union members: a low file-modified finding), or
      * unexplained (file-modified at the file's severity: an appended line fails); a file the
      * rebuild did not make stays as possibly_built says. A file the source explains (same
      * bytes, or an accepted normalization) is never compared with the rebuild.
