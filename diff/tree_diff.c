@@ -691,12 +691,21 @@ static int builds_vary(tdiff *t, const sg_entry *r, const sg_buf *ab, const sg_b
     return vary;
 }
 
+/* The second, varied build's copy of a when it has a's kind and bytes exactly (an honest build
+ * made them: reproduced, whatever the first build wrote), else NULL. */
+static const sg_entry *again_made(const tdiff *t, const sg_entry *a)
+{
+    const sg_tree *g = t->opts->rebuilt_again;
+    const sg_entry *e = g ? sg_tree_find(g, a->path) : NULL;
+    return e && e->kind == a->kind && memcmp(e->sha256, a->sha256, 32) == 0 ? e : NULL;
+}
+
 /* Compare artifact file a with the rebuild's copy. *handled is 1 when the rebuild decided the
  * file (counted or a finding added), 0 when the rebuild did not make this path. */
 static int check_rebuilt(tdiff *t, const sg_entry *a, int *handled)
 {
     const sg_tree *rt = t->opts->rebuilt;
-    const sg_entry *r = rt ? sg_tree_find(rt, a->path) : NULL;
+    const sg_entry *r = rt ? sg_tree_find(rt, a->path) : NULL, *g;
     sg_buf ab = SG_BUF_INIT, rb = SG_BUF_INIT;
     sg_rebuilt_cmp cmp;
     sg_file_class cls;
@@ -712,6 +721,10 @@ static int check_rebuilt(tdiff *t, const sg_entry *a, int *handled)
     if (r->kind == a->kind && memcmp(r->sha256, a->sha256, 32) == 0) {
         t->rebuilt++;
         return check_mode(t, r, a);
+    }
+    if ((g = again_made(t, a)) != NULL) {
+        t->rebuilt++;
+        return check_mode(t, g, a);
     }
     memset(&cmp, 0, sizeof(cmp));
     cmp.outcome = SG_REBUILT_DIFFERENT;

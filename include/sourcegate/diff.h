@@ -104,7 +104,8 @@ typedef struct sg_diff_opts {
      * also differs between the two builds at the same place, or is a fact of the release
      * (release_published, release_commit, release_version); any other token is a modification
      * (file-modified at the file's severity, naming the token). Without a second build such a
-     * file is file-unverified.
+     * file is file-unverified. An artifact file this build made with the same kind and bytes
+     * is reproduced whatever the first build made (counts files_rebuilt).
      */
     const sg_tree *rebuilt_again;
 
