@@ -175,6 +175,31 @@ static void test_dts_union__whole_files(void **state)
     assert_false(same);
 }
 
+/* Out of memory is an error, never an answer: no "not equal" that would become a finding. */
+static void test_dts_union__out_of_memory_is_an_error(void **state)
+{
+    sg_union_check uc;
+    int out = -1, same = -1;
+    long n;
+    (void)state;
+    for (n = 0; n < 4; n++) {
+        sg_alloc__fail_after(n);
+        assert_int_equal(sg_diff__union_lines_equal(&out, ART_LINE, strlen(ART_LINE), REB_LINE,
+                                                    strlen(REB_LINE)),
+                         SG_ENOMEM);
+        sg_alloc__fail_after(-1);
+        assert_int_equal(out, 0);
+    }
+    sg_alloc__fail_after(0);
+    assert_int_equal(sg_diff__union_order_only(&same, &uc, ctx, ART_DTS, strlen(ART_DTS), REB_DTS,
+                                               strlen(REB_DTS)),
+                     SG_ENOMEM);
+    sg_alloc__fail_after(-1);
+    assert_int_equal(same, 0);
+    assert_non_null(strstr(sg_error_message(ctx), "out of memory"));
+    sg_error_clear(ctx);
+}
+
 /* Diff an artifact whose file path is art against a rebuild that made reb there. */
 static void diff_rebuilt(const char *pkg, const char *path, const char *art, const char *reb)
 {
@@ -305,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_dts_union__deep_or_long_lines_are_bounded),
         cmocka_unit_test(test_dts_union__declaration_paths),
         cmocka_unit_test(test_dts_union__whole_files),
+        cmocka_unit_test(test_dts_union__out_of_memory_is_an_error),
         cmocka_unit_test(test_dts_union__reordered_declaration_file_is_reproduced),
         cmocka_unit_test(test_dts_union__same_reordering_in_code_fails),
         cmocka_unit_test(test_dts_union__declaration_file_node_loads_is_not_normalized),
