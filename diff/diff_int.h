@@ -14,6 +14,8 @@ typedef struct sg_entry_target {
     char *field; /**< the field ("main", "exports", ...); sg_malloc'd */
     char *path;  /**< the path it names, normalized ("lib/index.js"); sg_malloc'd */
     int changed; /**< the field differs from the source's */
+    int types;   /**< named under a "types" condition only (exports, imports): Node does not
+                      load it unless run with --conditions=types */
 } sg_entry_target;
 
 typedef struct sg_manifest_info {
@@ -137,6 +139,39 @@ int sg_diff__rebuild_lines_differ(int *out, sg_ctx *ctx, const sg_tree *artifact
 
 int sg_diff__rebuild_tokens_only(int *out, sg_ctx *ctx, const sg_tree *artifact,
                                  const sg_tree *rebuilt, const unsigned char *only);
+
+/**
+ * 1 when path names a TypeScript declaration file (.d.ts, .d.mts, .d.cts): types only, no
+ * code that runs.
+ */
+int sg_diff__dts_path(const char *path);
+
+/**
+ * *out = 1 when the lines a and b of a declaration file are equal but for the order of the
+ * members of unions the line bounds on both sides (members compared as text; separators,
+ * spacing and everything else byte for byte; diff/dts_union.c says which lines are compared
+ * exactly). Returns 0, or SG_ENOMEM (with *out = 0).
+ */
+int sg_diff__union_lines_equal(int *out, const char *a, size_t an, const char *b, size_t bn);
+
+/** A line of a declaration file is quoted in a finding up to this many bytes. */
+#define SG_UNION_TEXT 160
+
+/** Where a declaration file differs from the rebuild's only in the order of union members. */
+typedef struct sg_union_check {
+    size_t lines;              /**< lines that differ */
+    size_t first_line;         /**< the first of them (1-based) */
+    char art[SG_UNION_TEXT];   /**< that line in the artifact, without its indentation */
+    char built[SG_UNION_TEXT]; /**< that line in the rebuild */
+} sg_union_check;
+
+/**
+ * *out = 1 when the artifact's copy of a declaration file (art) and the rebuild's (reb) have
+ * the same number of lines, the same final newline, and every pair of lines that differ is
+ * equal by sg_diff__union_lines_equal(); st then says where. Errors: SG_ENOMEM (in ctx).
+ */
+int sg_diff__union_order_only(int *out, sg_union_check *st, sg_ctx *ctx, const char *art,
+                              size_t alen, const char *reb, size_t rlen);
 
 /* The top folders a group of findings is in, for the reports' grouped lines: at most
  * SG_DIFF_FOLDERS distinct ones, first seen first, each as a prefix of a finding's path with

@@ -886,7 +886,8 @@ static int parse_object(cJSON **out, sg_ctx *ctx, const char *data, size_t len, 
 /* Entry points whose string values name files Node loads (issue 12). */
 static const char *const entry_fields[] = {"main", "module", "browser", "exports", "imports"};
 
-static int add_target(sg_manifest_info *info, const char *field, const char *path, int changed)
+static int add_target(sg_manifest_info *info, const char *field, const char *path, int changed,
+                      int types)
 {
     sg_entry_target *t;
     while (path[0] == '.' && path[1] == '/')
@@ -901,6 +902,7 @@ static int add_target(sg_manifest_info *info, const char *field, const char *pat
     t->field = sg_strdup(field);
     t->path = sg_strdup(path);
     t->changed = changed;
+    t->types = types;
     if (!t->field || !t->path) {
         sg_free(t->field);
         sg_free(t->path);
@@ -910,20 +912,27 @@ static int add_target(sg_manifest_info *info, const char *field, const char *pat
     return 0;
 }
 
+/* Is key a condition Node never matches unless told to, TypeScript's "types" ("typings")? */
+static int types_condition(const char *key)
+{
+    return key && (strcmp(key, "types") == 0 || strcmp(key, "typings") == 0);
+}
+
 /* Every string leaf of an entry point's value (exports and imports nest conditions; browser
- * maps paths to paths or false). */
+ * maps paths to paths or false). types: the leaf is under a "types" condition. */
 static int add_targets(sg_manifest_info *info, const char *field, const cJSON *v, int changed,
-                       unsigned depth)
+                       int types, unsigned depth)
 {
     const cJSON *it;
     int error;
     if (depth > 32)
         return 0;
     if (cJSON_IsString(v))
-        return add_target(info, field, v->valuestring, changed);
+        return add_target(info, field, v->valuestring, changed, types);
     cJSON_ArrayForEach(it, v)
     {
-        if ((error = add_targets(info, field, it, changed, depth + 1)) < 0)
+        int t = types || (cJSON_IsObject(v) && types_condition(it->string));
+        if ((error = add_targets(info, field, it, changed, t, depth + 1)) < 0)
             return error;
     }
     return 0;
@@ -937,7 +946,7 @@ static int fill_entries(sg_mdiff *m, sg_manifest_info *info)
         const char *f = entry_fields[i];
         const cJSON *a = sg_diff__member(m->art, f), *s = sg_diff__member(m->src, f);
         int changed = !sg_diff__field_equiv(f, m->src, s, m->art, a);
-        if (a && (error = add_targets(info, f, a, changed, 0)) < 0)
+        if (a && (error = add_targets(info, f, a, changed, 0, 0)) < 0)
             return sg_error_set(m->ctx, SG_ENOMEM, "out of memory reading entry points");
     }
     return 0;

@@ -588,8 +588,54 @@ done:
     return error;
 }
 
-/* Compare artifact file a with the rebuild's copy. *handled is 1 when the rebuild decided the
- * file (counted or a finding added), 0 when the rebuild did not make this path. */
+/* Is a a declaration file that nothing loads as code? Not when its content or mode says code
+ * (a shebang, an exec bit), a bin names it, require() finds it before a sibling, or an entry
+ * point names it other than under a "types" condition (Node would run it as JavaScript, or
+ * strip its types and run what is left). */
+static int types_only(const tdiff *t, const sg_entry *a)
+{
+    size_t i, head = a->size < SG_ENTRY_HEAD ? (size_t)a->size : SG_ENTRY_HEAD;
+    if (a->kind != SG_ENTRY_FILE || !sg_diff__dts_path(a->path) ||
+        sg_file_classify(a->path, a->head, head, a->exec ? 1 : 0) != SG_FILE_TYPES ||
+        sg_diff__is_bin_target(&t->info, a->path) || has_code_sibling(t, a->path))
+        return 0;
+    for (i = 0; i < t->info.entry_count; i++)
+        if (!t->info.entries[i].types && strcmp(t->info.entries[i].path, a->path) == 0)
+            return 0;
+    return 1;
+}
+
+/* a, a declaration file nothing loads as code, differs from the rebuild's copy r only in the
+ * order of union members (diff/dts_union.c): reproduced under "dts-union-order", a low finding
+ * naming the first such line. *handled is 0 when that is not so. */
+static int settle_unions(tdiff *t, const sg_entry *a, const sg_entry *r, const sg_buf *ab,
+                         const sg_buf *rb, int *handled)
+{
+    sg_buf line = SG_BUF_INIT;
+    sg_union_check uc;
+    int same, error;
+
+    *handled = 0;
+    if (r->kind != SG_ENTRY_FILE || !types_only(t, a))
+        return 0;
+    if ((error = sg_diff__union_order_only(&same, &uc, t->ctx, ab->ptr, ab->size, rb->ptr,
+                                           rb->size)) < 0 ||
+        !same)
+        return error;
+    *handled = 1;
+    t->rebuilt++;
+    sg_buf_printf(&line,
+                  "reproduced by the rebuild except the order of union members on %zu line%s "
+                  "of a declaration file, first at line %zu: '%s' where the rebuild has '%s'",
+                  uc.lines, uc.lines == 1 ? "" : "s", uc.first_line, uc.art, uc.built);
+    if ((error = sg_buf_check(&line, t->ctx, "a finding")) == 0 &&
+        (error = sg_report_add_normalization(t->report, t->ctx, "dts-union-order")) == 0 &&
+        (error = add(t, "file-modified", SG_SEV_LOW, a->path, NULL, NULL, line.ptr)) == 0)
+        error = check_mode(t, r, a);
+    sg_buf_dispose(&line);
+    return error;
+}
+
 /* The next line of [*p, end): its start and length (without the newline); 0 at the end. */
 static int next_line(const char **p, const char *end, const char **line, size_t *len)
 {
@@ -645,16 +691,27 @@ static int builds_vary(tdiff *t, const sg_entry *r, const sg_buf *ab, const sg_b
     return vary;
 }
 
+/* The second, varied build's copy of a when it has a's kind and bytes exactly (an honest build
+ * made them: reproduced, whatever the first build wrote), else NULL. */
+static const sg_entry *again_made(const tdiff *t, const sg_entry *a)
+{
+    const sg_tree *g = t->opts->rebuilt_again;
+    const sg_entry *e = g ? sg_tree_find(g, a->path) : NULL;
+    return e && e->kind == a->kind && memcmp(e->sha256, a->sha256, 32) == 0 ? e : NULL;
+}
+
+/* Compare artifact file a with the rebuild's copy. *handled is 1 when the rebuild decided the
+ * file (counted or a finding added), 0 when the rebuild did not make this path. */
 static int check_rebuilt(tdiff *t, const sg_entry *a, int *handled)
 {
     const sg_tree *rt = t->opts->rebuilt;
-    const sg_entry *r = rt ? sg_tree_find(rt, a->path) : NULL;
+    const sg_entry *r = rt ? sg_tree_find(rt, a->path) : NULL, *g;
     sg_buf ab = SG_BUF_INIT, rb = SG_BUF_INIT;
     sg_rebuilt_cmp cmp;
     sg_file_class cls;
     char detail[512];
     const uint64_t max = 64u << 20;
-    int error = 0;
+    int error = 0, done_unions = 0;
 
     *handled = 0;
     if (!r)
@@ -664,6 +721,10 @@ static int check_rebuilt(tdiff *t, const sg_entry *a, int *handled)
     if (r->kind == a->kind && memcmp(r->sha256, a->sha256, 32) == 0) {
         t->rebuilt++;
         return check_mode(t, r, a);
+    }
+    if ((g = again_made(t, a)) != NULL) {
+        t->rebuilt++;
+        return check_mode(t, g, a);
     }
     memset(&cmp, 0, sizeof(cmp));
     cmp.outcome = SG_REBUILT_DIFFERENT;
@@ -677,6 +738,9 @@ static int check_rebuilt(tdiff *t, const sg_entry *a, int *handled)
         error = settle_tokens(t, a, r, &ab, &rb, &cmp, cls);
         goto done;
     }
+    if (cmp.first_line && !cmp.appended && !cmp.missing &&
+        ((error = settle_unions(t, a, r, &ab, &rb, &done_unions)) < 0 || done_unions))
+        goto done;
     if (r->kind != a->kind)
         snprintf(detail, sizeof(detail), "a %s in the artifact, not in the rebuild (%s)",
                  a->kind == SG_ENTRY_SYMLINK ? "symbolic link" : "file", sg_file_class_name(cls));

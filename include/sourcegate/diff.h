@@ -78,7 +78,9 @@ typedef struct sg_diff_opts {
      * rebuild. An artifact file the source lacks or has with other bytes is then reproduced
      * (same bytes: counts files_rebuilt), reproduced under the normalization "volatile-tokens"
      * (every difference a run of digits or hex of the same length or an ISO date/time that
-     * rebuilt_again or the release's facts establish: a low file-modified finding), or
+     * rebuilt_again or the release's facts establish: a low file-modified finding), under
+     * "dts-union-order" (a declaration file Node does not load whose lines differ only in the
+     * order of union members: a low file-modified finding), or
      * unexplained (file-modified at the file's severity: an appended line fails); a file the
      * rebuild did not make stays as possibly_built says. A file the source explains (same
      * bytes, or an accepted normalization) is never compared with the rebuild.
@@ -102,7 +104,8 @@ typedef struct sg_diff_opts {
      * also differs between the two builds at the same place, or is a fact of the release
      * (release_published, release_commit, release_version); any other token is a modification
      * (file-modified at the file's severity, naming the token). Without a second build such a
-     * file is file-unverified.
+     * file is file-unverified. An artifact file this build made with the same kind and bytes
+     * is reproduced whatever the first build made (counts files_rebuilt).
      */
     const sg_tree *rebuilt_again;
 
