@@ -45,7 +45,7 @@ static const char fake_pnpm[] =
     "const http = require('http'), fs = require('fs'), cp = require('child_process');\n"
     "const args = process.argv.slice(3), env = process.env;\n"
     "const reg = env.pnpm_config_registry || 'https://registry.npmjs.org/';\n"
-    "function get(name, next) {\n"
+    "function get(name, next, optional) {\n"
     "  const url = reg + name.replace('/', '%2F');\n"
     "  const fail = (why) => { console.log(`[ERR_PNPM_META_FETCH_FAIL] GET ${url}: ${why}`);\n"
     "    process.exit(1); };\n"
@@ -53,6 +53,7 @@ static const char fake_pnpm[] =
     "  http.get(url, (res) => {\n"
     "    res.resume();\n"
     "    res.on('end', () => {\n"
+    "      if (res.statusCode === 404 && optional) return next();\n"
     "      if (res.statusCode === 404) {\n"
     "        console.log(`[ERR_PNPM_FETCH_404] GET ${url}: Not Found - 404\\n\\n${name} is not in "
     "the npm registry, or you have no permission to fetch it.\\n\\nNo authorization header was "
@@ -66,15 +67,21 @@ static const char fake_pnpm[] =
     "}\n"
     "function each(names, done) {\n"
     "  if (!names.length) return done();\n"
-    "  get(names[0], () => each(names.slice(1), done));\n"
+    "  const [name, block] = names[0], next = () => each(names.slice(1), done);\n"
+    "  const elsewhere = /tarball: (\\S+)\\}/.exec(block || '');\n"
+    "  if (elsewhere) {\n"
+    "    console.log(`[ERR_PNPM_FETCH_404] GET ${elsewhere[1]}: Not Found - 404`);\n"
+    "    process.exit(1);\n"
+    "  }\n"
+    "  get(name, next, /optional: true/.test(block || ''));\n"
     "}\n"
     "if (args[0] === 'install') {\n"
     "  const all = [], here = [];\n"
     "  for (const block of fs.readFileSync('pnpm-lock.yaml', 'utf8').split('\\n\\n')) {\n"
     "    const m = /^  '?(@?[^@'\\s]+)@[^:]+'?:/.exec(block);\n"
     "    if (!m) continue;\n"
-    "    all.push(m[1]);\n"
-    "    if (!/os: \\[(?!linux)/.test(block)) here.push(m[1]);\n"
+    "    all.push([m[1]]);\n"
+    "    if (!/os: \\[(?!linux)/.test(block)) here.push([m[1], block]);\n"
     "  }\n"
     "  const install = () => each(here, () => console.log('fake pnpm: installed'));\n"
     "  if (env.pnpm_config_trust_lockfile === 'true') install();\n"
@@ -110,6 +117,13 @@ static const char build_js[] = "const fs = require('fs');\n"
     "lockfileVersion: '9.0'\n\npackages:\n\n"                                                      \
     "  dep@1.0.0:\n    resolution: {integrity: " INTEG "}\n\n"                                     \
     "  dep-darwin@1.0.0:\n    resolution: {integrity: " INTEG "}\n    os: [darwin]\n\n"
+
+/* the registry lacks opt-gone, an optional dependency pnpm gets past; other's tarball is at
+ * another host, which answers 404 */
+#define LOCK_ELSEWHERE                                                                             \
+    "lockfileVersion: '9.0'\n\npackages:\n\n"                                                      \
+    "  opt-gone@1.0.0:\n    resolution: {integrity: " INTEG "}\n    optional: true\n\n"            \
+    "  other@1.0.0:\n    resolution: {tarball: https://codeload.example/other.tgz}\n\n"
 
 /* gone is needed on every platform and the registry lacks it */
 #define LOCK_GONE                                                                                  \
@@ -288,12 +302,31 @@ static void test_pnpm11__a_package_the_registry_lacks_is_named(void **state)
     sgt_http_stop(g.srv);
 }
 
+/* A 404 the install got past (an optional package the registry lacks) is not blamed for a
+ * failure that another 404 caused: the reason is the tool's own line. */
+static void test_pnpm11__a_tolerated_404_is_not_blamed(void **state)
+{
+    fx *f = *state;
+    sg_rebuild_result res = SG_REBUILD_RESULT_INIT;
+    reg g;
+    NEED_SANDBOX(f);
+    start_registry(&g);
+    rebuild(f, &res, &g, LOCK_ELSEWHERE);
+    assert_int_equal(res.status, SG_REBUILD_FAILED);
+    assert_true(asked(&g, "/opt-gone"));
+    assert_string_equal(res.reason, "install failure (exit status 1): [ERR_PNPM_FETCH_404] GET "
+                                    "https://codeload.example/other.tgz: Not Found - 404");
+    sg_rebuild__result_dispose(&res);
+    sgt_http_stop(g.srv);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_pnpm11__installs_through_the_gateway_from_the_lockfile),
         T(test_pnpm11__a_package_the_registry_lacks_is_named),
+        T(test_pnpm11__a_tolerated_404_is_not_blamed),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -618,12 +618,20 @@ static int known_failure(const sg_rebuild_run *r, const sg_buf *out, char *buf, 
     return 0;
 }
 
-/* A failed install that reports a 404 while the registry lacked a package (the gateway saw
+/* A failed install that reports a 404 for the package the registry lacked (the gateway saw
  * it): name the package and the registry, not the tool's own guess (pnpm: "No authorization
- * header was set for the request"). 1 when out holds one, with the reason written to buf. */
+ * header was set for the request"). An output that names another package (a 404 the tool got
+ * past) keeps its own line. 1 when out holds one, with the reason written to buf. */
 static int missing_package(const sg_sandbox_gateway *gw, const sg_buf *out, char *buf, size_t size)
 {
-    if (!gw->missing[0] || !contains(out->ptr, out->size, "404"))
+    char name[256];
+    const char *end = strstr(gw->missing, "' (");
+    size_t nl = end ? (size_t)(end - gw->missing - 1) : 0;
+    if (!nl || nl >= sizeof(name) || !contains(out->ptr, out->size, "404"))
+        return 0;
+    memcpy(name, gw->missing + 1, nl);
+    name[nl] = '\0';
+    if (!contains(out->ptr, out->size, name))
         return 0;
     snprintf(buf, size, "the registry has no package %s, which the install needs", gw->missing);
     return 1;
