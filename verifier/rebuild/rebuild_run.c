@@ -269,9 +269,9 @@ int sg_rebuild__pm_program(sg_rebuild_run *r, sg_buf *out)
 /* ---- environment (a flat NULL-terminated array of owned strings) ---- */
 
 typedef struct envv {
-    char *v[64]; /* entries */
-    size_t n;    /* used */
-    int error;   /* sticky */
+    char *v[128]; /* entries */
+    size_t n;     /* used */
+    int error;    /* sticky */
 } envv;
 
 static void env_add(envv *e, const char *fmt, ...)
@@ -321,7 +321,7 @@ static void registry_env(sg_rebuild_run *r, envv *e, int gateway)
         env_add(e, "npm_config_replace_registry_host=always");
         /* the gateway retries the registry itself; its 502 is final */
         env_add(e, "npm_config_fetch_retries=0");
-        /* npm's default, over whatever the repository's .npmrc says: the gateway serves 48
+        /* npm's default, over whatever the repository's .npmrc says: the gateway serves 128
          * connections at once and refuses more (an operational error, not a verdict) */
         env_add(e, "npm_config_maxsockets=15");
         env_add(e, "YARN_UNSAFE_HTTP_WHITELIST=127.0.0.1");
@@ -425,6 +425,27 @@ static int user_env(const sg_rebuild_run *r, const char *prefix)
     return 0;
 }
 
+/* pnpm 11 reads its settings from pnpm_config_* and no longer from npm_config_* (its
+ * config reader's PREFIX): without the same settings under that name it would install from
+ * registry.npmjs.org through the proxy, past the gateway, into a store of its choosing. So
+ * every npm_config_* entry is given under both names, unless pnpm_config_* is set already. */
+static void pnpm_env(envv *e)
+{
+    size_t i, j, n = e->n, kl;
+    for (i = 0; i < n && !e->error; i++) {
+        const char *eq = strchr(e->v[i], '=');
+        if (strncmp(e->v[i], "npm_config_", 11) != 0 || !eq)
+            continue;
+        kl = (size_t)(eq - e->v[i]) - 11;
+        for (j = 0; j < n; j++)
+            if (strncmp(e->v[j], "pnpm_config_", 12) == 0 &&
+                strncmp(e->v[j] + 12, e->v[i] + 11, kl + 1) == 0)
+                break;
+        if (j == n)
+            env_add(e, "p%s", e->v[i]); /* pnpm_config_... */
+    }
+}
+
 static void build_env(sg_rebuild_run *r, envv *e, int install)
 {
     size_t i;
@@ -479,6 +500,10 @@ static void build_env(sg_rebuild_run *r, envv *e, int install)
     if (install) {
         env_add(e, "YARN_ENABLE_SCRIPTS=0");
         env_add(e, "npm_config_ignore_scripts=true");
+        /* pnpm 11 re-applies the repository's minimumReleaseAge and trustPolicy to every
+         * lockfile entry (today's clock, every platform's packument): the release's lockfile is
+         * what is rebuilt, each tarball pinned by its integrity and checked at the gateway */
+        env_add(e, "pnpm_config_trust_lockfile=true");
     } else {
         env_add(e, "COREPACK_ENABLE_NETWORK=0");
         env_add(e, "npm_config_offline=true");
@@ -488,6 +513,7 @@ static void build_env(sg_rebuild_run *r, envv *e, int install)
     for (i = 0; r->o->env && r->o->env[i]; i++)
         if (strncmp(r->o->env[i], "SOURCE_DATE_EPOCH=", 18) != 0) /* unset in both builds */
             env_add(e, "%s", r->o->env[i]);
+    pnpm_env(e);
 }
 
 /* ---- running one step ---- */
@@ -528,7 +554,8 @@ static const char *failure_line(const sg_buf *out, char *buf, size_t size)
     while (lines < 50) {
         size_t ls = start, le = end, i;
         for (i = ls; i + 5 <= le; i++) {
-            if ((sg_strncasecmp(p + i, "error", 5) == 0 || strncmp(p + i, "ERR!", 4) == 0) &&
+            if ((sg_strncasecmp(p + i, "error", 5) == 0 || strncmp(p + i, "ERR!", 4) == 0 ||
+                 strncmp(p + i, "ERR_PNPM_", 9) == 0) &&
                 !contains(p + ls, le - ls, "complete log")) {
                 best_s = ls;
                 best_e = le;
@@ -662,6 +689,25 @@ static int known_failure(const sg_rebuild_run *r, const sg_buf *out, char *buf, 
         return 1;
     }
     return 0;
+}
+
+/* A failed install that reports a 404 for the package the registry lacked (the gateway saw
+ * it): name the package and the registry, not the tool's own guess (pnpm: "No authorization
+ * header was set for the request"). An output that names another package (a 404 the tool got
+ * past) keeps its own line. 1 when out holds one, with the reason written to buf. */
+static int missing_package(const sg_sandbox_gateway *gw, const sg_buf *out, char *buf, size_t size)
+{
+    char name[256];
+    const char *end = strstr(gw->missing, "' (");
+    size_t nl = end ? (size_t)(end - gw->missing - 1) : 0;
+    if (!nl || nl >= sizeof(name) || !contains(out->ptr, out->size, "404"))
+        return 0;
+    memcpy(name, gw->missing + 1, nl);
+    name[nl] = '\0';
+    if (!contains(out->ptr, out->size, name))
+        return 0;
+    snprintf(buf, size, "the registry has no package %s, which the install needs", gw->missing);
+    return 1;
 }
 
 /* Set the reason when the step failed: 1 when it did, 0 when it succeeded. line is the line of
@@ -893,7 +939,10 @@ static int run_step_ex(sg_rebuild_run *r, const char *what, const char *const *a
     r->used_ms += sr.elapsed_ms;
     snprintf(r->limits, sizeof(r->limits), "%s", sr.limits);
     log_step_end(r, what, &out, &sr);
-    if (!known_failure(r, &out, line, sizeof(line)))
+    if (gw.missing[0])
+        sg_buf_printf(&r->log, "== gateway: the registry has no package %s\n", gw.missing);
+    if (!missing_package(&gw, &out, line, sizeof(line)) &&
+        !known_failure(r, &out, line, sizeof(line)))
         failure_line(&out, line, sizeof(line));
     if (engine)
         find_engine_refusal(engine, &out);

@@ -287,6 +287,8 @@ static int as_of(gconn *c, sg_buf *body, const char *ctype)
     return error;
 }
 
+static void note_missing(gconn *c, const greq *q, const char *url);
+
 /* Fetch target from the registry as it is and answer with what came back. */
 static int pass_through(gconn *c, const greq *q, const char *ctype)
 {
@@ -331,6 +333,8 @@ static int pass_through(gconn *c, const greq *q, const char *ctype)
         route_tarballs(&body, c, q, ctype);
         rc = respond(c->fd, 200, ctype, body.ptr, body.size, q->head_only, q->close);
     } else {
+        if (resp.status == 404)
+            note_missing(c, q, url.ptr);
         rc = respond_text(c->fd, (int)resp.status, "the registry's answer", q->head_only, q->close);
     }
     sg_buf_dispose(&url);
@@ -362,6 +366,49 @@ static int tarball_target(char *name, size_t nsize, const char **file, const cha
     name[n] = '\0';
     *file = dash + 3;
     return 0;
+}
+
+/* The package a packument or version-document target names ("/@scope%2fname",
+ * "/@scope/name", "/name/1.0.0"), decoded, into name. 0, or -1 when target names none (a
+ * registry API path such as "/-/npm/v1/keys"). */
+static int package_target(char *name, size_t nsize, const char *target)
+{
+    const char *p = target + 1;
+    size_t n = 0, slashes = 0;
+    if (target[0] != '/' || p[0] == '-' || !p[0])
+        return -1;
+    for (; *p && n + 1 < nsize; p++) {
+        char ch = *p;
+        if (p[0] == '%' && p[1] == '2' && (p[2] == 'f' || p[2] == 'F')) {
+            ch = '/';
+            p += 2;
+        } else if (p[0] == '%' && p[1] == '4' && p[2] == '0') {
+            ch = '@';
+            p += 2;
+        }
+        if (ch == '/' && (name[0] != '@' || ++slashes > 1))
+            break; /* "/name/1.0.0", "/@scope/name/1.0.0": the version is not the name */
+        name[n++] = ch;
+    }
+    name[n] = '\0';
+    return n ? 0 : -1;
+}
+
+/* Remember the first package the registry has not (a 404 for its packument or a tarball): a
+ * mirror that lacks what the real registry has fails the install with pnpm's "No authorization
+ * header was set for the request", which names neither the package nor the registry. */
+static void note_missing(gconn *c, const greq *q, const char *url)
+{
+    char name[256];
+    const char *file;
+    if (tarball_target(name, sizeof(name), &file, q->target) < 0 &&
+        package_target(name, sizeof(name), q->target) < 0)
+        return;
+    pthread_mutex_lock(&c->gw->lock);
+    if (!c->gw->missing[0])
+        snprintf(c->gw->missing, sizeof(c->gw->missing), "'%.214s' (%.270s answered 404)", name,
+                 url);
+    pthread_mutex_unlock(&c->gw->lock);
 }
 
 /* The cache entry that names a tarball's expected digests and URL: rebuild/gateway/<sha256 of

@@ -50,7 +50,9 @@ void sg_sandbox__cgroups_describe(char *out, size_t size, const sg_sandbox_spec 
 
 /* ---------------------------------------------------------------- the registry gateway */
 
-#define SG_GATEWAY_MAX_CONNS 48 /**< connections served at once; more are answered 503 */
+/** Connections served at once; more are answered 503. pnpm 11 opens up to 50 to one registry,
+ *  whatever maxsockets says (npm's is 15 in a rebuild). */
+#define SG_GATEWAY_MAX_CONNS 128
 
 /** What a gateway did, for the log and the tests. */
 typedef struct sg_gateway_stats {
@@ -85,6 +87,8 @@ typedef struct sg_sandbox_gateway {
                                            published later dropped: registry_as_of.c);
                                            NULL: as they are */
     unsigned as_of_dropped;           /**< versions dropped by the date (under the lock) */
+    char missing[512];                /**< the first package the registry answered 404 for:
+                                           "'NAME' (URL answered 404)", "" when none */
 } sg_sandbox_gateway;
 
 /** Ready a gateway to registry (borrowed), caching in cache_dir (may be NULL). SG_EIO. */

@@ -213,9 +213,60 @@ static void test_gateway__bounds_its_connections(void **state)
         close(fds[i]);
 }
 
+/* pnpm 11 opens up to 50 connections to its registry whatever maxsockets says (its undici pool):
+ * all are served at once, not answered 503. */
+static void test_gateway__serves_as_many_connections_as_pnpm_opens(void **state)
+{
+    fx *f = *state;
+    int fds[51];
+    char out[8192];
+    const char req[] = "GET /dep HTTP/1.1\r\nHost: 127.0.0.1:4873\r\n\r\n";
+    size_t i;
+    for (i = 0; i < SG_ARRAY_SIZE(fds); i++)
+        fds[i] = connect_gw(f);
+    exchange(fds[50], req, strlen(req), out, sizeof(out));
+    assert_int_equal(strncmp(out, "HTTP/1.1 200 ", 13), 0);
+    assert_int_equal(f->gw.stats.refused, 0);
+    sg_gateway__stop(&f->gw);
+    for (i = 0; i < SG_ARRAY_SIZE(fds); i++)
+        close(fds[i]);
+}
+
+/* The first package the registry answers 404 for is noted with its URL (the rebuild names it
+ * when the install fails); registry API paths and packages it has are not. */
+static void test_gateway__notes_the_first_package_the_registry_lacks(void **state)
+{
+    fx *f = *state;
+    char out[8192], want[512];
+    int fd = connect_gw(f);
+    const char r1[] = "GET /-/npm/v1/attestations/gone@1.0.0 HTTP/1.1\r\n\r\n";
+    const char r2[] = "GET /dep HTTP/1.1\r\n\r\n";
+    const char r3[] = "GET /@scope%2fgone HTTP/1.1\r\n\r\n";
+    const char r4[] = "GET /other/1.0.0 HTTP/1.1\r\nConnection: close\r\n\r\n";
+    exchange(fd, r1, strlen(r1), out, sizeof(out));
+    assert_int_equal(strncmp(out, "HTTP/1.1 404 ", 13), 0);
+    exchange(fd, r2, strlen(r2), out, sizeof(out));
+    assert_int_equal(strncmp(out, "HTTP/1.1 200 ", 13), 0);
+    assert_string_equal(f->gw.missing, "");
+    exchange(fd, r3, strlen(r3), out, sizeof(out));
+    assert_int_equal(strncmp(out, "HTTP/1.1 404 ", 13), 0);
+    exchange(fd, r4, strlen(r4), out, sizeof(out));
+    assert_int_equal(strncmp(out, "HTTP/1.1 404 ", 13), 0);
+    close(fd);
+    sg_gateway__stop(&f->gw);
+    snprintf(want, sizeof(want), "'@scope/gone' (%s@scope%%2fgone answered 404)",
+             sgt_http_base_url(f->srv));
+    assert_string_equal(f->gw.missing, want);
+    assert_string_equal(f->gw.error, ""); /* the registry answered: not an operational error */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_gateway__serves_as_many_connections_as_pnpm_opens,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gateway__notes_the_first_package_the_registry_lacks,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_gateway__passes_a_packument_through_and_keeps_the_connection, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gateway__absolute_form_to_the_loopback_is_served,
