@@ -390,6 +390,11 @@ static int summarize_rebuild(rebuild_state *st, sg_report *report, sg_ctx *ctx,
                      names[0] ? ", " : "", f->path);
     }
     status = unexplained == 0 ? "reproduced" : reproduced ? "partly-reproduced" : "not-reproduced";
+    /* candidates neither rebuilt nor unexplained are the source's without a finding too (a
+     * workspace root's LICENSE, a case rename): say so, or "2 of 3 reproduced" reads as a gap */
+    if (st->ncandidates > reproduced + unexplained &&
+        st->ncandidates - reproduced - unexplained > by_source)
+        by_source = (size_t)(st->ncandidates - reproduced - unexplained);
     if (by_source)
         snprintf(source_note, sizeof(source_note), "; %zu explained by the source", by_source);
     snprintf(detail, sizeof(detail),

@@ -1022,6 +1022,54 @@ static void test_rebuild__comment_stripped_release_passes_with_and_without_rebui
     }
 }
 
+/* A monorepo package whose tarball has the workspace root's LICENSE and one built file: the
+ * rebuild reproduces the built file and the summary counts the LICENSE as the source's, not as
+ * a gap ("1 of 2 files ... reproduced; 1 explained by the source"). */
+static void test_rebuild__root_license_counts_as_explained_by_the_source(void **state)
+{
+    static const char pj[] =
+        "{\"name\":\"fixture-ws\",\"version\":\"1.0.0\",\"main\":\"dist/x.js\","
+        "\"files\":[\"dist\"],\"scripts\":{\"prepack\":\"node build.js\"}}\n";
+    static const char build_js[] =
+        "require('fs').mkdirSync('dist', {recursive: true});\n"
+        "require('fs').writeFileSync('dist/x.js', 'exports.x = 1;\\n');\n";
+    static const char license[] = "MIT License\n\nCopyright (c) the fixture\n";
+    fx *f = *state;
+    char *dir = sgt_tmpdir(), repo[4200], tgz[4200];
+    const sgt_file files[] = {{"LICENSE", license, 0, 0},
+                              {"package.json", "{\"private\":true}\n", 0, 0},
+                              {"packages/ws/package.json", pj, 0, 0},
+                              {"packages/ws/build.js", build_js, 0, 0}};
+    const sgt_tar_entry entries[] = {{"package/package.json", pj, 0, 0644, '0', NULL},
+                                     {"package/LICENSE", license, 0, 0644, '0', NULL},
+                                     {"package/dist/x.js", "exports.x = 1;\n", 0, 0644, '0', NULL}};
+    sg_verify_opts o = SG_VERIFY_OPTS_INIT;
+    const char *detail;
+
+    NEED_SANDBOX(f);
+    snprintf(repo, sizeof(repo), "%s/repo", dir);
+    snprintf(tgz, sizeof(tgz), "%s/a.tgz", dir);
+    sgt_git_init(repo, 0);
+    sgt_git_commit(NULL, repo, NULL, files, 4, "workspace", 0);
+    sgt_tar_write(tgz, entries, 3);
+    o.tarball_path = tgz;
+    o.source = repo;
+    o.subdir = "packages/ws";
+    o.rebuild = &f->ro;
+    f->ro.mode = SG_REBUILD_ALWAYS;
+    sg_report_free(f->report);
+    f->report = NULL;
+    assert_int_equal(sg_verify_local(&f->report, f->ctx, &o), 0);
+    print_report(f->report);
+    assert_int_equal(sg_report_verdict(f->report), SG_VERDICT_PASS);
+    assert_true(has_normalization(f->report, "workspace-root-license"));
+    assert_string_equal(sg_report_get(f->report, SG_REPORT_REBUILD_STATUS), "reproduced");
+    detail = sg_report_get(f->report, SG_REPORT_REBUILD_DETAIL);
+    assert_non_null(detail);
+    assert_non_null(strstr(detail, "1 of 2 files that git lacks or has with other bytes "
+                                   "reproduced; 1 explained by the source"));
+}
+
 /* The build writes constants (a pin, a 16-digit number): an artifact with one of them changed,
  * or a line appended, fails after the rebuild. The changed tokens made a second build run
  * (they are the same in both builds); the appended line needed none (issue 15). */
@@ -1211,6 +1259,7 @@ int main(void)
         T(test_rebuild__the_copy_has_a_git_head_at_the_commit),
         T(test_rebuild__report_json_carries_the_rebuild),
         T(test_rebuild__comment_stripped_release_passes_with_and_without_rebuild),
+        T(test_rebuild__root_license_counts_as_explained_by_the_source),
         T(test_rebuild__changed_constant_or_appended_line_fails),
         T(test_rebuild__build_time_is_established_by_a_second_build),
         T(test_rebuild__commit_and_version_tokens_pass_as_release_facts),
