@@ -279,6 +279,7 @@ static int maybe_rebuild(rebuild_state *st, sg_report *report, sg_ctx *ctx,
     case SG_REBUILD_BUILT: {
         const char *install = sg_json_str(st->res.recipe, "install");
         dopts->rebuilt = st->res.tree;
+        dopts->rebuilt_dir = st->res.build_dir;
         if (install && strncmp(install, "not frozen", 10) == 0) {
             snprintf(st->unpinned, sizeof(st->unpinned), "%s", install);
             dopts->rebuilt_unpinned = st->unpinned;
@@ -330,6 +331,7 @@ static int maybe_build_again(rebuild_state *st, sg_report *report, sg_ctx *ctx,
         return error;
     if (st->again.status == SG_REBUILD_BUILT) {
         dopts->rebuilt_again = st->again.tree;
+        dopts->rebuilt_again_dir = st->again.build_dir;
         snprintf(line, sizeof(line), "ran (%s): built", varied);
     } else {
         snprintf(line, sizeof(line), "ran (%s): %s: %s", varied,

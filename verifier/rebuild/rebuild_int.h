@@ -124,22 +124,22 @@ typedef enum {
 
 /** What the pipeline hands the rebuild. */
 typedef struct sg_rebuild_input {
-    const sg_tree *root;   /**< the repository's tree at the commit (readable content) */
-    const char *subdir;    /**< package folder inside it, "" at the root */
-    const char *name;      /**< package name (the artifact's) */
-    const char *version;   /**< package version (the artifact's) */
-    const char *commit;    /**< 40-hex commit, for the log's name */
-    sg_git_repo *repo;     /**< the repository the commit is in: the copy gets a shallow
-                                .git whose HEAD is that commit (builds run git grep,
-                                git describe, git rev-parse); NULL: no .git */
-    const char *ref;       /**< the tag or branch the commit was found by, recreated in the
-                                copy when it names that commit; may be NULL */
-    int variation;         /**< 1: the second build, varied as reprotest varies a build: another
-                                build path, TZ, LANG/LC_ALL, umask 0002, a later time (issue 15);
-                                0: the first */
-    const char *published; /**< the release's publish time (the packument's time[version]):
-                                the install step sees the registry as of then; NULL (local
-                                mode): no date */
+    const sg_tree *root;    /**< the repository's tree at the commit (readable content) */
+    const char *subdir;     /**< package folder inside it, "" at the root */
+    const char *name;       /**< package name (the artifact's) */
+    const char *version;    /**< package version (the artifact's) */
+    const char *commit;     /**< 40-hex commit, for the log's name */
+    sg_git_repo *repo;      /**< the repository the commit is in: the copy gets a shallow
+                                 .git whose HEAD is that commit (builds run git grep,
+                                 git describe, git rev-parse); NULL: no .git */
+    const char *ref;        /**< the tag or branch the commit was found by, recreated in the
+                                 copy when it names that commit; may be NULL */
+    int variation;          /**< 1: the second build, varied as reprotest varies a build: another
+                                 build path, TZ, LANG/LC_ALL, umask 0002, a later time (issue 15);
+                                 0: the first */
+    const char *published;  /**< the release's publish time (the packument's time[version]):
+                                 the install step sees the registry as of then; NULL (local
+                                 mode): no date */
     const char *repository; /**< the repository's URL (or local path) as the report names it:
                                  the copy's folder is named as `git clone` would name it (some
                                  bundlers name modules after it); NULL: "src" */
@@ -157,11 +157,14 @@ typedef struct sg_rebuild_result {
     cJSON *recipe;            /**< BUILT: the recipe that worked (rebuild_recipe.c): package
                                    manager, node, install mode, date, commands run and skipped;
                                    owned, NULL when none */
+    char build_dir[1024];     /**< BUILT: the absolute folder the source was copied into and
+                                   built in, which a build may write into its files (issue
+                                   15: the diff establishes it as the build path) */
 } sg_rebuild_result;
 
 #define SG_REBUILD_RESULT_INIT                                                                     \
     {                                                                                              \
-        SG_REBUILD_SKIPPED, NULL, "", "", NULL, 0, 0, NULL                                         \
+        SG_REBUILD_SKIPPED, NULL, "", "", NULL, 0, 0, NULL, ""                                     \
     }
 
 void sg_rebuild__result_dispose(sg_rebuild_result *res);
