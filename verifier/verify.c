@@ -353,8 +353,9 @@ static int summarize_rebuild(rebuild_state *st, sg_report *report, sg_ctx *ctx,
 {
     static const char volatile_prefix[] = "reproduced by the rebuild except volatile";
     static const char stripped_prefix[] = "only comments and blank lines were removed";
+    static const char path_prefix[] = "reproduced by the rebuild except the build path";
     uint64_t reproduced = sg_report_count(report, SG_COUNT_FILES_REBUILT);
-    size_t i, unexplained = 0, volatile_n = 0, by_source = 0;
+    size_t i, unexplained = 0, volatile_n = 0, path_n = 0, by_source = 0;
     char detail[1024], names[400] = "", source_note[64] = "";
     const char *status;
 
@@ -372,6 +373,10 @@ static int summarize_rebuild(rebuild_state *st, sg_report *report, sg_ctx *ctx,
             volatile_n++;
             continue;
         }
+        if (f->detail && strncmp(f->detail, path_prefix, sizeof(path_prefix) - 1) == 0) {
+            path_n++;
+            continue;
+        }
         if (f->detail && strncmp(f->detail, stripped_prefix, sizeof(stripped_prefix) - 1) == 0) {
             by_source++; /* explained by the source, whatever the rebuild made */
             continue;
@@ -384,9 +389,10 @@ static int summarize_rebuild(rebuild_state *st, sg_report *report, sg_ctx *ctx,
     if (by_source)
         snprintf(source_note, sizeof(source_note), "; %zu explained by the source", by_source);
     snprintf(detail, sizeof(detail),
-             "%llu of %zu files that git lacks or has with other bytes reproduced%s%s%s%s%s",
+             "%llu of %zu files that git lacks or has with other bytes reproduced%s%s%s%s%s%s",
              (unsigned long long)reproduced, st->ncandidates,
-             volatile_n ? " (some under volatile-tokens)" : "", source_note,
+             volatile_n ? " (some under volatile-tokens)" : "",
+             path_n ? " (some under build-path)" : "", source_note,
              unexplained ? "; not: " : "", names, unexplained > 3 ? ", ..." : "");
     if (sg_report_set(report, ctx, SG_REPORT_REBUILD_STATUS, status) < 0 ||
         sg_report_set(report, ctx, SG_REPORT_REBUILD_DETAIL, detail) < 0)
