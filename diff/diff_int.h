@@ -125,6 +125,20 @@ void sg_diff__establish_tokens(sg_token_check *out, const char *art, size_t alen
                                const sg_diff_opts *opts);
 
 /**
+ * 1 when every line of the artifact's copy (art) that differs from the rebuild's (reb) differs
+ * only in the build path: cut at each place where the rebuild wrote its folder
+ * (opts->rebuilt_dir, not followed by a name character), the rebuild's line gives literals
+ * that the artifact's line and the second build's (again) have byte for byte, the second build
+ * has its own folder (opts->rebuilt_again_dir, which differs) at each place, and the artifact
+ * an absolute path of plain folder names ending in the rebuild folder's last name. Lines must
+ * pair up in all three copies, and so must a final newline. out names the paths (varied) and,
+ * when 0, the first line not explained. The caller decides the files it applies to.
+ */
+int sg_diff__explain_build_path(sg_token_check *out, const char *art, size_t alen, const char *reb,
+                                size_t rlen, const char *again, size_t glen,
+                                const sg_diff_opts *opts);
+
+/**
  * *out = 1 when some artifact file (of those marked in only, one byte per artifact entry; NULL:
  * all) differs from the rebuild's copy only in volatile tokens, which a second build must then
  * establish. Errors: those of sg_tree_read().

@@ -269,3 +269,126 @@ static int rebuild_differs(int *out, sg_ctx *ctx, const sg_tree *artifact, const
     sg_buf_dispose(&rb);
     return error;
 }
+
+/* ---------------------------------------------------------------- the build path */
+
+/* A character of a folder name in a plain path (no quote, space, backslash or escape). */
+static int name_char(int c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-' || c == '~' || c == '+' || c == '@';
+}
+
+/* The build folder's place: where d (len dn) next starts in b[from, bn) and is not followed by
+ * a name character (so ".../src/pkg" is not found in ".../src/pkg2"); bn when nowhere. */
+static size_t find_dir(const char *b, size_t bn, size_t from, const char *d, size_t dn)
+{
+    size_t i;
+    for (i = from; i + dn <= bn; i++)
+        if (memcmp(b + i, d, dn) == 0 && (i + dn == bn || !name_char((unsigned char)b[i + dn])))
+            return i;
+    return bn;
+}
+
+/* The build folders and their last name. */
+typedef struct build_dirs {
+    const char *d1, *d2, *base; /* the rebuild's folder, the second build's, d1's last name */
+    size_t n1, n2, basen;       /* their lengths */
+} build_dirs;
+
+/* Where the artifact's absolute path that starts at a[i] ends: after a folder named d->base
+ * that the rebuild's next literal lit (lit_n bytes; last: it ends the line) follows, every
+ * folder before it plain (not empty, "." or ".."); 0 when none. At most 4 ends are tried, so a
+ * hostile line costs a few passes over it at most. */
+static size_t path_end(const char *a, size_t an, size_t i, const build_dirs *d, const char *lit,
+                       size_t lit_n, int last)
+{
+    size_t seg = i, e, tries = 0;
+    if (i >= an || a[i] != '/')
+        return 0;
+    while (seg < an && a[seg] == '/' && seg - i <= 4096 && tries < 4) {
+        for (e = seg + 1; e < an && name_char((unsigned char)a[e]); e++)
+            ;
+        if (e == seg + 1 || (e == seg + 2 && a[seg + 1] == '.') ||
+            (e == seg + 3 && a[seg + 1] == '.' && a[seg + 2] == '.'))
+            return 0;
+        if (e - seg - 1 == d->basen && memcmp(a + seg + 1, d->base, d->basen) == 0) {
+            tries++;
+            if (an - e >= lit_n && memcmp(a + e, lit, lit_n) == 0 && (!last || e + lit_n == an))
+                return e;
+        }
+        seg = e;
+    }
+    return 0;
+}
+
+/* Is the difference between the artifact's line a and the rebuild's b only the build path? The
+ * rebuild's line cut at each of its build folder's places gives literals that the artifact's
+ * and the second build's lines (g) must have byte for byte; at each place the second build has
+ * its own folder and the artifact an absolute plain path ending in the same folder name. */
+static int explain_line(sg_token_check *out, const build_dirs *d, const char *a, size_t an,
+                        const char *b, size_t bn, const char *g, size_t gn, size_t line)
+{
+    size_t p = find_dir(b, bn, 0, d->d1, d->n1), i = p, j = p, k = p, q, e;
+    if (p > an || p > gn || memcmp(a, b, p) != 0 || memcmp(g, b, p) != 0)
+        return 0;
+    while (j < bn) {
+        if (gn - k < d->n2 || memcmp(g + k, d->d2, d->n2) != 0)
+            return 0;
+        k += d->n2;
+        j += d->n1;
+        q = find_dir(b, bn, j, d->d1, d->n1); /* the literal b[j, q) follows */
+        if (!(e = path_end(a, an, i, d, b + j, q - j, q == bn)) || gn - k < q - j ||
+            memcmp(g + k, b + j, q - j) != 0)
+            return 0;
+        note_example(out, a + i, e - i, line,
+                     "the build folder, which differs between the two "
+                     "builds");
+        out->varied++;
+        i = e + (q - j);
+        k += q - j;
+        j = q;
+    }
+    return i == an && k == gn;
+}
+
+int sg_diff__explain_build_path(sg_token_check *out, const char *art, size_t alen, const char *reb,
+                                size_t rlen, const char *again, size_t glen,
+                                const sg_diff_opts *opts)
+{
+    const char *pa = art, *pb = reb, *pg = again, *la = NULL, *lb = NULL, *lg = NULL;
+    size_t na = 0, nb = 0, ng = 0, line = 0;
+    int more_a, more_b, more_g;
+    build_dirs d;
+
+    memset(out, 0, sizeof(*out));
+    if (!opts || !opts->rebuilt_dir || !opts->rebuilt_again_dir || !again ||
+        opts->rebuilt_dir[0] != '/' || strcmp(opts->rebuilt_dir, opts->rebuilt_again_dir) == 0 ||
+        memchr(art, '\0', alen) || memchr(reb, '\0', rlen) ||
+        (alen && art[alen - 1] == '\n') != (rlen && reb[rlen - 1] == '\n'))
+        return 0; /* a final newline that differs is a difference of its own */
+    d.d1 = opts->rebuilt_dir;
+    d.n1 = strlen(d.d1);
+    d.d2 = opts->rebuilt_again_dir;
+    d.n2 = strlen(d.d2);
+    d.base = sg_path_basename(d.d1);
+    d.basen = strlen(d.base);
+    if (!d.basen || d.base == d.d1 + 1 || strcmp(d.base, sg_path_basename(d.d2)) != 0)
+        return 0;
+    for (;;) {
+        more_a = next_line(&pa, art + alen, &la, &na);
+        more_b = next_line(&pb, reb + rlen, &lb, &nb);
+        more_g = next_line(&pg, again + glen, &lg, &ng);
+        if (!more_a || !more_b || !more_g)
+            break;
+        line++;
+        if (na == nb && memcmp(la, lb, na) == 0)
+            continue;
+        if (!explain_line(out, &d, la, na, lb, nb, lg, ng, line)) {
+            out->line = line;
+            return 0;
+        }
+    }
+    out->established = !more_a && !more_b && !more_g && out->varied > 0;
+    return out->established;
+}

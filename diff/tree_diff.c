@@ -636,6 +636,39 @@ static int settle_unions(tdiff *t, const sg_entry *a, const sg_entry *r, const s
     return error;
 }
 
+/* The rebuild's copy of a (not code) differs only in the build path, which the second build
+ * wrote differently at each place: reproduced (*explained 1) under "build-path". */
+static int settle_build_path(int *explained, tdiff *t, const sg_entry *a, const sg_entry *r,
+                             const sg_buf *ab, const sg_buf *rb, const sg_rebuilt_cmp *cmp)
+{
+    sg_buf gb = SG_BUF_INIT, line = SG_BUF_INIT;
+    const sg_buf *g = NULL;
+    sg_token_check tc;
+    int error;
+
+    *explained = 0;
+    if ((error = read_again(&g, &gb, t, a)) < 0 || !g ||
+        !sg_diff__explain_build_path(&tc, ab->ptr, ab->size, rb->ptr, rb->size, g->ptr, g->size,
+                                     t->opts))
+        goto done;
+    *explained = 1;
+    t->rebuilt++;
+    sg_buf_printf(&line,
+                  "reproduced by the rebuild except the build path on %zu line%s, first at line "
+                  "%zu; established: %s",
+                  cmp->lines_changed, cmp->lines_changed == 1 ? "" : "s", cmp->first_line,
+                  tc.examples);
+    if ((error = sg_buf_check(&line, t->ctx, "a finding")) == 0 &&
+        (error = sg_report_add_normalization(t->report, t->ctx, "build-path")) == 0 &&
+        (error = add(t, "file-modified", SG_SEV_LOW, a->path, NULL, NULL, line.ptr)) == 0 &&
+        (error = add_token_lines(t, a, &tc)) == 0)
+        error = check_mode(t, r, a);
+done:
+    sg_buf_dispose(&gb);
+    sg_buf_dispose(&line);
+    return error;
+}
+
 /* The next line of [*p, end): its start and length (without the newline); 0 at the end. */
 static int next_line(const char **p, const char *end, const char **line, size_t *len)
 {
@@ -759,6 +792,12 @@ static int check_rebuilt(tdiff *t, const sg_entry *a, int *handled)
                  cmp.first_line, sg_file_class_name(cls));
     else
         snprintf(detail, sizeof(detail), "differs from the rebuild (%s)", sg_file_class_name(cls));
+    if (r->kind == a->kind && !cmp.appended && !cmp.missing &&
+        (cls == SG_FILE_TYPES || cls == SG_FILE_DOCS)) {
+        int explained = 0;
+        if ((error = settle_build_path(&explained, t, a, r, &ab, &rb, &cmp)) < 0 || explained)
+            goto done;
+    }
     if (r->kind == a->kind && !cmp.appended && builds_vary(t, r, &ab, &rb)) {
         /* the second, varied build made other bytes than the first: honest builds vary */
         size_t n = strlen(detail);

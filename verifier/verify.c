@@ -287,6 +287,7 @@ static int maybe_rebuild(rebuild_state *st, sg_report *report, sg_ctx *ctx,
     case SG_REBUILD_BUILT: {
         const char *install = sg_json_str(st->res.recipe, "install");
         dopts->rebuilt = st->res.tree;
+        dopts->rebuilt_dir = st->res.build_dir;
         if (install && strncmp(install, "not frozen", 10) == 0) {
             snprintf(st->unpinned, sizeof(st->unpinned), "%s", install);
             dopts->rebuilt_unpinned = st->unpinned;
@@ -338,6 +339,7 @@ static int maybe_build_again(rebuild_state *st, sg_report *report, sg_ctx *ctx,
         return error;
     if (st->again.status == SG_REBUILD_BUILT) {
         dopts->rebuilt_again = st->again.tree;
+        dopts->rebuilt_again_dir = st->again.build_dir;
         snprintf(line, sizeof(line), "ran (%s): built", varied);
     } else {
         snprintf(line, sizeof(line), "ran (%s): %s: %s", varied,
@@ -360,8 +362,9 @@ static int summarize_rebuild(rebuild_state *st, sg_report *report, sg_ctx *ctx,
     static const char volatile_prefix[] = "reproduced by the rebuild except volatile";
     static const char stripped_prefix[] = "only comments and blank lines were removed";
     static const char union_prefix[] = "reproduced by the rebuild except the order of union";
+    static const char path_prefix[] = "reproduced by the rebuild except the build path";
     uint64_t reproduced = sg_report_count(report, SG_COUNT_FILES_REBUILT);
-    size_t i, unexplained = 0, volatile_n = 0, by_source = 0;
+    size_t i, unexplained = 0, volatile_n = 0, path_n = 0, by_source = 0;
     char detail[1024], names[400] = "", source_note[64] = "";
     const char *status;
 
@@ -381,6 +384,10 @@ static int summarize_rebuild(rebuild_state *st, sg_report *report, sg_ctx *ctx,
         }
         if (f->detail && strncmp(f->detail, union_prefix, sizeof(union_prefix) - 1) == 0)
             continue; /* reproduced under dts-union-order (diff/tree_diff.c) */
+        if (f->detail && strncmp(f->detail, path_prefix, sizeof(path_prefix) - 1) == 0) {
+            path_n++;
+            continue;
+        }
         if (f->detail && strncmp(f->detail, stripped_prefix, sizeof(stripped_prefix) - 1) == 0) {
             by_source++; /* explained by the source, whatever the rebuild made */
             continue;
@@ -398,9 +405,10 @@ static int summarize_rebuild(rebuild_state *st, sg_report *report, sg_ctx *ctx,
     if (by_source)
         snprintf(source_note, sizeof(source_note), "; %zu explained by the source", by_source);
     snprintf(detail, sizeof(detail),
-             "%llu of %zu files that git lacks or has with other bytes reproduced%s%s%s%s%s",
+             "%llu of %zu files that git lacks or has with other bytes reproduced%s%s%s%s%s%s",
              (unsigned long long)reproduced, st->ncandidates,
-             volatile_n ? " (some under volatile-tokens)" : "", source_note,
+             volatile_n ? " (some under volatile-tokens)" : "",
+             path_n ? " (some under build-path)" : "", source_note,
              unexplained ? "; not: " : "", names, unexplained > 3 ? ", ..." : "");
     if (sg_report_set(report, ctx, SG_REPORT_REBUILD_STATUS, status) < 0 ||
         sg_report_set(report, ctx, SG_REPORT_REBUILD_DETAIL, detail) < 0)

@@ -123,11 +123,22 @@ typedef struct sg_diff_opts {
      * content and differences in volatile tokens are judged as always.
      */
     const char *rebuilt_unpinned;
+
+    /**
+     * The absolute folders the rebuild (rebuilt_dir) and the second build (rebuilt_again_dir)
+     * built in, or NULL. In a declaration file, sourcemap or documentation (not code), a line
+     * that differs from the artifact's only where the rebuild wrote rebuilt_dir, the second
+     * build wrote rebuilt_again_dir and the artifact has an absolute path of plain path
+     * characters ending in the same folder name is reproduced under the normalization
+     * "build-path" (a low file-modified finding naming the path).
+     */
+    const char *rebuilt_dir;
+    const char *rebuilt_again_dir; /**< see rebuilt_dir */
 } sg_diff_opts;
 
 #define SG_DIFF_OPTS_INIT                                                                          \
     {                                                                                              \
-        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL                     \
+        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL         \
     }
 
 /**

@@ -267,6 +267,7 @@ static int build_all(sg_rebuild_run *r)
     if ((rc = sg_rebuild__recipe_finish(r)) < 0)
         goto done;
     r->res->status = SG_REBUILD_BUILT;
+    snprintf(r->res->build_dir, sizeof(r->res->build_dir), "%s", r->src.ptr);
     sg_buf_puts(&r->log, "\nresult: built\n");
 done:
     sg_buf_dispose(&pm);

@@ -161,11 +161,14 @@ typedef struct sg_rebuild_result {
     cJSON *recipe;            /**< BUILT: the recipe that worked (rebuild_recipe.c): package
                                    manager, node, install mode, date, commands run and skipped;
                                    owned, NULL when none */
+    char build_dir[1024];     /**< BUILT: the absolute folder the source was copied into and
+                                   built in, which a build may write into its files (issue
+                                   15: the diff establishes it as the build path) */
 } sg_rebuild_result;
 
 #define SG_REBUILD_RESULT_INIT                                                                     \
     {                                                                                              \
-        SG_REBUILD_SKIPPED, NULL, "", "", NULL, 0, 0, NULL                                         \
+        SG_REBUILD_SKIPPED, NULL, "", "", NULL, 0, 0, NULL, ""                                     \
     }
 
 void sg_rebuild__result_dispose(sg_rebuild_result *res);
