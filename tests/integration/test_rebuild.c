@@ -66,6 +66,10 @@ static const char build_prints_env[] =
     "for (const [k, v] of Object.entries(process.env)) console.error(k + '=' + v);\n"
     "process.exit(3);\n";
 static const char build_fails[] = "console.error('the compiler exploded'); process.exit(3);\n";
+/* tsc colors its errors even into a pipe */
+static const char build_fails_colored[] =
+    "console.error('\\x1b[96msrc/a.ts\\x1b[0m:\\x1b[93m14\\x1b[0m - \\x1b[91merror\\x1b[0m"
+    "\\x1b[90m TS2315: \\x1b[0mType is not generic.'); process.exit(2);\n";
 /* corepack's own words when a registry serves no signatures, with a line of its source */
 static const char build_corepack_unsigned[] =
     "console.error('/usr/lib/node_modules/corepack/dist/lib/corepack.cjs:21999');\n"
@@ -793,6 +797,20 @@ static void test_rebuild__build_error_leaves_files_unverified_with_the_reason(vo
     assert_log_kept(f);
 }
 
+/* The reason quotes the tool's error line without its terminal colors. */
+static void test_rebuild__build_error_reason_has_no_terminal_colors(void **state)
+{
+    fx *f = *state;
+    const sg_finding *x;
+    NEED_SANDBOX(f);
+    assert_int_equal(verify(f, PJ_BUILD, build_fails_colored, BUILT_JS), 0);
+    x = finding_at(f->report, "file-unverified", "dist/index.js");
+    assert_non_null(x);
+    assert_non_null(strstr(x->detail, "src/a.ts:14 - error TS2315: Type is not generic."));
+    assert_null(strchr(x->detail, '\x1b'));
+    assert_null(strstr(x->detail, "[96m"));
+}
+
 /* A failure with a known cause says it and its fix in one line, not a line of the tool's
  * source (issue 16). */
 static void test_rebuild__known_failure_says_the_fix(void **state)
@@ -1247,6 +1265,7 @@ int main(void)
         T(test_rebuild__date_string_build_time_is_not_reproduced),
         T(test_rebuild__a_changed_line_where_builds_agree_fails),
         T(test_rebuild__build_error_leaves_files_unverified_with_the_reason),
+        T(test_rebuild__build_error_reason_has_no_terminal_colors),
         T(test_rebuild__known_failure_says_the_fix),
         T(test_rebuild__time_limit_leaves_files_unverified),
         T(test_rebuild__prepack_script_builds_through_the_pack_command),

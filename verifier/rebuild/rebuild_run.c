@@ -536,8 +536,28 @@ static int contains(const char *p, size_t n, const char *needle)
 /* The line that says why a step failed: the first one mentioning an error among the last 50,
  * else the last one; at most 200 of its bytes, shown as the report shows untrusted text
  * (control bytes as \xHH, so buf needs 4 * 200 + 1 bytes to hold them all). */
+/* Copy at most n bytes of s into out (size bytes) without ANSI escape sequences (ESC '[' ...
+ * final byte, or ESC and one byte); returns the bytes written. */
+static size_t strip_ansi(char *out, size_t size, const char *s, size_t n)
+{
+    size_t i = 0, o = 0;
+    while (i < n && o < size) {
+        if (s[i] != '\x1b') {
+            out[o++] = s[i++];
+        } else if (i + 1 < n && s[i + 1] == '[') {
+            for (i += 2; i < n && !(s[i] >= 0x40 && s[i] <= 0x7e); i++)
+                ;
+            i++; /* the final byte */
+        } else {
+            i += 2;
+        }
+    }
+    return o;
+}
+
 static const char *failure_line(const sg_buf *out, char *buf, size_t size)
 {
+    char plain[1024];
     sg_buf shown = SG_BUF_INIT;
     size_t end = out->size, start, lines = 0, best_s = 0, best_e = 0;
     const char *p = out->ptr;
@@ -572,8 +592,10 @@ static const char *failure_line(const sg_buf *out, char *buf, size_t size)
         lines++;
     }
     (void)found;
-    /* cut at 200 bytes without the "..." mark, as the line always was */
-    sg_buf_put_shown(&shown, p + best_s, best_e - best_s < 200 ? best_e - best_s : 200, 200,
+    /* without terminal colors (tsc and others print them even to a pipe: "\x1b[96m"), then
+     * cut at 200 bytes without the "..." mark, as the line always was */
+    best_e = best_s + strip_ansi(plain, sizeof(plain), p + best_s, best_e - best_s);
+    sg_buf_put_shown(&shown, plain, best_e - best_s < 200 ? best_e - best_s : 200, 200,
                      SG_SHOW_HEX);
     snprintf(buf, size, "%s", shown.error ? "" : shown.ptr);
     sg_buf_dispose(&shown);
