@@ -717,10 +717,14 @@ int sg_gateway__init(sg_sandbox_gateway *gw, sg_ctx *ctx, const char *registry,
     return 0;
 }
 
-/* A free slot for fd (under the lock), or SG_GATEWAY_MAX_CONNS when none or stopping. */
+/* A free slot for fd (under the lock), or SG_GATEWAY_MAX_CONNS when none or stopping. The
+ * slot's previous thread, done with it, is joined first: it is at most returning. */
 static size_t take_slot(sg_sandbox_gateway *gw, int fd)
 {
     size_t i = SG_GATEWAY_MAX_CONNS;
+    pthread_t previous;
+    int join = 0;
+
     pthread_mutex_lock(&gw->lock);
     if (!gw->stopping)
         for (i = 0; i < SG_GATEWAY_MAX_CONNS && gw->fds[i] >= 0; i++)
@@ -728,15 +732,20 @@ static size_t take_slot(sg_sandbox_gateway *gw, int fd)
     if (i < SG_GATEWAY_MAX_CONNS) {
         gw->fds[i] = fd;
         gw->active++;
+        if ((join = gw->unjoined[i]) != 0) {
+            previous = gw->threads[i];
+            gw->unjoined[i] = 0;
+        }
     }
     pthread_mutex_unlock(&gw->lock);
+    if (join)
+        (void)pthread_join(previous, NULL);
     return i;
 }
 
 int sg_gateway__take(sg_sandbox_gateway *gw, int fd, const char *bytes, size_t len)
 {
     struct timeval tv = {GATEWAY_IDLE_S, 0};
-    pthread_attr_t attr;
     pthread_t th;
     gconn *c;
     size_t slot;
@@ -767,12 +776,16 @@ int sg_gateway__take(sg_sandbox_gateway *gw, int fd, const char *bytes, size_t l
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    ok = pthread_attr_init(&attr) == 0;
+    /* Joinable, and joined when the slot is taken again or the gateway stops: a thread that
+     * is still exiting when the process does would leave its thread-local state (OpenSSL's
+     * error queue) behind. The slot is the thread's until it is joined. */
+    pthread_mutex_lock(&gw->lock);
+    ok = pthread_create(&th, NULL, conn_main, c) == 0;
     if (ok) {
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        ok = pthread_create(&th, &attr, conn_main, c) == 0;
-        pthread_attr_destroy(&attr);
+        gw->threads[slot] = th;
+        gw->unjoined[slot] = 1;
     }
+    pthread_mutex_unlock(&gw->lock);
     if (!ok) { /* give the slot back; the caller closes fd */
         pthread_mutex_lock(&gw->lock);
         gw->fds[slot] = -1;
@@ -798,6 +811,11 @@ void sg_gateway__stop(sg_sandbox_gateway *gw)
     while (gw->active)
         pthread_cond_wait(&gw->idle, &gw->lock);
     pthread_mutex_unlock(&gw->lock);
+    for (i = 0; i < SG_GATEWAY_MAX_CONNS; i++) /* no thread is taking a slot: stopping */
+        if (gw->unjoined[i]) {
+            gw->unjoined[i] = 0;
+            (void)pthread_join(gw->threads[i], NULL);
+        }
 }
 
 void sg_gateway__dispose(sg_sandbox_gateway *gw)

@@ -71,24 +71,26 @@ typedef struct sg_gateway_stats {
  * connection.
  */
 typedef struct sg_sandbox_gateway {
-    const char *registry;             /**< the upstream registry URL (its credentials stay
-                                           here, never inside) */
-    const char *cache_dir;            /**< sourcegate's cache folder; NULL: nothing cached */
-    uint64_t limits[SG_LIMIT__COUNT]; /**< the run's limits, given to each connection */
-    pthread_mutex_t lock;             /**< guards what follows */
-    pthread_cond_t idle;              /**< broadcast when a connection ends */
-    int fds[SG_GATEWAY_MAX_CONNS];    /**< client sockets being served, -1 for free slots */
-    unsigned active;                  /**< connections being served */
-    int stopping;                     /**< no new connection is taken */
-    int ready;                        /**< lock and cond made */
-    sg_gateway_stats stats;           /**< counters */
-    char error[512];                  /**< the first upstream failure, "" when none */
-    const char *before;               /**< serve packuments as of this ISO time (versions
-                                           published later dropped: registry_as_of.c);
-                                           NULL: as they are */
-    unsigned as_of_dropped;           /**< versions dropped by the date (under the lock) */
-    char missing[512];                /**< the first package the registry answered 404 for:
-                                           "'NAME' (URL answered 404)", "" when none */
+    const char *registry;                    /**< the upstream registry URL (its credentials stay
+                                                  here, never inside) */
+    const char *cache_dir;                   /**< sourcegate's cache folder; NULL: nothing cached */
+    uint64_t limits[SG_LIMIT__COUNT];        /**< the run's limits, given to each connection */
+    pthread_mutex_t lock;                    /**< guards what follows */
+    pthread_cond_t idle;                     /**< broadcast when a connection ends */
+    int fds[SG_GATEWAY_MAX_CONNS];           /**< client sockets being served, -1 for free slots */
+    pthread_t threads[SG_GATEWAY_MAX_CONNS]; /**< the thread that served each slot last */
+    unsigned char unjoined[SG_GATEWAY_MAX_CONNS]; /**< 1: threads[i] is not joined yet */
+    unsigned active;                              /**< connections being served */
+    int stopping;                                 /**< no new connection is taken */
+    int ready;                                    /**< lock and cond made */
+    sg_gateway_stats stats;                       /**< counters */
+    char error[512];                              /**< the first upstream failure, "" when none */
+    const char *before;     /**< serve packuments as of this ISO time (versions
+                                 published later dropped: registry_as_of.c);
+                                 NULL: as they are */
+    unsigned as_of_dropped; /**< versions dropped by the date (under the lock) */
+    char missing[512];      /**< the first package the registry answered 404 for:
+                                 "'NAME' (URL answered 404)", "" when none */
 } sg_sandbox_gateway;
 
 /** Ready a gateway to registry (borrowed), caching in cache_dir (may be NULL). SG_EIO. */
