@@ -388,19 +388,16 @@ static int summarize_rebuild(rebuild_state *st, sg_report *report, sg_ctx *ctx,
             path_n++;
             continue;
         }
-        if (f->detail && strncmp(f->detail, stripped_prefix, sizeof(stripped_prefix) - 1) == 0) {
-            by_source++; /* explained by the source, whatever the rebuild made */
-            continue;
-        }
+        if (f->detail && strncmp(f->detail, stripped_prefix, sizeof(stripped_prefix) - 1) == 0)
+            continue; /* explained by the source, whatever the rebuild made */
         if (unexplained++ < 3 && strlen(names) + strlen(f->path) + 3 < sizeof(names))
             snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
                      names[0] ? ", " : "", f->path);
     }
     status = unexplained == 0 ? "reproduced" : reproduced ? "partly-reproduced" : "not-reproduced";
-    /* candidates neither rebuilt nor unexplained are the source's without a finding too (a
-     * workspace root's LICENSE, a case rename): say so, or "2 of 3 reproduced" reads as a gap */
-    if (st->ncandidates > reproduced + unexplained &&
-        st->ncandidates - reproduced - unexplained > by_source)
+    /* candidates neither rebuilt nor unexplained are the source's: comments stripped, a
+     * workspace root's LICENSE, a case rename (or "2 of 3 reproduced" would read as a gap) */
+    if (st->ncandidates > reproduced + unexplained)
         by_source = (size_t)(st->ncandidates - reproduced - unexplained);
     if (by_source)
         snprintf(source_note, sizeof(source_note), "; %zu explained by the source", by_source);

@@ -93,7 +93,7 @@ const char *sg_rebuild__clone_folder(char *out, size_t n, const char *url)
 int sg_rebuild__make_work(sg_rebuild_run *r)
 {
     const char *cache = r->o->cache_dir;
-    char folder[128], sub[200];
+    char folder[128];
     int error;
 
     sg_buf_clear(&r->work);
@@ -120,12 +120,13 @@ int sg_rebuild__make_work(sg_rebuild_run *r)
      * a module after its folder); the second, varied build (issue 15) builds at another
      * path, one level deeper, in a folder of the same name. */
     sg_rebuild__clone_folder(folder, sizeof(folder), r->in->repository);
-    snprintf(sub, sizeof(sub), "%s/%s", r->in->variation ? "varied-build-path/src" : "src", folder);
-    if ((r->in->variation && (error = make_dir(r, &r->src, "varied-build-path")) < 0) ||
-        (error = make_dir(r, &r->src, r->in->variation ? "varied-build-path/src" : "src")) < 0 ||
-        (error = make_dir(r, &r->src, sub)) < 0 || (error = make_dir(r, &r->home, "home")) < 0 ||
-        (error = make_dir(r, &r->out, "out")) < 0 || (error = make_dir(r, &r->bin, "bin")) < 0 ||
-        (error = make_dir(r, &r->net, "net")) < 0)
+    sg_buf_clear(&r->src);
+    sg_buf_printf(&r->src, "%s/%ssrc/%s", r->work.ptr, r->in->variation ? "varied-build-path/" : "",
+                  folder);
+    if ((error = sg_buf_check(&r->src, r->ctx, "a path")) < 0 ||
+        (error = make_dirs(r->ctx, r->src.ptr)) < 0 ||
+        (error = make_dir(r, &r->home, "home")) < 0 || (error = make_dir(r, &r->out, "out")) < 0 ||
+        (error = make_dir(r, &r->bin, "bin")) < 0 || (error = make_dir(r, &r->net, "net")) < 0)
         return error;
     /* the shims are read by the sandbox's uid when sourcegate runs as root */
     chmod(r->bin.ptr, 0755);
