@@ -227,7 +227,48 @@ int sg_tree__select_exec(sg_tree **out, sg_ctx *ctx, const sg_tree *src, const u
     return 0;
 }
 
-int sg_tree_complete(sg_tree **out, sg_ctx *ctx, const sg_tree *src)
+int sg_tree__view(const void **data, size_t *len, const sg_tree *tree, const sg_entry *e)
+{
+    const backend_ref *b = tree ? tree->backend : NULL;
+    const void *p = NULL;
+    size_t n = 0;
+
+    if (!b || !b->ops || !b->ops->view || e->kind != SG_ENTRY_FILE || e->pending ||
+        b->ops->view(b->self, &p, &n, e) != 0 || (uint64_t)n != e->size || (n && !p))
+        return -1;
+    *data = n ? p : "";
+    *len = n;
+    return 0;
+}
+
+void *sg_tree__backend(const sg_tree *tree, const sg_tree_backend_ops *ops)
+{
+    return tree && tree->backend && tree->backend->ops == ops ? tree->backend->self : NULL;
+}
+
+/* Fill a pending file of t: from an entry known to have the same content, else by reading. */
+static int complete_entry(sg_tree *t, sg_entry *e, sg_buf *content, sg_ctx *ctx,
+                          sg_tree_same_fn same, void *arg)
+{
+    const sg_entry *k = NULL;
+    int error;
+
+    if (same && (error = same(&k, arg, ctx, t, e)) < 0)
+        return error;
+    if (k) {
+        e->size = k->size;
+        memcpy(e->sha256, k->sha256, sizeof(e->sha256));
+        memcpy(e->head, k->head, sizeof(e->head));
+        return 0;
+    }
+    sg_buf_clear(content);
+    if ((error = sg_tree_read(content, ctx, t, e)) < 0)
+        return error;
+    return sg_entry__set_content(e, ctx, content->ptr, content->size);
+}
+
+int sg_tree__complete_with(sg_tree **out, sg_ctx *ctx, const sg_tree *src, sg_tree_same_fn same,
+                           void *arg)
 {
     sg_tree *t = NULL;
     sg_buf content = SG_BUF_INIT;
@@ -247,9 +288,7 @@ int sg_tree_complete(sg_tree **out, sg_ctx *ctx, const sg_tree *src)
         sg_entry *e = &t->entries[i];
         if (!e->pending || e->kind != SG_ENTRY_FILE)
             continue;
-        sg_buf_clear(&content);
-        if ((error = sg_tree_read(&content, ctx, t, e)) < 0 ||
-            (error = sg_entry__set_content(e, ctx, content.ptr, content.size)) < 0)
+        if ((error = complete_entry(t, e, &content, ctx, same, arg)) < 0)
             goto done;
         e->pending = 0;
     }
@@ -260,6 +299,11 @@ done:
     sg_buf_dispose(&content);
     sg_free(keep);
     return error;
+}
+
+int sg_tree_complete(sg_tree **out, sg_ctx *ctx, const sg_tree *src)
+{
+    return sg_tree__complete_with(out, ctx, src, NULL, NULL);
 }
 
 int sg_tree_select(sg_tree **out, sg_ctx *ctx, const sg_tree *src, const unsigned char *keep)

@@ -13,6 +13,12 @@ typedef struct sg_tree_backend_ops {
     int (*read)(void *self, sg_buf *out, sg_ctx *ctx, const sg_entry *e);
     /** Release the backend (called when the last tree using it is freed). */
     void (*free)(void *self);
+    /**
+     * Optional: point *data at e's content when the backend holds it in memory in one piece
+     * and *len at its size, without copying or checking it (0); -1 when it cannot (nothing
+     * set, no error). The bytes live as long as the backend.
+     */
+    int (*view)(void *self, const void **data, size_t *len, const sg_entry *e);
 } sg_tree_backend_ops;
 
 typedef struct sg_tree_builder sg_tree_builder;
@@ -46,6 +52,32 @@ void sg_tree__builder_free(sg_tree_builder *b);
  */
 int sg_tree__select_exec(sg_tree **out, sg_ctx *ctx, const sg_tree *src, const unsigned char *keep,
                          const unsigned char *exec);
+
+/**
+ * e's content in place, when the tree's backend keeps it in memory (see the view op): 0 with
+ * *data and *len set, or -1 (no error recorded) when it does not, e is not a regular file, or
+ * the backend's length is not e->size. Read-only; any thread, while the tree lives.
+ */
+int sg_tree__view(const void **data, size_t *len, const sg_tree *tree, const sg_entry *e);
+
+/** The backend state of tree when its backend's operations are ops, else NULL. */
+void *sg_tree__backend(const sg_tree *tree, const sg_tree_backend_ops *ops);
+
+/**
+ * Answers, for a pending file e of tree, an entry (of another tree) whose content is known to
+ * be e's, byte for byte, without reading e; or NULL (read it). A failure is an error code
+ * (negative) with ctx set; *same is NULL then.
+ */
+typedef int (*sg_tree_same_fn)(const sg_entry **same, void *arg, sg_ctx *ctx, const sg_tree *tree,
+                               const sg_entry *e);
+
+/**
+ * sg_tree_complete(), where `same` (may be NULL) may show a pending file's content to be
+ * another entry's: its size, digest and head are then copied instead of read. A later
+ * sg_tree_read() of such an entry still checks the bytes it gets against that digest.
+ */
+int sg_tree__complete_with(sg_tree **out, sg_ctx *ctx, const sg_tree *src, sg_tree_same_fn same,
+                           void *arg);
 
 /** Fill e->size, e->sha256 and e->head from content bytes. */
 int sg_entry__set_content(sg_entry *e, sg_ctx *ctx, const void *data, size_t len);

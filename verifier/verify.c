@@ -1,11 +1,13 @@
 #include "common/common.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "diff/diff_int.h"
 #include "verifier/rebuild/rebuild_int.h"
 #include "verifier/packlist/source_facts.h"
+#include "verifier/source/git_int.h"
 #include "verifier/verify_int.h"
 
 /* Read the local tarball, refusing more than the tarball-bytes limit. */
@@ -117,11 +119,108 @@ static int root_top_files(sg_tree **out, sg_ctx *ctx, const sg_tree *root)
     return error;
 }
 
+/* ---------------------------------------------------------------- git blob ids */
+
+/*
+ * The git blob ids of the artifact's files. A source file whose blob has the id of the
+ * artifact file at the same path holds the same bytes, so it is not read at all: git decides
+ * that a file is unchanged the same way, and computes the id with collision detection
+ * (SHA-1DC), as libgit2 does here. Only blobs that no checkout filter can change qualify
+ * (sg_git__tree_raw_blob); an id that cannot be computed (a detected collision attack, a
+ * file the tar backend does not hold in one piece) means the blob is read and hashed as
+ * before. A later read of such a file still checks its bytes against the artifact's SHA-256.
+ * In local mode both threads compute ids while nothing else is left to do (artifact_ids_work).
+ */
+enum { ID_UNKNOWN = 0, ID_SET = 1, ID_NONE = 2 };
+
+typedef struct artifact_ids {
+    const sg_tree *artifact; /* the tree the ids are of; NULL: no ids (read every blob) */
+    unsigned char (*id)[20]; /* by artifact entry index */
+    unsigned char *state;    /* by index: ID_UNKNOWN, ID_SET or ID_NONE */
+    atomic_size_t next;      /* the next index artifact_ids_work() takes */
+} artifact_ids;
+
+static int artifact_ids_init(artifact_ids *ids, sg_ctx *ctx, const sg_tree *artifact)
+{
+    size_t n = sg_tree_count(artifact);
+
+    memset(ids, 0, sizeof(*ids));
+    atomic_init(&ids->next, 0);
+    ids->id = sg_malloc((n ? n : 1) * sizeof(*ids->id));
+    ids->state = sg_calloc(n ? n : 1, 1);
+    if (!ids->id || !ids->state) {
+        sg_free(ids->id);
+        sg_free(ids->state);
+        ids->id = NULL;
+        ids->state = NULL;
+        return sg_error_set(ctx, SG_ENOMEM, "out of memory for git blob ids");
+    }
+    ids->artifact = artifact;
+    return 0;
+}
+
+static void artifact_ids_dispose(artifact_ids *ids)
+{
+    sg_free(ids->id);
+    sg_free(ids->state);
+    ids->id = NULL;
+    ids->state = NULL;
+    ids->artifact = NULL;
+}
+
+/* The id of artifact entry i, computed once; a failure only means "no id" (read the blob). */
+static void artifact_id(artifact_ids *ids, sg_ctx *ctx, size_t i)
+{
+    const sg_entry *e = sg_tree_entry(ids->artifact, i);
+    const void *data;
+    size_t len;
+
+    if (ids->state[i] != ID_UNKNOWN)
+        return;
+    ids->state[i] = ID_NONE;
+    if (sg_tree__view(&data, &len, ids->artifact, e) != 0)
+        return;
+    if (sg_git__blob_id(ids->id[i], ctx, data, len) == 0)
+        ids->state[i] = ID_SET;
+    else
+        sg_error_clear(ctx);
+}
+
+/* Compute ids until none is left; any number of threads at once, each index taken once. */
+static void artifact_ids_work(artifact_ids *ids, sg_ctx *ctx)
+{
+    size_t n = sg_tree_count(ids->artifact), i;
+
+    while ((i = atomic_fetch_add(&ids->next, 1)) < n)
+        artifact_id(ids, ctx, i);
+}
+
+/* sg_tree_same_fn: the artifact entry a git file is known to equal, by blob id. */
+static int same_as_artifact(const sg_entry **same, void *arg, sg_ctx *ctx, const sg_tree *tree,
+                            const sg_entry *e)
+{
+    artifact_ids *ids = arg;
+    unsigned char blob[20];
+    size_t i;
+
+    *same = NULL;
+    if (!ids || !ids->artifact || !sg_git__tree_raw_blob(blob, tree, e) ||
+        (i = sg_tree_index(ids->artifact, e->path)) == SIZE_MAX)
+        return 0;
+    /* a blob over git-blob-size is read, so its refusal stays the same */
+    if (sg_tree_entry(ids->artifact, i)->size > sg_ctx_limit(ctx, SG_LIMIT_GIT_BLOB_SIZE))
+        return 0;
+    artifact_id(ids, ctx, i);
+    if (ids->state[i] == ID_SET && memcmp(ids->id[i], blob, sizeof(blob)) == 0)
+        *same = sg_tree_entry(ids->artifact, i);
+    return 0;
+}
+
 /* The package folder's committed files that the packing rules left out but the artifact ships,
  * hashed: only those are read (a shipped file git holds is compared whatever the ignore rules
  * say). */
 static int tracked_files(sg_tree **out, sg_ctx *ctx, const sg_tree *pkg, const sg_tree *packed,
-                         const sg_tree *artifact)
+                         const sg_tree *artifact, artifact_ids *ids)
 {
     size_t i, n = sg_tree_count(pkg);
     unsigned char *keep = sg_calloc(n ? n : 1, 1);
@@ -137,7 +236,7 @@ static int tracked_files(sg_tree **out, sg_ctx *ctx, const sg_tree *pkg, const s
                   !sg_tree_find(packed, e->path) && sg_tree_find(artifact, e->path) != NULL;
     }
     if ((error = sg_tree_select(&sel, ctx, pkg, keep)) == 0)
-        error = sg_tree_complete(out, ctx, sel);
+        error = sg_tree__complete_with(out, ctx, sel, same_as_artifact, ids);
     sg_tree_free(sel);
     sg_free(keep);
     return error;
@@ -451,8 +550,9 @@ static void source_side_dispose(source_side *src)
     memset(src, 0, sizeof(*src));
 }
 
-/* List the commit's trees, apply npm's packing rules, read what they keep. norm: normalized. */
-static int source_side_load(source_side *src, sg_ctx *ctx, sg_git_repo *repo, const char *commit,
+/* List the commit's trees and apply npm's packing rules (norm: normalized). Nothing packed is
+ * read yet: source_side_complete() does that. */
+static int source_side_list(source_side *src, sg_ctx *ctx, sg_git_repo *repo, const char *commit,
                             const char *norm)
 {
     sg_packlist_opts popts = SG_PACKLIST_OPTS_INIT;
@@ -463,18 +563,23 @@ static int source_side_load(source_side *src, sg_ctx *ctx, sg_git_repo *repo, co
         return error;
     if (*norm && (error = sg_git_tree_ext(&src->root, ctx, repo, commit, "", SG_GIT_TREE_LAZY)) < 0)
         return error;
-    if ((error = sg_packlist_npm(&src->selected, ctx, src->pkg, &popts)) < 0) {
+    if ((error = sg_packlist_npm(&src->selected, ctx, src->pkg, &popts)) < 0)
         sg_error_wrap(ctx, "applying npm's packing rules to commit %.12s", commit);
-        return error;
-    }
-    return sg_tree_complete(&src->packed, ctx, src->selected);
+    return error;
+}
+
+/* The packed files' sizes and digests: a file with the blob id of the artifact's file at its
+ * path takes the artifact's, the others are read and hashed. */
+static int source_side_complete(source_side *src, sg_ctx *ctx, artifact_ids *ids)
+{
+    return sg_tree__complete_with(&src->packed, ctx, src->selected, same_as_artifact, ids);
 }
 
 /* The comparison proper, on a loaded source side (norm: the normalized package folder). */
 static int compare_loaded(sg_report *report, sg_ctx *ctx, const sg_tree *artifact,
                           sg_git_repo *repo, const char *commit, const char *norm,
                           const sg_rebuild_opts *rebuild, const char *published,
-                          const source_side *src)
+                          const source_side *src, artifact_ids *ids)
 {
     rebuild_state rs;
     sg_tree *root_top = NULL, *tracked = NULL;
@@ -491,7 +596,7 @@ static int compare_loaded(sg_report *report, sg_ctx *ctx, const sg_tree *artifac
     if (src->root && (error = root_top_files(&root_top, ctx, src->root)) < 0)
         goto done;
     dopts.root_files = root_top;
-    if ((error = tracked_files(&tracked, ctx, src->pkg, src->packed, artifact)) < 0)
+    if ((error = tracked_files(&tracked, ctx, src->pkg, src->packed, artifact, ids)) < 0)
         goto done;
     dopts.tracked = tracked;
     if (rebuild && rebuild->mode != SG_REBUILD_NEVER) {
@@ -521,16 +626,21 @@ int sg_verify__compare_release(sg_report *report, sg_ctx *ctx, const sg_tree *ar
                                const sg_rebuild_opts *rebuild, const char *published)
 {
     source_side src;
+    artifact_ids ids;
     sg_buf norm = SG_BUF_INIT;
     int error;
 
     memset(&src, 0, sizeof(src));
+    memset(&ids, 0, sizeof(ids));
     if ((error = normalize_subdir(&norm, ctx, subdir)) < 0 ||
-        (error = source_side_load(&src, ctx, repo, commit, norm.ptr ? norm.ptr : "")) < 0)
+        (error = source_side_list(&src, ctx, repo, commit, norm.ptr ? norm.ptr : "")) < 0 ||
+        (error = artifact_ids_init(&ids, ctx, artifact)) < 0 ||
+        (error = source_side_complete(&src, ctx, &ids)) < 0)
         goto done;
     error = compare_loaded(report, ctx, artifact, repo, commit, norm.ptr ? norm.ptr : "", rebuild,
-                           published, &src);
+                           published, &src, &ids);
 done:
+    artifact_ids_dispose(&ids);
     source_side_dispose(&src);
     sg_buf_dispose(&norm);
     return error;
@@ -538,20 +648,45 @@ done:
 
 /*
  * Local mode reads the source on a thread of its own while the calling thread reads the
- * tarball: libgit2's initialization, the tree listing, the packing rules and the packed files'
- * blobs on one core, decompressing and hashing the tarball on the other. Neither side
- * depends on the other; the comparison starts when both are done.
+ * tarball: libgit2's initialization, the tree listing and the packing rules on one core,
+ * decompressing and hashing the tarball on the other. When the thread is done with the source
+ * and the artifact is read, both compute the artifact files' git blob ids (artifact_ids_work)
+ * until none is left; the calling thread then completes the source side (reading only the
+ * blobs whose ids differ) and compares.
  */
+typedef struct local_handoff {
+    pthread_mutex_t lock; /* guards state */
+    pthread_cond_t ready; /* signalled when state leaves 0 */
+    int state;            /* 0 while the artifact is read, 1 read (ids set), -1 failed */
+    artifact_ids *ids;    /* the ids to help with, once state is 1 */
+} local_handoff;
+
 typedef struct local_source {
-    sg_ctx *ctx;       /* the thread's own errors, with the caller's limits */
-    const char *path;  /* --source */
-    const char *ref;   /* --ref, or "HEAD" */
-    const char *norm;  /* the normalized package folder ("" at the root) */
-    sg_git_repo *repo; /* opened */
-    char commit[41];   /* ref resolved */
-    source_side side;  /* loaded */
-    int error;         /* the thread's result */
+    sg_ctx *ctx;            /* the thread's own errors, with the caller's limits */
+    const char *path;       /* --source */
+    const char *ref;        /* --ref, or "HEAD" */
+    const char *norm;       /* the normalized package folder ("" at the root) */
+    local_handoff *handoff; /* where the artifact's ids are offered; NULL when run inline */
+    sg_git_repo *repo;      /* opened */
+    char commit[41];        /* ref resolved */
+    source_side side;       /* listed */
+    int error;              /* the thread's result */
 } local_source;
+
+/* Wait for the artifact, then help computing its blob ids (a failed artifact: nothing). */
+static void local_source_help(local_source *ls)
+{
+    local_handoff *h = ls->handoff;
+    int state;
+
+    pthread_mutex_lock(&h->lock);
+    while (h->state == 0)
+        pthread_cond_wait(&h->ready, &h->lock);
+    state = h->state;
+    pthread_mutex_unlock(&h->lock);
+    if (state == 1)
+        artifact_ids_work(h->ids, ls->ctx);
+}
 
 static void *local_source_run(void *arg)
 {
@@ -559,9 +694,21 @@ static void *local_source_run(void *arg)
     int error;
     if ((error = sg_git_repo_open(&ls->repo, ls->ctx, ls->path)) == 0 &&
         (error = sg_git_resolve(ls->commit, ls->ctx, ls->repo, ls->ref)) == 0)
-        error = source_side_load(&ls->side, ls->ctx, ls->repo, ls->commit, ls->norm);
+        error = source_side_list(&ls->side, ls->ctx, ls->repo, ls->commit, ls->norm);
     ls->error = error;
+    if (error == 0 && ls->handoff)
+        local_source_help(ls);
     return NULL;
+}
+
+/* Offer the artifact's ids to the source thread (ids NULL: the artifact failed). */
+static void local_handoff_offer(local_handoff *h, artifact_ids *ids)
+{
+    pthread_mutex_lock(&h->lock);
+    h->ids = ids;
+    h->state = ids ? 1 : -1;
+    pthread_cond_broadcast(&h->ready);
+    pthread_mutex_unlock(&h->lock);
 }
 
 /* Start the source side on a thread (1), or report that it must run inline (0). */
@@ -601,18 +748,35 @@ static int local_report_source(sg_report *report, sg_ctx *ctx, const sg_verify_o
     return sg_report_set(report, ctx, SG_REPORT_SOURCE_SUBDIR, subdir);
 }
 
-int sg_verify_local(sg_report **out, sg_ctx *ctx, const sg_verify_opts *opts)
+/* Read the local tarball into *artifact (the calling thread's half of local mode). */
+static int local_artifact(sg_tree **artifact, sg_report *report, sg_ctx *ctx,
+                          const sg_verify_opts *opts)
 {
     sg_buf tarball = SG_BUF_INIT;
+    int error = read_tarball(&tarball, ctx, opts->tarball_path);
+
+    if (!error &&
+        (error = sg_report_set(report, ctx, SG_REPORT_ARTIFACT_URL, opts->tarball_path)) == 0)
+        error = sg_verify__artifact(artifact, report, ctx, (const unsigned char *)tarball.ptr,
+                                    tarball.size, opts->tarball_path);
+    sg_buf_dispose(&tarball);
+    return error;
+}
+
+int sg_verify_local(sg_report **out, sg_ctx *ctx, const sg_verify_opts *opts)
+{
     sg_report *report = NULL;
     sg_tree *artifact = NULL;
     sg_buf subdir = SG_BUF_INIT;
+    local_handoff handoff = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, NULL};
+    artifact_ids ids;
     local_source ls;
     pthread_t thread;
     int error, threaded = 0;
 
     *out = NULL;
     memset(&ls, 0, sizeof(ls));
+    memset(&ids, 0, sizeof(ids));
     if (!opts || !opts->tarball_path || !opts->source)
         return sg_error_set(ctx, SG_EINVALID, "local mode needs a tarball and a source");
     if ((error = sg_report_new(&report, ctx)) < 0)
@@ -622,39 +786,42 @@ int sg_verify_local(sg_report **out, sg_ctx *ctx, const sg_verify_opts *opts)
     ls.path = opts->source;
     ls.ref = opts->ref ? opts->ref : "HEAD";
     ls.norm = subdir.ptr ? subdir.ptr : "";
+    ls.handoff = &handoff;
     threaded = local_source_start(&thread, &ls, ctx);
 
-    /* The artifact (here), the source (on the thread). */
-    error = read_tarball(&tarball, ctx, opts->tarball_path);
-    if (!error &&
-        (error = sg_report_set(report, ctx, SG_REPORT_ARTIFACT_URL, opts->tarball_path)) == 0)
-        error = sg_verify__artifact(&artifact, report, ctx, (const unsigned char *)tarball.ptr,
-                                    tarball.size, opts->tarball_path);
-    sg_buf_dispose(&tarball);
-    if (threaded)
+    /* The artifact (here), the source (on the thread); then the blob ids (both). */
+    if ((error = local_artifact(&artifact, report, ctx, opts)) == 0)
+        error = artifact_ids_init(&ids, ctx, artifact);
+    if (threaded) {
+        local_handoff_offer(&handoff, error == 0 ? &ids : NULL);
+        if (error == 0)
+            artifact_ids_work(&ids, ctx);
         (void)pthread_join(thread, NULL);
+    }
     if (error < 0)
         goto done; /* the artifact's error comes first, as when the two ran in turn */
     if (threaded) {
         error = local_source_result(&ls, ctx);
     } else {
-        ls.ctx = ctx; /* no thread: the source side runs here */
+        ls.ctx = ctx; /* no thread: the source side runs here, with nobody to help */
+        ls.handoff = NULL;
         (void)local_source_run(&ls);
         ls.ctx = NULL;
         error = ls.error;
     }
-    if (error < 0)
+    if (error < 0 || (error = source_side_complete(&ls.side, ctx, &ids)) < 0)
         goto done;
 
     if ((error = local_report_source(report, ctx, opts, ls.commit, subdir.ptr)) < 0 ||
         (error = compare_loaded(report, ctx, artifact, ls.repo, ls.commit, ls.norm, opts->rebuild,
-                                NULL, &ls.side)) < 0)
+                                NULL, &ls.side, &ids)) < 0)
         goto done;
     sg_report_decide(report, opts->fail_on);
     *out = report;
     report = NULL;
 done:
     sg_report_free(report);
+    artifact_ids_dispose(&ids);
     sg_tree_free(artifact);
     source_side_dispose(&ls.side);
     sg_git_repo_free(ls.repo);

@@ -45,7 +45,7 @@ static void mem_free(void *self)
     (void)self;
 }
 
-static const sg_tree_backend_ops mem_ops = {"fuzz", mem_read, mem_free};
+static const sg_tree_backend_ops mem_ops = {"fuzz", mem_read, mem_free, NULL};
 
 static sg_ctx *fuzz_ctx(void)
 {

@@ -39,6 +39,17 @@ static const vcase cases[] = {
     /* ---- the artifact equals the source ---- */
     {"identical", {BASE_FILES}, {{0}}, {{0}}, NULL, NULL, SG_VERDICT_PASS, ""},
     {"top_folder_not_package", {BASE_FILES}, {{0}}, {{0}}, NULL, "demo", SG_VERDICT_PASS, ""},
+    /* the artifact has the blob's raw bytes where a checkout converts them (eol=crlf): the two
+     * blob ids agree, yet the file npm would pack from a checkout differs, so it is read and
+     * compared as checked out, never matched by id */
+    {"raw_blob_where_checkout_converts",
+     {BASE_FILES, {".gitattributes", "lib/*.js text eol=crlf\n", 0, 0}},
+     {{0}},
+     {{0}},
+     NULL,
+     NULL,
+     SG_VERDICT_FAIL,
+     "file-modified:lib/util.js"},
 
     /* ---- attack class 1: dependency added ---- */
     {"dependency_added",

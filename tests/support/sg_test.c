@@ -399,7 +399,7 @@ static void mem_free(void *self)
     free(m);
 }
 
-static const sg_tree_backend_ops mem_ops = {"memory", mem_read, mem_free};
+static const sg_tree_backend_ops mem_ops = {"memory", mem_read, mem_free, NULL};
 
 sg_tree *sgt_tree(const sgt_file *files, size_t n)
 {

@@ -110,10 +110,15 @@ static int open_archive(struct archive **out, sg_ctx *ctx, const unsigned char *
 
 /* ---- the content backend ------------------------------------------------------------------ */
 
+#define NO_OFFSET UINT64_MAX
+
 typedef struct tar_backend {
     unsigned char *bytes; /* private copy of the tar stream: decompressed once by sg_tar_read,
                              or the tarball as given when that failed */
     size_t len;           /* its length */
+    uint64_t *data_at;    /* by cookie (entry ordinal): where the entry's bytes lie in one run
+                             of bytes, as checked while reading, or NO_OFFSET */
+    size_t n_data_at;     /* entries of data_at */
 } tar_backend;
 
 static void tar_backend_free(void *self)
@@ -122,7 +127,22 @@ static void tar_backend_free(void *self)
     if (!tb)
         return;
     sg_free(tb->bytes);
+    sg_free(tb->data_at);
     sg_free(tb);
+}
+
+/* The entry's bytes in place: the run of the decompressed stream libarchive gave for it. */
+static int tar_backend_view(void *self, const void **data, size_t *len, const sg_entry *e)
+{
+    const tar_backend *tb = self;
+    uint64_t at;
+
+    if (e->cookie >= tb->n_data_at || (at = tb->data_at[e->cookie]) == NO_OFFSET || at > tb->len ||
+        e->size > tb->len - at)
+        return -1;
+    *data = tb->bytes + at;
+    *len = (size_t)e->size;
+    return 0;
 }
 
 /* Re-read the archive up to entry number e->cookie and append its data to out, checking that
@@ -198,6 +218,7 @@ static const sg_tree_backend_ops tar_backend_ops = {
     "tar",
     tar_backend_read,
     tar_backend_free,
+    tar_backend_view,
 };
 
 /* ---- path tables: open addressing, exact or ASCII case-folded ----------------------------- */
@@ -208,8 +229,6 @@ typedef struct pending {
     uint64_t data_at;      /* its bytes are the stream's from here (checked while reading),
                               or NO_OFFSET */
 } pending;
-
-#define NO_OFFSET UINT64_MAX
 
 #define SLOT_EMPTY SIZE_MAX
 
@@ -988,6 +1007,28 @@ static int add_normalizations(tar_state *st)
 }
 
 /* Make the tree from the pending entries; the backend takes the decompressed stream. */
+/* Where each file's bytes lie in the stream, by ordinal, for the backend's view. */
+static int record_offsets(tar_backend *tb, const tar_state *st)
+{
+    size_t i, n = 0;
+
+    if (!st->stream)
+        return 0; /* read from the compressed bytes: no offsets */
+    for (i = 0; i < st->n_items; i++)
+        if (st->items[i].e.cookie >= n)
+            n = (size_t)st->items[i].e.cookie + 1;
+    if (!n)
+        return 0;
+    if (!(tb->data_at = sg_malloc(n * sizeof(*tb->data_at))))
+        return sg_error_set(st->ctx, SG_ENOMEM, "out of memory for tar entry offsets");
+    for (i = 0; i < n; i++)
+        tb->data_at[i] = NO_OFFSET;
+    for (i = 0; i < st->n_items; i++)
+        tb->data_at[st->items[i].e.cookie] = st->items[i].data_at;
+    tb->n_data_at = n;
+    return 0;
+}
+
 static int build_tree(sg_tree **out, tar_state *st, sg_buf *stream)
 {
     sg_tree_builder *b = NULL;
@@ -1001,6 +1042,10 @@ static int build_tree(sg_tree **out, tar_state *st, sg_buf *stream)
     if (!tb->bytes) {
         sg_free(tb);
         return sg_error_set(st->ctx, SG_ENOMEM, "out of memory for a copy of the tarball");
+    }
+    if ((error = record_offsets(tb, st)) < 0) {
+        tar_backend_free(tb);
+        return error;
     }
     if ((error = sg_tree__builder_new(&b, st->ctx, &tar_backend_ops, tb)) < 0)
         return error; /* tb freed by the builder */

@@ -24,4 +24,19 @@ git_repository *sg_git__repository(sg_git_repo *repo);
  */
 int sg_git__file_url_path(sg_buf *out, const char *url);
 
+/**
+ * The git blob id of data (SHA-1 of "blob <len>\0" and data), computed as git computes it,
+ * with collision detection (libgit2's SHA-1DC): 0, or SG_EINVALID when the bytes carry a
+ * SHA-1 collision attack, SG_EDEP when libgit2 fails otherwise. Any thread.
+ */
+int sg_git__blob_id(unsigned char out[20], sg_ctx *ctx, const void *data, size_t len);
+
+/**
+ * 1 when e, a file of a tree from sg_git_tree_ext(), has exactly the bytes of the blob the
+ * commit's tree names (no checkout filter can apply to its path: no .gitattributes on it),
+ * with that blob's id in out; 0 otherwise (another tree, a filtered path, not a file).
+ * Nothing is read: a partial clone may lack the blob.
+ */
+int sg_git__tree_raw_blob(unsigned char out[20], const sg_tree *tree, const sg_entry *e);
+
 #endif

@@ -650,7 +650,40 @@ done:
     return error;
 }
 
-static const sg_tree_backend_ops git_backend_ops = {"git", backend_read, backend_free};
+static const sg_tree_backend_ops git_backend_ops = {"git", backend_read, backend_free, NULL};
+
+int sg_git__tree_raw_blob(unsigned char out[20], const sg_tree *tree, const sg_entry *e)
+{
+    const git_backend *b = sg_tree__backend(tree, &git_backend_ops);
+    const blob_ref *ref;
+
+    if (!b || e->kind != SG_ENTRY_FILE || e->cookie >= b->count)
+        return 0;
+    ref = &b->blobs[e->cookie];
+    if (ref->filtered)
+        return 0;
+    memcpy(out, ref->id.id, 20);
+    return 1;
+}
+
+int sg_git__blob_id(unsigned char out[20], sg_ctx *ctx, const void *data, size_t len)
+{
+    git_oid id;
+    const git_error *e;
+    int error;
+
+    if ((error = git_ready(ctx)) < 0)
+        return error;
+    if (git_odb_hash(&id, len ? data : "", len, GIT_OBJECT_BLOB) < 0) {
+        /* libgit2's SHA-1DC names a detected collision attack this way (hash/sha1) */
+        e = git_error_last();
+        if (e && e->klass == GIT_ERROR_SHA)
+            return git_fail(ctx, SG_EINVALID, "git blob id");
+        return git_fail(ctx, SG_EDEP, "git blob id");
+    }
+    memcpy(out, id.id, 20);
+    return 0;
+}
 
 /* ------------------------------------------------------------------------------------------ */
 /* Walking a tree                                                                              */

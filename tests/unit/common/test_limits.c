@@ -115,7 +115,7 @@ static int no_read(void *self, sg_buf *out, sg_ctx *ctx, const sg_entry *e)
     return sg_error_set(ctx, SG_EINVALID, "'%s' has no content", e->path);
 }
 
-static const sg_tree_backend_ops no_ops = {"limits", no_read, NULL};
+static const sg_tree_backend_ops no_ops = {"limits", no_read, NULL, NULL};
 
 static int run_tree_builder(sg_ctx *ctx)
 {

@@ -15,6 +15,7 @@
 
 #include "common/alloc.h"
 #include "common/hash.h"
+#include "common/tree_int.h"
 
 #define NPM_MTIME 499162500
 #define BERRY_MTIME 456789000
@@ -746,6 +747,42 @@ static void test_tar__reports_differing_duplicates_last_wins(void **state)
     free(t);
 }
 
+/* The tree's backend shows each file's bytes in place (the decompressed stream), the last of
+ * duplicates included, exactly as a read returns them; a plain tar as well. */
+static void view_is(fx *f, const char *path, const char *content)
+{
+    const sg_entry *e = sg_tree_find(f->tree, path);
+    const void *p = NULL;
+    size_t n = 99;
+
+    assert_non_null(e);
+    assert_int_equal(sg_tree__view(&p, &n, f->tree, e), 0);
+    assert_int_equal(n, strlen(content));
+    assert_memory_equal(p, content, n);
+}
+
+static void test_tar__files_are_viewed_in_place(void **state)
+{
+    fx *f = *state;
+    const sgt_tar_entry e[] = {{.path = "package/a.js", .content = "first"},
+                               {.path = "package/empty", .content = ""},
+                               {.path = "package/dir/", .type = '5'},
+                               {.path = "package/a.js", .content = "second!"},
+                               {.path = "package/b.js", .content = "bee"}};
+    unsigned char *t;
+    size_t len;
+    int gz;
+
+    for (gz = 0; gz <= 1; gz++) {
+        sgt_tar_build(&t, &len, e, 5, gz);
+        rd_ok(f, t, len);
+        view_is(f, "a.js", "second!");
+        view_is(f, "b.js", "bee");
+        view_is(f, "empty", "");
+        free(t);
+    }
+}
+
 static void test_tar__reports_case_only_twins(void **state)
 {
     fx *f = *state;
@@ -1194,6 +1231,7 @@ int main(void)
         T(test_tar__reports_file_outside_top_folder),
         T(test_tar__merges_identical_duplicates),
         T(test_tar__reports_differing_duplicates_last_wins),
+        T(test_tar__files_are_viewed_in_place),
         T(test_tar__reports_case_only_twins),
         T(test_tar__keeps_any_executable_bit),
         T(test_tar__refuses_gzip_bomb_by_ratio),

@@ -16,6 +16,7 @@
 
 #include "common/alloc.h"
 #include "common/hash.h"
+#include "common/tree_int.h"
 #include "verifier/source/git_int.h"
 
 #define NFILES(a) (sizeof(a) / sizeof((a)[0]))
@@ -694,6 +695,107 @@ static void test_git__lazy_tree_completes_to_the_eager_digests(void **state)
     sg_tree_free(done);
     sg_tree_free(lazy);
     sg_tree_free(eager);
+    sg_git_repo_free(r);
+    sg_ctx_free(ctx);
+    free(repo);
+}
+
+/* sg_git__blob_id computes git's blob ids; sg_git__tree_raw_blob names the blob of a file only
+ * where no checkout filter can apply (no .gitattributes on its path), and never for a tree
+ * of another backend. */
+static void test_git__blob_ids_name_unfiltered_files_only(void **state)
+{
+    static const sgt_file files[] = {
+        {"sub/.gitattributes", "*.txt text eol=crlf\n", 0, 0},
+        {"sub/a.txt", "one\n", 0, 0},
+        {"b.js", "x\n", 0, 0755},
+        {"link", "b.js", 0, 0120000},
+    };
+    static const sgt_file mem[] = {{"b.js", "x\n", 0, 0}};
+    char commit[41];
+    char *repo = repo_with(commit, files, NFILES(files), 1);
+    sg_ctx *ctx = ctx_new();
+    sg_git_repo *r = open_ok(ctx, repo);
+    sg_tree *lazy = NULL, *other = sgt_tree(mem, 1);
+    unsigned char id[20], want[20];
+    git_oid oid;
+
+    (void)state;
+    assert_int_equal(sg_git__blob_id(id, ctx, "x\n", 2), 0);
+    assert_int_equal(git_odb_hash(&oid, "x\n", 2, GIT_OBJECT_BLOB), 0);
+    assert_memory_equal(id, oid.id, 20);
+    /* the empty blob: e69de29b... */
+    assert_int_equal(sg_git__blob_id(id, ctx, NULL, 0), 0);
+    assert_int_equal(git_oid_fromstr(&oid, "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"), 0);
+    assert_memory_equal(id, oid.id, 20);
+
+    assert_int_equal(sg_git_tree_ext(&lazy, ctx, r, commit, NULL, SG_GIT_TREE_LAZY), 0);
+    assert_int_equal(sg_git__blob_id(want, ctx, "x\n", 2), 0);
+    memset(id, 0, sizeof(id));
+    assert_int_equal(sg_git__tree_raw_blob(id, lazy, sg_tree_find(lazy, "b.js")), 1);
+    assert_memory_equal(id, want, 20);
+    assert_int_equal(sg_git__tree_raw_blob(id, lazy, sg_tree_find(lazy, "sub/a.txt")), 0);
+    assert_int_equal(sg_git__tree_raw_blob(id, lazy, sg_tree_find(lazy, "link")), 0);
+    assert_int_equal(sg_git__tree_raw_blob(id, other, sg_tree_find(other, "b.js")), 0);
+    sg_tree_free(other);
+    sg_tree_free(lazy);
+    sg_git_repo_free(r);
+    sg_ctx_free(ctx);
+    free(repo);
+}
+
+/* A file another entry is known to equal is not read: its size, digest and head are copied.
+ * A later read still checks the bytes it gets against that digest, so a wrong "same" cannot
+ * slip other bytes through. */
+static const sg_entry *known_entry;
+
+static int same_b_js(const sg_entry **same, void *arg, sg_ctx *ctx, const sg_tree *tree,
+                     const sg_entry *e)
+{
+    (void)arg;
+    (void)ctx;
+    (void)tree;
+    *same = strcmp(e->path, "b.js") == 0 ? known_entry : NULL;
+    return 0;
+}
+
+static void test_git__complete_with_copies_known_content(void **state)
+{
+    static const sgt_file files[] = {{"a.js", "a\n", 0, 0}, {"b.js", "x\n", 0, 0}};
+    static const sgt_file same[] = {{"b.js", "x\n", 0, 0}};
+    static const sgt_file wrong[] = {{"b.js", "not x\n", 0, 0}};
+    char commit[41];
+    char *repo = repo_with(commit, files, NFILES(files), 1);
+    sg_ctx *ctx = ctx_new();
+    sg_git_repo *r = open_ok(ctx, repo);
+    sg_tree *lazy = NULL, *done = NULL, *k_same = sgt_tree(same, 1), *k_wrong = sgt_tree(wrong, 1);
+    sg_buf b = SG_BUF_INIT;
+    const sg_entry *e;
+
+    (void)state;
+    assert_int_equal(sg_git_tree_ext(&lazy, ctx, r, commit, NULL, SG_GIT_TREE_LAZY), 0);
+    known_entry = sg_tree_find(k_same, "b.js");
+    assert_int_equal(sg_tree__complete_with(&done, ctx, lazy, same_b_js, NULL), 0);
+    e = sg_tree_find(done, "b.js");
+    assert_false(e->pending);
+    assert_int_equal(e->size, 2);
+    assert_memory_equal(e->sha256, known_entry->sha256, 32);
+    assert_int_equal(sg_tree_read(&b, ctx, done, e), 0);
+    assert_int_equal(sg_tree_find(done, "a.js")->size, 2); /* read */
+    sg_tree_free(done);
+
+    known_entry = sg_tree_find(k_wrong, "b.js");
+    assert_int_equal(sg_tree__complete_with(&done, ctx, lazy, same_b_js, NULL), 0);
+    e = sg_tree_find(done, "b.js");
+    assert_int_equal(e->size, 6); /* taken on trust... */
+    sg_buf_clear(&b);
+    assert_int_equal(sg_tree_read(&b, ctx, done, e), SG_EINVALID); /* ...and caught on a read */
+    assert_non_null(strstr(sg_error_message(ctx), "changed since it was read"));
+    sg_buf_dispose(&b);
+    sg_tree_free(done);
+    sg_tree_free(k_same);
+    sg_tree_free(k_wrong);
+    sg_tree_free(lazy);
     sg_git_repo_free(r);
     sg_ctx_free(ctx);
     free(repo);
@@ -1489,6 +1591,8 @@ int main(void)
         cmocka_unit_test(test_git__hostile_tree_entries_are_refused),
         cmocka_unit_test(test_git__tree_bomb_and_deep_nesting_hit_limits),
         cmocka_unit_test(test_git__six_thousand_files_are_read_quickly),
+        cmocka_unit_test(test_git__blob_ids_name_unfiltered_files_only),
+        cmocka_unit_test(test_git__complete_with_copies_known_content),
     };
     int rc;
 
