@@ -168,6 +168,10 @@ int cli_color_wanted(int fd);
 /** Exit code for a verdict. */
 int cli_exit_for_verdict(sg_verdict verdict);
 
+/** Local mode never connects: libgit2 then parses no TLS trust store (cli/git_tls.c). Call
+ * before libgit2 starts; it holds for the rest of the process. */
+void cli_git_tls_defer(void);
+
 int cli_cmd_verify(int argc, char **argv);
 int cli_cmd_cache(int argc, char **argv);
 int cli_cmd_stage(int argc, char **argv);

@@ -248,6 +248,7 @@ static int run_local(verify_args *a, sg_report **report)
     const char *cache_dir = a->cache;
     int error;
 
+    cli_git_tls_defer(); /* the repository is a local path or file:// URL */
     if (!cache_dir && cli_default_cache_dir(dir, sizeof(dir)) == 0)
         cache_dir = dir;
     if ((error = cli_load_npm_config(&cfg, a->ctx, a->registry)) < 0)
