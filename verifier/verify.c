@@ -20,18 +20,24 @@ static int read_tarball(sg_buf *out, sg_ctx *ctx, const char *path)
     return sg_file_read_ex(out, ctx, path, limit > SIZE_MAX ? SIZE_MAX : (size_t)limit, &opts);
 }
 
+/* The artifact's digests as the report gives them. */
+typedef struct artifact_sums {
+    char sha256[65];     /* hex */
+    char integrity[100]; /* npm's integrity string: "sha512-" and 88 base64 characters */
+} artifact_sums;
+
 /* sha256 (hex) and npm's integrity string (sha512-<base64>) of the artifact bytes. */
-static int artifact_digests(sg_report *report, sg_ctx *ctx, const unsigned char *bytes, size_t len)
+static int artifact_sums_compute(artifact_sums *out, sg_ctx *ctx, const unsigned char *bytes,
+                                 size_t len)
 {
     unsigned char d256[32], d512[64];
-    char hex[65];
     sg_hash h = SG_HASH_INIT;
     sg_buf integrity = SG_BUF_INIT;
     int error;
 
     if ((error = sg_sha256(d256, ctx, bytes, len)) < 0)
         return error;
-    sg_sha256_hex(hex, d256);
+    sg_sha256_hex(out->sha256, d256);
     if ((error = sg_hash_begin(&h, ctx, SG_HASH_SHA512)) < 0 ||
         (error = sg_hash_update(&h, ctx, bytes, len)) < 0 ||
         (error = sg_hash_end(&h, ctx, d512, NULL)) < 0)
@@ -40,13 +46,19 @@ static int artifact_digests(sg_report *report, sg_ctx *ctx, const unsigned char 
     sg_base64_encode(&integrity, d512, sizeof(d512));
     if ((error = sg_buf_check(&integrity, ctx, "the integrity string")) < 0)
         goto done;
-    if ((error = sg_report_set(report, ctx, SG_REPORT_ARTIFACT_SHA256, hex)) < 0 ||
-        (error = sg_report_set(report, ctx, SG_REPORT_ARTIFACT_INTEGRITY, integrity.ptr)) < 0)
-        goto done;
+    snprintf(out->integrity, sizeof(out->integrity), "%s", integrity.ptr);
 done:
     sg_hash_dispose(&h);
     sg_buf_dispose(&integrity);
     return error;
+}
+
+static int artifact_sums_report(sg_report *report, sg_ctx *ctx, const artifact_sums *sums)
+{
+    int error;
+    if ((error = sg_report_set(report, ctx, SG_REPORT_ARTIFACT_SHA256, sums->sha256)) < 0)
+        return error;
+    return sg_report_set(report, ctx, SG_REPORT_ARTIFACT_INTEGRITY, sums->integrity);
 }
 
 /* package, version and purl from the artifact's package.json. */
@@ -259,15 +271,14 @@ static int normalize_subdir(sg_buf *out, sg_ctx *ctx, const char *subdir)
     return sg_buf_check(out, ctx, "the package folder");
 }
 
-int sg_verify__artifact(sg_tree **out, sg_report *report, sg_ctx *ctx,
-                        const unsigned char *bytes, size_t len, const char *name)
+/* The artifact's tree, packer and identity in the report (its digests aside). */
+static int artifact_tree(sg_tree **out, sg_report *report, sg_ctx *ctx, const unsigned char *bytes,
+                         size_t len, const char *name)
 {
     sg_tar_info info = {0};
     int error;
 
     *out = NULL;
-    if ((error = artifact_digests(report, ctx, bytes, len)) < 0)
-        return error;
     if ((error = sg_tar_read(out, &info, ctx, bytes, len, report)) < 0) {
         sg_error_wrap(ctx, "reading tarball '%s'", name);
         return error;
@@ -279,6 +290,19 @@ int sg_verify__artifact(sg_tree **out, sg_report *report, sg_ctx *ctx,
         *out = NULL;
     }
     return error;
+}
+
+int sg_verify__artifact(sg_tree **out, sg_report *report, sg_ctx *ctx, const unsigned char *bytes,
+                        size_t len, const char *name)
+{
+    artifact_sums sums;
+    int error;
+
+    *out = NULL;
+    if ((error = artifact_sums_compute(&sums, ctx, bytes, len)) < 0 ||
+        (error = artifact_sums_report(report, ctx, &sums)) < 0)
+        return error;
+    return artifact_tree(out, report, ctx, bytes, len, name);
 }
 
 /* ---------------------------------------------------------------- rebuild */
@@ -662,15 +686,19 @@ typedef struct local_handoff {
 } local_handoff;
 
 typedef struct local_source {
-    sg_ctx *ctx;            /* the thread's own errors, with the caller's limits */
-    const char *path;       /* --source */
-    const char *ref;        /* --ref, or "HEAD" */
-    const char *norm;       /* the normalized package folder ("" at the root) */
-    local_handoff *handoff; /* where the artifact's ids are offered; NULL when run inline */
-    sg_git_repo *repo;      /* opened */
-    char commit[41];        /* ref resolved */
-    source_side side;       /* listed */
-    int error;              /* the thread's result */
+    sg_ctx *ctx;              /* the thread's own errors, with the caller's limits */
+    const char *path;         /* --source */
+    const char *ref;          /* --ref, or "HEAD" */
+    const char *norm;         /* the normalized package folder ("" at the root) */
+    local_handoff *handoff;   /* where the artifact's ids are offered; NULL when run inline */
+    const unsigned char *tgz; /* the tarball's bytes (the caller's), for their digests */
+    size_t tgz_len;           /* their length */
+    sg_git_repo *repo;        /* opened */
+    char commit[41];          /* ref resolved */
+    source_side side;         /* listed */
+    artifact_sums sums;       /* the tarball's digests, when has_sums */
+    int has_sums;             /* sums computed here */
+    int error;                /* the thread's result */
 } local_source;
 
 /* Wait for the artifact, then help computing its blob ids (a failed artifact: nothing). */
@@ -695,6 +723,10 @@ static void *local_source_run(void *arg)
     if ((error = sg_git_repo_open(&ls->repo, ls->ctx, ls->path)) == 0 &&
         (error = sg_git_resolve(ls->commit, ls->ctx, ls->repo, ls->ref)) == 0)
         error = source_side_list(&ls->side, ls->ctx, ls->repo, ls->commit, ls->norm);
+    /* the tarball's digests: this side is done long before the tarball is decompressed */
+    if (error == 0 && ls->handoff &&
+        (error = artifact_sums_compute(&ls->sums, ls->ctx, ls->tgz, ls->tgz_len)) == 0)
+        ls->has_sums = 1;
     ls->error = error;
     if (error == 0 && ls->handoff)
         local_source_help(ls);
@@ -748,26 +780,11 @@ static int local_report_source(sg_report *report, sg_ctx *ctx, const sg_verify_o
     return sg_report_set(report, ctx, SG_REPORT_SOURCE_SUBDIR, subdir);
 }
 
-/* Read the local tarball into *artifact (the calling thread's half of local mode). */
-static int local_artifact(sg_tree **artifact, sg_report *report, sg_ctx *ctx,
-                          const sg_verify_opts *opts)
-{
-    sg_buf tarball = SG_BUF_INIT;
-    int error = read_tarball(&tarball, ctx, opts->tarball_path);
-
-    if (!error &&
-        (error = sg_report_set(report, ctx, SG_REPORT_ARTIFACT_URL, opts->tarball_path)) == 0)
-        error = sg_verify__artifact(artifact, report, ctx, (const unsigned char *)tarball.ptr,
-                                    tarball.size, opts->tarball_path);
-    sg_buf_dispose(&tarball);
-    return error;
-}
-
 int sg_verify_local(sg_report **out, sg_ctx *ctx, const sg_verify_opts *opts)
 {
     sg_report *report = NULL;
     sg_tree *artifact = NULL;
-    sg_buf subdir = SG_BUF_INIT;
+    sg_buf subdir = SG_BUF_INIT, tarball = SG_BUF_INIT;
     local_handoff handoff = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, NULL};
     artifact_ids ids;
     local_source ls;
@@ -781,16 +798,22 @@ int sg_verify_local(sg_report **out, sg_ctx *ctx, const sg_verify_opts *opts)
         return sg_error_set(ctx, SG_EINVALID, "local mode needs a tarball and a source");
     if ((error = sg_report_new(&report, ctx)) < 0)
         return error;
-    if ((error = normalize_subdir(&subdir, ctx, opts->subdir)) < 0)
+    if ((error = normalize_subdir(&subdir, ctx, opts->subdir)) < 0 ||
+        (error = read_tarball(&tarball, ctx, opts->tarball_path)) < 0 ||
+        (error = sg_report_set(report, ctx, SG_REPORT_ARTIFACT_URL, opts->tarball_path)) < 0)
         goto done;
     ls.path = opts->source;
     ls.ref = opts->ref ? opts->ref : "HEAD";
     ls.norm = subdir.ptr ? subdir.ptr : "";
     ls.handoff = &handoff;
+    ls.tgz = (const unsigned char *)tarball.ptr;
+    ls.tgz_len = tarball.size;
     threaded = local_source_start(&thread, &ls, ctx);
 
-    /* The artifact (here), the source (on the thread); then the blob ids (both). */
-    if ((error = local_artifact(&artifact, report, ctx, opts)) == 0)
+    /* The tarball's tree (here); the source and the tarball's digests (on the thread); then
+     * the blob ids (both). */
+    if ((error = artifact_tree(&artifact, report, ctx, ls.tgz, ls.tgz_len, opts->tarball_path)) ==
+        0)
         error = artifact_ids_init(&ids, ctx, artifact);
     if (threaded) {
         local_handoff_offer(&handoff, error == 0 ? &ids : NULL);
@@ -809,7 +832,10 @@ int sg_verify_local(sg_report **out, sg_ctx *ctx, const sg_verify_opts *opts)
         ls.ctx = NULL;
         error = ls.error;
     }
-    if (error < 0 || (error = source_side_complete(&ls.side, ctx, &ids)) < 0)
+    if (error == 0 && !ls.has_sums)
+        error = artifact_sums_compute(&ls.sums, ctx, ls.tgz, ls.tgz_len);
+    if (error < 0 || (error = artifact_sums_report(report, ctx, &ls.sums)) < 0 ||
+        (error = source_side_complete(&ls.side, ctx, &ids)) < 0)
         goto done;
 
     if ((error = local_report_source(report, ctx, opts, ls.commit, subdir.ptr)) < 0 ||
@@ -826,6 +852,7 @@ done:
     source_side_dispose(&ls.side);
     sg_git_repo_free(ls.repo);
     sg_ctx_free(ls.ctx);
+    sg_buf_dispose(&tarball);
     sg_buf_dispose(&subdir);
     return error;
 }
