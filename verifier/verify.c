@@ -679,11 +679,28 @@ done:
  * blobs whose ids differ) and compares.
  */
 typedef struct local_handoff {
-    pthread_mutex_t lock; /* guards state */
-    pthread_cond_t ready; /* signalled when state leaves 0 */
-    int state;            /* 0 while the artifact is read, 1 read (ids set), -1 failed */
-    artifact_ids *ids;    /* the ids to help with, once state is 1 */
+    pthread_mutex_t lock;     /* guards state */
+    pthread_cond_t ready;     /* signalled when state leaves 0 */
+    int state;                /* 0 while the artifact is read, 1 read (ids set), -1 failed */
+    artifact_ids *ids;        /* the ids to help with, once state is 1 */
+    const unsigned char *tgz; /* the tarball's bytes, for their digests */
+    size_t tgz_len;           /* their length */
+    atomic_flag sums_claimed; /* set by the thread that computes the digests */
+    artifact_sums sums;       /* the digests, read after the join */
+    int sums_error;           /* their computation's result */
+    char sums_message[512];   /* its error message */
 } local_handoff;
+
+/* Compute the tarball's digests unless the other thread took them already: whichever thread
+ * is free first does (the source side is usually done before the tarball is decompressed). */
+static void local_sums_claim(local_handoff *h, sg_ctx *ctx)
+{
+    if (atomic_flag_test_and_set(&h->sums_claimed))
+        return;
+    h->sums_error = artifact_sums_compute(&h->sums, ctx, h->tgz, h->tgz_len);
+    if (h->sums_error < 0)
+        snprintf(h->sums_message, sizeof(h->sums_message), "%s", sg_error_message(ctx));
+}
 
 typedef struct local_source {
     sg_ctx *ctx;              /* the thread's own errors, with the caller's limits */
@@ -691,13 +708,9 @@ typedef struct local_source {
     const char *ref;          /* --ref, or "HEAD" */
     const char *norm;         /* the normalized package folder ("" at the root) */
     local_handoff *handoff;   /* where the artifact's ids are offered; NULL when run inline */
-    const unsigned char *tgz; /* the tarball's bytes (the caller's), for their digests */
-    size_t tgz_len;           /* their length */
     sg_git_repo *repo;        /* opened */
     char commit[41];          /* ref resolved */
     source_side side;         /* listed */
-    artifact_sums sums;       /* the tarball's digests, when has_sums */
-    int has_sums;             /* sums computed here */
     int error;                /* the thread's result */
 } local_source;
 
@@ -723,13 +736,11 @@ static void *local_source_run(void *arg)
     if ((error = sg_git_repo_open(&ls->repo, ls->ctx, ls->path)) == 0 &&
         (error = sg_git_resolve(ls->commit, ls->ctx, ls->repo, ls->ref)) == 0)
         error = source_side_list(&ls->side, ls->ctx, ls->repo, ls->commit, ls->norm);
-    /* the tarball's digests: this side is done long before the tarball is decompressed */
-    if (error == 0 && ls->handoff &&
-        (error = artifact_sums_compute(&ls->sums, ls->ctx, ls->tgz, ls->tgz_len)) == 0)
-        ls->has_sums = 1;
     ls->error = error;
-    if (error == 0 && ls->handoff)
+    if (error == 0 && ls->handoff) {
+        local_sums_claim(ls->handoff, ls->ctx);
         local_source_help(ls);
+    }
     return NULL;
 }
 
@@ -806,19 +817,22 @@ int sg_verify_local(sg_report **out, sg_ctx *ctx, const sg_verify_opts *opts)
     ls.ref = opts->ref ? opts->ref : "HEAD";
     ls.norm = subdir.ptr ? subdir.ptr : "";
     ls.handoff = &handoff;
-    ls.tgz = (const unsigned char *)tarball.ptr;
-    ls.tgz_len = tarball.size;
+    handoff.tgz = (const unsigned char *)tarball.ptr;
+    handoff.tgz_len = tarball.size;
+    atomic_flag_clear(&handoff.sums_claimed);
     threaded = local_source_start(&thread, &ls, ctx);
 
-    /* The tarball's tree (here); the source and the tarball's digests (on the thread); then
-     * the blob ids (both). */
-    if ((error = artifact_tree(&artifact, report, ctx, ls.tgz, ls.tgz_len, opts->tarball_path)) ==
-        0)
+    /* The tarball's tree (here), the source (on the thread); then the tarball's digests (by the
+     * thread free first) and the blob ids (both). */
+    if ((error = artifact_tree(&artifact, report, ctx, handoff.tgz, handoff.tgz_len,
+                               opts->tarball_path)) == 0)
         error = artifact_ids_init(&ids, ctx, artifact);
     if (threaded) {
         local_handoff_offer(&handoff, error == 0 ? &ids : NULL);
-        if (error == 0)
+        if (error == 0) {
+            local_sums_claim(&handoff, ctx);
             artifact_ids_work(&ids, ctx);
+        }
         (void)pthread_join(thread, NULL);
     }
     if (error < 0)
@@ -832,9 +846,12 @@ int sg_verify_local(sg_report **out, sg_ctx *ctx, const sg_verify_opts *opts)
         ls.ctx = NULL;
         error = ls.error;
     }
-    if (error == 0 && !ls.has_sums)
-        error = artifact_sums_compute(&ls.sums, ctx, ls.tgz, ls.tgz_len);
-    if (error < 0 || (error = artifact_sums_report(report, ctx, &ls.sums)) < 0 ||
+    if (error == 0) {
+        local_sums_claim(&handoff, ctx); /* when no thread took them */
+        if (handoff.sums_error < 0)
+            error = sg_error_set(ctx, handoff.sums_error, "%s", handoff.sums_message);
+    }
+    if (error < 0 || (error = artifact_sums_report(report, ctx, &handoff.sums)) < 0 ||
         (error = source_side_complete(&ls.side, ctx, &ids)) < 0)
         goto done;
 
