@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash.h"
+
 #define PJ_BASE                                                                                 \
     "{\n  \"name\": \"demo\",\n  \"version\": \"1.0.0\",\n  \"main\": \"index.js\",\n"          \
     "  \"scripts\": {\"test\": \"node test.js\"},\n"                                            \
@@ -393,6 +395,24 @@ static void check_rebuild_keeps_pass(const vcase *c, const sg_verify_opts *base)
     sg_ctx_free(ctx);
 }
 
+/* The report names the tarball's own digests, whichever thread computed them. */
+static void check_digests(sg_report *report, sg_ctx *ctx, const char *tgz)
+{
+    size_t len = 0;
+    char *bytes = sgt_read_file(tgz, &len), hex[65];
+    unsigned char d[32];
+    sg_buf integrity = SG_BUF_INIT;
+
+    assert_non_null(bytes);
+    assert_int_equal(sg_sha256(d, ctx, bytes, len), 0);
+    sg_sha256_hex(hex, d);
+    assert_string_equal(sg_report_get(report, SG_REPORT_ARTIFACT_SHA256), hex);
+    assert_int_equal(sg_integrity_sha512(&integrity, ctx, (const unsigned char *)bytes, len), 0);
+    assert_string_equal(sg_report_get(report, SG_REPORT_ARTIFACT_INTEGRITY), integrity.ptr);
+    sg_buf_dispose(&integrity);
+    free(bytes);
+}
+
 static void run_case(const vcase *c)
 {
     char *dir = sgt_tmpdir(), repo[4096], tgz[4096], commit[41];
@@ -435,6 +455,7 @@ static void run_case(const vcase *c)
     error = sg_verify_local(&report, ctx, &opts);
     if (error < 0)
         fail_msg("case %s: verify failed: %s", c->name, sg_error_message(ctx));
+    check_digests(report, ctx, tgz);
     got = finding_tokens(report);
     want = sorted_tokens(c->expect);
     if (strcmp(got, want) != 0 || sg_report_verdict(report) != c->verdict ||
