@@ -9,10 +9,11 @@
  * headers in every order and combination (pax x and g, GNU L, K, N), ustar prefixes and magic
  * variants, numeric fields in unusual encodings, damaged checksums, zero blocks in the middle,
  * links and directories with data, archaic and unknown types, '.', '..', absolute, backslash,
- * case-twin and non-UTF-8 names, truncation; half of the archives are gzipped. A fixed set of
- * gzip streams (several members, padding, trailing data, header fields, damage) checks the
- * decompression too: sourcegate must read the ones npm reads, and npm must fail on the ones
- * sourcegate refuses for that reason (verifier/fetch/tar_npm.c has the table).
+ * case-twin and non-UTF-8 names, truncation; half of the archives are gzipped, some of them in
+ * several members, with header fields, padding or damage. A fixed set of gzip streams (several
+ * members, padding, trailing data, header fields, damage) checks the decompression too:
+ * sourcegate must read the ones npm reads, and npm must fail on the ones sourcegate refuses for
+ * that reason (verifier/fetch/tar_npm.c has the table).
  *
  * Environment:
  *   SG_TAR_DIFF_COUNT    archives for a plain run (default 300)
@@ -585,6 +586,8 @@ static void run_dir(tally *t, const char *dir, size_t expect)
     run_dir_cb(t, dir, expect, NULL);
 }
 
+static unsigned char *gzip_variant(const unsigned char *data, size_t len, size_t *out_len);
+
 static void generate_batch(const char *dir, uint64_t seed, size_t count)
 {
     sgt_tb t = {0};
@@ -597,7 +600,7 @@ static void generate_batch(const char *dir, uint64_t seed, size_t count)
         archive_bytes(&t);
         path = fmt("%s/a%012llu.tgz", dir, (unsigned long long)(seed + i));
         if (chance(50)) {
-            gz = gzip(t.p, t.len, &glen);
+            gz = chance(70) ? gzip(t.p, t.len, &glen) : gzip_variant(t.p, t.len, &glen);
             sgt_write_file(path, gz, glen, 0644);
         } else {
             sgt_write_file(path, t.p, t.len, 0644);
@@ -803,6 +806,33 @@ static void gz_check(const char *archive, const char *npm_line, int passes)
         return;
     }
     fail_msg("unknown gzip case %s", archive);
+}
+
+/* A gzip stream of data as other packers or an attacker could write it: split into several
+ * members (some empty), header fields, zero padding, and now and then damage or trailing data. */
+static unsigned char *gzip_variant(const unsigned char *data, size_t len, size_t *out_len)
+{
+    static const unsigned char zeros[32];
+    bytes b = {0};
+    size_t members = 1 + pick(4), at = 0, i;
+    unsigned damage = chance(10) ? (unsigned)pick(4) + 1 : 0;
+
+    for (i = 0; i < members; i++) {
+        size_t n = i + 1 == members ? len - at : pick(len - at + 1);
+        unsigned how = chance(30) ? GZ_FIELDS : 0;
+        if (damage == 1 && i + 1 == members)
+            how |= chance(50) ? GZ_BAD_CRC : GZ_BAD_HCRC;
+        gz_member(&b, data + at, n, how, 0);
+        at += n;
+    }
+    if (chance(20) || damage == 2)
+        put(&b, zeros, 1 + pick(sizeof(zeros)));
+    if (damage == 2 || damage == 3)
+        put(&b, "trailing", 8);
+    if (damage == 4)
+        b.len -= 1 + pick(b.len / 2);
+    *out_len = b.len;
+    return b.p;
 }
 
 /* The gzip cases: each archive's outcome on both sides is the one in gz_cases. */
