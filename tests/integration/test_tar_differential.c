@@ -9,7 +9,11 @@
  * headers in every order and combination (pax x and g, GNU L, K, N), ustar prefixes and magic
  * variants, numeric fields in unusual encodings, damaged checksums, zero blocks in the middle,
  * links and directories with data, archaic and unknown types, '.', '..', absolute, backslash,
- * case-twin and non-UTF-8 names, truncation; half of the archives are gzipped.
+ * case-twin and non-UTF-8 names, truncation; half of the archives are gzipped, some of them in
+ * several members, with header fields, padding or damage. A fixed set of gzip streams (several
+ * members, padding, trailing data, header fields, damage) checks the decompression too:
+ * sourcegate must read the ones npm reads, and npm must fail on the ones sourcegate refuses for
+ * that reason (verifier/fetch/tar_npm.c has the table).
  *
  * Environment:
  *   SG_TAR_DIFF_COUNT    archives for a plain run (default 300)
@@ -32,6 +36,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <libdeflate.h>
 
 #include "common/common.h"
 #include "tar_blocks.h"
@@ -501,13 +506,14 @@ typedef struct tally {
     size_t violations; /* sourcegate passes and npm writes something else */
 } tally;
 
-static void check_one(tally *t, const char *dir, const char *archive, const char *npm_line)
+/* 1 when sourcegate would pass the archive. */
+static int check_one(tally *t, const char *dir, const char *archive, const char *npm_line)
 {
     char *path = fmt("%s/%s", dir, archive);
     size_t len;
     unsigned char *bytes;
     result sg = {0}, npm = {0};
-    int same = 1;
+    int same = 1, passes;
     size_t i;
 
     bytes = (unsigned char *)sgt_read_file(path, &len);
@@ -515,7 +521,7 @@ static void check_one(tally *t, const char *dir, const char *archive, const char
     t->tried++;
     if (strstr(npm_line, "\"error\":null") == NULL)
         t->npm_errors++;
-    if (!sourcegate_passes(&sg, bytes, len)) {
+    if (!(passes = sourcegate_passes(&sg, bytes, len))) {
         t->refused++;
         goto done;
     }
@@ -543,10 +549,14 @@ done:
     result_free(&sg);
     result_free(&npm);
     free(bytes);
+    return passes;
 }
 
+/* Called with each archive's npm line and whether sourcegate passes it. */
+typedef void (*on_archive)(const char *archive, const char *npm_line, int passes);
+
 /* Extract every archive of dir with npm and check each; all `expect` of them. */
-static void run_dir(tally *t, const char *dir, size_t expect)
+static void run_dir_cb(tally *t, const char *dir, size_t expect, on_archive cb)
 {
     size_t before = t->tried;
     char *cmd, *out = NULL, *err = NULL, *line, *save = NULL;
@@ -558,8 +568,11 @@ static void run_dir(tally *t, const char *dir, size_t expect)
         fail_msg("extract.js failed (%d): %s", rc, err ? err : "");
     for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char archive[256];
+        int passes;
         assert_int_equal(sscanf(line, "{\"archive\":\"%255[^\"]\"", archive), 1);
-        check_one(t, dir, archive, line);
+        passes = check_one(t, dir, archive, line);
+        if (cb)
+            cb(archive, line, passes);
     }
     if (t->tried - before != expect)
         fail_msg("extract.js reported %zu of %zu archives: %s", t->tried - before, expect,
@@ -567,6 +580,13 @@ static void run_dir(tally *t, const char *dir, size_t expect)
     free(out);
     free(err);
 }
+
+static void run_dir(tally *t, const char *dir, size_t expect)
+{
+    run_dir_cb(t, dir, expect, NULL);
+}
+
+static unsigned char *gzip_variant(const unsigned char *data, size_t len, size_t *out_len);
 
 static void generate_batch(const char *dir, uint64_t seed, size_t count)
 {
@@ -580,7 +600,7 @@ static void generate_batch(const char *dir, uint64_t seed, size_t count)
         archive_bytes(&t);
         path = fmt("%s/a%012llu.tgz", dir, (unsigned long long)(seed + i));
         if (chance(50)) {
-            gz = gzip(t.p, t.len, &glen);
+            gz = chance(70) ? gzip(t.p, t.len, &glen) : gzip_variant(t.p, t.len, &glen);
             sgt_write_file(path, gz, glen, 0644);
         } else {
             sgt_write_file(path, t.p, t.len, 0644);
@@ -616,6 +636,227 @@ static size_t copy_seeds(const char *dir, const char *seeds)
     }
     closedir(d);
     return n;
+}
+
+/* ---- gzip streams ------------------------------------------------------------------------ */
+
+/* Bytes being built. */
+typedef struct bytes {
+    unsigned char *p; /* the bytes (malloc'd) */
+    size_t len;       /* used */
+} bytes;
+
+static void put(bytes *b, const void *data, size_t n)
+{
+    b->p = realloc(b->p, b->len + n + 1);
+    assert_non_null(b->p);
+    if (n)
+        memcpy(b->p + b->len, data, n);
+    b->len += n;
+}
+
+static void put_le32(bytes *b, uint32_t v)
+{
+    unsigned char le[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+                           (unsigned char)(v >> 24)};
+    put(b, le, 4);
+}
+
+/* Damage and dress of a member. */
+enum {
+    GZ_FIELDS = 1,    /* FTEXT, FEXTRA, FNAME, FCOMMENT and a right FHCRC */
+    GZ_BAD_HCRC = 2,  /* FHCRC, wrong */
+    GZ_BAD_CRC = 4,   /* CRC-32 wrong */
+    GZ_BAD_ISIZE = 8, /* ISIZE wrong */
+    GZ_RESERVED = 16, /* a reserved flag bit */
+    GZ_METHOD9 = 32,  /* compression method 9 */
+};
+
+/* Append a gzip member of data (n bytes); zlib: a zlib stream instead. */
+static void gz_member(bytes *b, const void *data, size_t n, unsigned how, int zlib)
+{
+    struct libdeflate_compressor *c = libdeflate_alloc_compressor(6);
+    unsigned char head[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
+    size_t start = b->len, bound, clen;
+    unsigned char *body;
+
+    assert_non_null(c);
+    bound = libdeflate_zlib_compress_bound(c, n);
+    body = malloc(bound);
+    assert_non_null(body);
+    if (zlib) {
+        clen = libdeflate_zlib_compress(c, data, n, body, bound);
+        put(b, body, clen);
+        goto done;
+    }
+    head[2] = how & GZ_METHOD9 ? 9 : 8;
+    head[3] = (unsigned char)((how & GZ_FIELDS ? 0x1f : 0) | (how & GZ_BAD_HCRC ? 0x02 : 0) |
+                              (how & GZ_RESERVED ? 0x40 : 0));
+    put(b, head, sizeof(head));
+    if (how & GZ_FIELDS)
+        put(b,
+            "\6\0AB\2\0hi"
+            "package.tar\0"
+            "a comment\0",
+            30);
+    if (head[3] & 0x02) {
+        uint32_t h = (libdeflate_crc32(0, b->p + start, b->len - start) & 0xffff) ^
+                     (how & GZ_BAD_HCRC ? 0x5555u : 0u);
+        unsigned char le[2] = {(unsigned char)h, (unsigned char)(h >> 8)};
+        put(b, le, 2);
+    }
+    clen = libdeflate_deflate_compress(c, data, n, body, bound);
+    put(b, body, clen);
+    put_le32(b, libdeflate_crc32(0, data, n) ^ (how & GZ_BAD_CRC ? 1u : 0u));
+    put_le32(b, (uint32_t)n + (how & GZ_BAD_ISIZE ? 1u : 0u));
+done:
+    free(body);
+    libdeflate_free_compressor(c);
+}
+
+/* The tar streams the gzip cases hold: `first` (package.json and index.js, no end blocks) and
+ * `second` (lib/more.js and the end blocks). */
+static void gz_tars(sgt_tb *first, sgt_tb *second)
+{
+    static const char pj[] = "{\"name\":\"x\",\"version\":\"1.0.0\"}\n";
+    rng_state = 42;
+    header(first, "package/package.json", '0', sizeof(pj) - 1, MUT_NONE);
+    sgt_tb_body(first, pj, sizeof(pj) - 1);
+    header(first, "package/index.js", '0', 12, MUT_NONE);
+    sgt_tb_body(first, "module.x=1;\n", 12);
+    header(second, "package/lib/more.js", '0', 7, MUT_NONE);
+    sgt_tb_body(second, "more();", 7);
+    sgt_tb_blocks(second, 2);
+}
+
+/* npm's outcome for a gzip case: whether it fails, or -1 when it depends on how the stream is
+ * split into chunks (then sourcegate must refuse). */
+static const struct gz_case {
+    const char *name; /* the archive, g-<name>.tgz */
+    int sg_passes;    /* sourcegate passes it */
+    int npm_fails;    /* npm's extract errors: 1, 0, or -1 (depends on the chunks) */
+} gz_cases[] = {
+    {"members", 1, 0},       {"split", 1, 0},          {"zeros", 1, 0},       {"fields", 1, 0},
+    {"zeros-member", 0, -1}, {"zeros-garbage", 0, -1}, {"zlib", 0, 0},        {"garbage", 0, 1},
+    {"magic-garbage", 0, 1}, {"truncated", 0, 1},      {"header-only", 0, 1}, {"bad-crc", 0, 1},
+    {"bad-isize", 0, 1},     {"bad-hcrc", 0, 1},       {"reserved", 0, 1},    {"method9", 0, 1},
+};
+
+static void gz_case_bytes(bytes *b, const char *name, const sgt_tb *t1, const sgt_tb *t2)
+{
+    static const unsigned char zeros[64];
+    size_t half = t1->len / 2;
+    const struct {
+        const char *name; /* the case */
+        unsigned how;     /* of the single member */
+    } single[] = {
+        {"fields", GZ_FIELDS},     {"bad-crc", GZ_BAD_CRC},   {"bad-isize", GZ_BAD_ISIZE},
+        {"bad-hcrc", GZ_BAD_HCRC}, {"reserved", GZ_RESERVED}, {"method9", GZ_METHOD9},
+    };
+    size_t i;
+    bytes both = {0};
+
+    put(&both, t1->p, t1->len);
+    put(&both, t2->p, t2->len);
+    for (i = 0; i < SG_ARRAY_SIZE(single); i++)
+        if (strcmp(name, single[i].name) == 0)
+            gz_member(b, both.p, both.len, single[i].how, 0);
+    if (strcmp(name, "members") == 0 || strcmp(name, "zeros-member") == 0 ||
+        strcmp(name, "zlib") == 0) {
+        gz_member(b, t1->p, t1->len, 0, 0);
+        if (strcmp(name, "zeros-member") == 0)
+            put(b, zeros, 10);
+        gz_member(b, t2->p, t2->len, 0, strcmp(name, "zlib") == 0);
+    } else if (strcmp(name, "split") == 0) {
+        gz_member(b, t1->p, half + 100, 0, 0); /* splits a header */
+        gz_member(b, "", 0, 0, 0);
+        gz_member(b, t1->p + half + 100, t1->len - half - 100, 0, 0);
+        gz_member(b, t2->p, t2->len, 0, 0);
+    } else if (strncmp(name, "zeros", 5) == 0 || strcmp(name, "garbage") == 0 ||
+               strcmp(name, "magic-garbage") == 0) {
+        gz_member(b, both.p, both.len, 0, 0);
+        if (strncmp(name, "zeros", 5) == 0)
+            put(b, zeros, sizeof(zeros));
+        if (strcmp(name, "zeros-garbage") == 0 || strcmp(name, "garbage") == 0)
+            put(b, "garbage, garbage", 16);
+        if (strcmp(name, "magic-garbage") == 0)
+            put(b, "\x1f\x8bgarbage, garbage", 18);
+    } else if (strcmp(name, "truncated") == 0 || strcmp(name, "header-only") == 0) {
+        gz_member(b, both.p, both.len, 0, 0);
+        b->len = strcmp(name, "header-only") == 0 ? 10 : b->len - 12;
+    }
+    free(both.p);
+    assert_true(b->len > 0);
+}
+
+static void gz_check(const char *archive, const char *npm_line, int passes)
+{
+    size_t i;
+    int npm_failed = strstr(npm_line, "\"error\":null") == NULL;
+    for (i = 0; i < SG_ARRAY_SIZE(gz_cases); i++) {
+        const struct gz_case *c = &gz_cases[i];
+        char name[64];
+        snprintf(name, sizeof(name), "g-%s.tgz", c->name);
+        if (strcmp(name, archive) != 0)
+            continue;
+        if (passes != c->sg_passes)
+            fail_msg("gzip case %s: sourcegate %s it", c->name, passes ? "passes" : "refuses");
+        if (c->npm_fails >= 0 && npm_failed != c->npm_fails)
+            fail_msg("gzip case %s: npm's reading changed: %s", c->name, npm_line);
+        return;
+    }
+    fail_msg("unknown gzip case %s", archive);
+}
+
+/* A gzip stream of data as other packers or an attacker could write it: split into several
+ * members (some empty), header fields, zero padding, and now and then damage or trailing data. */
+static unsigned char *gzip_variant(const unsigned char *data, size_t len, size_t *out_len)
+{
+    static const unsigned char zeros[32];
+    bytes b = {0};
+    size_t members = 1 + pick(4), at = 0, i;
+    unsigned damage = chance(10) ? (unsigned)pick(4) + 1 : 0;
+
+    for (i = 0; i < members; i++) {
+        size_t n = i + 1 == members ? len - at : pick(len - at + 1);
+        unsigned how = chance(30) ? GZ_FIELDS : 0;
+        if (damage == 1 && i + 1 == members)
+            how |= chance(50) ? GZ_BAD_CRC : GZ_BAD_HCRC;
+        gz_member(&b, data + at, n, how, 0);
+        at += n;
+    }
+    if (chance(20) || damage == 2)
+        put(&b, zeros, 1 + pick(sizeof(zeros)));
+    if (damage == 2 || damage == 3)
+        put(&b, "trailing", 8);
+    if (damage == 4)
+        b.len -= 1 + pick(b.len / 2);
+    *out_len = b.len;
+    return b.p;
+}
+
+/* The gzip cases: each archive's outcome on both sides is the one in gz_cases. */
+static void run_gzip_cases(tally *t, const char *tmp)
+{
+    sgt_tb t1 = {0}, t2 = {0};
+    char *dir = fmt("%s/gzip", tmp);
+    size_t i;
+
+    assert_int_equal(mkdir(dir, 0755), 0);
+    gz_tars(&t1, &t2);
+    for (i = 0; i < SG_ARRAY_SIZE(gz_cases); i++) {
+        bytes b = {0};
+        char *path = fmt("%s/g-%s.tgz", dir, gz_cases[i].name);
+        gz_case_bytes(&b, gz_cases[i].name, &t1, &t2);
+        sgt_write_file(path, b.p, b.len, 0644);
+        free(path);
+        free(b.p);
+    }
+    run_dir_cb(t, dir, SG_ARRAY_SIZE(gz_cases), gz_check);
+    sgt_rm_rf(dir);
+    free(dir);
+    sgt_tb_free(&t1);
+    sgt_tb_free(&t2);
 }
 
 static void test_tar_differential__sourcegate_passes_only_what_npm_installs(void **state)
@@ -654,6 +895,7 @@ static void test_tar_differential__sourcegate_passes_only_what_npm_installs(void
         }
         free(corpus);
     }
+    run_gzip_cases(&t, tmp);
     do {
         size_t n = secs ? BATCH : count;
         char *dir = fmt("%s/b%llu", tmp, (unsigned long long)seed);

@@ -62,9 +62,12 @@ int sg_tar__npm_view(sg_tar_npm_view *view, sg_ctx *ctx, const unsigned char *ta
 void sg_tar__npm_view_dispose(sg_tar_npm_view *view);
 
 /**
- * The decompressed stream of a gzip tarball (libarchive's raw format), at most `limit` bytes;
- * past it, an SG_ELIMIT error that names `which`. A tarball that is not gzip is copied as it
- * is. Errors: SG_EINVALID (corrupt gzip), SG_ELIMIT, SG_ENOMEM.
+ * The decompressed stream of a gzip tarball as npm's installer reads it (libdeflate, one member
+ * at a time, with the semantics of Node's zlib Unzip that node-tar uses: the table in
+ * tar_npm.c), at most `limit` bytes; past it, an SG_ELIMIT error that names `which`. Where npm
+ * could read the bytes differently (data after zero padding or after the gzip stream) or fails
+ * on them, an SG_EINVALID error "cannot read gzip tarball: ...". A tarball that does not start
+ * with 1f 8b (node-tar's test) is copied as it is. Errors: SG_EINVALID, SG_ELIMIT, SG_ENOMEM.
  */
 int sg_tar__decompress(sg_buf *out, sg_ctx *ctx, const unsigned char *bytes, size_t len,
                        uint64_t limit, sg_limit which);
