@@ -535,6 +535,7 @@ static void test_cli__report_reads_a_sqlite_store_loaded_on_first_use(void **sta
     sg_store *store = NULL;
     sg_store_result r = SG_STORE_RESULT_INIT;
     (void)state;
+    (void)unused; /* read only when the executable loads libraries on first use */
     r.name = "sqliterow";
     r.version = "2.7.1";
     r.integrity = "sha512-ondemand";
