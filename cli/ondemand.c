@@ -54,13 +54,40 @@
 /* Exit status of an operational error (DESIGN.md; SG_EXIT_ERROR in cli/cli.h). */
 #define ONDEMAND_EXIT 4
 
+/* The records of every forwarder (SG_ONDEMAND_SYMBOL), bounds set by the linker. */
+extern const sg_ondemand_sym *const __start_sg_ondemand_syms[];
+extern const sg_ondemand_sym *const __stop_sg_ondemand_syms[];
+
+/* One library loaded at a time, together with the resolution of its functions. */
+static pthread_mutex_t loading = PTHREAD_MUTEX_INITIALIZER;
+
+/* Resolve every function of lib the executable calls, once it is loaded. */
+static void resolve_all(const sg_ondemand_lib *lib)
+{
+    const sg_ondemand_sym *const *s;
+    void *p;
+    for (s = __start_sg_ondemand_syms; s < __stop_sg_ondemand_syms; s++)
+        if ((*s)->lib == lib && (p = dlsym(lib->handle, (*s)->name)) != NULL)
+            atomic_store_explicit((*s)->cache, p, memory_order_release);
+}
+
+/* dlopen() lib and resolve all its functions before another library starts loading. Why:
+ * glibc's dlsym() waits for a dlopen() in progress on another thread (one lock), so a thread
+ * that resolved its functions one by one on first call would wait for the other thread's
+ * library to load before its own next first call (a local verify: libgit2 on the source
+ * thread, libarchive on the main thread). A function missing here is left unresolved: its
+ * first call says so. */
 static void load(sg_ondemand_lib *lib)
 {
     const char *e;
+    pthread_mutex_lock(&loading);
     if ((lib->handle = dlopen(lib->soname, RTLD_NOW | RTLD_LOCAL)) == NULL) {
         e = dlerror();
         snprintf(lib->error, sizeof(lib->error), "%s", e ? e : "unknown dlopen error");
+    } else {
+        resolve_all(lib);
     }
+    pthread_mutex_unlock(&loading);
 }
 
 /* sg_ondemand__<id>: the library, with its pthread_once routine load_<id>. */
@@ -98,27 +125,30 @@ _Noreturn void sg_ondemand__die(const char *fmt, ...)
     _exit(ONDEMAND_EXIT);
 }
 
-/* The address of `name` in lib, loading lib first; never returns NULL. */
-static void *resolve(sg_ondemand_lib *lib, const char *name)
+/* The address of sym, loading its library first; never returns NULL. */
+static void *resolve(const sg_ondemand_sym *sym)
 {
-    void *sym;
+    sg_ondemand_lib *lib = sym->lib;
+    void *p;
     pthread_once(&lib->once, lib->load);
     if (!lib->handle)
         sg_ondemand__die("cannot load %s: %s (install the %s package)", lib->soname, lib->error,
                          lib->package);
+    if ((p = atomic_load_explicit(sym->cache, memory_order_acquire)) != NULL)
+        return p; /* resolved with the library */
     dlerror();
-    if ((sym = dlsym(lib->handle, name)) == NULL)
+    if ((p = dlsym(lib->handle, sym->name)) == NULL)
         sg_ondemand__die("cannot load %s: the installed library lacks it (install the %s package)",
-                         name, lib->package);
-    return sym;
+                         sym->name, lib->package);
+    return p;
 }
 
-void *sg_ondemand__cached(_Atomic(void *) *cache, sg_ondemand_lib *lib, const char *name)
+void *sg_ondemand__cached(const sg_ondemand_sym *sym)
 {
-    void *p = atomic_load_explicit(cache, memory_order_acquire);
+    void *p = atomic_load_explicit(sym->cache, memory_order_acquire);
     if (!p) {
-        p = resolve(lib, name); /* every thread finds the same address */
-        atomic_store_explicit(cache, p, memory_order_release);
+        p = resolve(sym); /* every thread finds the same address */
+        atomic_store_explicit(sym->cache, p, memory_order_release);
     }
     return p;
 }

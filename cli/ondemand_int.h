@@ -35,16 +35,28 @@ _Noreturn void sg_ondemand__die(const char *fmt, ...)
 #endif
     ;
 
-/* The address of `name` in lib as cached in *cache: the first call loads lib (once, whatever
- * the thread) and resolves the name; never returns NULL (dies instead). */
-void *sg_ondemand__cached(_Atomic(void *) *cache, sg_ondemand_lib *lib, const char *name);
+/* One function of a library: what a forwarder resolves, and where it caches the address. */
+typedef struct sg_ondemand_sym {
+    sg_ondemand_lib *lib;   /* the library that defines it */
+    const char *name;       /* its name */
+    _Atomic(void *) *cache; /* its address once resolved; NULL before */
+} sg_ondemand_sym;
+
+/* The address of sym, as cached: the first call into its library loads the library (once,
+ * whatever the thread) and resolves all its functions; never returns NULL (dies instead). */
+void *sg_ondemand__cached(const sg_ondemand_sym *sym);
 
 /* fn: the real `name` of library `lib` (curl, pq, git, ...), typed as the header declares it
- * (POSIX: dlsym's result converts to a function pointer). */
+ * (POSIX: dlsym's result converts to a function pointer). A pointer to the function's record
+ * goes into the section sg_ondemand_syms, which ondemand.c walks to resolve every function of
+ * a library right after loading it (pointers, not the records: nothing pads an array of
+ * pointers). */
 #define SG_ONDEMAND_SYMBOL(lib, name)                                                              \
     static _Atomic(void *) cache_;                                                                 \
-    __typeof__(name) *fn =                                                                         \
-        (__typeof__(name) *)sg_ondemand__cached(&cache_, &sg_ondemand__##lib, #name)
+    static const sg_ondemand_sym sym_ = {&sg_ondemand__##lib, #name, &cache_};                     \
+    static const sg_ondemand_sym *const sym_ref_                                                   \
+        __attribute__((used, section("sg_ondemand_syms"))) = &sym_;                                \
+    __typeof__(name) *fn = (__typeof__(name) *)sg_ondemand__cached(&sym_)
 
 /* One forwarding definition per function: the prototype is the header's (a definition that
  * disagrees with the declaration does not compile), the body calls the real function. */
