@@ -26,9 +26,9 @@
  * library linked at build time refers to (or everything with -rdynamic, which is not used),
  * and the libraries linked (libc, libcrypto, libcjson) refer to none of them.
  *
- * Data objects cannot be forwarded: the code uses none of these libraries' (no copy
- * relocation in `nm build/sourcegate`); the constants it uses (SQLITE_TRANSIENT, SCMP_A0, ...)
- * are macros.
+ * Data objects cannot be forwarded: the code uses none of these libraries' (the constants it
+ * uses, SQLITE_TRANSIENT, SCMP_A0, GIT_BUF_INIT, ..., are macros), and one it came to use would
+ * not link, the libraries not being on the executable's link line.
  *
  * The static libraries (sg_verifier for embedders, the tests, the fuzzers) link these
  * libraries as usual: these files are compiled into the executable alone, and `cmake
