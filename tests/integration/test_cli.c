@@ -2,6 +2,7 @@
  * The command line: exit codes, stdout and stderr compared with golden files in
  * tests/golden/ (hex digests replaced by placeholders). SG_UPDATE_GOLDEN=1 rewrites them.
  */
+#define _GNU_SOURCE /* dl_iterate_phdr() */
 #include "sg_test.h"
 
 #include <sourcegate/store.h>
@@ -559,6 +560,46 @@ static void test_cli__report_reads_a_sqlite_store_loaded_on_first_use(void **sta
     free(err);
 }
 
+/* dl_iterate_phdr callback: the path of the loaded object whose name holds *data (a
+ * "name\0path[4096]" buffer: name in, path out). */
+static int find_loaded(struct dl_phdr_info *info, size_t size, void *data)
+{
+    char *want = data;
+    (void)size;
+    if (!info->dlpi_name || !strstr(info->dlpi_name, want))
+        return 0;
+    snprintf(want + strlen(want) + 1, 4096, "%s", info->dlpi_name);
+    return 1;
+}
+
+/* cli/ondemand.c: a library that cannot be loaded ends the run with one line naming the
+ * package and exit 4, an operational error, even when it fails on the source thread of a
+ * local verify while the main thread loads libarchive. bubblewrap hides libgit2 (this test
+ * program links it, so its path is known). */
+static void test_cli__a_library_that_cannot_be_loaded_is_one_line_and_exit_4(void **state)
+{
+    char name_path[64 + 4096] = LIB_GIT, cmd[12000], *out = NULL, *err = NULL;
+    const char *path = name_path + strlen(LIB_GIT) + 1;
+    (void)state;
+#ifndef SG_TEST_ONDEMAND_LIBS
+    skip(); /* built with -DSG_ONDEMAND_LIBS=OFF: the executable would not start */
+#endif
+    if (!dl_iterate_phdr(find_loaded, name_path) || !sgt_have_program("bwrap") ||
+        sgt_run("bwrap --dev-bind / / true", NULL, NULL) != 0)
+        skip(); /* no bubblewrap here, or it cannot make a mount namespace */
+    snprintf(cmd, sizeof(cmd),
+             "cd '%s' && NO_COLOR=1 bwrap --dev-bind / / --ro-bind /dev/null '%s' '%s' verify "
+             "--tarball same.tgz --source repo --ref v1.0.0 -q",
+             workdir, path, getenv("SG_CLI"));
+    assert_int_equal(sgt_run(cmd, &out, &err), 4);
+    assert_string_equal(out, "");
+    assert_non_null(strstr(err, "sourcegate: error: cannot load " LIB_GIT));
+    assert_non_null(strstr(err, "(install the libgit2-"));
+    assert_int_equal(count_lines(err), 1);
+    free(out);
+    free(err);
+}
+
 typedef ElfW(Ehdr) elf_ehdr; /* the ELF types of this platform's word size */
 typedef ElfW(Shdr) elf_shdr;
 typedef ElfW(Sym) elf_sym;
@@ -637,6 +678,7 @@ int main(void)
         cmocka_unit_test(test_cli__local_verify_loads_only_libgit2_and_libarchive),
         cmocka_unit_test(test_cli__report_reads_a_sqlite_store_loaded_on_first_use),
         cmocka_unit_test(test_cli__executable_exports_no_forwarder),
+        cmocka_unit_test(test_cli__a_library_that_cannot_be_loaded_is_one_line_and_exit_4),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
