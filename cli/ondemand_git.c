@@ -94,6 +94,8 @@ FORWARD(git, git_object_t, git_object_type, (const git_object *obj), (obj))
 FORWARD(git, const char *, git_object_type2string, (git_object_t type), (type))
 FORWARD(git, int, git_odb_exists, (git_odb *db, const git_oid *id), (db, id))
 FORWARD_VOID(git, git_odb_free, (git_odb *db), (db))
+FORWARD(git, int, git_odb_hash, (git_oid *out, const void *data, size_t len, git_object_t type),
+        (out, data, len, type))
 FORWARD(git, const void *, git_odb_object_data, (git_odb_object *object), (object))
 FORWARD_VOID(git, git_odb_object_free, (git_odb_object *object), (object))
 FORWARD(git, size_t, git_odb_object_size, (git_odb_object *object), (object))
