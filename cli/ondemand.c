@@ -1,38 +1,52 @@
 /*
- * libcurl and libpq, loaded on their first use (the sourcegate executable only).
+ * Shared libraries loaded on their first use (the sourcegate executable only): libgit2,
+ * libarchive, SQLite, libyaml, libseccomp, libcurl and libpq.
  *
- * Why. The two bring about thirty shared libraries between them (TLS, Kerberos, LDAP, SASL,
- * IDN, HTTP/2, ...). Loading and relocating those is ~4 ms of CPU in every run, a tenth of a
- * warm local verify (--tarball + --source), which calls neither: ci/bench measures it. So the
- * executable does not link them. The functions it calls are defined here, with the prototypes
- * of the libraries' own headers (a definition that disagrees with the header does not
- * compile), and each forwards to the real function, resolved with dlopen()/dlsym() on the
- * first call into that library (pthread_once, so any thread may be first). Loading by soname
- * follows the same search as the dynamic linker (ld.so.cache, LD_LIBRARY_PATH); RTLD_LOCAL
- * keeps the library's symbols out of the global scope, so nothing else binds to them.
+ * Why. Loading and relocating a shared library and what it needs costs CPU in every run,
+ * whether the run calls it or not: libcurl and libpq bring about thirty libraries (TLS,
+ * Kerberos, LDAP, SASL, IDN, HTTP/2, ...), libarchive brings libxml2, ICU and libstdc++,
+ * libgit2 its own half dozen. Together they were most of a run's start (ci/bench). A warm local
+ * verify (--tarball + --source) uses only libgit2 and libarchive, and loads each on the thread
+ * that first calls it (the source side runs on its own thread), so the loading overlaps with
+ * the other side's work; SQLite, libyaml, libseccomp, libcurl and libpq are never loaded. The
+ * executable therefore links only libc, libcrypto and libcjson.
  *
- * The static libraries (sg_verifier for embedders, the tests, the fuzzers) link libcurl and
- * libpq as usual: this file is compiled into the executable alone, and `cmake
+ * How. The functions the executable calls are defined in ondemand_<library>.c, one line each,
+ * with the prototypes of the libraries' own headers (a definition that disagrees with the
+ * header does not compile), and each forwards to the real function, resolved with
+ * dlopen()/dlsym() on the first call into that library (pthread_once per library, so any
+ * thread may be first and two threads may load two libraries at once; the resolved addresses
+ * are cached in atomics). Loading by soname follows the same search as the dynamic linker
+ * (ld.so.cache, LD_LIBRARY_PATH); RTLD_LOCAL keeps the library's symbols out of the global
+ * scope, so nothing else binds to them.
+ *
+ * The forwarders must not be exported by the executable (tests/integration/test_cli.c checks
+ * it): a loaded library calling one of its own exported functions through its PLT would
+ * otherwise bind to the forwarder, which would call itself. An executable exports only what a
+ * library linked at build time refers to (or everything with -rdynamic, which is not used),
+ * and the libraries linked (libc, libcrypto, libcjson) refer to none of them.
+ *
+ * Data objects cannot be forwarded: the code uses none of these libraries' (the constants it
+ * uses, SQLITE_TRANSIENT, SCMP_A0, GIT_BUF_INIT, ..., are macros), and one it came to use would
+ * not link, the libraries not being on the executable's link line.
+ *
+ * The static libraries (sg_verifier for embedders, the tests, the fuzzers) link these
+ * libraries as usual: these files are compiled into the executable alone, and `cmake
  * -DSG_ONDEMAND_LIBS=OFF` links the executable the ordinary way too.
  *
- * A new libcurl or libpq call needs its line here: without it the executable does not link.
+ * A new call into one of these libraries needs its line in ondemand_<library>.c: without it
+ * the executable does not link.
  *
  * A library that cannot be loaded or lacks a function ends the run with one line on stderr
- * and exit status 4, an operational error (DESIGN.md): the caller of a libcurl function has no
- * way to report "libcurl is not installed" through that function's own return value.
- *
- * Variadic functions. curl_easy_setopt takes one argument whose type its option number says
- * (CURLOPTTYPE_*: long, object pointer, function pointer, curl_off_t, blob pointer), exactly
- * as libcurl's own curl_easy_setopt reads it with va_arg; curl_easy_getinfo takes a pointer.
+ * and exit status 4, an operational error (DESIGN.md): the caller of a libgit2 function has no
+ * way to report "libgit2 is not installed" through that function's own return value.
  */
-#define CURL_DISABLE_TYPECHECK /* the wrappers below are the functions the macros would call */
-#include <curl/curl.h>
-#include <libpq-fe.h>
+#include "ondemand_int.h"
+
+#include <git2/version.h> /* LIBGIT2_SOVERSION: libgit2's soname changes with its minor version */
 
 #include <dlfcn.h>
-#include <pthread.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -40,165 +54,101 @@
 /* Exit status of an operational error (DESIGN.md; SG_EXIT_ERROR in cli/cli.h). */
 #define ONDEMAND_EXIT 4
 
-/* One library loaded on demand. */
-typedef struct ondemand_lib {
-    const char *soname;  /* what dlopen() is given: the ABI the headers describe */
-    const char *package; /* the Debian package that ships it, for the message */
-    pthread_once_t once; /* guards the dlopen() */
-    void *handle;        /* dlopen()'s result; NULL when it failed */
-    char error[512];     /* dlerror() of a failed dlopen() */
-} ondemand_lib;
+/* The records of every forwarder (SG_ONDEMAND_SYMBOL), bounds set by the linker. */
+extern const sg_ondemand_sym *const __start_sg_ondemand_syms[];
+extern const sg_ondemand_sym *const __stop_sg_ondemand_syms[];
 
-static ondemand_lib lib_curl = {"libcurl.so.4", "libcurl4", PTHREAD_ONCE_INIT, NULL, ""};
-static ondemand_lib lib_pq = {"libpq.so.5", "libpq5", PTHREAD_ONCE_INIT, NULL, ""};
+/* One library loaded at a time, together with the resolution of its functions. */
+static pthread_mutex_t loading = PTHREAD_MUTEX_INITIALIZER;
 
-static void die(const char *what, const char *why, const char *package)
+/* Resolve every function of lib the executable calls, once it is loaded. */
+static void resolve_all(const sg_ondemand_lib *lib)
 {
-    /* stderr is unbuffered; one line, the CLI's error prefix. */
-    fprintf(stderr, "sourcegate: error: cannot load %s: %s (install the %s package)\n", what, why,
-            package);
-    _exit(ONDEMAND_EXIT);
+    const sg_ondemand_sym *const *s;
+    void *p;
+    for (s = __start_sg_ondemand_syms; s < __stop_sg_ondemand_syms; s++)
+        if ((*s)->lib == lib && (p = dlsym(lib->handle, (*s)->name)) != NULL)
+            atomic_store_explicit((*s)->cache, p, memory_order_release);
 }
 
-static void load(ondemand_lib *lib)
+/* dlopen() lib and resolve all its functions before another library starts loading. Why:
+ * glibc's dlsym() waits for a dlopen() in progress on another thread (one lock), so a thread
+ * that resolved its functions one by one on first call would wait for the other thread's
+ * library to load before its own next first call (a local verify: libgit2 on the source
+ * thread, libarchive on the main thread). A function missing here is left unresolved: its
+ * first call says so. */
+static void load(sg_ondemand_lib *lib)
 {
     const char *e;
+    pthread_mutex_lock(&loading);
     if ((lib->handle = dlopen(lib->soname, RTLD_NOW | RTLD_LOCAL)) == NULL) {
         e = dlerror();
         snprintf(lib->error, sizeof(lib->error), "%s", e ? e : "unknown dlopen error");
+    } else {
+        resolve_all(lib);
     }
+    pthread_mutex_unlock(&loading);
 }
 
-static void load_curl(void)
+/* sg_ondemand__<id>: the library, with its pthread_once routine load_<id>. */
+#define LIBRARY(id, soname, package)                                                               \
+    static void load_##id(void);                                                                   \
+    sg_ondemand_lib sg_ondemand__##id = {soname, package, load_##id, PTHREAD_ONCE_INIT, NULL, ""}; \
+    static void load_##id(void)                                                                    \
+    {                                                                                              \
+        load(&sg_ondemand__##id);                                                                  \
+    }
+
+LIBRARY(archive, "libarchive.so.13", "libarchive13")
+LIBRARY(curl, "libcurl.so.4", "libcurl4")
+LIBRARY(git, "libgit2.so." LIBGIT2_SOVERSION, "libgit2-" LIBGIT2_SOVERSION)
+LIBRARY(pq, "libpq.so.5", "libpq5")
+LIBRARY(seccomp, "libseccomp.so.2", "libseccomp2")
+LIBRARY(sqlite, "libsqlite3.so.0", "libsqlite3-0")
+LIBRARY(yaml, "libyaml-0.so.2", "libyaml-0-2")
+
+_Noreturn void sg_ondemand__die(const char *fmt, ...)
 {
-    load(&lib_curl);
+    static atomic_flag dying = ATOMIC_FLAG_INIT;
+    char msg[1024];
+    va_list ap;
+
+    /* One line even when two threads fail at once: the second waits for the first's _exit. */
+    if (atomic_flag_test_and_set(&dying))
+        for (;;)
+            pause();
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    /* stderr is unbuffered; one line, the CLI's error prefix. */
+    fprintf(stderr, "sourcegate: error: %s\n", msg);
+    _exit(ONDEMAND_EXIT);
 }
 
-static void load_pq(void)
+/* The address of sym, loading its library first; never returns NULL. */
+static void *resolve(const sg_ondemand_sym *sym)
 {
-    load(&lib_pq);
-}
-
-/* The address of `name` in lib, loading lib first; never returns NULL. */
-static void *resolve(ondemand_lib *lib, void (*loader)(void), const char *name)
-{
-    void *sym;
-    pthread_once(&lib->once, loader);
+    sg_ondemand_lib *lib = sym->lib;
+    void *p;
+    pthread_once(&lib->once, lib->load);
     if (!lib->handle)
-        die(lib->soname, lib->error, lib->package);
+        sg_ondemand__die("cannot load %s: %s (install the %s package)", lib->soname, lib->error,
+                         lib->package);
+    if ((p = atomic_load_explicit(sym->cache, memory_order_acquire)) != NULL)
+        return p; /* resolved with the library */
     dlerror();
-    if ((sym = dlsym(lib->handle, name)) == NULL)
-        die(name, "the installed library lacks it", lib->package);
-    return sym;
-}
-
-/* fn as cached in *cache, resolving and caching it on the first call. */
-static void *cached(_Atomic(void *) *cache, ondemand_lib *lib, void (*loader)(void),
-                    const char *name)
-{
-    void *p = atomic_load_explicit(cache, memory_order_acquire);
-    if (!p) {
-        p = resolve(lib, loader, name); /* every thread finds the same address */
-        atomic_store_explicit(cache, p, memory_order_release);
-    }
+    if ((p = dlsym(lib->handle, sym->name)) == NULL)
+        sg_ondemand__die("cannot load %s: the installed library lacks it (install the %s package)",
+                         sym->name, lib->package);
     return p;
 }
 
-/* The cached address of name as a pointer to its type (POSIX: dlsym's result converts). */
-#define SYMBOL(lib, name)                                                                          \
-    static _Atomic(void *) cache_;                                                                 \
-    __typeof__(name) *fn = (__typeof__(name) *)cached(&cache_, &lib_##lib, load_##lib, #name)
-
-/* One forwarding definition per function. */
-#define FORWARD(lib, ret, name, params, args)                                                      \
-    ret name params                                                                                \
-    {                                                                                              \
-        SYMBOL(lib, name);                                                                         \
-        return fn args;                                                                            \
-    }
-#define FORWARD_VOID(lib, name, params, args)                                                      \
-    void name params                                                                               \
-    {                                                                                              \
-        SYMBOL(lib, name);                                                                         \
-        fn args;                                                                                   \
-    }
-
-/* ------------------------------------------------------------------------------ libcurl */
-
-FORWARD(curl, CURLcode, curl_global_init, (long flags), (flags))
-FORWARD(curl, CURL *, curl_easy_init, (void), ())
-FORWARD_VOID(curl, curl_easy_cleanup, (CURL * h), (h))
-FORWARD_VOID(curl, curl_easy_reset, (CURL * h), (h))
-FORWARD(curl, CURLcode, curl_easy_perform, (CURL * h), (h))
-FORWARD(curl, const char *, curl_easy_strerror, (CURLcode code), (code))
-FORWARD_VOID(curl, curl_free, (void *p), (p))
-FORWARD(curl, struct curl_slist *, curl_slist_append, (struct curl_slist * l, const char *s),
-        (l, s))
-FORWARD_VOID(curl, curl_slist_free_all, (struct curl_slist * l), (l))
-FORWARD(curl, CURLU *, curl_url, (void), ())
-FORWARD_VOID(curl, curl_url_cleanup, (CURLU * u), (u))
-FORWARD(curl, CURLUcode, curl_url_get, (CURLU * u, CURLUPart what, char **part, unsigned int flags),
-        (u, what, part, flags))
-FORWARD(curl, CURLUcode, curl_url_set,
-        (CURLU * u, CURLUPart what, const char *part, unsigned int flags), (u, what, part, flags))
-
-CURLcode curl_easy_setopt(CURL *h, CURLoption option, ...)
+void *sg_ondemand__cached(const sg_ondemand_sym *sym)
 {
-    SYMBOL(curl, curl_easy_setopt);
-    CURLcode rc;
-    va_list ap;
-
-    va_start(ap, option);
-    if (option < CURLOPTTYPE_OBJECTPOINT)
-        rc = fn(h, option, va_arg(ap, long));
-    else if (option < CURLOPTTYPE_FUNCTIONPOINT)
-        rc = fn(h, option, va_arg(ap, void *));
-    else if (option < CURLOPTTYPE_OFF_T)
-        rc = fn(h, option, va_arg(ap, void (*)(void)));
-    else if (option < CURLOPTTYPE_BLOB)
-        rc = fn(h, option, va_arg(ap, curl_off_t));
-    else
-        rc = fn(h, option, va_arg(ap, void *));
-    va_end(ap);
-    return rc;
+    void *p = atomic_load_explicit(sym->cache, memory_order_acquire);
+    if (!p) {
+        p = resolve(sym); /* every thread finds the same address */
+        atomic_store_explicit(sym->cache, p, memory_order_release);
+    }
+    return p;
 }
-
-CURLcode curl_easy_getinfo(CURL *h, CURLINFO info, ...)
-{
-    SYMBOL(curl, curl_easy_getinfo);
-    CURLcode rc;
-    va_list ap;
-
-    va_start(ap, info);
-    rc = fn(h, info, va_arg(ap, void *)); /* every CURLINFO_* takes a pointer */
-    va_end(ap);
-    return rc;
-}
-
-/* ------------------------------------------------------------------------------- libpq */
-
-FORWARD(pq, PGconn *, PQconnectdbParams,
-        (const char *const *keywords, const char *const *values, int expand_dbname),
-        (keywords, values, expand_dbname))
-FORWARD(pq, ConnStatusType, PQstatus, (const PGconn *c), (c))
-FORWARD(pq, char *, PQerrorMessage, (const PGconn *c), (c))
-FORWARD_VOID(pq, PQfinish, (PGconn * c), (c))
-FORWARD(pq, PQnoticeProcessor, PQsetNoticeProcessor,
-        (PGconn * c, PQnoticeProcessor proc, void *arg), (c, proc, arg))
-FORWARD(pq, PGresult *, PQexec, (PGconn * c, const char *query), (c, query))
-FORWARD(pq, int, PQsendQueryParams,
-        (PGconn * c, const char *command, int n, const Oid *types, const char *const *values,
-         const int *lengths, const int *formats, int result_format),
-        (c, command, n, types, values, lengths, formats, result_format))
-FORWARD(pq, int, PQsetSingleRowMode, (PGconn * c), (c))
-FORWARD(pq, PGresult *, PQgetResult, (PGconn * c), (c))
-FORWARD(pq, ExecStatusType, PQresultStatus, (const PGresult *r), (r))
-FORWARD(pq, char *, PQresultErrorMessage, (const PGresult *r), (r))
-FORWARD(pq, char *, PQresultErrorField, (const PGresult *r, int field), (r, field))
-FORWARD(pq, int, PQntuples, (const PGresult *r), (r))
-FORWARD(pq, int, PQnfields, (const PGresult *r), (r))
-FORWARD(pq, char *, PQgetvalue, (const PGresult *r, int row, int col), (r, row, col))
-FORWARD(pq, int, PQgetlength, (const PGresult *r, int row, int col), (r, row, col))
-FORWARD(pq, int, PQgetisnull, (const PGresult *r, int row, int col), (r, row, col))
-FORWARD(pq, char *, PQcmdTuples, (PGresult * r), (r))
-FORWARD_VOID(pq, PQclear, (PGresult * r), (r))

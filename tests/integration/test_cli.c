@@ -2,11 +2,16 @@
  * The command line: exit codes, stdout and stderr compared with golden files in
  * tests/golden/ (hex digests replaced by placeholders). SG_UPDATE_GOLDEN=1 rewrites them.
  */
+#define _GNU_SOURCE /* dl_iterate_phdr() */
 #include "sg_test.h"
+
+#include <sourcegate/store.h>
 
 #include <git2.h>
 
 #include <ctype.h>
+#include <elf.h>
+#include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -432,21 +437,76 @@ static void test_cli__cache_prune(void **state)
     run_cli("cache prune --older-than soon", 2, "empty.out", "cache-bad-days.err");
 }
 
-/* Run the CLI with the dynamic linker's file log on stderr; returns the exit code. */
-static int run_cli_ld_files(const char *args, char **err)
+/* Run the CLI with the dynamic linker's file log on stderr (and stdout in *out when out is not
+ * NULL); returns the exit code. */
+static int run_cli_ld_files_out(const char *args, char **out, char **err)
 {
-    char cmd[8192], *out = NULL;
-    int rc;
+    char cmd[8192];
     snprintf(cmd, sizeof(cmd), "cd '%s' && NO_COLOR=1 LD_DEBUG=files '%s' %s", workdir,
              getenv("SG_CLI"), args);
-    rc = sgt_run(cmd, &out, err);
+    return sgt_run(cmd, out, err);
+}
+
+static int run_cli_ld_files(const char *args, char **err)
+{
+    char *out = NULL;
+    int rc = run_cli_ld_files_out(args, &out, err);
     free(out);
     return rc;
 }
 
-/* cli/ondemand.c: libcurl and libpq are loaded when first called, never by a local verify. */
-static void test_cli__local_verify_loads_neither_libcurl_nor_libpq(void **state)
+/* The libraries cli/ondemand.c loads on first use, by the start of their soname. */
+#define LIB_GIT "libgit2.so"
+#define LIB_ARCHIVE "libarchive.so"
+#define LIB_SQLITE "libsqlite3.so"
+#define LIB_YAML "libyaml-0.so"
+#define LIB_SECCOMP "libseccomp.so"
+#define LIB_CURL "libcurl.so"
+#define LIB_PQ "libpq.so"
+
+/* Fail when the dynamic linker's file log names one of libs (NULL-terminated). */
+static void assert_not_loaded(const char *log, const char *const *libs)
 {
+    for (; *libs; libs++)
+        if (strstr(log, *libs))
+            fail_msg("%s was loaded", *libs);
+}
+
+/* Whether the dynamic linker's file log shows lib loaded by dlopen(), not at start. */
+static int loaded_on_demand(const char *log, const char *lib)
+{
+    char needle[64];
+    const char *at, *eol;
+    snprintf(needle, sizeof(needle), "file=%s", lib);
+    if ((at = strstr(log, needle)) == NULL)
+        return 0;
+    eol = strchr(at, '\n');
+    at = strstr(at, "dynamically loaded by");
+    return at && (!eol || at < eol);
+}
+
+/* cli/ondemand.c: printing the version loads none of the libraries loaded on first use. */
+static void test_cli__version_loads_no_library_loaded_on_first_use(void **state)
+{
+    static const char *const none[] = {LIB_GIT,     LIB_ARCHIVE, LIB_SQLITE, LIB_YAML,
+                                       LIB_SECCOMP, LIB_CURL,    LIB_PQ,     NULL};
+    char *err = NULL;
+    (void)state;
+#ifndef SG_TEST_ONDEMAND_LIBS
+    skip(); /* built with -DSG_ONDEMAND_LIBS=OFF: the executable links them */
+#endif
+    assert_int_equal(run_cli_ld_files("--version", &err), 0);
+    assert_non_null(strstr(err, "libc.so")); /* the log is there */
+    assert_not_loaded(err, none);
+    free(err);
+}
+
+/* cli/ondemand.c: a local verify loads libgit2 and libarchive when it first calls them, and
+ * none of the others; the registry client loads libcurl on demand. */
+static void test_cli__local_verify_loads_only_libgit2_and_libarchive(void **state)
+{
+    static const char *const unused[] = {LIB_SQLITE, LIB_YAML, LIB_SECCOMP, LIB_CURL, LIB_PQ, NULL};
+    static const char *const no_pq[] = {LIB_PQ, NULL};
     char *err = NULL;
     (void)state;
 #ifndef SG_TEST_ONDEMAND_LIBS
@@ -454,9 +514,9 @@ static void test_cli__local_verify_loads_neither_libcurl_nor_libpq(void **state)
 #endif
     assert_int_equal(
         run_cli_ld_files("verify --tarball same.tgz --source repo --ref v1.0.0 -q", &err), 0);
-    assert_non_null(strstr(err, "libgit2.so")); /* the log is there */
-    assert_null(strstr(err, "libcurl.so"));
-    assert_null(strstr(err, "libpq.so"));
+    assert_true(loaded_on_demand(err, LIB_GIT));
+    assert_true(loaded_on_demand(err, LIB_ARCHIVE));
+    assert_not_loaded(err, unused);
     free(err);
 
     /* The registry client loads libcurl on demand and works: a refused connection is an
@@ -465,10 +525,144 @@ static void test_cli__local_verify_loads_neither_libcurl_nor_libpq(void **state)
                                       "--cache cache-ondemand -q",
                                       &err),
                      4);
-    assert_non_null(strstr(err, "libcurl.so.4"));
+    assert_true(loaded_on_demand(err, LIB_CURL));
     assert_null(strstr(err, "cannot load"));
-    assert_null(strstr(err, "libpq.so"));
+    assert_not_loaded(err, no_pq);
     free(err);
+}
+
+/* cli/ondemand.c: `report` on a SQLite store loads SQLite on first use and reads the store
+ * through it; it needs none of the other libraries. */
+static void test_cli__report_reads_a_sqlite_store_loaded_on_first_use(void **state)
+{
+    static const char *const unused[] = {LIB_GIT,  LIB_ARCHIVE, LIB_YAML, LIB_SECCOMP,
+                                         LIB_CURL, LIB_PQ,      NULL};
+    char path[4200], *out = NULL, *err = NULL;
+    sg_ctx *ctx = NULL;
+    sg_store *store = NULL;
+    sg_store_result r = SG_STORE_RESULT_INIT;
+    (void)state;
+    (void)unused; /* read only when the executable loads libraries on first use */
+    r.name = "sqliterow";
+    r.version = "2.7.1";
+    r.integrity = "sha512-ondemand";
+    r.verdict = SG_VERDICT_FAIL;
+    r.report_json = "{\"schema\":\"sourcegate/report/v1\"}";
+    r.report_len = strlen(r.report_json);
+    snprintf(path, sizeof(path), "sqlite:%s/ondemand.sqlite", workdir);
+    assert_int_equal(sg_ctx_new(&ctx), 0);
+    assert_int_equal(sg_store_open(&store, ctx, path, NULL), 0);
+    assert_int_equal(sg_store_put_result(store, ctx, &r), 0);
+    sg_store_free(store);
+    sg_ctx_free(ctx);
+
+    assert_int_equal(run_cli_ld_files_out("report --store sqlite:ondemand.sqlite", &out, &err), 0);
+    assert_non_null(strstr(out, "sqliterow"));
+#ifdef SG_TEST_ONDEMAND_LIBS
+    assert_true(loaded_on_demand(err, LIB_SQLITE));
+    assert_not_loaded(err, unused);
+#endif
+    free(out);
+    free(err);
+}
+
+/* dl_iterate_phdr callback: the path of the loaded object whose name holds *data (a
+ * "name\0path[4096]" buffer: name in, path out). */
+static int find_loaded(struct dl_phdr_info *info, size_t size, void *data)
+{
+    char *want = data;
+    (void)size;
+    if (!info->dlpi_name || !strstr(info->dlpi_name, want))
+        return 0;
+    snprintf(want + strlen(want) + 1, 4096, "%s", info->dlpi_name);
+    return 1;
+}
+
+/* cli/ondemand.c: a library that cannot be loaded ends the run with one line naming the
+ * package and exit 4, an operational error, even when it fails on the source thread of a
+ * local verify while the main thread loads libarchive. bubblewrap hides libgit2 (this test
+ * program links it, so its path is known). */
+static void test_cli__a_library_that_cannot_be_loaded_is_one_line_and_exit_4(void **state)
+{
+    char name_path[64 + 4096] = LIB_GIT, cmd[12000], *out = NULL, *err = NULL;
+    const char *path = name_path + strlen(LIB_GIT) + 1;
+    (void)state;
+#ifndef SG_TEST_ONDEMAND_LIBS
+    skip(); /* built with -DSG_ONDEMAND_LIBS=OFF: the executable would not start */
+#endif
+    if (!dl_iterate_phdr(find_loaded, name_path) || !sgt_have_program("bwrap") ||
+        sgt_run("bwrap --dev-bind / / true", NULL, NULL) != 0)
+        skip(); /* no bubblewrap here, or it cannot make a mount namespace */
+    snprintf(cmd, sizeof(cmd),
+             "cd '%s' && NO_COLOR=1 bwrap --dev-bind / / --ro-bind /dev/null '%s' '%s' verify "
+             "--tarball same.tgz --source repo --ref v1.0.0 -q",
+             workdir, path, getenv("SG_CLI"));
+    assert_int_equal(sgt_run(cmd, &out, &err), 4);
+    assert_string_equal(out, "");
+    assert_non_null(strstr(err, "sourcegate: error: cannot load " LIB_GIT));
+    assert_non_null(strstr(err, "(install the libgit2-"));
+    assert_int_equal(count_lines(err), 1);
+    free(out);
+    free(err);
+}
+
+typedef ElfW(Ehdr) elf_ehdr; /* the ELF types of this platform's word size */
+typedef ElfW(Shdr) elf_shdr;
+typedef ElfW(Sym) elf_sym;
+
+/* Whether the ELF image (data, len) defines a dynamic symbol starting with one of prefixes
+ * (NULL-terminated); its name into *found. -1 when the image is not a readable ELF file or
+ * has no dynamic symbol table. */
+static int elf_defines_dynamic(const unsigned char *data, size_t len, const char *const *prefixes,
+                               const char **found)
+{
+    const elf_ehdr *eh = (const void *)data;
+    const elf_shdr *sh;
+    size_t i, k;
+    int seen = 0;
+    if (len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_shoff > len ||
+        eh->e_shnum > (len - eh->e_shoff) / sizeof(*sh))
+        return -1;
+    sh = (const void *)(data + eh->e_shoff);
+    for (i = 0; i < eh->e_shnum; i++) {
+        const elf_shdr *strs = &sh[sh[i].sh_link < eh->e_shnum ? sh[i].sh_link : 0];
+        if (sh[i].sh_type != SHT_DYNSYM)
+            continue;
+        seen = 1;
+        if (sh[i].sh_offset > len || sh[i].sh_size > len - sh[i].sh_offset ||
+            strs->sh_offset > len || strs->sh_size > len - strs->sh_offset)
+            return -1;
+        for (k = 0; k < sh[i].sh_size / sizeof(elf_sym); k++) {
+            const elf_sym *sym = (const elf_sym *)(const void *)(data + sh[i].sh_offset) + k;
+            const char *name = (const char *)data + strs->sh_offset + sym->st_name;
+            const char *const *p;
+            if (sym->st_shndx == SHN_UNDEF || sym->st_name >= strs->sh_size ||
+                !memchr(name, 0, strs->sh_size - sym->st_name))
+                continue;
+            for (p = prefixes; *p; p++)
+                if (strncmp(name, *p, strlen(*p)) == 0) {
+                    *found = name;
+                    return 1;
+                }
+        }
+    }
+    return seen ? 0 : -1;
+}
+
+/* cli/ondemand.c: the forwarders are not exported, so a library calling one of its own
+ * exported functions binds to itself, not to the forwarder (which would call itself). */
+static void test_cli__executable_exports_no_forwarder(void **state)
+{
+    static const char *const forwarded[] = {"git_",     "archive_", "sqlite3_", "yaml_",
+                                            "seccomp_", "curl_",    "PQ",       NULL};
+    const char *found = NULL;
+    unsigned char *exe;
+    size_t len = 0;
+    (void)state;
+    assert_non_null(exe = (unsigned char *)sgt_read_file(getenv("SG_CLI"), &len));
+    if (elf_defines_dynamic(exe, len, forwarded, &found) != 0)
+        fail_msg("the executable exports %s (or is not a readable ELF file)", found ? found : "?");
+    free(exe);
 }
 
 int main(void)
@@ -486,7 +680,11 @@ int main(void)
         cmocka_unit_test(test_cli__ignored_but_tracked_file_is_compared),
         cmocka_unit_test(test_cli__cache_prune),
         cmocka_unit_test(test_cli__mirror_missing_an_unused_blob_verifies),
-        cmocka_unit_test(test_cli__local_verify_loads_neither_libcurl_nor_libpq),
+        cmocka_unit_test(test_cli__version_loads_no_library_loaded_on_first_use),
+        cmocka_unit_test(test_cli__local_verify_loads_only_libgit2_and_libarchive),
+        cmocka_unit_test(test_cli__report_reads_a_sqlite_store_loaded_on_first_use),
+        cmocka_unit_test(test_cli__executable_exports_no_forwarder),
+        cmocka_unit_test(test_cli__a_library_that_cannot_be_loaded_is_one_line_and_exit_4),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
