@@ -870,6 +870,11 @@ void sg_tar__npm_view_dispose(sg_tar_npm_view *view)
  * the final ratio is known to fail.
  */
 
+/* node-tar (lib/parse.js) sniffs these four bytes after gzip's and reads the stream as zstd
+ * (minizlib's ZstdDecompress, on a Node that has zstd): a plain tar that begins with them
+ * could be another archive to npm, so it is refused. */
+static const unsigned char zstd_magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
+
 #define GZIP_HEADER 10         /* fixed part of a member header */
 #define GZIP_TRAILER 8         /* CRC-32 and ISIZE */
 #define GZIP_FHCRC 0x02        /* a CRC-16 of the header follows it */
@@ -1058,6 +1063,11 @@ int sg_tar__decompress(sg_buf *out, sg_ctx *ctx, const unsigned char *bytes, siz
     int error;
 
     sg_buf_clear(out);
+    if (len >= sizeof(zstd_magic) && memcmp(bytes, zstd_magic, sizeof(zstd_magic)) == 0)
+        return sg_error_set(ctx, SG_EINVALID,
+                            "cannot read tarball: it starts with zstd's magic number, and npm's "
+                            "installer (node-tar 7.5) decompresses it as zstd where Node has "
+                            "zstd; sourcegate reads no zstd");
     if (len < 2 || bytes[0] != 0x1f || bytes[1] != 0x8b) { /* node-tar's sniff */
         if (len > limit)
             return sg_error_set(ctx, SG_ELIMIT, "tar stream exceeds limit '%s'",

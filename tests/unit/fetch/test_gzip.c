@@ -486,6 +486,24 @@ static void test_gzip__plain_input_is_copied(void **state)
     assert_int_equal(f->out.size, 1);
 }
 
+/* node-tar reads input that starts with zstd's magic number as zstd (on a Node that has it):
+ * what npm installs from it is not the plain tar sourcegate would read, so it is refused. */
+static void test_gzip__zstd_magic_is_refused(void **state)
+{
+    fx *f = *state;
+    static const unsigned char zstd[] = {0x28, 0xb5, 0x2f, 0xfd, 'p', 'l', 'a', 'i', 'n'};
+    const char *msg;
+    put(&f->in, zstd, sizeof(zstd));
+    assert_int_equal(run(f), SG_EINVALID);
+    msg = sg_error_message(f->ctx);
+    assert_non_null(strstr(msg, "zstd's magic number"));
+    assert_null(strchr(msg, '\n'));
+    sg_error_clear(f->ctx);
+    f->in.len = 0;
+    put(&f->in, zstd, 3); /* too short for node-tar's sniff: a (short) plain tar */
+    assert_int_equal(run(f), 0);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -507,6 +525,7 @@ int main(void)
         T(test_gzip__limit_is_the_stream_size),
         T(test_gzip__a_lying_size_hint_stays_bounded),
         T(test_gzip__plain_input_is_copied),
+        T(test_gzip__zstd_magic_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

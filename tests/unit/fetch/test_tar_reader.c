@@ -783,6 +783,20 @@ static void test_tar__files_are_viewed_in_place(void **state)
     }
 }
 
+/* A plain tar whose first name begins with zstd's magic number reads fine with libarchive, but
+ * npm's installer would decompress it as zstd: refused, whatever libarchive makes of it. */
+static void test_tar__zstd_magic_is_refused(void **state)
+{
+    fx *f = *state;
+    const tent e[] = {{.path = "\x28\xb5\x2f\xfdpackage/index.js", .content = "x"}};
+    size_t len;
+    unsigned char *t = npm_tar(&len, e, 1);
+
+    assert_int_equal(t[0], 0x28);
+    check_error(f, rd(f, t, len), SG_EINVALID, "zstd's magic number");
+    free(t);
+}
+
 static void test_tar__reports_case_only_twins(void **state)
 {
     fx *f = *state;
@@ -1232,6 +1246,7 @@ int main(void)
         T(test_tar__merges_identical_duplicates),
         T(test_tar__reports_differing_duplicates_last_wins),
         T(test_tar__files_are_viewed_in_place),
+        T(test_tar__zstd_magic_is_refused),
         T(test_tar__reports_case_only_twins),
         T(test_tar__keeps_any_executable_bit),
         T(test_tar__refuses_gzip_bomb_by_ratio),
