@@ -1,10 +1,11 @@
 /*
  * libFuzzer target for the tarball reader: sg_tar_read() on arbitrary bytes, then every
  * accepted tree is checked (sorted, unique, bounded) and some of its files are read back
- * through the backend, which must return exactly what was hashed on the first pass.
+ * through the backend, which must return exactly what was hashed on the first pass, and
+ * what the backend's view shows in place (the bytes the blob-id comparison hashes).
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -I. tests/fuzz/fuzz_tar.c \
- *         <sg_verifier sg_diff sg_common> -larchive -lgit2 -lcjson -lcrypto
+ *         <sg_verifier sg_diff sg_common> -larchive -ldeflate -lgit2 -lcjson -lcrypto
  *   ./a.out tests/fuzz/corpus/tar
  */
 #include <stdint.h>
@@ -12,6 +13,8 @@
 #include <string.h>
 
 #include "sourcegate/sourcegate.h"
+
+#include "common/common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -39,6 +42,8 @@ static void check_tree(sg_ctx *ctx, const sg_tree *tree, const sg_tar_info *info
     for (i = 0; i < n; i++) {
         const sg_entry *e = sg_tree_entry(tree, i);
         sg_buf out = SG_BUF_INIT;
+        const void *view = NULL;
+        size_t vlen = 0;
         if (!e || e->path_len != strlen(e->path) || e->path_len == 0 || e->path[0] == '/')
             abort();
         if (i && strcmp(sg_tree_entry(tree, i - 1)->path, e->path) >= 0)
@@ -47,6 +52,9 @@ static void check_tree(sg_ctx *ctx, const sg_tree *tree, const sg_tar_info *info
             continue; /* each read re-inflates from the start: bound the work */
         if (sg_tree_read(&out, ctx, tree, e) != 0 || out.size != e->size)
             abort(); /* the same bytes must give the same content */
+        if (sg_tree__view(&view, &vlen, tree, e) == 0 &&
+            (vlen != out.size || (vlen && memcmp(view, out.ptr, vlen) != 0)))
+            abort(); /* the view is the entry's content, in place */
         sg_buf_dispose(&out);
     }
 }
